@@ -1,0 +1,37 @@
+# The front door. `make report` and `make test` are all a new machine needs:
+# each creates .venv if it is missing and installs the project into it.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.fupin-installed
+YEAR   ?= 2018
+DATA   ?= data/sample
+OUT    ?= reports/$(YEAR)
+
+.PHONY: help install report test lab bench sample clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv (if missing) and install the project into it
+
+report: $(STAMP) ## run the batch on the bundled sample county; prints the county page's path
+	$(BIN)/fupin validate $(DATA)
+
+test: $(STAMP) ## run the whole test suite
+	$(BIN)/python -m pytest
+
+lab: $(STAMP) ## start JupyterLab in the project environment
+	$(BIN)/jupyter lab notebooks/
+
+clean: ## remove generated reports (keeps .venv)
+	rm -rf $(OUT)

@@ -1,0 +1,145 @@
+"""The input tables: canonical English columns, Chinese aliases and types.
+
+This module is the single statement of the data contract's column lists
+(``shared/contracts/data.md``). The loader, the validator, the generator and
+the Excel writers all read it; no other module spells a header.
+
+Kinds:
+
+* ``id``    text that must keep leading zeros (``"0012"`` stays ``"0012"``);
+* ``text``  free text;
+* ``int``   whole number (``2016.0`` is accepted, ``2016.5`` is not);
+* ``number`` real number (``3,500``, ``3500元``, ``３５００`` are accepted);
+* ``bool``  ``是/否``, ``有/无``, ``√/×``, ``Y/N``, ``true/false``, ``1/0``;
+* ``enum``  one of a fixed list of Chinese labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ATTRIBUTES: tuple[str, ...] = ("一般贫困户", "低保贫困户", "特困供养贫困户")
+CAUSES: tuple[str, ...] = (
+    "因病", "因残", "因学", "因灾", "缺土地", "缺水", "缺技术", "缺劳力",
+    "缺资金", "交通条件落后", "自身发展动力不足", "其他",
+)
+HOUSE_GRADES: tuple[str, ...] = ("C", "D")
+
+#: The five household guarantees ("两不愁三保障" plus safe water), in report order.
+GUARANTEES: tuple[str, ...] = (
+    "food_clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table."""
+
+    name: str
+    label: str  # the Chinese header we write and show
+    kind: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    default: object = None  # filled in where the column or a value is missing
+    choices: tuple[str, ...] = ()
+    personal: bool = False
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header that names this column: English, label, aliases."""
+        return (self.name, self.label, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input table: its names and its columns in canonical order."""
+
+    name: str
+    label: str  # Chinese sheet name
+    columns: tuple[Column, ...]
+    required: bool = True
+    key: tuple[str, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+VILLAGES = Table(
+    "villages", "村表",
+    (
+        Column("village_id", "村代码", "id", True, ("行政村代码",)),
+        Column("village_name", "村名称", "text", True, ("行政村",)),
+        Column("township_id", "乡镇代码", "id", True),
+        Column("township_name", "乡镇名称", "text", True, ("乡镇",)),
+        Column("county_name", "县名称", "text"),
+        Column("population", "户籍人口", "int", True, ("农业户籍人口",)),
+        Column("is_poor_village", "是否贫困村", "bool", True),
+        Column("is_deep_poor_village", "是否深度贫困村", "bool", default=False),
+        Column("village_exit_year", "出列年度", "int"),
+        Column("venue_ok", "村级活动场所达标", "bool", default=True),
+        Column("road_ok", "通硬化路", "bool", default=True),
+        Column("collective_income", "村集体经济收入", "number"),
+    ),
+    key=("village_id",),
+)
+
+HOUSEHOLDS = Table(
+    "households", "户表",
+    (
+        Column("household_id", "户编号", "id", True, ("户编码",)),
+        Column("village_id", "村代码", "id", True, ("行政村代码",)),
+        Column("size", "家庭人口数", "int", True, ("家庭人口",)),
+        Column("registered_year", "识别年度", "int", True, ("纳入年度",)),
+        Column("exit_year", "脱贫年度", "int", aliases=("退出年度",)),
+        Column("returned_year", "返贫年度", "int"),
+        Column("attribute", "贫困户属性", "enum", choices=ATTRIBUTES),
+        Column("main_cause", "主要致贫原因", "enum", choices=CAUSES),
+        Column("food_clothing_ok", "不愁吃穿", "bool", default=True),
+        Column("education_ok", "义务教育保障", "bool", default=True),
+        Column("medical_ok", "基本医疗保障", "bool", default=True),
+        Column("housing_ok", "住房安全保障", "bool", default=True),
+        Column("water_ok", "饮水安全保障", "bool", default=True),
+        Column("house_risk_grade", "危房等级", "enum", choices=HOUSE_GRADES),
+        Column("in_renovation_program", "纳入危房改造", "bool"),
+        Column("cadre_id", "帮扶责任人编号", "id"),
+        Column("head_name", "户主姓名", "text", personal=True),
+        Column("id_number", "证件号码", "id", aliases=("身份证号",), personal=True),
+    ),
+    key=("household_id",),
+)
+
+INCOMES = Table(
+    "incomes", "收入表",
+    (
+        Column("household_id", "户编号", "id", True, ("户编码",)),
+        Column("year", "年度", "int", True),
+        Column("per_capita_income", "人均纯收入", "number", True),
+        Column("is_estimate", "是否预计", "bool", default=False),
+    ),
+    key=("household_id", "year"),
+)
+
+CADRES = Table(
+    "cadres", "帮扶干部表",
+    (
+        Column("cadre_id", "帮扶责任人编号", "id", True),
+        Column("name", "姓名", "text", personal=True),
+        Column("unit", "单位", "text"),
+    ),
+    required=False,
+    key=("cadre_id",),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (VILLAGES, HOUSEHOLDS, INCOMES, CADRES)}
+
+#: Columns that hold personal data and must never reach a report unmasked.
+PERSONAL_COLUMNS: frozenset[str] = frozenset(
+    c.name for t in TABLES.values() for c in t.columns if c.personal
+)

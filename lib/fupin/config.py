@@ -1,0 +1,27 @@
+"""Paths and defaults, derived in one place from the project root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The project checkout (lib/fupin -> lib -> root). Valid for the editable
+#: install that `make` and `environment.yml` use.
+PROJECT_ROOT = PACKAGE_DIR.parent.parent
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DATA_DIR = PROJECT_ROOT / "data"
+SAMPLE_DIR = DATA_DIR / "sample"
+SAMPLE_WORKBOOK = DATA_DIR / "sample.xlsx"
+REFERENCE_DIR = DATA_DIR / "reference"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+
+#: Defaults of the figures' parameters (shared/contracts/outputs.md).
+DEFAULT_POVERTY_LINE = 3500.0
+DEFAULT_BANDS: tuple[float, ...] = (3500.0, 4000.0)
+DEFAULT_GROWTH = 0.0
+DEFAULT_VILLAGE_THRESHOLD = 0.02
+
+#: The township the seed report describes; the notebooks open on it.
+REFERENCE_TOWNSHIP_ID = "001"
+REFERENCE_YEAR = 2018

@@ -1,0 +1,77 @@
+"""Errors a user can cause, in the user's terms.
+
+A :class:`Problem` names where in the user's file something is wrong (file,
+sheet, the row number Excel shows, the header the user wrote) and what was
+expected, in Chinese with the English column name alongside. Loading and
+validation collect every problem and raise one :class:`DataError`; the CLI
+prints them all and exits 2, never with a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Exit statuses of the console command (shared/contracts/outputs.md).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as the user sees it."""
+
+    file: str
+    message: str
+    sheet: str | None = None
+    row: int | None = None  # 1-based row number as Excel shows it
+    column: str | None = None  # the header the user wrote
+    column_en: str | None = None  # the canonical English name
+    value: object = None
+
+    def format(self) -> str:
+        """One line, e.g. ``households.csv 第5行 「家庭人口数」(size) 值「abc」：应为1到30的整数``."""
+        where = [self.file]
+        if self.sheet:
+            where.append(f"工作表「{self.sheet}」")
+        if self.row is not None:
+            where.append(f"第{self.row}行")
+        if self.column:
+            col = f"列「{self.column}」"
+            if self.column_en and self.column_en != self.column:
+                col += f"({self.column_en})"
+            where.append(col)
+        text = " ".join(where)
+        if self.value is not None:
+            text += f" 值「{self.value}」"
+        return f"{text}：{self.message}"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class FupinError(Exception):
+    """Base of every error the console command reports without a traceback."""
+
+    exit_status = EXIT_USAGE
+
+
+class UsageError(FupinError):
+    """Bad command-line use or configuration: a one-line message, exit 2."""
+
+
+@dataclass
+class DataError(FupinError):
+    """The input data has problems; all of them are listed."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        head = f"输入数据有 {len(self.problems)} 处问题："
+        return "\n".join([head, *(f"  - {p.format()}" for p in self.problems)])
+
+    def __str__(self) -> str:
+        return self.format()
