@@ -52,4 +52,63 @@ def _run_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-REGISTRY = [_validate, _generate]
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.replace("，", ",").split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为逗号分隔的数字，如 3500,4000：{text}") from None
+
+
+def _param(text: str) -> tuple[str, object]:
+    import yaml
+
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"应写成 NAME=VALUE：{text}")
+    return name.strip(), yaml.safe_load(value)
+
+
+def _run(sub: argparse._SubParsersAction) -> None:
+    from fupin.config import DEFAULT_BANDS, DEFAULT_GROWTH, DEFAULT_POVERTY_LINE, DEFAULT_VILLAGE_THRESHOLD
+
+    p = sub.add_parser("run", help="按乡镇执行报告笔记本并导出 HTML 报告")
+    p.add_argument("data", type=Path, help="数据文件夹或 .xlsx 工作簿")
+    p.add_argument("--year", type=int, required=True, help="统计年度 Y（按 Y 年底状态，预测 Y+1 年）")
+    p.add_argument("--out", type=Path, default=None, help="报告文件夹（默认 reports/<Y>）")
+    p.add_argument("--township", action="append", default=None, metavar="ID", help="只运行这些乡镇（可重复）")
+    p.add_argument("--poverty-line", type=float, default=DEFAULT_POVERTY_LINE, help="贫困线，元/人·年（默认 3500）")
+    p.add_argument("--bands", type=_floats, default=DEFAULT_BANDS, help="收入分组边界（默认 3500,4000）")
+    p.add_argument("--growth", type=float, default=DEFAULT_GROWTH, help="收入年增长率（默认 0）")
+    p.add_argument("--village-threshold", type=float, default=DEFAULT_VILLAGE_THRESHOLD, help="贫困村退出阈值（默认 0.02）")
+    p.add_argument("--workers", type=int, default=None, help="并行数（默认：CPU 核数）")
+    p.add_argument("-p", "--parameter", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                   help="其他笔记本参数（未知名称会被拒绝）")
+    p.add_argument("--cell-timeout", type=float, default=600.0, help="单个代码单元的超时秒数（默认 600）")
+    p.add_argument("--start-timeout", type=float, default=120.0, help="内核启动超时秒数（默认 120）")
+    p.add_argument("--force", action="store_true", help="全部重新运行")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.set_defaults(func=_run_run)
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    from fupin.runner import RunParameters, run_batch
+
+    params = RunParameters(
+        year=args.year, poverty_line=args.poverty_line, bands=args.bands, growth=args.growth,
+        village_threshold=args.village_threshold, extra=dict(args.parameter),
+    )
+    batch = run_batch(
+        args.data, params, out=args.out, townships=args.township, workers=args.workers,
+        start_timeout=args.start_timeout, cell_timeout=args.cell_timeout, progress=not args.quiet,
+    )
+    done = len(batch.results) - len(batch.failed)
+    print(f"完成 {done}/{len(batch.results)} 个乡镇，用时 {batch.seconds:.1f} 秒。")
+    for r in batch.failed:
+        print(f"失败：{r.township_name}（{r.township_id}）：{r.error}")
+        if r.notebook:
+            print(f"  执行记录：{r.notebook}")
+    print(batch.index)
+    return batch.exit_status
+
+
+REGISTRY = [_validate, _generate, _run]

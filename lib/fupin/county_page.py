@@ -1,0 +1,125 @@
+"""The county page (``index.html``) and ``summary.json`` of a batch."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from fupin.config import TEMPLATES_DIR
+from fupin.county import County
+from fupin.export import report_css
+from fupin.fsutil import atomic_write_json, atomic_write_text
+
+if TYPE_CHECKING:
+    from fupin.runner import RunParameters, TownshipResult
+
+HEADERS = (
+    "乡镇", "行政村", "贫困村", "建档立卡", "未脱贫", "贫困发生率",
+    "预计脱贫", "预计发生率", "拟出列贫困村", "报告",
+)
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _cell(label: object, sort: object = None, href: str = "", text: bool = False) -> dict:
+    return {"label": label, "sort": label if sort is None else sort, "href": href, "text": text}
+
+
+def township_row(m: dict) -> list[dict]:
+    """One township's row of the county table, from its metrics.json."""
+    from fupin.style import fmt_hh_people, fmt_pct
+
+    v, p = m["villages"], m["projection"]
+    return [
+        _cell(m["township_name"], m["township_id"], f"{m['township_id']}/report.html"),
+        _cell(v["total"]),
+        _cell(f"{v['poor']}（已出列{v['poor_exited']}）", v["poor"]),
+        _cell(fmt_hh_people(m["registered"]), m["registered"]["people"]),
+        _cell(fmt_hh_people(m["remaining"]), m["remaining"]["people"]),
+        _cell(fmt_pct(m["incidence"]), _num(m["incidence"])),
+        _cell(fmt_hh_people(p["exits"]), p["exits"]["people"]),
+        _cell(fmt_pct(p["incidence"]), _num(p["incidence"])),
+        _cell(len(p["villages_exiting"])),
+        _cell("完成", 1, text=True),
+    ]
+
+
+def failed_row(r: "TownshipResult") -> list[dict]:
+    """A failed township's row: name and status only."""
+    dash = _cell("—", -1)
+    return [_cell(r.township_name, r.township_id), *[dash] * (len(HEADERS) - 2), _cell("失败", 0, text=True)]
+
+
+def _num(x: float | None) -> float:
+    return -1.0 if x is None else float(x)
+
+
+def write_county_page(
+    out: Path, county: County, params: "RunParameters", results: Sequence["TownshipResult"]
+) -> Path:
+    """Write ``summary.json`` (the county's metrics) and ``index.html``."""
+    from fupin import narrative, plots, report
+    from fupin.display import figure_png
+    from fupin.metrics import township_metrics
+    from fupin.style import use_report_style
+    from fupin.tables import code_version
+
+    summary = township_metrics(county, params.year, **params.metrics_kwargs())
+    atomic_write_json(out / "summary.json", summary)
+
+    per_township = []
+    rows = []
+    for r in results:
+        path = out / r.township_id / "metrics.json"
+        if r.ok and path.exists():
+            m = json.loads(path.read_text(encoding="utf-8"))
+            per_township.append(m)
+            rows.append(township_row(m))
+        else:
+            rows.append(failed_row(r))
+
+    chart = ""
+    if per_township:
+        use_report_style()
+        fig = plots.county_overview_chart(per_township)
+        chart = base64.b64encode(figure_png(fig)).decode("ascii")
+        fig.clf()
+
+    failed = [
+        {**r.__dict__, "notebook_href": Path(r.notebook).relative_to(out).as_posix() if r.notebook else ""}
+        for r in results
+        if not r.ok
+    ]
+    name = county.name or "全县"
+    html = _env().get_template("index.html.j2").render(
+        title=f"{name}{params.year}年脱贫攻坚情况（乡镇汇总）",
+        subtitle=report.subtitle(summary),
+        css=report_css(),
+        summary=summary,
+        kpis=report.kpis(summary),
+        paragraph=narrative.basic_situation(summary),
+        headers=HEADERS,
+        rows=rows,
+        failed=failed,
+        chart=chart,
+        info=[
+            ("参数", f"年度 {params.year}；贫困线 {params.poverty_line:g} 元；分组 {', '.join(f'{b:g}' for b in params.bands)}；"
+                     f"增长率 {params.growth:g}；贫困村退出阈值 {params.village_threshold:g}"),
+            *[(f"输入 {t}", f"{s.path.name}{f' [{s.sheet}]' if s.sheet else ''} sha256:{s.sha256}") for t, s in county.sources.items()],
+            ("代码版本", code_version()),
+            ("生成时间", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")),
+        ],
+    )
+    return atomic_write_text(out / "index.html", html)

@@ -1,0 +1,73 @@
+"""Executed notebook -> self-contained HTML report.
+
+Built on nbconvert's HTMLExporter with the project's own small template
+(``templates/report``, on top of nbconvert's ``classic`` cell markup): no
+input cells, no prompts, no parameters cells, no scripts or stylesheets from
+the internet, a table of contents built from the section headings, and a
+print stylesheet for A4.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+from fupin.config import TEMPLATES_DIR
+
+#: Cells with these tags never reach the HTML (they stay in the .ipynb).
+HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "metrics"})
+TOC_MARK = "<!--fupin:toc-->"
+_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)(?:<a class="anchor-link"[^>]*>.*?</a>)?</h\1>', re.S)
+
+
+@lru_cache(maxsize=1)
+def report_css() -> str:
+    """The one stylesheet of every page we write (report, county page)."""
+    return (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
+
+
+def _exporter() -> HTMLExporter:
+    exporter = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_TAGS), enabled=True), enabled=True
+    )
+    return exporter
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
+    """Render an executed notebook as the report page, with a table of contents."""
+    body, _ = _exporter().from_notebook_node(
+        nb, resources={"fupin_title": title, "fupin_css": report_css()}
+    )
+    return add_toc(body)
+
+
+def add_toc(page: str) -> str:
+    """Insert a table of contents of the ``h2`` sections at the TOC mark.
+
+    >>> add_toc('<!--fupin:toc--><h2 id="a">一、基本情况<a class="anchor-link" href="#a">¶</a></h2>').split("</ol>")[0]
+    '<nav class="toc"><strong>目录</strong><ol><li><a href="#a">一、基本情况</a></li>'
+    """
+    items = [
+        f'<li><a href="#{anchor}">{_plain(text)}</a></li>'
+        for level, anchor, text in _HEADING.findall(page)
+        if level == "2"
+    ]
+    toc = f'<nav class="toc"><strong>目录</strong><ol>{"".join(items)}</ol></nav>' if items else ""
+    return page.replace(TOC_MARK, toc, 1)
+
+
+def _plain(fragment: str) -> str:
+    """Heading HTML -> escaped text (drops any inner tags)."""
+    return html.escape(html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip())

@@ -1,0 +1,317 @@
+"""``fupin run``: the report notebooks once per township, then the county page.
+
+The county is loaded and validated once (bad input stops everything before
+any notebook runs, exit 2). Each township then runs in its own worker
+process: papermill executes the notebooks in a fresh kernel, the runner
+takes ``metrics.json`` from the notebook's hidden metrics output, exports the
+HTML, and writes every file atomically. A failing township is recorded with
+the path of its executed notebook and never stops the others.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from fupin.config import (
+    DEFAULT_BANDS,
+    DEFAULT_GROWTH,
+    DEFAULT_POVERTY_LINE,
+    DEFAULT_VILLAGE_THRESHOLD,
+    NOTEBOOKS_DIR,
+    REPORTS_DIR,
+)
+from fupin.errors import UsageError
+
+#: The report notebooks, run in this order; each leaves its executed copy.
+REPORT_NOTEBOOKS: tuple[str, ...] = ("township_report.ipynb",)
+#: Parameters the runner itself sets; users may pass others with ``-p``.
+RUNNER_PARAMETERS = ("township_id", "year", "data", "poverty_line", "bands", "growth", "village_threshold")
+
+
+@dataclass(frozen=True)
+class RunParameters:
+    """The figures' parameters of one batch (the notebook's ``parameters`` cell)."""
+
+    year: int
+    poverty_line: float = DEFAULT_POVERTY_LINE
+    bands: tuple[float, ...] = DEFAULT_BANDS
+    growth: float = DEFAULT_GROWTH
+    village_threshold: float = DEFAULT_VILLAGE_THRESHOLD
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def check(self) -> None:
+        """Reject values no analyst means (exit 2, before anything runs)."""
+        problems = []
+        if not 1980 <= self.year <= 2100:
+            problems.append(f"--year {self.year}：年度应在1980到2100之间")
+        if not (math.isfinite(self.poverty_line) and self.poverty_line > 0):
+            problems.append(f"--poverty-line {self.poverty_line}：贫困线应为正数（元/人·年）")
+        if not self.bands or any(b >= c for b, c in zip(self.bands, self.bands[1:])):
+            problems.append(f"--bands {','.join(map(str, self.bands))}：收入分组边界应严格升序")
+        if not (math.isfinite(self.growth) and -1 < self.growth < 1):
+            problems.append(f"--growth {self.growth}：年增长率应在 -1 到 1 之间（如 0.05 表示 5%）")
+        if not 0 < self.village_threshold < 1:
+            problems.append(f"--village-threshold {self.village_threshold}：阈值应为0到1之间的比例（如 0.02）")
+        if problems:
+            raise UsageError("；".join(problems))
+
+    def notebook_parameters(self, township_id: str, data: Path) -> dict[str, object]:
+        """The papermill parameters of one township's run."""
+        return {
+            "township_id": township_id,
+            "year": self.year,
+            "data": str(data),
+            "poverty_line": float(self.poverty_line),
+            "bands": [float(b) for b in self.bands],
+            "growth": float(self.growth),
+            "village_threshold": float(self.village_threshold),
+            **dict(self.extra),
+        }
+
+    def metrics_kwargs(self) -> dict[str, object]:
+        """Keyword arguments of :func:`fupin.metrics.township_metrics`."""
+        return {
+            "poverty_line": float(self.poverty_line),
+            "bands": tuple(float(b) for b in self.bands),
+            "growth": float(self.growth),
+            "village_threshold": float(self.village_threshold),
+        }
+
+
+@dataclass(frozen=True)
+class Job:
+    """One township's work, picklable for a spawned worker process."""
+
+    township_id: str
+    township_name: str
+    parameters: dict[str, object]
+    out_dir: Path
+    notebooks_dir: Path
+    notebooks: tuple[str, ...]
+    start_timeout: float
+    cell_timeout: float
+
+
+@dataclass
+class TownshipResult:
+    """What became of one township."""
+
+    township_id: str
+    township_name: str
+    ok: bool
+    seconds: float
+    files: list[str] = field(default_factory=list)
+    notebook: str = ""  # the executed notebook to open when it failed
+    error: str = ""
+
+
+@dataclass
+class BatchResult:
+    """The whole batch: per-township results and the county page's path."""
+
+    out: Path
+    results: list[TownshipResult]
+    index: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[TownshipResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.failed else 0
+
+
+def notebook_parameter_names(notebooks_dir: Path = NOTEBOOKS_DIR, notebooks: Sequence[str] = REPORT_NOTEBOOKS) -> set[str]:
+    """Names declared in the notebooks' ``parameters`` cells."""
+    from papermill import inspect_notebook
+
+    names: set[str] = set()
+    for name in notebooks:
+        names |= set(inspect_notebook(str(notebooks_dir / name)))
+    return names
+
+
+def check_parameter_names(extra: Mapping[str, object], declared: set[str]) -> None:
+    """Refuse a parameter the notebooks do not declare (papermill only warns)."""
+    unknown = sorted(set(extra) - declared)
+    if unknown:
+        raise UsageError(
+            f"未知的笔记本参数：{', '.join(unknown)}。可用参数：{', '.join(sorted(declared))}"
+        )
+    clash = sorted(set(extra) & set(RUNNER_PARAMETERS))
+    if clash:
+        raise UsageError(f"参数 {', '.join(clash)} 请用对应的命令行选项设置（如 --year、--poverty-line）")
+
+
+def default_workers(jobs: int) -> int:
+    """One kernel per core, no more than there are townships."""
+    return max(1, min(os.cpu_count() or 1, jobs))
+
+
+def run_batch(
+    data: Path,
+    params: RunParameters,
+    out: Path | None = None,
+    townships: Sequence[str] | None = None,
+    workers: int | None = None,
+    *,
+    notebooks_dir: Path = NOTEBOOKS_DIR,
+    notebooks: Sequence[str] = REPORT_NOTEBOOKS,
+    start_timeout: float = 120.0,
+    cell_timeout: float = 600.0,
+    progress: bool = True,
+) -> BatchResult:
+    """Run every (or each named) township's report, then write the county page.
+
+    Raises :class:`~fupin.errors.DataError` or :class:`~fupin.errors.UsageError`
+    before any notebook runs when the input or the options are bad.
+    """
+    from fupin.load import load
+
+    started = time.perf_counter()
+    params.check()
+    check_parameter_names(params.extra, notebook_parameter_names(notebooks_dir, notebooks))
+    data = Path(data).resolve()
+    county = load(data)
+    names = dict(county.townships()[["township_id", "township_name"]].itertuples(index=False))
+    wanted = list(townships) if townships else list(names)
+    missing = [t for t in wanted if t not in names]
+    if missing:
+        raise UsageError(f"数据中没有这些乡镇代码：{', '.join(missing)}。可选：{', '.join(names)}")
+    if workers is not None and workers < 1:
+        raise UsageError("--workers 应为正整数")
+    out = Path(out or REPORTS_DIR / str(params.year)).resolve()
+    _prepare_out(out)
+
+    jobs = [
+        Job(t, names[t], params.notebook_parameters(t, data), out, Path(notebooks_dir), tuple(notebooks),
+            start_timeout, cell_timeout)
+        for t in wanted
+    ]
+    results = _execute(jobs, workers or default_workers(len(jobs)), progress)
+    results.sort(key=lambda r: r.township_id)
+
+    from fupin.county_page import write_county_page
+
+    index = write_county_page(out, county, params, results)
+    return BatchResult(out, results, index, time.perf_counter() - started)
+
+
+def _prepare_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".fupin-write-test.", delete=True)
+        probe.close()
+    except OSError as exc:
+        raise UsageError(f"无法写入报告文件夹 {out}：{exc.strerror or exc}") from exc
+
+
+def _execute(jobs: list[Job], workers: int, progress: bool) -> list[TownshipResult]:
+    from tqdm import tqdm
+
+    results: list[TownshipResult] = []
+    bar = tqdm(total=len(jobs), desc="乡镇报告", unit="个", disable=not progress, leave=True)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {pool.submit(run_township, job): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker process died: record, go on
+                result = TownshipResult(job.township_id, job.township_name, False, 0.0,
+                                        error=f"工作进程异常退出：{type(exc).__name__}: {exc}")
+            results.append(result)
+            bar.set_postfix_str(f"{result.township_name}{'' if result.ok else ' 失败'}")
+            bar.update(1)
+    bar.close()
+    return results
+
+
+def run_township(job: Job) -> TownshipResult:
+    """Execute one township's notebooks and write its files (in a worker)."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from fupin.display import METRICS_MIME
+    from fupin.export import notebook_to_html
+    from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
+    from fupin.report import title
+
+    started = time.perf_counter()
+    town_dir = job.out_dir / job.township_id
+    staging = Path(tempfile.mkdtemp(prefix=f"fupin-{job.township_id}-"))
+    result = TownshipResult(job.township_id, job.township_name, True, 0.0)
+    try:
+        metrics: dict | None = None
+        html_parts: list[tuple[nbformat.NotebookNode, str]] = []
+        for name in job.notebooks:
+            executed = staging / name
+            try:
+                papermill.execute_notebook(
+                    str(job.notebooks_dir / name), str(executed), parameters=job.parameters,
+                    kernel_name="python3", progress_bar=False, start_timeout=job.start_timeout,
+                    execution_timeout=job.cell_timeout, cwd=str(job.notebooks_dir),
+                )
+            except PapermillExecutionError as exc:
+                result.ok = False
+                result.error = f"{exc.ename}: {exc.evalue}（第{exc.exec_count}个代码单元）"
+            except Exception as exc:  # kernel died, timed out, could not start
+                result.ok = False
+                result.error = f"{type(exc).__name__}: {exc}"
+            if executed.exists():
+                final = town_dir / name
+                atomic_write_bytes(final, executed.read_bytes())
+                result.files.append(str(final))
+                result.notebook = str(final)
+            if not result.ok:
+                _remove_stale(town_dir)
+                return result
+            nb = nbformat.read(executed, as_version=4)
+            metrics = metrics or _find_metrics(nb, METRICS_MIME)
+            html_parts.append((nb, name))
+        if metrics is None:
+            result.ok, result.error = False, "笔记本没有输出 metrics（缺少 fupin.display.emit_metrics 调用）"
+            return result
+        atomic_write_json(town_dir / "metrics.json", metrics)
+        for nb, name in html_parts:
+            target = town_dir / ("report.html" if name == job.notebooks[0] else Path(name).with_suffix(".html").name)
+            atomic_write_text(target, notebook_to_html(nb, title(metrics)))
+            result.files.append(str(target))
+        result.files.append(str(town_dir / "metrics.json"))
+        return result
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        result.seconds = time.perf_counter() - started
+
+
+def _remove_stale(town_dir: Path) -> None:
+    """A failed township keeps no report or metrics from an earlier run."""
+    for name in ("report.html", "metrics.json"):
+        (town_dir / name).unlink(missing_ok=True)
+
+
+def _find_metrics(nb, mime: str) -> dict | None:
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if mime in data:
+                return dict(data[mime])
+    return None
+
+
+def result_dicts(results: Sequence[TownshipResult]) -> list[dict]:
+    """Results as plain dicts (for logs and JSON)."""
+    return [asdict(r) for r in results]

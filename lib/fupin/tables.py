@@ -1,0 +1,156 @@
+"""The report's tables: metrics dict -> DataFrames with Chinese headers.
+
+Every number shown comes from :func:`fupin.metrics.township_metrics`; this
+module only selects, labels and formats (through :mod:`fupin.style`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import subprocess
+from collections.abc import Mapping
+
+import pandas as pd
+
+from fupin import __version__
+from fupin.config import PROJECT_ROOT
+from fupin.county import County
+from fupin.style import BLOCKER_LABELS, STATUS_LABELS, fmt_int, fmt_pct
+
+
+def _hp(d: Mapping | None, key: str) -> int:
+    return int((d or {}).get(key, 0) or 0)
+
+
+def villages_outlook(m: dict) -> pd.DataFrame:
+    """Per village with registered households: status at Y and exits expected in T."""
+    rows = [
+        {
+            "村": v["village_name"],
+            "贫困村": "是" if v["is_poor_village"] else "否",
+            "户籍人口": fmt_int(v["population"]),
+            "未脱贫户": fmt_int(_hp(v["remaining"], "households")),
+            "未脱贫人口": fmt_int(_hp(v["remaining"], "people")),
+            "预计脱贫户": fmt_int(_hp(v["projected_exits"], "households")),
+            "预计脱贫人口": fmt_int(_hp(v["projected_exits"], "people")),
+            f"{m['year']}年发生率": fmt_pct(v["incidence"]),
+            f"{m['target_year']}年预计发生率": fmt_pct(v["projected_incidence"]),
+        }
+        for v in m.get("villages_table", [])
+        if _hp(v["registered"], "households") > 0
+    ]
+    return pd.DataFrame(rows)
+
+
+def non_exit_reasons(m: dict) -> pd.DataFrame:
+    """Remaining households not expected to exit in T, by reason (a household may have several)."""
+    reasons = m["projection"].get("reasons", {})
+    rows = [
+        {"原因": r["label"], "户数": fmt_int(r["households"]), "人数": fmt_int(r["people"])}
+        for r in reasons.values()
+        if r["households"] > 0
+    ]
+    return pd.DataFrame(rows)
+
+
+def poor_villages(m: dict) -> pd.DataFrame:
+    """Every poor village: exited, exiting in T, or blocked and by what."""
+    threshold = m["parameters"]["village_threshold"]
+    rows = [
+        {
+            "贫困村": v["village_name"],
+            "状态": STATUS_LABELS.get(v["status"], v["status"]),
+            f"{m['target_year']}年预计发生率": fmt_pct(v["projected_incidence"]),
+            "未达到的退出条件": "、".join(
+                BLOCKER_LABELS.get(b, b).format(threshold=fmt_pct(threshold)) for b in v.get("blockers", [])
+            )
+            or "—",
+        }
+        for v in m.get("villages_table", [])
+        if v["is_poor_village"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def income_bands(m: dict) -> pd.DataFrame:
+    """The income-band distribution for T: households, people and share of people."""
+    total = sum(b["people"] for b in m["income_bands"]) or None
+    rows = [
+        {
+            "收入分组（元/人）": b["band"],
+            "户数": fmt_int(b["households"]),
+            "人数": fmt_int(b["people"]),
+            "人数占比": fmt_pct(b["people"] / total if total else None),
+        }
+        for b in m["income_bands"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def incidence_trend(m: dict) -> pd.DataFrame:
+    """Incidence by year, the projected year marked."""
+    rows = [
+        {
+            "年度": str(p["year"]),
+            "未脱贫人口": fmt_int(p["remaining_people"]),
+            "贫困发生率": fmt_pct(p["incidence"]),
+            "": "预测" if p["projected"] else "",
+        }
+        for p in m["incidence_trend"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def non_exit_households(frame: pd.DataFrame) -> pd.DataFrame:
+    """The household list (masked names only) with Chinese headers."""
+    if frame.empty:
+        return pd.DataFrame()
+    columns = {
+        "household_id": "户编号",
+        "village_name": "村",
+        "head_name_masked": "户主",
+        "size": "人口",
+        "income_T": "预计人均纯收入",
+        "reasons": "未脱贫原因",
+    }
+    present = [c for c in columns if c in frame.columns]
+    out = frame[present].rename(columns=columns)
+    if "预计人均纯收入" in out:
+        out["预计人均纯收入"] = out["预计人均纯收入"].map(lambda x: "未知" if pd.isna(x) else fmt_int(round(x)))
+    return out
+
+
+def run_info(parameters: Mapping[str, object], county: County, data: str) -> pd.DataFrame:
+    """数据说明: parameters, input files with SHA-256, code version, run time."""
+    rows = [{"项目": f"参数 {k}", "内容": _param(v)} for k, v in parameters.items()]
+    rows.append({"项目": "数据", "内容": str(data)})
+    for table, src in county.sources.items():
+        sheet = f" [{src.sheet}]" if src.sheet else ""
+        rows.append({"项目": f"输入 {table}", "内容": f"{src.path.name}{sheet} sha256:{src.sha256}"})
+    rows.append({"项目": "代码版本", "内容": code_version()})
+    rows.append({"项目": "运行环境", "内容": f"Python {platform.python_version()}, pandas {pd.__version__}"})
+    rows.append({"项目": "生成时间", "内容": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")})
+    return pd.DataFrame(rows)
+
+
+def code_version() -> str:
+    """``fupin <version>`` plus the git commit when running from a checkout."""
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return f"fupin {__version__}"
+    return f"fupin {__version__} (git {sha}{'，有未提交修改' if dirty else ''})"
+
+
+def _param(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(fmt_int(v) if float(v).is_integer() else str(v) for v in value)
+    return str(value)
