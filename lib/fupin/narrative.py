@@ -1,0 +1,286 @@
+"""The report's generated Chinese text: 基本情况, 存在问题, 脱贫退出预测.
+
+Every sentence is built from the metrics dict (see fupin.metrics) and its
+numbers go through fupin.style. Nothing is escaped here (the HTML layer
+does that), and nothing names a person: villages are named, households
+only counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fupin import style
+from fupin.style import fmt_hh_people, fmt_pct, fmt_yuan
+
+Metrics = Mapping[str, Any]
+
+#: The problem phrase for each failing household guarantee (projection.reasons).
+GUARANTEE_PROBLEMS: dict[str, str] = {
+    "food_clothing_ok": "未实现不愁吃穿",
+    "education_ok": "义务教育保障未落实",
+    "medical_ok": "基本医疗保障未落实",
+    "housing_ok": "住房安全保障未落实",
+    "water_ok": "饮水安全保障未落实",
+}
+
+_COUNTY_SUFFIXES = ("县", "区", "市", "旗")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _hp(count: Mapping[str, Any] | None) -> tuple[int, int]:
+    """(households, people) of a count dict; missing -> zeros."""
+    count = count or {}
+    return int(count.get("households") or 0), int(count.get("people") or 0)
+
+
+def is_county(metrics: Metrics) -> bool:
+    """True for the county summary (township_id "county", as summary.json has it)."""
+    return str(metrics.get("township_id") or "county") == "county"
+
+
+def area_name(metrics: Metrics) -> str:
+    """The township's name, or the county's for the county summary."""
+    if is_county(metrics):
+        return str(metrics.get("county_name") or metrics.get("township_name") or "全县")
+    return str(metrics.get("township_name") or "")
+
+
+def whole_area(metrics: Metrics) -> str:
+    """全镇 / 全乡 for a township (by its name's last character), 全县 for the county.
+
+    >>> whole_area({"township_id": "002", "township_name": "河口乡"})
+    '全乡'
+    """
+    name = area_name(metrics)
+    if is_county(metrics):
+        return "全" + (name[-1] if name.endswith(_COUNTY_SUFFIXES) else "县")
+    if name.endswith("街道"):
+        return "全街道"
+    if name.endswith(("镇", "乡")):
+        return "全" + name[-1]
+    return "全乡镇"
+
+
+def _village_names(metrics: Metrics, ids: Sequence[str]) -> list[str]:
+    """Village names for ids, from villages_table (the id where none is known)."""
+    names = {str(v.get("village_id")): str(v.get("village_name")) for v in metrics.get("villages_table") or []}
+    return [names.get(str(vid), str(vid)) for vid in ids]
+
+
+def _threshold(metrics: Metrics) -> float | None:
+    """The village exit threshold V of the run."""
+    return (metrics.get("parameters") or {}).get("village_threshold")
+
+
+def _clause_band(band: Mapping[str, Any], first: bool) -> str:
+    """One income band as a clause of the seed's band sentence."""
+    lower, upper = band.get("lower"), band.get("upper")
+    count = fmt_hh_people(band)
+    if band.get("band") == "unknown":
+        return f"收入情况不明的{count}"
+    if lower is None and upper is None:
+        return f"收入预计为{count}"
+    if lower is None:
+        return f"{'收入预计在' if first else ''}{fmt_yuan(upper)}以下的{count}"
+    lead = "收入预计在" if first else ""
+    if upper is None:
+        return f"{lead}{fmt_yuan(lower)}以上的预计有{count}"
+    return f"{lead}{fmt_yuan(lower)}—{fmt_yuan(upper)}的预计有{count}"
+
+
+# ---------------------------------------------------------------- 基本情况
+
+
+def _sentence_overview(metrics: Metrics) -> str:
+    """Villages, poor villages, registered poor people and cadres."""
+    villages = metrics.get("villages") or {}
+    poor, deep = int(villages.get("poor") or 0), int(villages.get("deep_poor") or 0)
+    parts = [f"{area_name(metrics)}下辖{int(villages.get('total') or 0)}个行政村"]
+    if poor:
+        parts.append(f"共有贫困村{poor}个")
+        parts.append(f"有深度贫困村{deep}个" if deep else "无深度贫困村")
+    else:
+        parts.append("无贫困村")
+    parts.append(f"{whole_area(metrics)}建档立卡贫困人口{fmt_hh_people(metrics.get('registered'))}")
+    cadres = int(metrics.get("cadres") or 0)
+    parts.append(f"帮扶干部共计{style.fmt_int(cadres)}人" if cadres else "暂无帮扶干部记录")
+    return "，".join(parts) + "。"
+
+
+def _sentence_status(metrics: Metrics) -> str:
+    """Status at the end of Y: villages exited, people exited and remaining, incidence."""
+    villages = metrics.get("villages") or {}
+    poor = int(villages.get("poor") or 0)
+    exited_v, remaining_v = int(villages.get("poor_exited") or 0), int(villages.get("poor_remaining") or 0)
+    parts: list[str] = []
+    if poor and remaining_v:
+        parts.append(f"已出列贫困村{exited_v}个，未出列贫困村{remaining_v}个；")
+    elif poor:
+        parts.append(f"{poor}个贫困村已全部出列；")
+    remaining_hh, _ = _hp(metrics.get("remaining"))
+    people = f"已退出贫困人口{fmt_hh_people(metrics.get('exited'))}，"
+    if remaining_hh:
+        people += f"未退出贫困人口{fmt_hh_people(metrics.get('remaining'))}，"
+    else:
+        people += "未退出贫困人口已清零，"
+    parts.append(people + f"贫困发生率为{fmt_pct(metrics.get('incidence'))}。")
+    return f"{metrics.get('year')}年底，" + "".join(parts)
+
+
+def _sentence_projection(metrics: Metrics) -> str:
+    """Projected village and household exits in T and the projected incidence."""
+    villages = metrics.get("villages") or {}
+    projection = metrics.get("projection") or {}
+    remaining_hh, _ = _hp(metrics.get("remaining"))
+    remaining_v = int(villages.get("poor_remaining") or 0)
+    if not remaining_hh and not remaining_v:
+        return ""
+    parts: list[str] = []
+    if remaining_v:
+        exiting = len(projection.get("villages_exiting") or [])
+        parts.append(f"拟退出贫困村{exiting}个；" if exiting else "暂无拟退出贫困村；")
+    if remaining_hh:
+        exits_hh, _ = _hp(projection.get("exits"))
+        now, later = metrics.get("incidence"), projection.get("incidence")
+        verb = "预计下降为" if now is not None and later is not None and later < now else "预计为"
+        lead = f"拟退出贫困人口{fmt_hh_people(projection.get('exits'))}" if exits_hh else "暂无拟退出贫困人口"
+        parts.append(f"{lead}，贫困发生率{verb}{fmt_pct(later)}。")
+    else:
+        parts[-1] = parts[-1].rstrip("；") + "。"
+    return f"{metrics.get('target_year')}年，" + "".join(parts)
+
+
+def _sentence_bands(metrics: Metrics) -> str:
+    """Registered households by projected income band in T."""
+    bands = list(metrics.get("income_bands") or [])
+    known = [b for b in bands if b.get("band") != "unknown"]
+    unknown = [b for b in bands if b.get("band") == "unknown" and _hp(b)[0]]
+    clauses = [_clause_band(band, index == 0) for index, band in enumerate(known)]
+    clauses += [_clause_band(band, not clauses) for band in unknown]
+    if not clauses:
+        return ""
+    return f"{metrics.get('target_year')}年贫困户" + "；".join(clauses) + "。"
+
+
+def basic_situation(metrics: Metrics) -> str:
+    """The 一、基本情况 paragraph, in the seed report's words, from the metrics dict.
+
+    Four sentences: the area (villages, poor and deep-poor villages,
+    registered poor people, cadres); the status at the end of Y (villages
+    exited, people exited and remaining, incidence); the projection for T
+    (villages and people to exit, projected incidence; left out when nothing
+    remains); the registered households by projected income band in T (with
+    收入情况不明 when some income is unknown). Counts read "N户M人", rates
+    "3.23%".
+    """
+    sentences = (_sentence_overview, _sentence_status, _sentence_projection, _sentence_bands)
+    return "".join(sentence(metrics) for sentence in sentences)
+
+
+# ---------------------------------------------------------------- 存在问题
+
+
+def _problem_villages(metrics: Metrics) -> list[str]:
+    """Poor villages below the threshold in T but blocked by venue or road; and
+    those whose incidence stays at or above it."""
+    projection = metrics.get("projection") or {}
+    blocked = {str(k): list(v) for k, v in (projection.get("villages_blocked") or {}).items()}
+    threshold = _threshold(metrics)
+    limit = style.fmt_pct_short(threshold) if threshold is not None else "出列标准"
+    infra = {vid: [c for c in codes if c != "incidence"] for vid, codes in blocked.items() if "incidence" not in codes}
+    below = projection.get("villages_below_threshold")
+    count_below = len(below) if below is not None else len(projection.get("villages_exiting") or []) + len(infra)
+    out: list[str] = []
+    if infra:
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for vid, codes in infra.items():
+            groups.setdefault(tuple(codes), []).append(vid)
+        labelled = [("、".join(_village_names(metrics, ids)), "、".join(style.blocker_label(c) for c in codes))
+                    for codes, ids in groups.items()]
+        if len(labelled) == 1:
+            names, labels = labelled[0]
+            detail = f"（{names}）{labels}，暂不具备出列条件"
+        else:
+            detail = "暂不具备出列条件：" + "；".join(f"{names}（{labels}）" for names, labels in labelled)
+        out.append(f"{metrics.get('target_year')}年{whole_area(metrics)}有{count_below}个贫困村贫困发生率预计降到{limit}以下，"
+                   f"但其中{len(infra)}个村{detail}。")
+    high = [vid for vid, codes in blocked.items() if "incidence" in codes]
+    if high:
+        out.append(f"未出列贫困村中有{len(high)}个村（{'、'.join(_village_names(metrics, high))}）"
+                   f"{metrics.get('target_year')}年贫困发生率预计仍在{limit}以上。")
+    return out
+
+
+def _problem_guarantees(metrics: Metrics) -> list[str]:
+    """One bullet per household guarantee that fails for some remaining household."""
+    reasons = (metrics.get("projection") or {}).get("reasons") or {}
+    out = []
+    for code in style.GUARANTEES:
+        households, _ = _hp(reasons.get(code))
+        if households:
+            out.append(f"未退出贫困户中有{fmt_hh_people(reasons[code])}{GUARANTEE_PROBLEMS[code]}。")
+    return out
+
+
+def problems(metrics: Metrics) -> list[str]:
+    """The 存在问题 bullets found in the figures, most concrete first.
+
+    In order: registered households in unsafe houses (grade C/D) outside the
+    renovation programme; poor villages below the threshold in T but blocked
+    by venue or road (named), and those whose incidence stays above it;
+    registered households whose income in T is unknown; remaining households
+    failing each guarantee; then each consistency warning's message as it is.
+    Empty when nothing was found.
+    """
+    whole = whole_area(metrics)
+    out: list[str] = []
+    unsafe_hh, _ = _hp(metrics.get("unsafe_houses_outside_program"))
+    if unsafe_hh:
+        out.append(f"{whole}尚有{unsafe_hh}户贫困户的危房没有纳入危房改造。")
+    out += _problem_villages(metrics)
+    unknown = metrics.get("income_unknown")
+    if unknown is None:
+        unknown = ((metrics.get("projection") or {}).get("reasons") or {}).get("income_unknown")
+    if _hp(unknown)[0]:
+        out.append(f"{whole}有{fmt_hh_people(unknown)}{metrics.get('target_year')}年收入情况不明，无法预测能否脱贫。")
+    out += _problem_guarantees(metrics)
+    out += [str(w.get("message")) for w in metrics.get("warnings") or [] if w.get("message")]
+    return out
+
+
+# ---------------------------------------------------------------- 脱贫退出预测
+
+
+def exit_outlook(metrics: Metrics) -> str:
+    """A short sentence for the 脱贫退出预测 section: who exits in T and what remains.
+
+    Households exit when income(h, T) >= the poverty line and the five
+    guarantees hold; villages when their projected incidence is below V and
+    venue and road are up to standard.
+    """
+    projection = metrics.get("projection") or {}
+    params = metrics.get("parameters") or {}
+    target = metrics.get("target_year")
+    remaining_hh, _ = _hp(metrics.get("remaining"))
+    if not remaining_hh:
+        return f"{metrics.get('year')}年底{whole_area(metrics)}建档立卡贫困人口已全部退出，{target}年无待退出贫困人口。"
+    exits_hh, _ = _hp(projection.get("exits"))
+    lead = (f"按人均纯收入{fmt_yuan(params.get('poverty_line'))}的标准和“两不愁三保障”及饮水安全要求测算，"
+            f"{target}年{whole_area(metrics)}")
+    if exits_hh:
+        lead += f"拟退出贫困人口{fmt_hh_people(projection.get('exits'))}，"
+    else:
+        lead += "暂无贫困人口达到退出标准，"
+    lead += (f"剩余贫困人口{fmt_hh_people(projection.get('remaining'))}，"
+             f"贫困发生率由{fmt_pct(metrics.get('incidence'))}预计降至{fmt_pct(projection.get('incidence'))}")
+    exiting = list(projection.get("villages_exiting") or [])
+    blocked = projection.get("villages_blocked") or {}
+    if exiting:
+        lead += f"；拟出列贫困村{len(exiting)}个（{'、'.join(_village_names(metrics, exiting))}）"
+    if blocked:
+        lead += f"，另有{len(blocked)}个贫困村暂不具备出列条件"
+    return lead + "。"

@@ -1,0 +1,387 @@
+"""The report's charts: metrics dict in, matplotlib Figure out.
+
+Every function builds a standalone Figure (not registered with pyplot, so
+nothing needs closing and nothing global is left behind) under the report
+style of :mod:`fupin.style`, and resolves its text to Noto Sans SC before
+returning, so the Chinese still renders if the global style is reset later.
+Numbers shown go through ``style.fmt_*``. Nothing here calls ``plt.show``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from fupin import style
+from fupin.style import COLOURS
+
+Metrics = Mapping[str, Any]
+
+
+def _styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Run a chart builder under the report rcParams and resolve its text.
+
+    The figure is laid out once (``draw_without_rendering``) while the rc
+    context is active, so tick labels are created with the report font too.
+    """
+
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        with mpl.rc_context(style.chart_rc()):
+            fig = build(*args, **kwargs)
+            fig.draw_without_rendering()
+        return fig
+
+    return wrapper
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A Figure with an Agg canvas, outside pyplot's registry."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _pct_axis(ax: Axes, axis: str = "y") -> None:
+    """Show fractions on `axis` as short percentages (2%, 1.5%)."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_pct_short(value)))
+
+
+def _empty(fig: Figure, ax: Axes, title: str, message: str) -> Figure:
+    """A chart with nothing to plot: the title and a centred message."""
+    ax.set_title(title)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=COLOURS["text"])
+    return fig
+
+
+def _area_name(metrics: Metrics) -> str:
+    """The township's (or county's) name for legends."""
+    return str(metrics.get("township_name") or metrics.get("county_name") or "本地")
+
+
+def _count(value: Mapping[str, Any] | None, key: str) -> int:
+    """households or people from a {households, people} dict (missing -> 0)."""
+    return int((value or {}).get(key) or 0)
+
+
+def _village_count(village: Mapping[str, Any], name: str, key: str) -> int:
+    """A villages_table count, nested (``remaining.people``) or flat (``remaining_people``)."""
+    nested = village.get(name)
+    if isinstance(nested, Mapping):
+        return _count(nested, key)
+    return int(village.get(f"{name}_{key}") or 0)
+
+
+def _rate(point: Mapping[str, Any]) -> float:
+    """A point's incidence as a float (NaN where it is missing)."""
+    value = point.get("incidence")
+    return float("nan") if value is None else float(value)
+
+
+def _zero(value: float | None) -> float:
+    """A rate as a float for bar lengths: None and NaN read 0."""
+    return 0.0 if value is None or math.isnan(float(value)) else float(value)
+
+
+def _top(values: Iterable[float], floor: float = 0.01) -> float:
+    """The largest finite value, at least `floor` (for an axis limit)."""
+    finite = [v for v in values if not math.isnan(v)]
+    return max(finite + [0.0]) or floor
+
+
+# ---------------------------------------------------------------- income bands
+
+
+def _line_edge(bands: Sequence[Mapping[str, Any]], line: float | None) -> float | None:
+    """x position (between bars) of the poverty line, when it is a band edge."""
+    for index, band in enumerate(bands[:-1]):
+        if line is not None and band.get("upper") is not None and float(band["upper"]) == float(line):
+            return index + 0.5
+    return None
+
+
+@_styled
+def income_band_chart(metrics: Metrics) -> Figure:
+    """Households and people of registered(Y) by projected income in T.
+
+    One pair of bars per band of ``metrics["income_bands"]`` (unknown band
+    included when present), each labelled with its count; bands below the
+    poverty line are shaded, and the line itself is drawn at its band edge.
+    """
+    fig = _figure(7.6, 4.2)
+    ax = fig.subplots()
+    bands = list(metrics.get("income_bands") or [])
+    line = (metrics.get("parameters") or {}).get("poverty_line")
+    target = metrics.get("target_year", "")
+    title = f"{target}年贫困户人均纯收入预计分布（贫困线{style.fmt_yuan(line)}）"
+    if not bands:
+        return _empty(fig, ax, title, "无收入分组数据")
+    positions = list(range(len(bands)))
+    width = 0.38
+    households = [_count(b, "households") for b in bands]
+    people = [_count(b, "people") for b in bands]
+    unknown = [b.get("band") == "unknown" for b in bands]  # greyed: no income to place it by
+    bars_hh = ax.bar([p - width / 2 for p in positions], households, width, label="户数",
+                     color=["#d0d0d0" if u else COLOURS["households"] for u in unknown])
+    bars_pp = ax.bar([p + width / 2 for p in positions], people, width, label="人数",
+                     color=[COLOURS["national"] if u else COLOURS["people"] for u in unknown])
+    ax.bar_label(bars_hh, labels=[style.fmt_households(v) for v in households], padding=2, fontsize=9)
+    ax.bar_label(bars_pp, labels=[style.fmt_people(v) for v in people], padding=2, fontsize=9)
+    edge = _line_edge(bands, line)
+    handles: list[Any] = [bars_hh, bars_pp]
+    if edge is not None:
+        ax.axvspan(-0.5, edge, color=COLOURS["remaining"], alpha=0.06, linewidth=0)
+        handles.append(ax.axvline(edge, color=COLOURS["threshold"], linestyle="--", linewidth=1.4,
+                                  label=f"贫困线{style.fmt_yuan(line)}"))
+    ax.set_xticks(positions, [style.band_label(b) for b in bands])
+    ax.set_xlim(-0.5, len(bands) - 0.5)
+    ax.set_ylim(0, max(people + households + [1]) * 1.15)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_int(value)))
+    ax.grid(axis="x", visible=False)
+    ax.set_ylabel("户数 / 人数")
+    ax.set_title(title)
+    ax.legend(handles=handles, loc="best")
+    return fig
+
+
+# ---------------------------------------------------------------- incidence trend
+
+
+def _split_trend(points: Sequence[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """Points sorted by year, split into actual and projected."""
+    ordered = sorted(points, key=lambda p: int(p["year"]))
+    return [p for p in ordered if not p.get("projected")], [p for p in ordered if p.get("projected")]
+
+
+def _draw_trend(ax: Axes, points: Sequence[Mapping[str, Any]], colour: str, label: str | None,
+                below: Callable[[int, float], bool] | None = None) -> None:
+    """Actual years as a solid line; the projection dashed, with a hollow marker.
+
+    With `below` given, every point is labelled with its rate: above the
+    point, or under it where ``below(year, rate)`` is true; the projected
+    point's label ("预测 …") sits to its right.
+    """
+    actual, projected = _split_trend(points)
+    ax.plot([int(p["year"]) for p in actual], [_rate(p) for p in actual], color=colour,
+            marker="o", markersize=5, label=label)
+    if projected:
+        bridge = actual[-1:] + projected
+        ax.plot([int(p["year"]) for p in bridge], [_rate(p) for p in bridge], color=colour,
+                linestyle="--", marker="o", markersize=6, markerfacecolor="white",
+                markevery=list(range(len(bridge) - len(projected), len(bridge))))
+    if below is None:
+        return
+    for point in actual:
+        year, rate = int(point["year"]), _rate(point)
+        if math.isnan(rate):
+            continue
+        ax.annotate(style.fmt_pct(rate), (year, rate), textcoords="offset points", xytext=(0, -14 if below(year, rate) else 7),
+                    ha="center", fontsize=8.5, color=colour)
+    for point in (p for p in projected if not math.isnan(_rate(p))):
+        ax.annotate(f"预测 {style.fmt_pct(point['incidence'])}", (int(point["year"]), _rate(point)),
+                    textcoords="offset points", xytext=(8, 0), ha="left", va="center", fontsize=8.5, color=colour)
+
+
+def _year_axis(ax: Axes, years: Sequence[int], projected: set[int], compact: bool = False) -> None:
+    """Integer year ticks; the projected year is marked 预测 on its tick."""
+    ticks = sorted(set(years))
+    if compact:
+        labels = [f"{y}\n预测" if y in projected else f"{y}" for y in ticks]
+    else:
+        labels = [f"{y}年\n（预测）" if y in projected else f"{y}年" for y in ticks]
+    ax.set_xticks(ticks, labels, fontsize=8 if compact else None)
+    ax.set_xlim(ticks[0] - 0.4, ticks[-1] + (0.4 if compact or not projected else 0.9))
+    ax.grid(axis="x", visible=False)
+
+
+@_styled
+def incidence_trend_chart(metrics: Metrics, national: pd.DataFrame | None = None) -> Figure:
+    """Poverty incidence of the area by year-end, with the projected year T.
+
+    Incidence(y) = remaining people at the end of y / population, from
+    ``metrics["incidence_trend"]``; the point marked ``projected`` is drawn
+    dashed with a hollow marker. `national` (see
+    :func:`fupin.reference.national_series`, column ``incidence`` as a
+    fraction) adds the national rural incidence over the same years in grey.
+    """
+    fig = _figure(7.6, 4.2)
+    ax = fig.subplots()
+    points = list(metrics.get("incidence_trend") or [])
+    title = f"{_area_name(metrics)}贫困发生率变化"
+    if not points:
+        return _empty(fig, ax, title, "无贫困发生率数据")
+    years = [int(p["year"]) for p in points]
+    top = _top(_rate(p) for p in points)
+    reference: dict[int, float] = {}
+    if national is not None and not national.empty:
+        shown = national[(national["year"] >= min(years)) & (national["year"] <= max(years))]
+        reference = dict(zip(shown["year"].astype(int), shown["incidence"].astype(float)))
+        if not shown.empty:
+            ax.plot(shown["year"].astype(int), shown["incidence"].astype(float), color=COLOURS["national"],
+                    linewidth=1.5, marker="s", markersize=3.5, label="全国农村贫困发生率")
+            top = _top([top, *shown["incidence"].astype(float)])
+    _draw_trend(ax, points, COLOURS["area"], f"{_area_name(metrics)}贫困发生率",
+                below=lambda year, rate: rate < reference.get(year, -1.0))
+    _year_axis(ax, years, {int(p["year"]) for p in points if p.get("projected")})
+    ax.set_ylim(0, top * 1.2)
+    _pct_axis(ax)
+    ax.set_ylabel("贫困发生率")
+    ax.set_title(title + ("（虚线为预测）" if any(p.get("projected") for p in points) else ""))
+    ax.legend(loc="upper right")
+    return fig
+
+
+def _village_note(village: Mapping[str, Any], points: Sequence[Mapping[str, Any]], threshold: float | None) -> str:
+    """Corner text of a village panel: last actual rate -> projected rate, and its blockers."""
+    actual, projected = _split_trend(points)
+    rates = [style.fmt_pct(actual[-1]["incidence"])] if actual else []
+    rates += [f"预测{style.fmt_pct(p['incidence'])}" for p in projected]
+    lines = [" → ".join(rates)]
+    lines += [style.blocker_label(code, threshold) for code in village.get("blockers") or []]
+    return "\n".join(lines)
+
+
+@_styled
+def village_trend_chart(metrics: Metrics) -> Figure:
+    """Incidence by year of each poor village, one small panel per village.
+
+    Village incidence = its remaining people / its population, from
+    ``metrics["incidence_trend_by_village"]``; the projection is dashed and
+    the village exit threshold V is a dotted red line. Panel titles carry the
+    village's status in T.
+    """
+    table = {v["village_id"]: v for v in metrics.get("villages_table") or []}
+    rows = list(metrics.get("incidence_trend_by_village") or [])
+    poor = [vid for vid, v in table.items() if v.get("is_poor_village")]
+    series = {vid: [r for r in rows if r["village_id"] == vid] for vid in poor}
+    series = {vid: points for vid, points in series.items() if points}
+    threshold = (metrics.get("parameters") or {}).get("village_threshold")
+    title = f"贫困村贫困发生率变化（虚线为{metrics.get('target_year', '')}年预测）"
+    if not series:
+        fig = _figure(7.6, 2.4)
+        return _empty(fig, fig.subplots(), title, "无贫困村")
+    ncols = min(3, len(series))
+    nrows = -(-len(series) // ncols)
+    fig = _figure(3.0 * ncols + 0.6, 2.5 * nrows + 0.7)
+    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
+    top = _top(_rate(r) for points in series.values() for r in points)
+    years = sorted({int(r["year"]) for points in series.values() for r in points})
+    projected = {int(r["year"]) for points in series.values() for r in points if r.get("projected")}
+    status_colour = {"exited": COLOURS["national"], "exiting": COLOURS["exit"], "blocked": COLOURS["remaining"]}
+    for ax, (vid, points) in zip(axes, series.items()):
+        village = table[vid]
+        colour = status_colour.get(village.get("status", ""), COLOURS["area"])
+        _draw_trend(ax, points, colour, None)
+        if threshold is not None:
+            ax.axhline(float(threshold), color=COLOURS["threshold"], linestyle=":", linewidth=1.2)
+        _year_axis(ax, years, projected, compact=True)
+        ax.text(0.98, 0.97, _village_note(village, points, threshold), transform=ax.transAxes,
+                ha="right", va="top", fontsize=8.5, color=colour, linespacing=1.5,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
+        ax.set_title(f"{village['village_name']}（{style.status_label(village.get('status', ''))}）",
+                     fontsize=10.5, color=colour)
+    for ax in axes[len(series):]:
+        ax.set_axis_off()
+    axes[0].set_ylim(0, top * 1.25)
+    _pct_axis(axes[0])
+    handles = [Line2D([], [], color=COLOURS["text"], marker="o", markersize=4, label="实际"),
+               Line2D([], [], color=COLOURS["text"], marker="o", markersize=5, markerfacecolor="white",
+                      linestyle="--", label="预测")]
+    if threshold is not None:
+        handles.append(Line2D([], [], color=COLOURS["threshold"], linestyle=":",
+                              label=f"出列标准{style.fmt_pct_short(threshold)}"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+    fig.suptitle(title, x=0.02, ha="left", fontsize=13)
+    return fig
+
+
+# ---------------------------------------------------------------- exits by village
+
+
+@_styled
+def exits_by_village_chart(metrics: Metrics) -> Figure:
+    """Remaining poor people at the end of Y per village, split into the
+    projected exits in T and those projected to remain (people).
+
+    Villages without remaining poor people are left out; the largest is on top.
+    """
+    rows = [v for v in metrics.get("villages_table") or [] if _village_count(v, "remaining", "people") > 0]
+    rows.sort(key=lambda v: (_village_count(v, "remaining", "people"), str(v["village_name"])))
+    target = metrics.get("target_year", "")
+    title = f"各村{metrics.get('year', '')}年底未退出贫困人口及{target}年预计退出（人）"
+    fig = _figure(7.6, 1.3 + 0.3 * max(len(rows), 3))
+    ax = fig.subplots()
+    if not rows:
+        return _empty(fig, ax, title, "无未退出贫困人口")
+    names = [v["village_name"] + ("（贫困村）" if v.get("is_poor_village") else "") for v in rows]
+    exits = [_village_count(v, "projected_exits", "people") for v in rows]
+    remain = [_village_count(v, "remaining", "people") - e for v, e in zip(rows, exits)]
+    positions = list(range(len(rows)))  # not the names: two villages may share one
+    left = ax.barh(positions, exits, color=COLOURS["exit"], label=f"{target}年拟退出", height=0.65)
+    right = ax.barh(positions, remain, left=exits, color=COLOURS["remaining"], label="预计仍未退出", height=0.65)
+    widest = max(e + r for e, r in zip(exits, remain))
+    for bars, values in ((left, exits), (right, remain)):
+        ax.bar_label(bars, labels=[style.fmt_int(v) if v >= widest * 0.06 else "" for v in values],
+                     label_type="center", color="white", fontsize=8.5)
+    for index, (e, r) in enumerate(zip(exits, remain)):
+        ax.text(e + r + widest * 0.01, index, style.fmt_people(e + r), va="center", fontsize=8.5,
+                color=COLOURS["text"])
+    ax.set_yticks(positions, names)
+    ax.set_xlim(0, widest * 1.12)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(axis="y", visible=False)
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    return fig
+
+
+# ---------------------------------------------------------------- county page
+
+
+@_styled
+def county_overview_chart(summaries: Sequence[Metrics]) -> Figure:
+    """Incidence at the end of Y and projected incidence in T per township.
+
+    Each summary is a township metrics dict (``township_name``,
+    ``incidence``, ``projection.incidence``); townships are sorted by
+    incidence, highest on top. Missing rates are left out of the bars.
+    """
+    rows = sorted(summaries, key=lambda s: _zero(s.get("incidence")))
+    year = next((s.get("year") for s in summaries if s.get("year")), "")
+    target = next((s.get("target_year") for s in summaries if s.get("target_year")), "")
+    title = f"各乡镇贫困发生率：{year}年底与{target}年预计"
+    fig = _figure(7.6, 1.4 + 0.55 * max(len(rows), 2))
+    ax = fig.subplots()
+    if not rows:
+        return _empty(fig, ax, title, "无乡镇数据")
+    names = [str(s.get("township_name") or s.get("township_id")) for s in rows]
+    now = [s.get("incidence") for s in rows]
+    later = [(s.get("projection") or {}).get("incidence") for s in rows]
+    height = 0.38
+    positions = list(range(len(rows)))
+    series = ((now, height / 2, COLOURS["remaining"], f"{year}年底"),
+              (later, -height / 2, COLOURS["exit"], f"{target}年预计"))
+    for values, shift, colour, label in series:
+        bars = ax.barh([p + shift for p in positions], [_zero(v) for v in values], height,
+                       color=colour, label=label)
+        ax.bar_label(bars, labels=[style.fmt_pct(v) for v in values], padding=3, fontsize=8.5)
+    widest = _top((_zero(v) for v in now + later), floor=0.001)
+    ax.set_xlim(0, widest * 1.2)
+    ax.set_yticks(positions, names)
+    _pct_axis(ax, "x")
+    ax.grid(axis="y", visible=False)
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    return fig

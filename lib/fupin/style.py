@@ -1,0 +1,277 @@
+"""The report's look, in one place: font, colours, number formats, Chinese labels.
+
+Charts (fupin.plots), text (fupin.narrative) and tables all take their
+formats and labels from here; notebooks do not restyle.
+
+>>> fmt_pct(0.032307)
+'3.23%'
+>>> fmt_hh_people({"households": 820, "people": 1872})
+'820户1,872人'
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Any, Mapping
+
+#: Placeholder for a missing number (None or NaN).
+MISSING = "—"
+
+#: Figure resolution: sharp in an email or a browser, small enough to inline.
+DPI = 120
+
+#: Named colours. Red is poverty still to overcome, green is exit, blue is the
+#: area itself, grey is the national reference.
+COLOURS: dict[str, str] = {
+    "area": "#1f5f8b",
+    "remaining": "#c8102e",
+    "exit": "#2a9d8f",
+    "warn": "#e9a23b",
+    "national": "#8c8c8c",
+    "households": "#8fb8d8",
+    "people": "#1f5f8b",
+    "threshold": "#c8102e",
+    "text": "#333333",
+    "grid": "#e3e3e3",
+}
+
+#: Series colours, in order, for charts with one line per item.
+PALETTE: list[str] = [
+    "#1f5f8b", "#c8102e", "#2a9d8f", "#e9a23b", "#6a4c93",
+    "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
+]
+
+#: Why a remaining household is not projected to exit (projection.reasons).
+REASON_LABELS: dict[str, str] = {
+    "income_short": "收入低于贫困线",
+    "income_unknown": "收入情况不明",
+    "food_clothing_ok": "不愁吃穿未实现",
+    "education_ok": "义务教育保障未落实",
+    "medical_ok": "基本医疗保障未落实",
+    "housing_ok": "住房安全保障未落实",
+    "water_ok": "饮水安全保障未落实",
+}
+
+#: The five household guarantees, in the order the reports name them.
+GUARANTEES: tuple[str, ...] = ("food_clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok")
+
+#: Poor-village status in the target year (villages_table.status).
+STATUS_LABELS: dict[str, str] = {
+    "exited": "已出列",
+    "exiting": "拟出列",
+    "blocked": "暂不具备出列条件",
+    "non_poor": "非贫困村",
+}
+
+#: Why a poor village cannot exit; `{threshold}` is the village threshold.
+BLOCKER_LABELS: dict[str, str] = {
+    "incidence": "贫困发生率未降到{threshold}以下",
+    "venue_ok": "村级活动场所未达标",
+    "road_ok": "未通硬化路",
+}
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def _is_missing(value: Any) -> bool:
+    """True for None and NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _half_up(value: float, digits: int) -> Decimal:
+    """Round as statistics offices do (四舍五入), on the shortest repr of `value`."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def fmt_pct(value: float | None, digits: int = 2) -> str:
+    """A fraction as a percentage with `digits` decimals, rounded half up.
+
+    >>> fmt_pct(0.012517), fmt_pct(None)
+    ('1.25%', '—')
+    """
+    if _is_missing(value):
+        return MISSING
+    return f"{_half_up(float(value) * 100, digits):.{digits}f}%"
+
+
+def fmt_pct_short(value: float | None) -> str:
+    """A fraction as a percentage without trailing zeros, for thresholds.
+
+    >>> fmt_pct_short(0.02), fmt_pct_short(0.025)
+    ('2%', '2.5%')
+    """
+    if _is_missing(value):
+        return MISSING
+    text = f"{_half_up(float(value) * 100, 2):f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+
+
+def fmt_int(value: float | None) -> str:
+    """A count with thousands separators, rounded half up to a whole number.
+
+    >>> fmt_int(1872)
+    '1,872'
+    """
+    if _is_missing(value):
+        return MISSING
+    return f"{int(_half_up(float(value), 0)):,}"
+
+
+def fmt_people(value: float | None) -> str:
+    """A number of people: `fmt_people(1872) -> '1,872人'`."""
+    return fmt_int(value) + ("" if _is_missing(value) else "人")
+
+
+def fmt_households(value: float | None) -> str:
+    """A number of households: `fmt_households(820) -> '820户'`."""
+    return fmt_int(value) + ("" if _is_missing(value) else "户")
+
+
+def fmt_hh_people(count: Mapping[str, Any] | None) -> str:
+    """A {households, people} count: `'820户1,872人'`; None -> '—'."""
+    if count is None:
+        return MISSING
+    return fmt_households(count.get("households")) + fmt_people(count.get("people"))
+
+
+def fmt_yuan(value: float | None) -> str:
+    """An amount of yuan: `fmt_yuan(3500) -> '3,500元'` (cents only when present)."""
+    if _is_missing(value):
+        return MISSING
+    number = float(value)
+    if number == int(number):
+        return f"{int(number):,}元"
+    return f"{_half_up(number, 2):,.2f}元"
+
+
+def band_label(band: Mapping[str, Any]) -> str:
+    """A short Chinese label for an income band dict (lower/upper in yuan).
+
+    >>> band_label({"band": "<3500", "lower": None, "upper": 3500})
+    '3,500元以下'
+    """
+    lower, upper = band.get("lower"), band.get("upper")
+    if band.get("band") == "unknown":
+        return "收入不明"
+    if lower is None and upper is None:
+        return "全部"
+    if lower is None:
+        return f"{fmt_yuan(upper)}以下"
+    if upper is None:
+        return f"{fmt_yuan(lower)}以上"
+    return f"{fmt_yuan(lower)}—{fmt_yuan(upper)}"
+
+
+def reason_label(code: str, given: Mapping[str, Any] | None = None) -> str:
+    """The label of a reason code, preferring the one the metrics dict carries."""
+    if given and given.get("label"):
+        return str(given["label"])
+    return REASON_LABELS.get(code, code)
+
+
+def blocker_label(code: str, threshold: float | None = None) -> str:
+    """The label of a village blocker; `incidence` names the threshold."""
+    label = BLOCKER_LABELS.get(code, code)
+    return label.format(threshold=fmt_pct_short(threshold) if threshold is not None else "出列标准")
+
+
+def status_label(code: str) -> str:
+    """The label of a village status (exited, exiting, blocked, non_poor)."""
+    return STATUS_LABELS.get(code, code)
+
+
+# ---------------------------------------------------------------- matplotlib
+
+
+@lru_cache(maxsize=1)
+def font_path() -> str:
+    """Path of the bundled Noto Sans SC file (package pylopdf_fonts_zh_cn)."""
+    import pylopdf_fonts_zh_cn
+
+    return str(pylopdf_fonts_zh_cn.sans_path())
+
+
+@lru_cache(maxsize=1)
+def font_family() -> str:
+    """Register Noto Sans SC with matplotlib (once) and return its family name."""
+    from matplotlib import font_manager
+
+    path = font_path()
+    font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path).get_name()
+
+
+def report_rc() -> dict[str, Any]:
+    """The rcParams of the report look (font first, then the chart details)."""
+    from cycler import cycler
+
+    return {
+        "font.family": ["sans-serif"],
+        "font.sans-serif": [font_family(), "DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
+        "figure.facecolor": "white",
+        "savefig.facecolor": "white",
+        "axes.prop_cycle": cycler(color=PALETTE),
+        "axes.edgecolor": "#bbbbbb",
+        "axes.labelcolor": COLOURS["text"],
+        "axes.titlesize": 13,
+        "axes.titlelocation": "left",
+        "axes.titlepad": 10,
+        "axes.labelsize": 10.5,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "axes.axisbelow": True,
+        "grid.color": COLOURS["grid"],
+        "grid.linewidth": 0.8,
+        "xtick.color": COLOURS["text"],
+        "ytick.color": COLOURS["text"],
+        "xtick.labelsize": 9.5,
+        "ytick.labelsize": 9.5,
+        "legend.fontsize": 9.5,
+        "legend.frameon": False,
+        "lines.linewidth": 2.0,
+    }
+
+
+def chart_rc() -> dict[str, Any]:
+    """`report_rc()` with the concrete family first in `font.family`.
+
+    Text created under it keeps Noto Sans SC even if the global rcParams are
+    reset later (by seaborn.set_theme, say), because a generic family such as
+    "sans-serif" is only resolved when the figure is drawn.
+    """
+    return {**report_rc(), "font.family": [font_family(), "DejaVu Sans"]}
+
+
+def _style_holds(rc: Mapping[str, Any]) -> bool:
+    """True when the global rcParams already carry every setting of `rc`."""
+    import matplotlib as mpl
+
+    try:
+        return all(mpl.rcParams[key] == value for key, value in rc.items())
+    except (KeyError, ValueError):
+        return False
+
+
+def use_report_style() -> None:
+    """Make the report look the global matplotlib/seaborn style.
+
+    Applies seaborn's whitegrid theme first (it resets fonts and colours),
+    then re-asserts the report settings on top, so the theme cannot undo the
+    Chinese font. Idempotent; a second call only compares rcParams.
+    """
+    import matplotlib as mpl
+
+    rc = report_rc()
+    if _style_holds(rc):
+        return
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
+    mpl.rcParams.update(rc)
