@@ -1,0 +1,329 @@
+"""What a valid county is: one pandera schema per table plus cross-table rules.
+
+The schemas run on the tables as :mod:`fupin.load` converted them: canonical
+English columns, nullable dtypes (``string``, ``Int64``, ``float64``,
+``boolean``) and an index that *is* the row number the user sees in Excel.
+Every failure becomes a :class:`~fupin.errors.Problem` in the user's terms
+(file, sheet, row, the header they wrote, the value as written). Nothing
+stops at the first failure: :func:`check` returns every problem it finds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+
+from fupin.columns import CADRES, HOUSEHOLDS, INCOMES, TABLES, VILLAGES, Column, Table
+from fupin.errors import Problem
+
+#: Plausible calendar years for every year column.
+YEAR_MIN, YEAR_MAX = 1980, 2100
+YEAR_COLUMNS = frozenset(
+    {"registered_year", "exit_year", "returned_year", "village_exit_year", "year"}
+)
+
+REQUIRED = "必填，不能为空"
+BOOL_EXPECTED = "应为是/否（也可写 有/无、√/×、Y/N、true/false、1/0）"
+
+#: What a column expects, where its kind alone says too little.
+_EXPECT: dict[str, str] = {
+    "size": "应为1到30的整数",
+    "population": "应为大于0的整数",
+    "per_capita_income": "应为不小于0的数字（元）",
+    **{name: f"应为{YEAR_MIN}到{YEAR_MAX}之间的年份（整数）" for name in YEAR_COLUMNS},
+}
+
+#: The nullable dtype each kind has while it is being checked.
+CHECK_DTYPES: dict[str, str] = {
+    "id": "string", "text": "string", "enum": "string",
+    "int": "Int64", "number": "float64", "bool": "boolean",
+}
+
+
+def expectation(column: Column) -> str:
+    """The Chinese message saying what ``column`` expects, e.g. ``应为1到30的整数``.
+
+    Used both when a value cannot be converted (``abc`` in an int column)
+    and when a converted value breaks the column's rule (``0`` for ``size``),
+    so the user reads one message for one column.
+    """
+    if column.name in _EXPECT:
+        return _EXPECT[column.name]
+    return {
+        "int": "应为整数",
+        "number": "应为数字",
+        "bool": BOOL_EXPECTED,
+        "enum": "应为以下之一：" + "、".join(column.choices),
+    }.get(column.kind, REQUIRED)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a table came from, to locate problems as the user sees them.
+
+    ``raw`` holds the cells as written (text or ``None``), with canonical
+    column names and the user's row numbers as index. ``headers`` maps a
+    canonical name to the header the user wrote; ``missing`` lists the
+    table's columns that the file lacks; ``ragged`` the CSV rows wider than
+    the header, whose shifted cells are not worth reporting one by one.
+    """
+
+    table: Table
+    file: str
+    sheet: str | None = None
+    header_row: int | None = None
+    raw: pd.DataFrame = field(default_factory=pd.DataFrame)
+    headers: dict[str, str] = field(default_factory=dict)
+    missing: frozenset[str] = frozenset()
+    ragged: frozenset[int] = frozenset()
+
+    def written(self, column: str) -> str:
+        """The header the user wrote for ``column`` (the Chinese label if absent)."""
+        return self.headers.get(column, self.table.column(column).label)
+
+    def value(self, row: object, column: str) -> str | None:
+        """The cell at ``row``/``column`` as written, stripped; ``None`` when blank."""
+        if column not in self.raw.columns or row not in self.raw.index:
+            return None
+        cell = self.raw.at[row, column]
+        text = None if cell is None or pd.isna(cell) else str(cell).strip()
+        return text or None
+
+    def problem(
+        self, message: str, row: int | None = None, column: str | None = None,
+        value: object = None,
+    ) -> Problem:
+        """A :class:`Problem` located in this table; ``value`` defaults to the cell."""
+        if column is not None and value is None and row is not None:
+            value = self.value(row, column)
+        return Problem(
+            file=self.file,
+            sheet=self.sheet,
+            row=None if row is None else int(row),
+            column=None if column is None else self.written(column),
+            column_en=column,
+            value=value,
+            message=message,
+        )
+
+
+# ---------------------------------------------------------------------------
+# The declarative part: one schema per table.
+
+
+def _column(table: Table, name: str, *checks: pa.Check) -> pa.Column:
+    """A pandera column for ``table.name``: dtype by kind, required = not nullable.
+
+    Every check carries the column's :func:`expectation` as its error; enum
+    columns get their ``isin`` check from :mod:`fupin.columns`.
+    """
+    col = table.column(name)
+    message = expectation(col)
+    rules = [*checks]
+    if col.kind == "enum":
+        rules.append(pa.Check.isin(list(col.choices)))
+    if name in YEAR_COLUMNS:
+        rules.append(pa.Check.in_range(YEAR_MIN, YEAR_MAX))
+    return pa.Column(
+        CHECK_DTYPES[col.kind],
+        [_with_error(c, message) for c in rules],
+        nullable=not col.required,
+        required=True,
+    )
+
+
+def _with_error(check: pa.Check, message: str) -> pa.Check:
+    """``check`` whose failure message is ``message``."""
+    check.error = message
+    return check
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule across columns of one row, reported on ``column``."""
+
+    column: str
+    message: str
+    holds: Callable[[pd.DataFrame], pd.Series]
+
+    def check(self) -> pa.Check:
+        """The rule as a pandera dataframe check (missing values pass)."""
+        return pa.Check(
+            lambda df: self.holds(df).fillna(True).astype(bool),
+            error=self.message,
+            ignore_na=False,
+        )
+
+
+VILLAGE_RULES: tuple[RowRule, ...] = (
+    RowRule(
+        "village_exit_year", "只有贫困村才有出列年度",
+        lambda df: df["village_exit_year"].isna() | df["is_poor_village"],
+    ),
+)
+
+HOUSEHOLD_RULES: tuple[RowRule, ...] = (
+    RowRule(
+        "exit_year", "脱贫年度不应早于识别年度",
+        lambda df: df["exit_year"] >= df["registered_year"],
+    ),
+    RowRule(
+        "returned_year", "返贫年度应晚于脱贫年度",
+        lambda df: df["returned_year"] > df["exit_year"],
+    ),
+    RowRule(
+        "returned_year", "有返贫年度的户应有脱贫年度",
+        lambda df: df["returned_year"].isna() | df["exit_year"].notna(),
+    ),
+)
+
+RULES: dict[str, tuple[RowRule, ...]] = {
+    "villages": VILLAGE_RULES, "households": HOUSEHOLD_RULES, "incomes": (), "cadres": (),
+}
+
+
+def _schema(table: Table, special: dict[str, tuple[pa.Check, ...]]) -> pa.DataFrameSchema:
+    """The schema of ``table``: every column, its ``special`` checks, its row rules."""
+    return pa.DataFrameSchema(
+        {c.name: _column(table, c.name, *special.get(c.name, ())) for c in table.columns},
+        checks=[rule.check() for rule in RULES[table.name]],
+        name=table.name,
+    )
+
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "villages": _schema(VILLAGES, {"population": (pa.Check.gt(0),)}),
+    "households": _schema(HOUSEHOLDS, {"size": (pa.Check.in_range(1, 30),)}),
+    "incomes": _schema(INCOMES, {"per_capita_income": (pa.Check.ge(0),)}),
+    "cadres": _schema(CADRES, {}),
+}
+
+#: Foreign keys: (table, column) must exist in (parent table, its column).
+FOREIGN_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("households", "village_id", "villages"),
+    ("incomes", "household_id", "households"),
+    ("households", "cadre_id", "cadres"),
+)
+
+
+# ---------------------------------------------------------------------------
+# Running the rules.
+
+
+def check(
+    frames: dict[str, pd.DataFrame],
+    origins: dict[str, Origin],
+    skip: frozenset[tuple[str, int, str]] = frozenset(),
+) -> list[Problem]:
+    """Every problem of the converted ``frames``, per table then across tables.
+
+    ``frames`` holds the tables that could be read (a table that could not
+    be read is simply absent and its dependent rules are skipped). ``skip``
+    names cells (table, row, column) already reported as unconvertible, so
+    they are not reported again as blank.
+    """
+    problems: list[Problem] = []
+    for name, frame in frames.items():
+        problems += schema_problems(frame, origins[name], skip)
+        problems += key_problems(frame, origins[name])
+    problems += foreign_key_problems(frames, origins)
+    if "villages" in frames:
+        problems += township_problems(frames["villages"], origins["villages"])
+    return problems
+
+
+def schema_problems(
+    frame: pd.DataFrame, origin: Origin, skip: frozenset[tuple[str, int, str]] = frozenset()
+) -> list[Problem]:
+    """The failures of the table's pandera schema (lazy: all of them), as problems."""
+    table = origin.table.name
+    try:
+        SCHEMAS[table].validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    else:
+        return []
+    targets = {rule.message: rule.column for rule in RULES[table]}
+    unconverted = {row for name, row, _ in skip if name == table}
+    problems = []
+    seen: set[tuple[object, str, str]] = set()
+    for case in cases.itertuples(index=False):
+        row = None if pd.isna(case.index) else int(case.index)
+        column = targets.get(case.check, case.column)
+        message = REQUIRED if case.check == "not_nullable" else str(case.check)
+        if (table, row, column) in skip or column in origin.missing:
+            continue
+        if case.check in targets and row in unconverted:  # a row rule on a value not read
+            continue
+        if (row, column, message) in seen:
+            continue
+        seen.add((row, column, message))
+        problems.append(origin.problem(message, row, column))
+    return problems
+
+
+def key_problems(frame: pd.DataFrame, origin: Origin) -> list[Problem]:
+    """Rows whose key repeats an earlier row's: ``户编号重复（另见第7行）``."""
+    key = list(origin.table.key)
+    if not key or origin.missing.intersection(key):
+        return []
+    keyed = frame[key].dropna()
+    first = keyed.index.to_series(index=keyed.index).groupby(
+        [keyed[k] for k in key], sort=False
+    ).transform("min")
+    repeats = first[first != first.index]
+    headers = "与".join(origin.written(k) for k in key)
+    return [
+        origin.problem(
+            f"{headers}重复（另见第{int(earlier)}行）",
+            int(row),
+            key[-1],
+            value="、".join(str(origin.value(row, k)) for k in key),
+        )
+        for row, earlier in repeats.items()
+    ]
+
+
+def foreign_key_problems(
+    frames: dict[str, pd.DataFrame], origins: dict[str, Origin]
+) -> list[Problem]:
+    """Rows naming a village, household or cadre the parent table does not hold."""
+    problems = []
+    for child, column, parent in FOREIGN_KEYS:
+        if child not in frames or parent not in frames:
+            continue
+        if column in origins[child].missing or column in origins[parent].missing:
+            continue
+        values = frames[child][column]
+        known = set(frames[parent][column].dropna())
+        unknown = values[values.notna() & ~values.isin(known)]
+        label = TABLES[parent].label
+        problems += [
+            origins[child].problem(
+                f"{origins[child].written(column)}在{label}中不存在", int(row), column
+            )
+            for row in unknown.index
+        ]
+    return problems
+
+
+def township_problems(villages: pd.DataFrame, origin: Origin) -> list[Problem]:
+    """Villages whose township id already has another township name."""
+    if origin.missing.intersection({"township_id", "township_name"}):
+        return []
+    named = villages[["township_id", "township_name"]].dropna().assign(_row=lambda df: df.index)
+    first = named.groupby("township_id", sort=False)[["township_name", "_row"]].transform("first")
+    clash = named[named["township_name"] != first["township_name"]]
+    return [
+        origin.problem(
+            f"{origin.written('township_id')}「{r.township_id}」已对应乡镇名称"
+            f"「{first.at[idx, 'township_name']}」（第{int(first.at[idx, '_row'])}行），"
+            "同一乡镇只能有一个名称",
+            int(idx),
+            "township_name",
+        )
+        for idx, r in clash.iterrows()
+    ]
