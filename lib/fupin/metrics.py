@@ -1,0 +1,792 @@
+"""Every figure a leader reads, computed exactly as shared/contracts/data.md defines it.
+
+Parameters throughout: ``year`` is the as-of year Y (status at the end of
+Y), the target year is T = Y + 1, ``poverty_line`` is L (yuan per person per
+year), ``bands`` the ascending band edges E, ``growth`` the yearly income
+growth g, ``threshold`` the village exit threshold V.
+
+The central table is :func:`household_frame`: one row per household with its
+status at the end of Y, its income in T and why it is (not) projected to
+exit. Every count is derived from it with numpy/pandas vectorised code (no
+per-household Python loop), so a county of a million households takes
+seconds. Functions return new frames and never modify their inputs. Rates are
+fractions with full precision; a rate over a population of 0 is ``None`` (in
+frames: NaN), never a ZeroDivisionError.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fupin.columns import GUARANTEES
+from fupin.county import County
+from fupin.privacy import mask_names
+
+#: Why a remaining household is not projected to exit in T, in report order.
+REASON_CODES: tuple[str, ...] = ("income_short", "income_unknown", *GUARANTEES)
+
+#: Chinese label of each reason. A household's own ``income_short`` label names
+#: its gap instead (``收入差150元``, see :func:`reason_labels`).
+REASON_LABELS: dict[str, str] = {
+    "income_short": "收入低于贫困线",
+    "income_unknown": "收入未知",
+    "food_clothing_ok": "不愁吃穿未保障",
+    "education_ok": "义务教育未保障",
+    "medical_ok": "基本医疗未保障",
+    "housing_ok": "住房安全未保障",
+    "water_ok": "饮水安全未保障",
+}
+
+#: The conditions a poor village can fail in T, in this order.
+BLOCKER_CODES: tuple[str, ...] = ("incidence", "venue_ok", "road_ok")
+BLOCKER_LABELS: dict[str, str] = {
+    "incidence": "贫困发生率未降到退出标准以下",
+    "venue_ok": "村级活动场所未达标",
+    "road_ok": "未通硬化路",
+}
+
+#: ``status`` of a village in T: exited by Y, meets every exit condition,
+#: poor but blocked, or never a poor village.
+VILLAGE_STATUSES: tuple[str, ...] = ("exited", "exiting", "blocked", "non_poor")
+
+UNKNOWN_BAND = "unknown"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _years(df: pd.DataFrame, column: str) -> np.ndarray:
+    """A year column as float64 with NaN for blanks (NaN compares False)."""
+    if column not in df:
+        return np.full(len(df), np.nan)
+    return df[column].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _flags(df: pd.DataFrame, column: str, default: bool) -> np.ndarray:
+    """A boolean column as numpy bools, blanks and a missing column read as ``default``."""
+    if column not in df:
+        return np.full(len(df), default)
+    return df[column].astype("boolean").fillna(default).to_numpy(dtype=bool)
+
+
+def _sizes(df: pd.DataFrame) -> np.ndarray:
+    return df["size"].to_numpy(dtype="int64")
+
+
+def _take(values: pd.Series, where: np.ndarray, fill: float | bool) -> np.ndarray:
+    """``values`` at positions ``where`` (as from ``get_indexer``), ``fill`` where -1."""
+    out = np.full(len(where), fill)  # float64 for NaN, bool for False
+    found = where >= 0
+    out[found] = values.to_numpy()[where[found]]
+    return out
+
+
+def rate(people: float, population: float) -> float | None:
+    """``people / population``, or ``None`` when the population is 0 (or unknown).
+
+    >>> rate(924, 28600) == 924 / 28600, rate(0, 0)
+    (True, None)
+    """
+    if population is None or not population > 0:
+        return None
+    return float(people) / float(population)
+
+
+def _rates(people: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Elementwise :func:`rate`, NaN where the population is not positive."""
+    population = np.asarray(population, dtype="float64")
+    safe = np.where(population > 0, population, 1.0)
+    return np.where(population > 0, np.asarray(people, dtype="float64") / safe, np.nan)
+
+
+def _num(x: float) -> int | float:
+    """A parameter as JSON shows it: 3500.0 -> 3500, 0.02 stays 0.02."""
+    x = float(x)
+    return int(x) if x.is_integer() else x
+
+
+def _plain(obj: Any) -> Any:
+    """``obj`` with numpy scalars turned into Python ones and NaN into ``None``."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return None if math.isnan(obj) else float(obj)
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return obj
+
+
+def counts(frame: pd.DataFrame, mask: np.ndarray | pd.Series | None = None) -> dict[str, int]:
+    """``{"households": n, "people": sum of size}`` over the rows where ``mask`` holds.
+
+    >>> counts(pd.DataFrame({"size": [2, 3, 4]}), [True, False, True])
+    {'households': 2, 'people': 6}
+    """
+    sizes = _sizes(frame)
+    if mask is not None:
+        sizes = sizes[np.asarray(mask, dtype=bool)]
+    return {"households": int(len(sizes)), "people": int(sizes.sum())}
+
+
+def population(villages: pd.DataFrame) -> int:
+    """The incidence denominator: the sum of ``population`` over the villages (0 if none)."""
+    return int(villages["population"].sum())
+
+
+# --------------------------------------------------------------------------- households
+
+
+def household_status(households: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``households`` with three boolean columns for the status at the end of ``year``.
+
+    * ``registered``: registered_year <= Y;
+    * ``exited``: registered and exit_year <= Y, unless returned_year <= Y
+      (a household that returned to poverty counts as remaining);
+    * ``remaining``: registered and not exited.
+
+    A blank exit_year or returned_year never satisfies ``<= Y``.
+
+    >>> h = pd.DataFrame({"registered_year": [2014, 2014, 2015, 2019],
+    ...                   "exit_year": pd.array([None, 2016, 2016, None], dtype="Int64"),
+    ...                   "returned_year": pd.array([None, None, 2018, None], dtype="Int64")})
+    >>> household_status(h, 2018)[["registered", "exited", "remaining"]].values.tolist()
+    [[True, False, True], [True, True, False], [True, False, True], [False, False, False]]
+    """
+    registered = _years(households, "registered_year") <= year
+    exited = (
+        registered
+        & (_years(households, "exit_year") <= year)
+        & ~(_years(households, "returned_year") <= year)
+    )
+    return households.assign(registered=registered, exited=exited, remaining=registered & ~exited)
+
+
+def incidence(villages: pd.DataFrame, households: pd.DataFrame, year: int) -> float | None:
+    """Poverty incidence at the end of ``year``: remaining(Y) people / population.
+
+    The population is the sum of the villages' ``population``; ``None`` when
+    it is 0 (an empty area).
+
+    >>> v = pd.DataFrame({"population": [100, 100]})
+    >>> h = pd.DataFrame({"size": [3, 2], "registered_year": [2014, 2014],
+    ...                   "exit_year": pd.array([None, 2016], dtype="Int64")})
+    >>> incidence(v, h, 2018)
+    0.015
+    """
+    status = household_status(households, year)
+    return rate(counts(status, status["remaining"])["people"], population(villages))
+
+
+def income_in_year(incomes: pd.DataFrame, year: int, growth: float = 0.0) -> pd.DataFrame:
+    """income(h, t) for ``t = year``: one row per household that has one.
+
+    The household's incomes row for t (actual or ``is_estimate``) if there
+    is one; otherwise its latest earlier row times (1 + g)^(t - that year).
+    Households with no row at or before t are absent (their income is
+    unknown). Rows with a blank income are ignored. Rows come in no
+    particular order. Columns:
+    ``household_id``, ``income``, ``income_year`` (the row's year),
+    ``is_estimate`` (of that row).
+
+    >>> inc = pd.DataFrame({"household_id": ["a", "a", "b"], "year": [2017, 2018, 2017],
+    ...                     "per_capita_income": [3000.0, 3200.0, 3000.0]})
+    >>> income_in_year(inc, 2019, growth=0.1).set_index("household_id")["income"].round(2).sort_index().to_dict()
+    {'a': 3520.0, 'b': 3630.0}
+    """
+    rows = incomes[(incomes["year"] <= year) & incomes["per_capita_income"].notna()]
+    latest = rows.sort_values("year", kind="stable").drop_duplicates("household_id", keep="last")
+    source_year = latest["year"].to_numpy(dtype="int64")
+    factor = (1.0 + growth) ** (year - source_year).astype("float64")
+    return pd.DataFrame(
+        {
+            "household_id": latest["household_id"].to_numpy(),
+            "income": latest["per_capita_income"].to_numpy(dtype="float64") * factor,
+            "income_year": source_year,
+            "is_estimate": _flags(latest, "is_estimate", False),
+        }
+    )
+
+
+def household_frame(
+    households: pd.DataFrame,
+    incomes: pd.DataFrame,
+    year: int,
+    *,
+    poverty_line: float = 3500.0,
+    growth: float = 0.0,
+) -> pd.DataFrame:
+    """One row per household (in ``households``' order): status in Y, income in T, projection.
+
+    Columns: ``household_id``, ``village_id``, ``size``, ``registered_year``,
+    ``exit_year``, ``returned_year``; ``registered``, ``exited``,
+    ``remaining`` (:func:`household_status`); ``income_T`` = income(h, T)
+    for T = Y + 1 (:func:`income_in_year`, NaN if unknown) and
+    ``income_year`` and ``income_is_estimate``, the year and the
+    ``is_estimate`` flag of the incomes row it comes from;
+    ``gap`` = L - income_T where the income is short (else NaN); one boolean
+    ``reason_<code>`` per code of :data:`REASON_CODES`, true only for
+    remaining(Y) households; ``projected_exit``.
+
+    A remaining(Y) household is projected to exit in T when income_T >= L
+    (exactly on the line exits) and all five guarantees are true. Its
+    reasons otherwise: ``income_short`` (income_T < L), ``income_unknown``
+    (no incomes row at or before T), and each guarantee that is false. A
+    blank guarantee reads as true, the contract's default.
+    """
+    keep = ["household_id", "village_id", "size", "registered_year", "exit_year", "returned_year"]
+    base = households[[c for c in keep if c in households]].reset_index(drop=True)
+    missing = {c: pd.array([None] * len(base), dtype="Int64") for c in keep if c not in base}
+    status = household_status(base.assign(**missing), year)
+    remaining = status["remaining"].to_numpy()
+    known = income_in_year(incomes, year + 1, growth)
+    where = pd.Index(known["household_id"]).get_indexer(base["household_id"])
+    income = _take(known["income"], where, np.nan)
+    income_year = pd.array(_take(known["income_year"], where, np.nan), dtype="Int64")
+    short = remaining & (income < poverty_line)
+    reasons = {
+        "reason_income_short": short,
+        "reason_income_unknown": remaining & np.isnan(income),
+        **{f"reason_{g}": remaining & ~_flags(households, g, True) for g in GUARANTEES},
+    }
+    blocked = np.logical_or.reduce(list(reasons.values()))
+    return status.assign(
+        income_T=income,
+        income_year=income_year,
+        income_is_estimate=_take(known["is_estimate"], where, False),
+        gap=np.where(short, poverty_line - income, np.nan),
+        **reasons,
+        projected_exit=remaining & ~blocked,
+    )
+
+
+# --------------------------------------------------------------------------- projection
+
+
+def reason_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Households and people per reason code (a household with two reasons counts in both).
+
+    Columns ``code``, ``label``, ``households``, ``people``; every code of
+    :data:`REASON_CODES` in order, zeros included. ``frame`` is a
+    :func:`household_frame`.
+    """
+    rows = [
+        {"code": code, "label": REASON_LABELS[code], **counts(frame, frame[f"reason_{code}"])}
+        for code in REASON_CODES
+    ]
+    return pd.DataFrame(rows, columns=["code", "label", "households", "people"])
+
+
+def _yuan(values: pd.Series) -> pd.Series:
+    """Amounts as text, rounded up to the fen: 150.0 -> "150", 150.451 -> "150.46"."""
+    fen = np.ceil(np.round(values.to_numpy(dtype="float64") * 100, 6)) / 100
+    return pd.Series(fen, index=values.index).map(lambda x: f"{x:.2f}".rstrip("0").rstrip("."))
+
+
+def reason_labels(frame: pd.DataFrame, sep: str = "；") -> pd.DataFrame:
+    """Each household's reasons as text: ``reason_codes`` (``,``-joined) and ``reasons``.
+
+    ``reasons`` joins the Chinese labels with ``sep`` in :data:`REASON_CODES`
+    order; ``income_short`` reads ``收入差N元`` with N = L - income_T rounded
+    up to the fen, trailing zeros dropped (``收入差150元``, ``收入差0.01元``). Households without a reason get
+    ``""``. Returns a frame on ``frame``'s index.
+    """
+    codes = np.full(len(frame), "", dtype=object)
+    labels = np.full(len(frame), "", dtype=object)
+    for code in REASON_CODES:
+        flag = frame[f"reason_{code}"].to_numpy(dtype=bool)
+        if not flag.any():
+            continue
+        label: object = REASON_LABELS[code]
+        if code == "income_short":
+            label = np.full(len(frame), "", dtype=object)
+            label[flag] = ("收入差" + _yuan(frame["gap"][flag]) + "元").to_numpy(dtype=object)
+        codes = codes + np.where(flag, code + ",", "")
+        labels = labels + np.where(flag, label + sep, "")
+    return pd.DataFrame(
+        {
+            "reason_codes": pd.Series(codes, index=frame.index, dtype=object).str.rstrip(","),
+            "reasons": pd.Series(labels, index=frame.index, dtype=object).str.rstrip(sep),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- income bands
+
+
+def _edges(bands: Sequence[float]) -> np.ndarray:
+    edges = np.asarray(bands, dtype="float64")
+    if edges.ndim != 1 or len(edges) == 0 or not np.isfinite(edges).all():
+        raise ValueError(f"收入分组界限应为至少一个有限数值：{list(bands)}")
+    if (np.diff(edges) <= 0).any():
+        raise ValueError(f"收入分组界限应严格递增：{list(bands)}")
+    return edges
+
+
+def _edge_text(x: float) -> str:
+    x = float(x)
+    return str(int(x)) if x.is_integer() else repr(x)
+
+
+def band_labels(bands: Sequence[float]) -> list[str]:
+    """The labels of the bands cut at ``bands`` (ascending, at least one edge).
+
+    Integer-looking edges print without decimals; the middle bands use an EN
+    DASH (U+2013).
+
+    >>> band_labels([3500, 4000])
+    ['<3500', '3500–4000', '>=4000']
+    >>> band_labels([3500.5])
+    ['<3500.5', '>=3500.5']
+    """
+    text = [_edge_text(x) for x in _edges(bands)]
+    middle = [f"{a}\u2013{b}" for a, b in zip(text, text[1:])]
+    return [f"<{text[0]}", *middle, f">={text[-1]}"]
+
+
+def income_bands(frame: pd.DataFrame, bands: Sequence[float] = (3500.0, 4000.0)) -> pd.DataFrame:
+    """Registered(Y) households by income(h, T) in the bands [E_i, E_i+1).
+
+    An income exactly on an edge goes to the upper band. Columns ``band``,
+    ``lower``, ``upper`` (None for open ends), ``households``, ``people``;
+    every band appears, zeros included, and an ``unknown`` band (lower and
+    upper None) follows only when some registered household's income is
+    unknown. ``frame`` is a :func:`household_frame`.
+    """
+    edges = _edges(bands)
+    registered = frame[frame["registered"]]
+    income = registered["income_T"].to_numpy(dtype="float64")
+    index = np.searchsorted(edges, income, side="right")
+    index[np.isnan(income)] = len(edges) + 1
+    n = len(edges) + 2
+    households = np.bincount(index, minlength=n)
+    people = np.bincount(index, weights=_sizes(registered), minlength=n).astype("int64")
+    lowers = [None, *(_num(e) for e in edges)]
+    uppers = [*(_num(e) for e in edges), None]
+    rows = [
+        {"band": label, "lower": lo, "upper": up, "households": int(h), "people": int(p)}
+        for label, lo, up, h, p in zip(band_labels(edges), lowers, uppers, households, people)
+    ]
+    if households[-1]:
+        rows.append(
+            {"band": UNKNOWN_BAND, "lower": None, "upper": None,
+             "households": int(households[-1]), "people": int(people[-1])}
+        )
+    columns = ["band", "lower", "upper", "households", "people"]
+    return pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) for c in columns}).astype(
+        {"band": "string", "households": "int64", "people": "int64"}
+    )
+
+
+# --------------------------------------------------------------------------- villages
+
+
+def _village_positions(villages: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    """Each household's row in ``villages``; ``len(villages)`` for an unknown village."""
+    where = pd.Index(villages["village_id"]).get_indexer(frame["village_id"])
+    return np.where(where >= 0, where, len(villages))
+
+
+def _by_village(where: np.ndarray, sizes: np.ndarray, mask: np.ndarray, n: int):
+    """Households and people per village row (the last slot collects unknown villages)."""
+    households = np.bincount(where[mask], minlength=n + 1)
+    people = np.bincount(where[mask], weights=sizes[mask], minlength=n + 1).astype("int64")
+    return households, people
+
+
+def village_table(
+    villages: pd.DataFrame, frame: pd.DataFrame, year: int, *, threshold: float = 0.02
+) -> pd.DataFrame:
+    """One row per village (by village_id) with its counts, rates and exit status in T.
+
+    Counts (households and people, from the :func:`household_frame`):
+    ``registered_*``, ``exited_*``, ``remaining_*``, ``projected_exits_*``,
+    ``projected_remaining_*``. ``incidence`` = remaining people /
+    population; ``projected_incidence`` = projected remaining people /
+    population (NaN when the population is 0).
+
+    ``exited_by_year``: a poor village with village_exit_year <= Y. A poor
+    village not exited by Y exits in T when its projected incidence is
+    below V (``threshold``) and ``venue_ok`` and ``road_ok`` hold (blank
+    reads true); otherwise ``blockers`` lists what fails, in the order
+    ``incidence`` (also when the incidence is NaN), ``venue_ok``,
+    ``road_ok``. ``status`` is ``exited``, ``exiting``, ``blocked`` or
+    ``non_poor``.
+    """
+    villages = villages.sort_values("village_id", kind="stable", ignore_index=True)
+    n = len(villages)
+    where = _village_positions(villages, frame)
+    sizes = _sizes(frame)
+    table = villages[["village_id", "village_name"]].copy()
+    poor = _flags(villages, "is_poor_village", False)
+    table["is_poor_village"] = poor
+    table["is_deep_poor_village"] = _flags(villages, "is_deep_poor_village", False)
+    table["exited_by_year"] = poor & (_years(villages, "village_exit_year") <= year)
+    table["population"] = villages["population"].to_numpy(dtype="int64")
+    projected_remaining = frame["remaining"].to_numpy() & ~frame["projected_exit"].to_numpy()
+    for name, mask in (
+        ("registered", frame["registered"].to_numpy()),
+        ("exited", frame["exited"].to_numpy()),
+        ("remaining", frame["remaining"].to_numpy()),
+        ("projected_exits", frame["projected_exit"].to_numpy()),
+        ("projected_remaining", projected_remaining),
+    ):
+        hh, pp = _by_village(where, sizes, mask, n)
+        table[f"{name}_households"] = hh[:n]
+        table[f"{name}_people"] = pp[:n]
+    table["incidence"] = _rates(table["remaining_people"], table["population"])
+    table["projected_incidence"] = _rates(table["projected_remaining_people"], table["population"])
+    open_ = poor & ~table["exited_by_year"].to_numpy()
+    fails = {
+        "incidence": open_ & ~(table["projected_incidence"].to_numpy() < threshold),
+        "venue_ok": open_ & ~_flags(villages, "venue_ok", True),
+        "road_ok": open_ & ~_flags(villages, "road_ok", True),
+    }
+    table["blockers"] = pd.Series(
+        [
+            [code for code, failed in zip(BLOCKER_CODES, row) if failed]  # per village, not household
+            for row in zip(*(fails[c] for c in BLOCKER_CODES))
+        ],
+        index=table.index,
+        dtype=object,
+    )
+    blocked = np.logical_or.reduce([fails[c] for c in BLOCKER_CODES])
+    table["status"] = np.select(
+        [~poor, table["exited_by_year"].to_numpy(), blocked],
+        ["non_poor", "exited", "blocked"],
+        default="exiting",
+    ).astype(object)
+    return table
+
+
+def village_counts(table: pd.DataFrame) -> dict[str, int]:
+    """``total``, ``poor``, ``deep_poor``, ``poor_exited`` (by Y), ``poor_remaining`` of a :func:`village_table`."""
+    poor = int(table["is_poor_village"].sum())
+    exited = int(table["exited_by_year"].sum())
+    return {
+        "total": int(len(table)),
+        "poor": poor,
+        "deep_poor": int(table["is_deep_poor_village"].sum()),
+        "poor_exited": exited,
+        "poor_remaining": poor - exited,
+    }
+
+
+# --------------------------------------------------------------------------- trend
+
+
+def trend_years(frame: pd.DataFrame, year: int) -> list[int]:
+    """Every year from the first registered_year (among registered(Y)) to Y; ``[Y]`` if none.
+
+    >>> trend_years(pd.DataFrame({"registered_year": [2015, 2014, 2020]}), 2018)
+    [2014, 2015, 2016, 2017, 2018]
+    """
+    registered = _years(frame, "registered_year")
+    registered = registered[registered <= year]
+    first = int(registered.min()) if len(registered) else year
+    return list(range(first, year + 1))
+
+
+def _remaining_people_by_year(
+    where: np.ndarray, frame: pd.DataFrame, years: Sequence[int], n: int
+) -> np.ndarray:
+    """remaining(y) people per (year, village row) for ``n`` villages, the last column
+    holding unknown villages (``where``: :func:`_village_positions`); the same rule
+    as :func:`household_status`."""
+    registered = _years(frame, "registered_year")
+    exit_year = _years(frame, "exit_year")
+    returned_year = _years(frame, "returned_year")
+    sizes = _sizes(frame)
+    out = np.zeros((len(years), n + 1), dtype="int64")
+    for i, y in enumerate(years):  # a handful of years, each one vectorised
+        remaining = (registered <= y) & ~((exit_year <= y) & ~(returned_year <= y))
+        out[i] = _by_village(where, sizes, remaining, n)[1]
+    return out
+
+
+def _projected_people_by_village(where: np.ndarray, frame: pd.DataFrame, n: int) -> np.ndarray:
+    mask = frame["remaining"].to_numpy() & ~frame["projected_exit"].to_numpy()
+    return _by_village(where, _sizes(frame), mask, n)[1]
+
+
+def _trend_people(villages: pd.DataFrame, frame: pd.DataFrame, years: Sequence[int]) -> np.ndarray:
+    """People per (year of ``years`` then T, village row + unknown-village slot)."""
+    where = _village_positions(villages, frame)
+    return np.vstack(
+        [
+            _remaining_people_by_year(where, frame, years, len(villages)),
+            _projected_people_by_village(where, frame, len(villages)),
+        ]
+    )
+
+
+def incidence_trend(villages: pd.DataFrame, frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """incidence(y) for every year of :func:`trend_years`, then the projection for T.
+
+    Columns ``year``, ``remaining_people``, ``incidence`` (NaN when the
+    population is 0), ``projected`` (true only for the T row, whose people
+    are remaining(Y) less the projected exits). ``frame`` is a
+    :func:`household_frame` for Y.
+    """
+    years = trend_years(frame, year)
+    people = _trend_people(villages, frame, years).sum(axis=1)
+    return pd.DataFrame(
+        {
+            "year": [*years, year + 1],
+            "remaining_people": people,
+            "incidence": _rates(people, np.full(len(people), population(villages))),
+            "projected": [False] * len(years) + [True],
+        }
+    )
+
+
+def incidence_trend_by_village(
+    villages: pd.DataFrame, frame: pd.DataFrame, year: int
+) -> pd.DataFrame:
+    """:func:`incidence_trend` per village: ``village_id`` then the same columns.
+
+    The years are the area's (so every village has the same rows); each
+    village's denominator is its own population. Sorted by village, year.
+    """
+    villages = villages.sort_values("village_id", kind="stable", ignore_index=True)
+    years = trend_years(frame, year)
+    people = _trend_people(villages, frame, years)[:, : len(villages)]
+    all_years = np.array([*years, year + 1])
+    pop = villages["population"].to_numpy(dtype="float64")
+    return pd.DataFrame(
+        {
+            "village_id": np.repeat(villages["village_id"].to_numpy(), len(all_years)),
+            "year": np.tile(all_years, len(villages)),
+            "remaining_people": people.T.ravel(),
+            "incidence": _rates(people, pop[None, :]).T.ravel(),
+            "projected": np.tile(all_years == year + 1, len(villages)),
+        }
+    ).astype({"village_id": villages["village_id"].dtype})
+
+
+# --------------------------------------------------------------------------- other figures
+
+
+def cadre_count(households: pd.DataFrame, year: int) -> int:
+    """Cadres helping the area: distinct non-blank ``cadre_id`` among registered(Y) households.
+
+    >>> cadre_count(pd.DataFrame({"registered_year": [2014, 2014, 2015, 2020],
+    ...                           "cadre_id": ["c1", "c1", None, "c2"]}), 2018)
+    1
+    """
+    if "cadre_id" not in households:
+        return 0
+    registered = _years(households, "registered_year") <= year
+    return int(households.loc[registered, "cadre_id"].dropna().nunique())
+
+
+def unsafe_houses_outside_program(households: pd.DataFrame, year: int) -> dict[str, int]:
+    """Registered(Y) households in unsafe houses (grade C or D) outside the renovation programme.
+
+    ``in_renovation_program`` blank counts as not in the programme.
+    Returns ``{"households": n, "people": m}``.
+
+    >>> h = pd.DataFrame({"size": [2, 3, 4], "registered_year": [2014, 2014, 2014],
+    ...                   "house_risk_grade": ["C", "D", None],
+    ...                   "in_renovation_program": pd.array([None, True, None], dtype="boolean")})
+    >>> unsafe_houses_outside_program(h, 2018)
+    {'households': 1, 'people': 2}
+    """
+    if "house_risk_grade" not in households:
+        return {"households": 0, "people": 0}
+    registered = _years(households, "registered_year") <= year
+    grade = households["house_risk_grade"]
+    unsafe = (grade.eq("C") | grade.eq("D")).fillna(False).to_numpy(dtype=bool)
+    mask = registered & unsafe & ~_flags(households, "in_renovation_program", False)
+    return counts(households, mask)
+
+
+def income_unknown(frame: pd.DataFrame) -> dict[str, int]:
+    """Registered(Y) households whose income(h, T) is unknown (the ``unknown`` band)."""
+    return counts(frame, frame["registered"].to_numpy() & frame["income_T"].isna().to_numpy())
+
+
+# --------------------------------------------------------------------------- the whole report
+
+
+def _area(county: County, township_id: str | None) -> tuple[County, str, str]:
+    """The slice of ``county`` the figures cover, its id and its name."""
+    ids = county.villages["township_id"].dropna().unique().tolist()
+    if township_id is None or township_id == "county":
+        if township_id is None and len(ids) == 1:
+            township_id = str(ids[0])
+        else:
+            return county, "county", county.name or "全县"
+    if township_id not in ids:
+        raise ValueError(f"没有乡镇代码为「{township_id}」的乡镇")
+    area = county.township(township_id) if len(ids) > 1 else county
+    names = area.villages["township_name"].dropna()
+    return area, township_id, str(names.iloc[0]) if len(names) else ""
+
+
+def _projection(frame: pd.DataFrame, villages: pd.DataFrame, pop: int) -> dict[str, Any]:
+    """metrics.json's ``projection`` from a :func:`household_frame` and :func:`village_table`."""
+    remaining = counts(frame, frame["remaining"])
+    exits = counts(frame, frame["projected_exit"])
+    left = {k: remaining[k] - exits[k] for k in remaining}
+    open_ = villages[villages["is_poor_village"] & ~villages["exited_by_year"]]
+    blocked = open_[open_["status"] == "blocked"]
+    below = np.array(["incidence" not in b for b in open_["blockers"]], dtype=bool)
+    return {
+        "exits": exits,
+        "remaining": left,
+        "incidence": rate(left["people"], pop),
+        "villages_exiting": open_.loc[open_["status"] == "exiting", "village_id"].tolist(),
+        "villages_blocked": dict(zip(blocked["village_id"], blocked["blockers"])),
+        "villages_below_threshold": open_.loc[below, "village_id"].tolist(),
+        "reasons": {
+            r.code: {"households": r.households, "people": r.people, "label": r.label}
+            for r in reason_counts(frame).itertuples()
+        },
+    }
+
+
+def township_metrics(
+    county: County,
+    year: int,
+    *,
+    poverty_line: float = 3500.0,
+    bands: Sequence[float] = (3500.0, 4000.0),
+    growth: float = 0.0,
+    village_threshold: float = 0.02,
+    township_id: str | None = None,
+) -> dict[str, Any]:
+    """Every figure of one township's report: the metrics.json of shared/contracts/outputs.md.
+
+    ``county`` is a township slice (``County.township(id)``) or a whole
+    county. ``township_id`` picks a township out of a county; without it a
+    one-township ``county`` reports as that township, and a county of
+    several (or ``township_id="county"``) reports as ``"county"`` named
+    after the county (``summary.json``). Numbers are plain Python types at
+    full precision (rates as fractions, ``None`` where the population is 0);
+    ``json.dumps`` takes the result as it is.
+
+    Keys of outputs.md: township_id, township_name, year, target_year,
+    parameters, villages, population, registered, exited, remaining,
+    incidence, projection {exits, remaining, incidence, villages_exiting,
+    villages_blocked}, income_bands, incidence_trend. Extra keys:
+
+    * ``county_name``: the county's name ("" if not given);
+    * ``projection.reasons``: ``{code: {households, people, label}}`` for
+      every code of :data:`REASON_CODES` (see :func:`household_frame`);
+    * ``projection.villages_below_threshold``: poor villages not exited by Y
+      whose projected incidence is below V, whatever their venue and road;
+    * ``cadres``: :func:`cadre_count`;
+    * ``unsafe_houses_outside_program``: ``{households, people}``
+      (:func:`unsafe_houses_outside_program`);
+    * ``income_unknown``: ``{households, people}`` (:func:`income_unknown`);
+    * ``villages_table``: one dict per village (:func:`village_table`):
+      village_id, village_name, is_poor_village, is_deep_poor_village,
+      exited_by_year, population, registered/exited/remaining/
+      projected_exits/projected_remaining _households and _people,
+      incidence, projected_incidence, status, blockers;
+    * ``incidence_trend_by_village``: :func:`incidence_trend_by_village`
+      as a list of dicts;
+    * ``warnings``: :func:`fupin.checks.consistency_warnings`.
+    """
+    from fupin.checks import consistency_warnings
+
+    area, area_id, area_name = _area(county, township_id)
+    frame = household_frame(
+        area.households, area.incomes, year, poverty_line=poverty_line, growth=growth
+    )
+    villages = village_table(area.villages, frame, year, threshold=village_threshold)
+    pop = population(area.villages)
+    remaining = counts(frame, frame["remaining"])
+    result = {
+        "township_id": area_id,
+        "township_name": area_name,
+        "county_name": county.name,
+        "year": int(year),
+        "target_year": int(year) + 1,
+        "parameters": {
+            "poverty_line": _num(poverty_line),
+            "bands": [_num(b) for b in _edges(bands)],
+            "growth": float(growth),
+            "village_threshold": float(village_threshold),
+        },
+        "villages": village_counts(villages),
+        "population": pop,
+        "registered": counts(frame, frame["registered"]),
+        "exited": counts(frame, frame["exited"]),
+        "remaining": remaining,
+        "incidence": rate(remaining["people"], pop),
+        "projection": _projection(frame, villages, pop),
+        "income_bands": income_bands(frame, bands).to_dict("records"),
+        "incidence_trend": incidence_trend(area.villages, frame, year).to_dict("records"),
+        "cadres": cadre_count(area.households, year),
+        "unsafe_houses_outside_program": unsafe_houses_outside_program(area.households, year),
+        "income_unknown": income_unknown(frame),
+        "villages_table": villages.to_dict("records"),
+        "incidence_trend_by_village": incidence_trend_by_village(
+            area.villages, frame, year
+        ).to_dict("records"),
+        "warnings": consistency_warnings(
+            area, year, village_threshold, poverty_line=poverty_line, growth=growth, frame=frame
+        ),
+    }
+    return _plain(result)
+
+
+def non_exit_households(
+    county: County,
+    year: int,
+    *,
+    poverty_line: float = 3500.0,
+    growth: float = 0.0,
+    township_id: str | None = None,
+) -> pd.DataFrame:
+    """The remaining(Y) households not projected to exit in T, with their reasons.
+
+    ``county`` and ``township_id`` pick the area as in :func:`township_metrics`.
+
+    Columns: ``household_id``, ``village_id``, ``village_name``,
+    ``head_name_masked`` (:func:`fupin.privacy.mask_names`; ``""`` when
+    unknown), ``size``, ``income_T`` (NaN if unknown), ``gap`` (L - income_T
+    where short), ``reasons`` (Chinese labels joined by ``；``, e.g.
+    ``收入差150元；住房安全未保障``), ``reason_codes`` (``,``-joined codes of
+    :data:`REASON_CODES`). Sorted by village and household. No unmasked
+    personal data.
+    """
+    county = _area(county, township_id)[0]
+    frame = household_frame(
+        county.households, county.incomes, year, poverty_line=poverty_line, growth=growth
+    )
+    stuck = (frame["remaining"] & ~frame["projected_exit"]).to_numpy()
+    rows = frame[stuck]
+    names = pd.Series(
+        county.households["head_name"].to_numpy()[stuck] if "head_name" in county.households
+        else pd.NA,
+        index=rows.index,
+        dtype="string",
+    )
+    village_names = county.villages.drop_duplicates("village_id").set_index("village_id")["village_name"]
+    out = pd.DataFrame(
+        {
+            "household_id": rows["household_id"],
+            "village_id": rows["village_id"],
+            "village_name": rows["village_id"].map(village_names).astype("string"),
+            "head_name_masked": mask_names(names).to_numpy(),
+            "size": rows["size"],
+            "income_T": rows["income_T"],
+            "gap": rows["gap"],
+        }
+    ).join(reason_labels(rows)[["reasons", "reason_codes"]])
+    return out.astype(
+        {"head_name_masked": "string", "reasons": "string", "reason_codes": "string"}
+    ).sort_values(["village_id", "household_id"], ignore_index=True)

@@ -1,0 +1,107 @@
+"""Personal data: masked for display, or dropped.
+
+Household heads' names (``head_name``), identity numbers (``id_number``) and
+cadres' names (``name``) are personal data (``columns.PERSONAL_COLUMNS``).
+Nothing that reaches a report, a metrics file or a warning carries them
+unmasked; the functions here are the only way they are shown.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from fupin.columns import PERSONAL_COLUMNS
+
+MASK = "*"
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def mask_name(name: object) -> str:
+    """A name with every character but the first and the last replaced by ``*``.
+
+    Two characters keep the first (``王明`` -> ``王*``), one character is
+    masked whole, a blank (None, NA, empty) gives ``""``. Surrounding
+    whitespace is ignored. Compound surnames (欧阳, 司马) are not special-
+    cased: only the first character is kept, which shows less, not more.
+
+    >>> mask_name("王小明"), mask_name("王明"), mask_name("王"), mask_name(None)
+    ('王*明', '王*', '*', '')
+    >>> mask_name("欧阳小明")
+    '欧**明'
+    """
+    if _blank(name):
+        return ""
+    text = str(name).strip()
+    if len(text) <= 1:
+        return MASK * len(text)
+    if len(text) == 2:
+        return text[0] + MASK
+    return text[0] + MASK * (len(text) - 2) + text[-1]
+
+
+def mask_names(names: pd.Series) -> pd.Series:
+    """:func:`mask_name` of every value, vectorised; blanks give ``""``.
+
+    >>> mask_names(pd.Series(["王小明", None, "李四"])).tolist()
+    ['王*明', '', '李*']
+    """
+    text = names.astype("string").str.strip().fillna("")
+    n = text.str.len().to_numpy()
+    stars = pd.Series(MASK, index=text.index).str.repeat(
+        (n - 2).clip(min=0) + (n == 2) + (n == 1)
+    )
+    head = text.str[:1].where(n >= 2, "")
+    tail = text.str[-1:].where(n >= 3, "")
+    return (head + stars + tail).astype(object).rename(names.name)
+
+
+def mask_id_number(number: object) -> str:
+    """An identity number with all but its first 6 and last 4 characters masked.
+
+    18-digit numbers keep the region code and the last four
+    (``110101********1234``). Numbers of 10 characters or fewer would show
+    whole that way and are masked entirely; a blank gives ``""``.
+
+    >>> mask_id_number("110101199003071234")
+    '110101********1234'
+    >>> mask_id_number("E1234567"), mask_id_number(None)
+    ('********', '')
+    """
+    if _blank(number):
+        return ""
+    text = str(number).strip()
+    if len(text) <= 10:
+        return MASK * len(text)
+    return text[:6] + MASK * (len(text) - 10) + text[-4:]
+
+
+def drop_personal(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` without the personal-data columns (``columns.PERSONAL_COLUMNS``).
+
+    >>> drop_personal(pd.DataFrame({"household_id": ["1"], "head_name": ["王小明"]})).columns.tolist()
+    ['household_id']
+    """
+    return df.drop(columns=[c for c in df.columns if c in PERSONAL_COLUMNS])
+
+
+def mask_personal(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with names and identity numbers masked in place of the originals.
+
+    ``head_name`` and ``name`` go through :func:`mask_names`, ``id_number``
+    through :func:`mask_id_number`; other columns are unchanged.
+
+    >>> mask_personal(pd.DataFrame({"head_name": ["王小明"], "size": [3]})).to_dict("list")
+    {'head_name': ['王*明'], 'size': [3]}
+    """
+    masked = {c: mask_names(df[c]) for c in ("head_name", "name") if c in df}
+    if "id_number" in df:
+        masked["id_number"] = df["id_number"].map(mask_id_number, na_action=None).astype(object)
+    return df.assign(**masked)

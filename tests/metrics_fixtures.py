@@ -1,0 +1,167 @@
+"""Hand-made mini counties with the dtypes of ``County`` (lib/fupin/county.py).
+
+Give only the columns a test is about; the others get the contract's
+defaults. ``reference_county()`` builds, row by row from a few rules, a
+township that reproduces every figure of the seed report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fupin.columns import TABLES, Column
+from fupin.county import County
+
+OPTIONAL_INTS = {"exit_year", "returned_year", "village_exit_year"}
+
+
+def dtype(col: Column) -> str:
+    """The dtype ``County`` documents for a column."""
+    if col.kind in ("id", "text", "enum"):
+        return "string"
+    if col.kind == "int":
+        return "Int64" if col.name in OPTIONAL_INTS or not col.required else "int64"
+    if col.kind == "number":
+        return "float64"
+    return "bool" if col.default is not None else "boolean"
+
+
+VILLAGE_DEFAULTS: dict[str, Any] = {
+    "township_id": "001",
+    "township_name": "测试镇",
+    "county_name": "测试县",
+    "population": 1000,
+    "is_poor_village": False,
+}
+HOUSEHOLD_DEFAULTS: dict[str, Any] = {"size": 1, "registered_year": 2014}
+
+
+def table(name: str, rows: list[dict[str, Any]], defaults: dict[str, Any] | None = None) -> pd.DataFrame:
+    """A table of ``columns.TABLES[name]`` from ``rows``, defaults filled, County dtypes."""
+    spec = TABLES[name]
+    defaults = defaults or {}
+    data = {}
+    for col in spec.columns:
+        fill = defaults.get(col.name, col.default)
+        values = [r.get(col.name, fill) for r in rows]
+        data[col.name] = pd.array(values, dtype=dtype(col))
+    extra = set().union(*rows) - set(spec.names) if rows else set()
+    if extra:
+        raise KeyError(f"not a column of {name}: {sorted(extra)}")
+    return pd.DataFrame(data)
+
+
+def villages(*rows: dict[str, Any]) -> pd.DataFrame:
+    """Villages; ``village_name`` defaults to ``村<id>``."""
+    rows = tuple({"village_name": f"村{r['village_id']}", **r} for r in rows)
+    return table("villages", list(rows), VILLAGE_DEFAULTS)
+
+
+def households(*rows: dict[str, Any]) -> pd.DataFrame:
+    """Households; ``size`` 1 and ``registered_year`` 2014 unless given."""
+    return table("households", list(rows), HOUSEHOLD_DEFAULTS)
+
+
+def incomes(*rows: dict[str, Any]) -> pd.DataFrame:
+    return table("incomes", list(rows))
+
+
+def cadres(*rows: dict[str, Any]) -> pd.DataFrame:
+    return table("cadres", list(rows))
+
+
+def county(
+    village_rows: pd.DataFrame | None = None,
+    household_rows: pd.DataFrame | None = None,
+    income_rows: pd.DataFrame | None = None,
+    cadre_rows: pd.DataFrame | None = None,
+) -> County:
+    """A County of the frames given (empty tables where not)."""
+    return County(
+        villages=villages() if village_rows is None else village_rows,
+        households=households() if household_rows is None else household_rows,
+        incomes=incomes() if income_rows is None else income_rows,
+        cadres=cadre_rows,
+    )
+
+
+# --------------------------------------------------------------------------- the seed's township
+
+#: The seed report's figures (shared/contracts/data.md "The reference township").
+REFERENCE = {
+    "registered": (820, 1872), "exited": (405, 948), "remaining": (415, 924),
+    "exits": (252, 566), "left": (163, 358), "population": 28600, "cadres": 150,
+    "unsafe": 20,
+}
+
+
+def _group(n3: int, n2: int) -> np.ndarray:
+    """Household sizes: ``n3`` of three people, then ``n2`` of two."""
+    return np.array([3] * n3 + [2] * n2)
+
+
+def reference_county() -> County:
+    """Township 001 of 20 villages reproducing the seed report with Y=2018.
+
+    Villages V01-V05 are poor: V01 exited in 2017, V02 exits in 2019, V03
+    and V04 fall below 2% but lack a standard activity venue, V05 stays
+    above 2%. Exited households (405/948) earn 4200 a year in 2016-2018, projected exits
+    (252/566) 3800 and the rest (163/358) 3000, so the bands are the
+    seed's. Cadres c000-c149 are assigned in turn; the first 20 remaining
+    households live in grade-C houses outside the renovation programme.
+    """
+    sizes = np.concatenate([_group(138, 267), _group(62, 190), _group(32, 131)])
+    kind = np.repeat(["exited", "exits", "left"], [405, 252, 163])
+    n = len(sizes)
+    # Projected-remaining people per poor village: V02-V04 below 2% of 1,000,
+    # V05 at 3%; everything else spread over the non-poor villages.
+    village = np.empty(n, dtype=object)
+    left = np.flatnonzero(kind == "left")
+    placed = {"V02": 3, "V03": 5, "V04": 6, "V05": 12}  # households of the "left" kind
+    start = 0
+    for vid, k in placed.items():
+        village[left[start:start + k]] = vid
+        start += k
+    rest = np.flatnonzero(pd.isna(village))
+    non_poor = [f"V{i:02d}" for i in range(6, 21)]
+    village[rest] = np.array(non_poor, dtype=object)[np.arange(len(rest)) % len(non_poor)]
+    hh = households(*[
+        {
+            "household_id": f"H{i:04d}",
+            "village_id": village[i],
+            "size": int(sizes[i]),
+            "registered_year": 2014 + i % 3,
+            "exit_year": 2016 + i % 3 if kind[i] == "exited" else None,
+            "cadre_id": f"c{i % 150:03d}",
+            "head_name": "王小明",
+            "id_number": "110101199003071234",
+        }
+        for i in range(n)
+    ])
+    remaining = np.flatnonzero(kind != "exited")[:20]
+    grade = np.full(n, None, dtype=object)
+    grade[remaining] = "C"
+    hh = hh.assign(house_risk_grade=pd.array(grade, dtype="string"))
+    income = np.select([kind == "exited", kind == "exits"], [4200.0, 3800.0], 3000.0)
+    inc = incomes(*[
+        {"household_id": f"H{i:04d}", "year": y, "per_capita_income": float(income[i])}
+        for i in range(n) for y in (2016, 2017, 2018)
+    ])
+    pops = {f"V{i:02d}": 1000 for i in range(1, 6)}
+    pops.update({v: (28600 - 5000) // 15 for v in non_poor})
+    pops["V20"] += 28600 - sum(pops.values())
+    vil = villages(*[
+        {
+            "village_id": vid,
+            "population": pop,
+            "is_poor_village": vid <= "V05",
+            "village_exit_year": 2017 if vid == "V01" else None,
+            "venue_ok": vid not in ("V03", "V04"),
+        }
+        for vid, pop in pops.items()
+    ])
+    cad = cadres(*[{"cadre_id": f"c{i:03d}", "name": "李四", "unit": "县扶贫办"} for i in range(150)])
+    return County(villages=vil, households=hh, incomes=inc, cadres=cad)

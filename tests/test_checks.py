@@ -1,0 +1,314 @@
+"""Consistency warnings on valid data, and stated figures checked against computed ones."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+import metrics_fixtures as fx
+from fupin import checks
+from fupin.checks import WARNING_CODES, check_claims, claim_figures, consistency_warnings
+from fupin.metrics import township_metrics
+
+Y = 2018
+
+
+def test_doctests():
+    assert doctest.testmod(checks).failed == 0
+
+
+def warnings_of(county, **kw) -> dict[str, dict]:
+    out = consistency_warnings(county, Y, **kw)
+    assert [w["code"] for w in out] == [c for c in WARNING_CODES if c in {w["code"] for w in out}]
+    for w in out:
+        assert set(w) == {"code", "message", "count"}
+        assert isinstance(w["count"], int) and w["count"] > 0
+    return {w["code"]: w for w in out}
+
+
+def village(**kw) -> dict:
+    return {"village_id": "V1", "population": 100, **kw}
+
+
+def hh(hid: str, **kw) -> dict:
+    return {"household_id": hid, "village_id": "V1", **kw}
+
+
+def inc(hid: str, year: int, value: float, **kw) -> dict:
+    return {"household_id": hid, "year": year, "per_capita_income": value, **kw}
+
+
+def test_clean_data_has_no_warnings():
+    assert consistency_warnings(fx.reference_county(), Y) == []
+    assert consistency_warnings(fx.county(), Y) == []
+
+
+def test_registered_after_year_is_counted():
+    c = fx.county(
+        fx.villages(village()),
+        fx.households(hh("H1", registered_year=2019, size=3), hh("H2", registered_year=2020)),
+    )
+    w = warnings_of(c)["registered_after_year"]
+    assert w["count"] == 2
+    assert w["message"] == "2户（4人）识别年度晚于2018年，未计入2018年底的统计：户H1、H2"
+
+
+def test_remaining_and_registered_exceed_population():
+    c = fx.county(
+        fx.villages(village(population=4, village_name="张庄"), village(village_id="V2")),
+        fx.households(hh("H1", size=3), hh("H2", size=2, exit_year=2016), hh("H3", size=2),
+                      hh("H4", village_id="V2")),
+        fx.incomes(inc("H1", 2019, 5000.0), inc("H3", 2019, 5000.0), inc("H4", 2019, 5000.0),
+                   inc("H2", 2016, 5000.0)),
+    )
+    w = warnings_of(c)
+    assert set(w) == {"remaining_exceeds_population", "registered_exceeds_population"}
+    assert w["remaining_exceeds_population"]["count"] == 1
+    assert w["remaining_exceeds_population"]["message"] == (
+        "1个村未脱贫人口多于户籍人口：村V1（张庄）：未脱贫人口5人，户籍人口4人"
+    )
+    assert "建档立卡人口7人" in w["registered_exceeds_population"]["message"]
+
+
+@pytest.mark.parametrize("left, warned", [(1, False), (2, True), (3, True)])
+def test_exited_village_with_incidence_at_or_above_threshold(left, warned):
+    c = fx.county(
+        fx.villages(village(is_poor_village=True, village_exit_year=2017)),
+        fx.households(hh("H1", size=left)),
+        fx.incomes(inc("H1", 2019, 5000.0)),
+    )
+    w = warnings_of(c)
+    assert ("exited_village_high_incidence" in w) is warned
+    if warned:
+        assert w["exited_village_high_incidence"]["message"] == (
+            f"1个贫困村已于2018年底前出列，但2018年底贫困发生率仍不低于2.00%：村V1（村V1）：{left}.00%"
+        )
+
+
+def test_exited_village_threshold_is_a_parameter():
+    c = fx.county(
+        fx.villages(village(is_poor_village=True, village_exit_year=2017)),
+        fx.households(hh("H1", size=2)),
+        fx.incomes(inc("H1", 2019, 5000.0)),
+    )
+    assert "exited_village_high_incidence" not in warnings_of(c, village_threshold=0.03)
+
+
+def test_deep_poor_village_not_poor():
+    c = fx.county(fx.villages(village(is_deep_poor_village=True)))
+    assert warnings_of(c)["deep_poor_not_poor"]["message"] == "1个村标为深度贫困村却不是贫困村：村V1（村V1）"
+
+
+def test_exited_household_income_below_line_in_exit_year():
+    c = fx.county(
+        fx.villages(village(population=1000)),
+        fx.households(
+            hh("low", exit_year=2016), hh("ok", exit_year=2016), hh("carried", exit_year=2017),
+            hh("line", exit_year=2016), hh("nothing", exit_year=2016),
+            hh("back", exit_year=2016, returned_year=2017),  # returned: not exited(Y)
+        ),
+        fx.incomes(
+            inc("low", 2016, 3000.0), inc("low", 2018, 9000.0),
+            inc("ok", 2015, 1000.0), inc("ok", 2016, 3600.0),
+            inc("carried", 2016, 3200.0),
+            inc("line", 2016, 3500.0),
+            inc("nothing", 2017, 9000.0),
+            inc("back", 2016, 100.0),
+        ),
+    )
+    w = warnings_of(c)
+    assert w["exited_income_below_line"]["count"] == 2
+    assert w["exited_income_below_line"]["message"] == "2户（2人）已脱贫，但脱贫当年人均纯收入低于3500元：户low、carried"
+    assert w["exited_income_unknown"]["count"] == 1
+    assert w["exited_income_unknown"]["message"].endswith("户nothing")
+    # carried forward with growth: 3200 x 1.1 = 3520 >= 3500
+    assert warnings_of(c, growth=0.1)["exited_income_below_line"]["count"] == 1
+    # per-year lines: 2016 at 2952, 2017 at 3000
+    w = warnings_of(c, poverty_lines={2016: 2952.0, 2017: 3000.0})
+    assert "exited_income_below_line" not in w
+
+
+def test_exited_household_with_guarantee_gap():
+    c = fx.county(
+        fx.villages(village()),
+        fx.households(hh("H1", exit_year=2016, housing_ok=False), hh("H2", housing_ok=False)),
+        fx.incomes(inc("H1", 2016, 5000.0), inc("H2", 2019, 5000.0)),
+    )
+    w = warnings_of(c)
+    assert w["exited_guarantee_gap"]["count"] == 1
+    assert w["exited_guarantee_gap"]["message"].endswith("户H1")
+
+
+def test_returned_without_exit():
+    c = fx.county(
+        fx.villages(village()),
+        fx.households(hh("H1", returned_year=2017)),
+        fx.incomes(inc("H1", 2019, 5000.0)),
+    )
+    assert warnings_of(c)["returned_without_exit"]["count"] == 1
+
+
+def test_estimates_in_closed_years():
+    c = fx.county(
+        fx.villages(village()),
+        fx.households(hh("H1"), hh("H2")),
+        fx.incomes(
+            inc("H1", 2017, 3000.0, is_estimate=True), inc("H1", 2018, 3000.0, is_estimate=True),
+            inc("H2", 2019, 5000.0, is_estimate=True),  # the open year: fine
+            inc("H1", 2019, 5000.0),
+        ),
+    )
+    w = warnings_of(c)["estimate_in_closed_year"]
+    assert w["count"] == 2
+    assert w["message"] == "2条2018年及以前（已结账年度）的收入记录标为预计，应为实际收入：户H1"
+
+
+def test_projection_income_unknown():
+    c = fx.county(fx.villages(village()), fx.households(hh("H1"), hh("H2", exit_year=2016)),
+                  fx.incomes(inc("H2", 2016, 5000.0)))
+    w = warnings_of(c)
+    assert set(w) == {"projection_income_unknown"}
+    assert w["projection_income_unknown"]["message"] == (
+        "1户（1人）未脱贫，且没有2019年及以前的收入记录，无法测算能否脱贫：户H1"
+    )
+
+
+def test_no_cadre_only_when_cadres_are_named():
+    rows = [inc("H1", 2019, 5000.0), inc("H2", 2019, 5000.0)]
+    without = fx.county(fx.villages(village()), fx.households(hh("H1"), hh("H2")), fx.incomes(*rows))
+    assert warnings_of(without) == {}
+    some = fx.county(fx.villages(village()), fx.households(hh("H1", cadre_id="c1"), hh("H2")),
+                     fx.incomes(*rows))
+    assert warnings_of(some)["no_cadre"]["message"] == "1户（1人）未脱贫，且没有帮扶责任人：户H2"
+
+
+def test_long_lists_are_cut():
+    c = fx.county(
+        fx.villages(village(population=1000)),
+        fx.households(*[hh(f"H{i:02d}", registered_year=2019) for i in range(12)]),
+    )
+    message = warnings_of(c)["registered_after_year"]["message"]
+    assert message.endswith("户H00、H01、H02、H03、H04、H05、H06、H07、H08、H09等12个")
+
+
+def test_messages_never_name_people():
+    c = fx.county(
+        fx.villages(village()),
+        fx.households(hh("H1", head_name="王小明", id_number="110101199003071234", registered_year=2019,
+                         exit_year=2019), hh("H2", head_name="李四")),
+    )
+    text = str(consistency_warnings(c, Y))
+    assert "H1" in text and "王小明" not in text and "李四" not in text and "1101011990" not in text
+
+
+# --------------------------------------------------------------------------- claims
+
+#: The reference township's computed figures (shared/contracts/outputs.md).
+REFERENCE_METRICS = {
+    "township_id": "001", "township_name": "示例镇", "year": 2018, "target_year": 2019,
+    "villages": {"total": 20, "poor": 5, "deep_poor": 0, "poor_exited": 1, "poor_remaining": 4},
+    "population": 28600,
+    "registered": {"households": 820, "people": 1872},
+    "exited": {"households": 405, "people": 948},
+    "remaining": {"households": 415, "people": 924},
+    "incidence": 924 / 28600,
+    "projection": {
+        "exits": {"households": 252, "people": 566},
+        "remaining": {"households": 163, "people": 358},
+        "incidence": 358 / 28600,
+        "villages_exiting": ["V02"],
+        "villages_blocked": {"V03": ["venue_ok"], "V04": ["venue_ok"], "V05": ["incidence"]},
+        "villages_below_threshold": ["V02", "V03", "V04"],
+    },
+    "income_bands": [
+        {"band": "<3500", "lower": None, "upper": 3500, "households": 163, "people": 358},
+        {"band": "3500–4000", "lower": 3500, "upper": 4000, "households": 252, "people": 566},
+        {"band": ">=4000", "lower": 4000, "upper": None, "households": 405, "people": 948},
+    ],
+    "cadres": 150,
+    "unsafe_houses_outside_program": {"households": 20, "people": 44},
+}
+
+#: Every figure the seed report states (shared/seed/), as it states them.
+SEED_CLAIMS = {
+    "villages_total": 20, "villages_poor": 5, "villages_deep_poor": 0,
+    "registered_households": 300, "registered_people": 600, "cadres": 150,
+    "villages_poor_exited": 1, "villages_poor_remaining": 4,
+    "exited_households": 405, "exited_people": 948,
+    "remaining_households": 415, "remaining_people": 924, "incidence": 0.0323,
+    "villages_exiting": 5,
+    "projected_exits_households": 252, "projected_exits_people": 566, "projected_incidence": 0.0125,
+    "band_<3500_households": 163, "band_<3500_people": 358,
+    "band_3500–4000_households": 252, "band_3500–4000_people": 566,
+    "band_>=4000_households": 405, "band_>=4000_people": 948,
+    "unsafe_houses_households": 20,
+    "villages_below_threshold": 3, "villages_blocked_by_venue_ok": 2,
+}
+
+
+def test_claim_figures_of_the_reference():
+    f = claim_figures(REFERENCE_METRICS)
+    assert f["villages_exiting"] == 1 and f["villages_blocked"] == 3
+    assert f["villages_blocked_by_venue_ok"] == 2 and f["villages_blocked_by_incidence"] == 1
+    assert f["villages_blocked_by_road_ok"] == 0 and f["villages_below_threshold"] == 3
+    assert f["band_3500–4000_people"] == 566 and f["unsafe_houses_households"] == 20
+    assert f["projected_remaining_people"] == 358
+
+
+def test_seed_report_contradictions_are_caught():
+    found = check_claims(REFERENCE_METRICS, SEED_CLAIMS)
+    mismatches = [(c["key"], c["stated"], c["expected"]) for c in found if c["code"] == "claim_mismatch"]
+    assert mismatches == [
+        ("registered_households", 300, 820),
+        ("registered_people", 600, 1872),
+        ("villages_exiting", 5, 1),
+    ]
+    inconsistent = [(c["key"], c["stated"], c["expected"])
+                    for c in found if c["code"] == "claim_inconsistent"]
+    assert inconsistent == [
+        ("registered_households == exited_households + remaining_households", 300, 820),
+        ("registered_people == exited_people + remaining_people", 600, 1872),
+        ("villages_exiting <= villages_poor_remaining", 5, 4),
+        ("villages_exiting <= villages_below_threshold", 5, 3),
+        ("registered_households == band_<3500_households + band_3500–4000_households"
+         " + band_>=4000_households", 300, 820),
+        ("registered_people == band_<3500_people + band_3500–4000_people + band_>=4000_people",
+         600, 1872),
+    ]
+    messages = [c["message"] for c in found]
+    assert messages[0] == "材料称建档立卡贫困户数为300，数据计算为820"
+    assert messages[2] == "材料称拟退出贫困村数为5，数据计算为1"
+    assert messages[3] == (
+        "材料自相矛盾：建档立卡贫困户数为300，但已退出贫困户数405与未退出贫困户数415之和为820"
+    )
+    assert messages[5] == "材料自相矛盾：拟退出贫困村数为5，但未出列贫困村数为4（应 <= 4）"
+    for c in found:
+        assert set(c) == {"code", "key", "stated", "expected", "message"}
+
+
+def test_seed_claims_against_computed_reference_metrics():
+    computed = township_metrics(fx.reference_county(), 2018)
+    assert check_claims(computed, SEED_CLAIMS) == check_claims(REFERENCE_METRICS, SEED_CLAIMS)
+
+
+def test_true_claims_pass_and_rates_agree_at_display_precision():
+    claims = {k: v for k, v in SEED_CLAIMS.items()
+              if k not in ("registered_households", "registered_people", "villages_exiting")}
+    assert check_claims(REFERENCE_METRICS, {**claims, "registered_households": 820,
+                                            "registered_people": 1872, "villages_exiting": 1}) == []
+    wrong = check_claims(REFERENCE_METRICS, {"incidence": 0.0324})
+    assert [(c["code"], c["message"]) for c in wrong] == [
+        ("claim_mismatch", "材料称贫困发生率为3.24%，数据计算为3.23%")
+    ]
+
+
+def test_stated_rate_against_stated_counts():
+    found = check_claims({}, {"incidence": 0.05, "remaining_people": 924, "population": 28600})
+    assert [c["key"] for c in found] == ["incidence = remaining_people / population"]
+    assert found[0]["message"] == "材料自相矛盾：贫困发生率为5.00%，但未退出贫困人口924÷户籍人口28600为3.23%"
+
+
+def test_unknown_claim_name():
+    with pytest.raises(ValueError, match="nonsense"):
+        check_claims(REFERENCE_METRICS, {"nonsense": 1})
