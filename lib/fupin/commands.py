@@ -112,3 +112,21 @@ def _run_run(args: argparse.Namespace) -> int:
 
 
 REGISTRY = [_validate, _generate, _run]
+
+
+def _sample(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sample", help="重新生成自带的示例数据（sample/ 文件夹与 sample.xlsx）")
+    p.add_argument("out", type=Path, nargs="?", default=None, help="输出文件夹（默认项目的 data/）")
+    p.set_defaults(func=_run_sample)
+
+
+def _run_sample(args: argparse.Namespace) -> int:
+    from fupin.config import DATA_DIR
+    from fupin.generate import write_sample
+
+    for path in write_sample(args.out or DATA_DIR):
+        print(path)
+    return EXIT_OK
+
+
+REGISTRY.append(_sample)

@@ -23,5 +23,5 @@ DEFAULT_GROWTH = 0.0
 DEFAULT_VILLAGE_THRESHOLD = 0.02
 
 #: The township the seed report describes; the notebooks open on it.
-REFERENCE_TOWNSHIP_ID = "001"
+REFERENCE_TOWNSHIP_ID = "990101001"
 REFERENCE_YEAR = 2018

@@ -1,0 +1,164 @@
+"""The bundled sample county: it reproduces the seed report and is reproducible itself."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from fupin.columns import ATTRIBUTES, CAUSES, TABLES
+from fupin.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR, SAMPLE_WORKBOOK
+from fupin.county import County
+from fupin.cli import main
+from fupin.generate import SAMPLE_TITLES
+from fupin import load  # the loader (module fupin.loading)
+from fupin.metrics import township_metrics
+
+
+@pytest.fixture(scope="module")
+def sample() -> County:
+    return load(SAMPLE_DIR)
+
+
+@pytest.fixture(scope="module")
+def seed(sample: County) -> dict:
+    """metrics.json of the reference township with the seed report's parameters."""
+    return township_metrics(
+        sample.township(REFERENCE_TOWNSHIP_ID),
+        2018,
+        poverty_line=3500,
+        bands=(3500, 4000),
+        growth=0.0,
+        village_threshold=0.02,
+    )
+
+
+def test_reference_township_is_chengguan(seed):
+    assert seed["township_id"] == REFERENCE_TOWNSHIP_ID
+    assert seed["township_name"] == "城关镇"
+    assert (seed["year"], seed["target_year"]) == (2018, 2019)
+
+
+def test_villages(seed):
+    assert seed["villages"] == {
+        "total": 20, "poor": 5, "deep_poor": 0, "poor_exited": 1, "poor_remaining": 4,
+    }
+
+
+def test_households_and_people(seed):
+    assert seed["registered"] == {"households": 820, "people": 1872}
+    assert seed["exited"] == {"households": 405, "people": 948}
+    assert seed["remaining"] == {"households": 415, "people": 924}
+    assert seed["population"] == 28600
+
+
+def test_incidence(seed):
+    assert seed["incidence"] == pytest.approx(924 / 28600)
+    assert round(seed["incidence"], 4) == 0.0323
+
+
+def test_projection(seed):
+    projection = seed["projection"]
+    assert projection["exits"] == {"households": 252, "people": 566}
+    assert projection["remaining"] == {"households": 163, "people": 358}
+    assert projection["incidence"] == pytest.approx(358 / 28600)
+    assert round(projection["incidence"], 4) == 0.0125
+
+
+def test_income_bands(seed):
+    bands = [(b["band"], b["lower"], b["upper"], b["households"], b["people"]) for b in seed["income_bands"]]
+    assert bands == [
+        ("<3500", None, 3500, 163, 358),
+        ("3500–4000", 3500, 4000, 252, 566),
+        (">=4000", 4000, None, 405, 948),
+    ]  # and no unknown band
+
+
+def test_village_exits(seed):
+    projection = seed["projection"]
+    assert len(projection["villages_exiting"]) == 1
+    blocked = projection["villages_blocked"]
+    assert len(blocked) == 3
+    assert sorted(blocked.values()) == [["incidence"], ["venue_ok"], ["venue_ok"]]
+    assert set(blocked).isdisjoint(projection["villages_exiting"])
+
+
+def test_cadres_and_unsafe_houses(seed):
+    assert seed["cadres"] == 150
+    assert seed["unsafe_houses_outside_program"]["households"] == 20
+
+
+def test_every_reason_not_to_exit_appears(seed):
+    reasons = seed["projection"]["reasons"]
+    assert reasons["income_short"]["households"] == 163
+    assert reasons["income_unknown"]["households"] == 0
+    for guarantee in ("food_clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok"):
+        assert reasons[guarantee]["households"] > 0, guarantee
+
+
+def test_reference_township_has_returned_households_and_all_income_forms(sample):
+    ref = sample.township(REFERENCE_TOWNSHIP_ID)
+    h, i = ref.households, ref.incomes
+    assert h["returned_year"].notna().sum() > 0
+    target = i[i["year"] == 2019]
+    assert target["is_estimate"].any() and (~target["is_estimate"]).any()
+    assert (~h["household_id"].isin(target["household_id"])).any()  # carried forward
+    assert h["household_id"].isin(i["household_id"]).all()  # no unknown income
+
+
+def test_sample_has_no_consistency_warnings_in_the_reference_township(seed):
+    assert seed.get("warnings", []) == []
+
+
+def test_sample_shape_and_variety(sample):
+    townships = sample.townships()
+    assert len(townships) >= 6 and REFERENCE_TOWNSHIP_ID in set(townships["township_id"])
+    assert sample.name == "示例县"
+    assert 2000 <= len(sample.households) <= 6000
+    v, h, i = sample.villages, sample.households, sample.incomes
+    assert v["is_deep_poor_village"].any()
+    assert set(h["attribute"]) == set(ATTRIBUTES) and set(h["main_cause"].dropna()) == set(CAUSES)
+    unknown = ~h["household_id"].isin(i["household_id"])
+    by_township = unknown.groupby(h["village_id"].str[:9]).sum()
+    assert (by_township > 0).sum() >= 2  # some townships show an unknown band
+    remaining = h["exit_year"].isna() | h["returned_year"].notna()
+    assert (remaining & ~h["housing_ok"]).any() and (remaining & ~h["medical_ok"]).any()
+    assert (h["house_risk_grade"].notna() & (h["in_renovation_program"] == False)).any()  # noqa: E712
+
+
+def test_workbook_loads_to_the_same_frames(sample):
+    book = load(SAMPLE_WORKBOOK)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(book, name), getattr(sample, name))
+
+
+def test_workbook_looks_like_an_office_export():
+    wb = load_workbook(SAMPLE_WORKBOOK, read_only=True)
+    assert wb.sheetnames == ["户表", "收入表", "村表", "帮扶干部表"]
+    for name in TABLES:
+        sheet = wb[TABLES[name].label]
+        title, header, first = (next(sheet.iter_rows(min_row=r, max_row=r)) for r in (1, 2, 3))
+        assert title[0].value == SAMPLE_TITLES[name]
+        assert [c.value for c in header] == [c.label for c in TABLES[name].columns]
+        assert first[0].data_type == "s" and first[0].number_format == "@"  # ids are text
+    assert SAMPLE_TITLES["households"] == "示例县建档立卡贫困户信息表（2018年底）"
+    wb.close()
+
+
+def test_sample_is_reproducible(tmp_path):
+    """`fupin sample DIR` (write_sample) rewrites the checked-in files exactly."""
+    assert main(["sample", str(tmp_path)]) == 0
+    for name in TABLES:
+        fresh = (tmp_path / "sample" / f"{name}.csv").read_bytes()
+        assert fresh == (SAMPLE_DIR / f"{name}.csv").read_bytes(), f"{name}.csv: run `fupin sample`"
+    fresh, kept = (_workbook_parts(p) for p in (tmp_path / "sample.xlsx", SAMPLE_WORKBOOK))
+    assert fresh == kept, "sample.xlsx: run `fupin sample`"
+
+
+def _workbook_parts(path: Path) -> dict[str, bytes]:
+    """The workbook's zip members except the timestamps in docProps/core.xml."""
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
