@@ -1,4 +1,4 @@
-"""fupin.load: every accepted input form gives the same typed county."""
+"""fupin.loading.load: every accepted input form gives the same typed county."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import fixtures_data as fd
 from fupin.columns import HOUSEHOLDS
 from fupin.county import County
-from fupin.load import (
+from fupin.loading import (
     Unconvertible, decode, find_header, load, normalize_header, parse_bool, parse_id, parse_int,
     parse_number,
 )

@@ -8,7 +8,7 @@ import pytest
 
 import fixtures_data as fd
 from fupin.errors import DataError, Problem
-from fupin.load import load
+from fupin.loading import load
 
 HH = "households.csv"
 VI = "villages.csv"

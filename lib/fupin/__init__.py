@@ -17,7 +17,7 @@ __all__ = ["County", "DataError", "Problem", "load", "township_metrics", "__vers
 
 def __getattr__(name: str):  # lazy: `fupin --help` must not import pandas
     if name == "load":
-        from fupin.load import load
+        from fupin.loading import load
 
         return load
     if name == "township_metrics":

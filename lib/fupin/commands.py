@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fupin.errors import EXIT_OK
+from fupin.errors import EXIT_OK, UsageError
 
 
 def _validate(sub: argparse._SubParsersAction) -> None:
@@ -15,7 +15,7 @@ def _validate(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from fupin.load import load
+    from fupin.loading import load
     from fupin.summary import township_summary
 
     county = load(args.data)
@@ -85,6 +85,8 @@ def _run(sub: argparse._SubParsersAction) -> None:
                    help="其他笔记本参数（未知名称会被拒绝）")
     p.add_argument("--cell-timeout", type=float, default=600.0, help="单个代码单元的超时秒数（默认 600）")
     p.add_argument("--start-timeout", type=float, default=120.0, help="内核启动超时秒数（默认 120）")
+    p.add_argument("--notebooks", type=Path, default=None, metavar="DIR",
+                   help="使用 DIR 中的报告笔记本（默认为项目的 notebooks/）")
     p.add_argument("--force", action="store_true", help="全部重新运行")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=_run_run)
@@ -97,8 +99,14 @@ def _run_run(args: argparse.Namespace) -> int:
         year=args.year, poverty_line=args.poverty_line, bands=args.bands, growth=args.growth,
         village_threshold=args.village_threshold, extra=dict(args.parameter),
     )
+    from fupin.config import NOTEBOOKS_DIR
+
+    notebooks = args.notebooks or NOTEBOOKS_DIR
+    if not notebooks.is_dir():
+        raise UsageError(f"笔记本文件夹不存在：{notebooks}")
     batch = run_batch(
         args.data, params, out=args.out, townships=args.township, workers=args.workers,
+        notebooks_dir=notebooks,
         start_timeout=args.start_timeout, cell_timeout=args.cell_timeout, progress=not args.quiet,
     )
     done = len(batch.results) - len(batch.failed)

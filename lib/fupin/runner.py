@@ -138,7 +138,10 @@ def notebook_parameter_names(notebooks_dir: Path = NOTEBOOKS_DIR, notebooks: Seq
 
     names: set[str] = set()
     for name in notebooks:
-        names |= set(inspect_notebook(str(notebooks_dir / name)))
+        path = Path(notebooks_dir) / name
+        if not path.is_file():
+            raise UsageError(f"找不到报告笔记本：{path}")
+        names |= set(inspect_notebook(str(path)))
     return names
 
 
@@ -177,7 +180,7 @@ def run_batch(
     Raises :class:`~fupin.errors.DataError` or :class:`~fupin.errors.UsageError`
     before any notebook runs when the input or the options are bad.
     """
-    from fupin.load import load
+    from fupin.loading import load
 
     started = time.perf_counter()
     params.check()

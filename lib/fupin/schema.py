@@ -1,6 +1,6 @@
 """What a valid county is: one pandera schema per table plus cross-table rules.
 
-The schemas run on the tables as :mod:`fupin.load` converted them: canonical
+The schemas run on the tables as :mod:`fupin.loading` converted them: canonical
 English columns, nullable dtypes (``string``, ``Int64``, ``float64``,
 ``boolean``) and an index that *is* the row number the user sees in Excel.
 Every failure becomes a :class:`~fupin.errors.Problem` in the user's terms

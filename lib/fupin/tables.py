@@ -16,11 +16,7 @@ import pandas as pd
 from fupin import __version__
 from fupin.config import PROJECT_ROOT
 from fupin.county import County
-from fupin.style import BLOCKER_LABELS, STATUS_LABELS, fmt_int, fmt_pct
-
-
-def _hp(d: Mapping | None, key: str) -> int:
-    return int((d or {}).get(key, 0) or 0)
+from fupin.style import band_label, blocker_label, fmt_int, fmt_pct, status_label
 
 
 def villages_outlook(m: dict) -> pd.DataFrame:
@@ -30,15 +26,15 @@ def villages_outlook(m: dict) -> pd.DataFrame:
             "村": v["village_name"],
             "贫困村": "是" if v["is_poor_village"] else "否",
             "户籍人口": fmt_int(v["population"]),
-            "未脱贫户": fmt_int(_hp(v["remaining"], "households")),
-            "未脱贫人口": fmt_int(_hp(v["remaining"], "people")),
-            "预计脱贫户": fmt_int(_hp(v["projected_exits"], "households")),
-            "预计脱贫人口": fmt_int(_hp(v["projected_exits"], "people")),
+            "未脱贫户": fmt_int(v["remaining_households"]),
+            "未脱贫人口": fmt_int(v["remaining_people"]),
+            "预计脱贫户": fmt_int(v["projected_exits_households"]),
+            "预计脱贫人口": fmt_int(v["projected_exits_people"]),
             f"{m['year']}年发生率": fmt_pct(v["incidence"]),
             f"{m['target_year']}年预计发生率": fmt_pct(v["projected_incidence"]),
         }
         for v in m.get("villages_table", [])
-        if _hp(v["registered"], "households") > 0
+        if v["registered_households"] > 0
     ]
     return pd.DataFrame(rows)
 
@@ -60,12 +56,9 @@ def poor_villages(m: dict) -> pd.DataFrame:
     rows = [
         {
             "贫困村": v["village_name"],
-            "状态": STATUS_LABELS.get(v["status"], v["status"]),
+            "状态": status_label(v["status"]),
             f"{m['target_year']}年预计发生率": fmt_pct(v["projected_incidence"]),
-            "未达到的退出条件": "、".join(
-                BLOCKER_LABELS.get(b, b).format(threshold=fmt_pct(threshold)) for b in v.get("blockers", [])
-            )
-            or "—",
+            "未达到的退出条件": "、".join(blocker_label(b, threshold) for b in v["blockers"]) or "—",
         }
         for v in m.get("villages_table", [])
         if v["is_poor_village"]
@@ -78,7 +71,7 @@ def income_bands(m: dict) -> pd.DataFrame:
     total = sum(b["people"] for b in m["income_bands"]) or None
     rows = [
         {
-            "收入分组（元/人）": b["band"],
+            "收入分组（元/人）": band_label(b),
             "户数": fmt_int(b["households"]),
             "人数": fmt_int(b["people"]),
             "人数占比": fmt_pct(b["people"] / total if total else None),

@@ -1,0 +1,240 @@
+"""`fupin run` end to end: real notebooks through papermill, real HTML export."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+import fupin
+from fupin.config import NOTEBOOKS_DIR, REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
+from fupin.metrics import township_metrics
+
+pytestmark = pytest.mark.slow
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|<link\b|@import|<script[^>]+src=""", re.I)
+
+
+def fupin_cli(*args: object, timeout: float = 600) -> subprocess.CompletedProcess:
+    """The real console command, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "fupin", *map(str, args)],
+        capture_output=True, text=True, encoding="utf-8", timeout=timeout,
+    )
+
+
+def roundtrip(obj: object) -> object:
+    return json.loads(json.dumps(obj))
+
+
+@pytest.fixture(scope="module")
+def sample_batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports") / "2018"
+    proc = fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", out, "--quiet")
+    return out, proc
+
+
+@pytest.fixture(scope="module")
+def sample_county():
+    return fupin.load(SAMPLE_DIR)
+
+
+def test_batch_exits_0_and_ends_with_the_county_page(sample_batch):
+    out, proc = sample_batch
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == str(out / "index.html")
+    assert "Traceback" not in proc.stderr
+
+
+def test_every_township_has_its_complete_files(sample_batch, sample_county):
+    out, _ = sample_batch
+    townships = list(sample_county.townships()["township_id"])
+    assert len(townships) >= 6
+    for tid in townships:
+        files = sorted(p.name for p in (out / tid).iterdir())
+        assert files == ["metrics.json", "report.html", "township_report.ipynb"], tid
+        nbformat.validate(nbformat.read(out / tid / "township_report.ipynb", as_version=4))
+        assert (out / tid / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["index.html", "summary.json"]
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")], "temporary files left behind"
+
+
+def test_each_metrics_json_equals_the_library_result(sample_batch, sample_county):
+    out, _ = sample_batch
+    for tid in sample_county.townships()["township_id"]:
+        written = json.loads((out / tid / "metrics.json").read_text(encoding="utf-8"))
+        expected = township_metrics(sample_county.township(tid), 2018)
+        assert written == roundtrip(expected), tid
+
+
+def test_summary_json_is_the_county_as_a_whole(sample_batch, sample_county):
+    out, _ = sample_batch
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary == roundtrip(township_metrics(sample_county, 2018))
+    assert summary["township_id"] == "county"
+
+
+def test_reference_report_carries_the_seed_figures(sample_batch):
+    out, _ = sample_batch
+    html = (out / REFERENCE_TOWNSHIP_ID / "report.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", html)
+    for figure in [
+        "城关镇下辖20个行政村", "共有贫困村5个", "无深度贫困村", "820户1,872人", "帮扶干部共计150人",
+        "已出列贫困村1个", "未出列贫困村4个", "已退出贫困人口405户948人",
+        "未退出贫困人口415户924人", "贫困发生率为3.23%", "拟退出贫困人口252户566人",
+        "贫困发生率预计下降为1.25%", "163户358人", "252户566人", "405户948人",
+        "20户贫困户的危房没有纳入危房改造",
+    ]:
+        assert figure in text, figure
+    for heading in ["一、基本情况", "二、脱贫退出预测", "三、收入分组", "四、贫困发生率趋势", "五、存在问题", "六、数据说明"]:
+        assert re.search(rf'<h2 id="[^"]+">{heading}', html), heading
+        assert f">{heading}</a></li>" in html, f"{heading} missing from the table of contents"
+
+
+def test_reports_have_no_code_no_prompts_no_internet(sample_batch):
+    out, _ = sample_batch
+    pages = [*out.glob("*/report.html"), out / "index.html"]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "input_area" not in html and "In&nbsp;[" not in html and "Out[" not in html, page
+        assert "import fupin" not in html and "township_id: str" not in html, page
+        assert not EXTERNAL.search(html), (page, EXTERNAL.search(html))
+        assert "@media print" in html and "@page" in html
+
+
+def test_charts_are_png_embedded_in_the_html(sample_batch):
+    out, _ = sample_batch
+    html = (out / REFERENCE_TOWNSHIP_ID / "report.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', html)
+    assert len(images) == 4  # exits by village, income bands, incidence trend, village trends
+    assert all(base64.b64decode(b64)[:8] == PNG_MAGIC for b64 in images)
+    assert not re.search(r'<img[^>]+src="(?!data:image/png;base64,)', html)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'src="data:image/png;base64,', index)) == 1
+
+
+def test_county_page_links_every_township_with_its_figures(sample_batch, sample_county):
+    out, _ = sample_batch
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for tid, name in sample_county.townships().itertuples(index=False):
+        assert f'<a href="{tid}/report.html">{name}</a>' in index
+    assert "3.23%" in index and "1.25%" in index and "sortable" in index
+
+
+def test_no_personal_data_in_any_report_file(sample_batch, sample_county):
+    out, _ = sample_batch
+    households = sample_county.households
+    secrets = set(households["id_number"].dropna()) | {n for n in households["head_name"].dropna() if len(n) >= 2}
+    assert len(secrets) > 100
+    pattern = re.compile("|".join(map(re.escape, sorted(secrets, key=len, reverse=True))))
+    for path in out.rglob("*"):
+        if path.is_file():
+            found = pattern.search(path.read_text(encoding="utf-8"))
+            assert found is None, f"{path.name} shows {found.group(0)!r}"
+
+
+# --- small counties, made by the generator ------------------------------------
+
+
+@pytest.fixture()
+def small_county(tmp_path) -> Path:
+    data = tmp_path / "data"
+    proc = fupin_cli("generate", data, "--townships", 2, "--households", 240, "--seed", 7)
+    assert proc.returncode == 0, proc.stderr
+    return data
+
+
+def _townships(data: Path) -> list[str]:
+    return sorted(fupin.load(data).townships()["township_id"])
+
+
+def test_text_from_the_data_is_escaped(small_county, tmp_path):
+    villages = small_county / "villages.csv"
+    frame = pd.read_csv(villages, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    frame.loc[0, "村名称"] = "<b>坏</b>&村"
+    frame.loc[:, "乡镇名称"] = frame["乡镇名称"].where(frame["乡镇代码"] != frame.loc[0, "乡镇代码"], "<i>镇</i>")
+    frame.to_csv(villages, index=False, encoding="utf-8-sig")
+    tid = frame.loc[0, "乡镇代码"]
+    out = tmp_path / "out"
+    proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, "--township", tid, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    for page in (out / tid / "report.html", out / "index.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<b>坏</b>" not in html and "<i>镇</i>" not in html, page
+        assert "&lt;i&gt;镇&lt;/i&gt;" in html, page
+    assert "&lt;b&gt;坏&lt;/b&gt;&amp;村" in (out / tid / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_failing_township_does_not_stop_the_others(small_county, tmp_path):
+    bad, good = _townships(small_county)
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS_DIR, notebooks)
+    path = notebooks / "township_report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(f'assert township_id != "{bad}", "deliberate failure"'))
+    nbformat.write(nb, path)
+    out = tmp_path / "out"
+    proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, "--notebooks", notebooks, "--quiet")
+    assert proc.returncode == 1, proc.stderr
+    assert sorted(p.name for p in (out / good).iterdir()) == ["metrics.json", "report.html", "township_report.ipynb"]
+    assert sorted(p.name for p in (out / bad).iterdir()) == ["township_report.ipynb"]
+    executed = nbformat.read(out / bad / "township_report.ipynb", as_version=4)
+    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors and errors[0]["evalue"] == "deliberate failure"
+    assert f"失败：" in proc.stdout and str(out / bad / "township_report.ipynb") in proc.stdout
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "未能生成的报告" in index and f"{bad}/township_report.ipynb" in index
+
+
+def test_unknown_notebook_parameter_is_refused_before_anything_runs(small_county, tmp_path):
+    out = tmp_path / "out"
+    proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, "-p", "poverty_lines=4000")
+    assert proc.returncode == 2
+    assert "未知的笔记本参数：poverty_lines" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_known_extra_parameter_is_accepted_but_runner_parameters_need_their_option(small_county, tmp_path):
+    proc = fupin_cli("run", small_county, "--year", 2018, "--out", tmp_path / "o", "-p", "year=2017")
+    assert proc.returncode == 2 and "--year" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--township", "000000000"], "数据中没有这些乡镇代码：000000000"),
+        (["--bands", "4000,3500"], "收入分组边界应严格升序"),
+        (["--village-threshold", "2"], "阈值应为0到1之间的比例"),
+        (["--poverty-line", "-1"], "贫困线应为正数"),
+        (["--workers", "0"], "--workers 应为正整数"),
+    ],
+)
+def test_bad_options_exit_2_before_anything_runs(small_county, tmp_path, args, message):
+    out = tmp_path / "out"
+    proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, *args)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_bad_data_exits_2_before_anything_runs(small_county, tmp_path):
+    households = small_county / "households.csv"
+    text = households.read_text(encoding="utf-8-sig").splitlines()
+    fields = text[1].split(",")
+    fields[2] = "abc"  # 家庭人口数
+    text[1] = ",".join(fields)
+    households.write_text("\n".join(text) + "\n", encoding="utf-8-sig")
+    out = tmp_path / "out"
+    proc = fupin_cli("run", small_county, "--year", 2018, "--out", out)
+    assert proc.returncode == 2
+    assert "households.csv" in proc.stderr and "第2行" in proc.stderr and "家庭人口数" in proc.stderr
+    assert not out.exists()
