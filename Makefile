@@ -26,12 +26,16 @@ install: $(STAMP) ## create .venv (if missing) and install the project into it
 
 report: $(STAMP) ## run the batch on the bundled sample county; prints the county page's path
 	$(BIN)/fupin validate $(DATA)
+	$(BIN)/fupin run $(DATA) --year $(YEAR) --out $(OUT)
 
 test: $(STAMP) ## run the whole test suite
 	$(BIN)/python -m pytest
 
 lab: $(STAMP) ## start JupyterLab in the project environment
 	$(BIN)/jupyter lab notebooks/
+
+sample: $(STAMP) ## regenerate the bundled sample county (data/sample/, data/sample.xlsx)
+	$(BIN)/fupin sample
 
 clean: ## remove generated reports (keeps .venv)
 	rm -rf $(OUT)

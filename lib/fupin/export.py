@@ -54,7 +54,9 @@ def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
 
 
 def add_toc(page: str) -> str:
-    """Insert a table of contents of the ``h2`` sections at the TOC mark.
+    """Insert a table of contents of the ``h2`` sections before the first one.
+
+    The template's TOC mark is removed; without sections nothing is added.
 
     >>> add_toc('<!--fupin:toc--><h2 id="a">一、基本情况<a class="anchor-link" href="#a">¶</a></h2>').split("</ol>")[0]
     '<nav class="toc"><strong>目录</strong><ol><li><a href="#a">一、基本情况</a></li>'
@@ -64,8 +66,14 @@ def add_toc(page: str) -> str:
         for level, anchor, text in _HEADING.findall(page)
         if level == "2"
     ]
-    toc = f'<nav class="toc"><strong>目录</strong><ol>{"".join(items)}</ol></nav>' if items else ""
-    return page.replace(TOC_MARK, toc, 1)
+    page = page.replace(TOC_MARK, "", 1)
+    if not items:
+        return page
+    toc = f'<nav class="toc"><strong>目录</strong><ol>{"".join(items)}</ol></nav>'
+    first = page.find("<h2")
+    cell = page.rfind('<div class="cell', 0, first)  # before the cell holding the first section
+    at = cell if cell != -1 else first
+    return page[:at] + toc + page[at:]
 
 
 def _plain(fragment: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fupin.style import fmt_hh_people, fmt_pct
+from fupin.style import fmt_hh_people, fmt_pct, fmt_pct_short
 
 
 def area_name(m: dict) -> str:
@@ -19,9 +19,10 @@ def subtitle(m: dict) -> str:
     """County, township code and the parameters in one grey line."""
     p = m["parameters"]
     county = m.get("county_name") or ""
+    code = "" if m["township_id"] == "county" else f" · 乡镇代码 {m['township_id']}"
     return (
-        f"{county} · 乡镇代码 {m['township_id']} · 截至{m['year']}年底，预测{m['target_year']}年 · "
-        f"贫困线{p['poverty_line']:,.0f}元/人·年 · 贫困村退出阈值{fmt_pct(p['village_threshold'])}"
+        f"{county}{code} · 截至{m['year']}年底，预测{m['target_year']}年 · "
+        f"贫困线{p['poverty_line']:,.0f}元/人·年 · 贫困村退出阈值{fmt_pct_short(p['village_threshold'])}"
     )
 
 
