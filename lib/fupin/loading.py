@@ -70,7 +70,15 @@ def load(path: str | Path) -> County:
     (missing optional columns are added, filled with their default or left
     blank; unknown columns are dropped). Raises one
     :class:`~fupin.errors.DataError` that lists every problem found.
+
+    A folder that ``fupin run`` prepared for one township (it holds
+    ``fupin-prepared.json``) is read as it was written, without validating
+    again: the batch validated the whole county once.
     """
+    from fupin.prepare import MANIFEST, load_prepared
+
+    if (Path(path) / MANIFEST).is_file():
+        return load_prepared(Path(path))
     grids, problems = read_grids(Path(path))
     origins: dict[str, Origin] = {}
     frames: dict[str, pd.DataFrame] = {}
