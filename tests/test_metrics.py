@@ -490,7 +490,7 @@ TOP_KEYS = {
 }
 EXTRA_KEYS = {
     "county_name", "cadres", "unsafe_houses_outside_program", "income_unknown", "villages_table",
-    "incidence_trend_by_village", "warnings",
+    "incidence_trend_by_village", "warnings", "depth", "sensitivity", "monitoring",
 }
 PROJECTION_KEYS = {"exits", "remaining", "incidence", "villages_exiting", "villages_blocked"}
 VILLAGE_ROW_KEYS = {

@@ -17,7 +17,7 @@ frames: NaN), never a ZeroDivisionError.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -665,6 +665,8 @@ def township_metrics(
     growth: float = 0.0,
     village_threshold: float = 0.02,
     township_id: str | None = None,
+    monitoring_line: float | Mapping[Any, float] | None = None,
+    income_drop_share: float = 0.3,
 ) -> dict[str, Any]:
     """Every figure of one township's report: the metrics.json of shared/contracts/outputs.md.
 
@@ -697,8 +699,19 @@ def township_metrics(
       incidence, projected_incidence, status, blockers;
     * ``incidence_trend_by_village``: :func:`incidence_trend_by_village`
       as a list of dicts;
-    * ``warnings``: :func:`fupin.checks.consistency_warnings`.
+    * ``warnings``: :func:`fupin.checks.consistency_warnings`;
+    * ``depth``: FGT0/1/2, Watts and the income gap at L, for the area and
+      each village (:func:`fupin.depth.depth`);
+    * ``sensitivity``: projected exits and incidence in T over a grid of
+      lines and growth rates, households near the line (:func:`fupin.depth.sensitivity`);
+    * ``monitoring``: exited(Y) households to monitor (防返贫监测), with the
+      monitoring line used (:func:`fupin.depth.monitoring`).
+      ``monitoring_line``: None (default) means 1.5 × L; a number; or a
+      table {year: line} from which T's (or the latest earlier) line is
+      taken. ``income_drop_share`` (default 0.3): an exited household whose
+      income fell by more than this share since its exit year is monitored.
     """
+    from fupin import depth as beyond
     from fupin.checks import consistency_warnings
 
     area, area_id, area_name = _area(county, township_id)
@@ -738,6 +751,15 @@ def township_metrics(
         ).to_dict("records"),
         "warnings": consistency_warnings(
             area, year, village_threshold, poverty_line=poverty_line, growth=growth, frame=frame
+        ),
+        "depth": beyond.depth(area.villages, frame, poverty_line),
+        "sensitivity": beyond.sensitivity(
+            area, frame, year, poverty_line=poverty_line, growth=growth,
+            village_threshold=village_threshold,
+        ),
+        "monitoring": beyond.monitoring(
+            area, frame, year, poverty_line=poverty_line, growth=growth,
+            monitoring_line=monitoring_line, income_drop_share=income_drop_share,
         ),
     }
     return _plain(result)
