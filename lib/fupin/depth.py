@@ -509,7 +509,7 @@ def monitoring_reasons(m: pd.DataFrame, line: float, drop_share: float) -> pd.Se
     from fupin.style import fmt_pct, fmt_yuan
 
     below = np.where(m["below_line"].to_numpy(), f"收入低于监测线{fmt_yuan(line)}", "")
-    pct = m["income_drop"].map(lambda x: "" if pd.isna(x) else fmt_pct(x, 1))
+    pct = np.array(["" if pd.isna(x) else fmt_pct(x, 1) for x in m["income_drop"]], dtype=object)
     dropped = np.where(m["dropped"].to_numpy(), "收入较脱贫当年下降" + pct, "")
     both = np.where((below != "") & (dropped != ""), "；", "")
     return pd.Series(below + both + dropped, index=m.index, dtype="string")

@@ -1,0 +1,121 @@
+"""The follow-up workbook (follow_up.xlsx): sheets, headers, cells, privacy, atomic write."""
+
+from __future__ import annotations
+
+import doctest
+
+import openpyxl
+import pytest
+
+import metrics_fixtures as fx
+from depth_fixtures import Y, Z, county
+from fupin import followup
+from fupin.followup import FILENAME, SHEETS, path_in, write_follow_up
+
+
+def test_doctests():
+    assert doctest.testmod(followup).failed == 0
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    path = tmp_path_factory.mktemp("town") / FILENAME
+    assert write_follow_up(county(), Y, path, poverty_line=Z, bands=[Z], growth=0.0,
+                           village_threshold=0.02, monitoring_line=None, income_drop_share=0.3) == path
+    return openpyxl.load_workbook(path)
+
+
+def rows(ws) -> list[list]:
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_sheets_in_order_with_frozen_filtered_headers(book):
+    assert book.sheetnames == list(SHEETS) == ["未脱贫户", "监测户", "受阻贫困村", "说明"]
+    for ws in book:
+        assert ws.freeze_panes == "A2", ws.title
+        assert all(c.font.bold for c in ws[1]), ws.title
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
+        for j in range(1, ws.max_column + 1):
+            width = ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width
+            assert followup.MIN_WIDTH <= width <= followup.MAX_WIDTH, (ws.title, j)
+
+
+def test_non_exit_sheet(book):
+    """h4 exits (income on the line); h1, h2, h3, h5, h9 do not, by village then id."""
+    ws = book["未脱贫户"]
+    assert rows(ws) == [
+        ["户编号", "村代码", "村名称", "户主（已脱敏）", "家庭人口", "2019年预计人均纯收入（元）", "距贫困线差额（元）", "未脱贫原因"],
+        ["h1", "A", "村A", "王*明", 2, 1000, 1000, "收入差1000元"],
+        ["h2", "A", "村A", "李*", 1, 0, 2000, "收入差2000元"],
+        ["h3", "B", "村B", None, 3, 1900, 100, "收入差100元"],
+        ["h5", "B", "村B", None, 4, None, None, "收入未知"],
+        ["h9", "B", "村B", None, 2, 2100, None, "住房安全未保障"],
+    ]
+    assert ws["A2"].data_type == "s" and ws["A2"].number_format == "@"
+    assert ws["F2"].number_format == "#,##0"
+
+
+def test_monitoring_sheet(book):
+    ws = book["监测户"]
+    header, *data = rows(ws)
+    assert header == ["户编号", "村代码", "村名称", "户主（已脱敏）", "家庭人口", "主要致贫原因", "脱贫年度",
+                      "脱贫当年人均纯收入（元）", "2019年人均纯收入（元）", "收入较脱贫当年变化", "监测原因"]
+    assert [r[0] for r in data] == ["h10", "h13", "h6", "h7"]
+    h7 = data[3]
+    assert h7[:9] == ["h7", "B", "村B", "欧**明", 5, "因病", 2016, 5000, 3200]
+    assert h7[9] == pytest.approx(-0.36) and h7[10] == "收入较脱贫当年下降36.0%"
+    assert data[1][9] is None  # h13 exited with 0 yuan: no change to show
+    assert ws["J2"].number_format.startswith("+0.0%")
+
+
+def test_blocked_villages_sheet(book):
+    """B: 10 remaining people, 9 after h4 exits; 9/20 = 45% >= 2%; venue not up to standard."""
+    assert rows(book["受阻贫困村"]) == [
+        ["村代码", "村名称", "户籍人口", "2018年底未脱贫人口", "2019年预计未脱贫人口", "2019年预计贫困发生率", "未达到的退出条件"],
+        ["B", "村B", 20, 10, 9, 0.45, "贫困发生率未降到2%以下、村级活动场所未达标"],
+    ]
+
+
+def test_about_sheet_names_the_monitoring_line(book):
+    about = dict(rows(book["说明"])[1:])
+    assert about["监测收入线"] == "3,000元/人·年（默认：贫困线的1.5倍）"
+    assert about["贫困线"] == "2,000元/人·年" and about["监测户"].startswith("4户")
+
+
+def test_no_unmasked_names_anywhere(book):
+    text = "\n".join(str(v) for ws in book for r in rows(ws) for v in r if v is not None)
+    for secret in ("王小明", "李四", "张三丰", "欧阳小明"):
+        assert secret not in text
+
+
+def test_ids_keep_leading_zeros(tmp_path):
+    c = fx.county(
+        fx.villages({"village_id": "0101", "population": 100}),
+        fx.households({"household_id": "000123", "village_id": "0101", "size": 1}),
+        fx.incomes({"household_id": "000123", "year": 2019, "per_capita_income": 100.0}),
+    )
+    ws = openpyxl.load_workbook(write_follow_up(c, Y, tmp_path / FILENAME))["未脱贫户"]
+    assert (ws["A2"].value, ws["B2"].value) == ("000123", "0101")
+
+
+def test_empty_lists_keep_their_headers(tmp_path):
+    c = fx.county(fx.villages({"village_id": "A", "population": 5}))
+    wb = openpyxl.load_workbook(write_follow_up(c, Y, tmp_path / FILENAME))
+    for name in ("未脱贫户", "监测户", "受阻贫困村"):
+        assert wb[name].max_row == 1 and wb[name].freeze_panes == "A2"
+
+
+def test_nothing_written_without_a_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert path_in("") is None and path_in(None) is None
+    assert path_in(str(tmp_path)) == tmp_path / FILENAME
+    assert write_follow_up(county(), Y, path_in("")) is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_written_atomically_over_an_old_file(tmp_path):
+    path = tmp_path / "sub" / FILENAME
+    write_follow_up(county(), Y, path, poverty_line=Z)
+    write_follow_up(county(), Y, path, poverty_line=Z, monitoring_line=100000)
+    assert sorted(p.name for p in path.parent.iterdir()) == [FILENAME]  # no temporary file left
+    assert openpyxl.load_workbook(path)["监测户"].max_row == 1 + 4  # every exited household but h11 (income unknown)
