@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -61,11 +62,12 @@ def test_every_township_has_its_complete_files(sample_batch, sample_county):
     assert len(townships) >= 6
     for tid in townships:
         files = sorted(p.name for p in (out / tid).iterdir())
-        assert files == ["metrics.json", "report.html", "township_report.ipynb"], tid
+        assert files == ["follow_up.xlsx", "metrics.json", "report.html", "township_report.ipynb"], tid
         nbformat.validate(nbformat.read(out / tid / "township_report.ipynb", as_version=4))
         assert (out / tid / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
     assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["index.html", "summary.json"]
-    assert not [p for p in out.rglob("*") if p.name.startswith(".")], "temporary files left behind"
+    assert not [p for p in out.rglob("*") if p.suffix == ".tmp" or ".tmp" in p.name], "temporary files left behind"
+    assert sorted(p.name for p in out.iterdir() if p.is_dir() and p.name.startswith(".")) == [".fupin"]
 
 
 def test_each_metrics_json_equals_the_library_result(sample_batch, sample_county):
@@ -95,7 +97,8 @@ def test_reference_report_carries_the_seed_figures(sample_batch):
         "20户贫困户的危房没有纳入危房改造",
     ]:
         assert figure in text, figure
-    for heading in ["一、基本情况", "二、脱贫退出预测", "三、收入分组", "四、贫困发生率趋势", "五、存在问题", "六、数据说明"]:
+    for heading in ["一、基本情况", "二、脱贫退出预测", "三、收入分组", "四、贫困发生率趋势", "五、贫困深度",
+                    "六、贫困线敏感性", "七、防返贫监测", "八、跟踪清单", "九、存在问题", "十、数据说明"]:
         assert re.search(rf'<h2 id="[^"]+">{heading}', html), heading
         assert f">{heading}</a></li>" in html, f"{heading} missing from the table of contents"
 
@@ -115,7 +118,7 @@ def test_charts_are_png_embedded_in_the_html(sample_batch):
     out, _ = sample_batch
     html = (out / REFERENCE_TOWNSHIP_ID / "report.html").read_text(encoding="utf-8")
     images = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', html)
-    assert len(images) == 4  # exits by village, income bands, incidence trend, village trends
+    assert len(images) == 6  # exits by village, income bands, incidence trend, village trends, gap, sensitivity
     assert all(base64.b64decode(b64)[:8] == PNG_MAGIC for b64 in images)
     assert not re.search(r'<img[^>]+src="(?!data:image/png;base64,)', html)
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -138,8 +141,37 @@ def test_no_personal_data_in_any_report_file(sample_batch, sample_county):
     pattern = re.compile("|".join(map(re.escape, sorted(secrets, key=len, reverse=True))))
     for path in out.rglob("*"):
         if path.is_file():
-            found = pattern.search(path.read_text(encoding="utf-8"))
+            text = _xlsx_text(path) if path.suffix == ".xlsx" else path.read_text(encoding="utf-8")
+            found = pattern.search(text)
             assert found is None, f"{path.name} shows {found.group(0)!r}"
+
+
+def _xlsx_text(path: Path) -> str:
+    """Every cell of a workbook as text, one per line."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    return "\n".join(str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+
+
+def test_depth_sensitivity_monitoring_and_the_follow_up_workbook(sample_batch, sample_county):
+    out, _ = sample_batch
+    tid = REFERENCE_TOWNSHIP_ID
+    written = json.loads((out / tid / "metrics.json").read_text(encoding="utf-8"))
+    expected = roundtrip(township_metrics(sample_county.township(tid), 2018))
+    for key in ("depth", "sensitivity", "monitoring"):
+        assert written[key] == expected[key], key
+    assert written["monitoring"]["line"] == 5250.0 and written["monitoring"]["line_source"] == "default"
+    html = (out / tid / "report.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", html)
+    assert '<a href="follow_up.xlsx">' in html
+    assert "才能使全部未脱贫人口达到贫困线" in text and "户籍人口28,600人为分母" in text
+    assert "防返贫监测收入线为5,250元/人·年" in text
+    book = openpyxl.load_workbook(out / tid / "follow_up.xlsx")
+    assert book.sheetnames == ["未脱贫户", "监测户", "受阻贫困村", "说明"]
+    assert all(ws.freeze_panes == "A2" for ws in book)
+    assert book["未脱贫户"].max_row - 1 == written["projection"]["remaining"]["households"]
+    assert book["监测户"].max_row - 1 == written["monitoring"]["monitored"]["households"]
+    assert book["受阻贫困村"].max_row - 1 == len(written["projection"]["villages_blocked"])
+    assert all(isinstance(c.value, str) for (c,) in book["未脱贫户"].iter_rows(min_col=1, max_col=1))
 
 
 # --- small counties, made by the generator ------------------------------------
@@ -185,7 +217,8 @@ def test_a_failing_township_does_not_stop_the_others(small_county, tmp_path):
     out = tmp_path / "out"
     proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, "--notebooks", notebooks, "--quiet")
     assert proc.returncode == 1, proc.stderr
-    assert sorted(p.name for p in (out / good).iterdir()) == ["metrics.json", "report.html", "township_report.ipynb"]
+    assert sorted(p.name for p in (out / good).iterdir()) == [
+        "follow_up.xlsx", "metrics.json", "report.html", "township_report.ipynb"]
     assert sorted(p.name for p in (out / bad).iterdir()) == ["township_report.ipynb"]
     executed = nbformat.read(out / bad / "township_report.ipynb", as_version=4)
     errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

@@ -1,15 +1,19 @@
 """``fupin run``: the report notebooks once per township, then the county page.
 
 The county is loaded and validated once (bad input stops everything before
-any notebook runs, exit 2). Each township then runs in its own worker
-process: papermill executes the notebooks in a fresh kernel, the runner
-takes ``metrics.json`` from the notebook's hidden metrics output, exports the
+any notebook runs, exit 2) and cut into per-township Parquet slices
+(:mod:`fupin.prepare`) under ``DIR/.fupin/prepared``. Worker processes then
+take townships one by one: papermill executes the notebooks in the worker's
+warm kernel (:mod:`fupin.kernel`, reset between townships), the runner takes
+``metrics.json`` from the notebook's hidden metrics output, exports the
 HTML, and writes every file atomically. A failing township is recorded with
-the path of its executed notebook and never stops the others.
+the path of its executed notebook and never stops the others; its kernel is
+replaced before the next township.
 """
 
 from __future__ import annotations
 
+import atexit
 import math
 import multiprocessing
 import os
@@ -33,8 +37,12 @@ from fupin.errors import UsageError
 
 #: The report notebooks, run in this order; each leaves its executed copy.
 REPORT_NOTEBOOKS: tuple[str, ...] = ("township_report.ipynb",)
+#: The runner's own folder inside DIR (prepared slices, state).
+STATE_DIR = ".fupin"
 #: Parameters the runner itself sets; users may pass others with ``-p``.
-RUNNER_PARAMETERS = ("township_id", "year", "data", "poverty_line", "bands", "growth", "village_threshold")
+RUNNER_PARAMETERS = (
+    "township_id", "year", "data", "poverty_line", "bands", "growth", "village_threshold", "output_dir",
+)
 
 
 @dataclass(frozen=True)
@@ -64,12 +72,13 @@ class RunParameters:
         if problems:
             raise UsageError("；".join(problems))
 
-    def notebook_parameters(self, township_id: str, data: Path) -> dict[str, object]:
-        """The papermill parameters of one township's run."""
+    def notebook_parameters(self, township_id: str, data: Path, output_dir: Path | None = None) -> dict[str, object]:
+        """The papermill parameters of one township's run (``output_dir``: its report folder)."""
         return {
             "township_id": township_id,
             "year": self.year,
             "data": str(data),
+            "output_dir": str(output_dir) if output_dir is not None else "",
             "poverty_line": float(self.poverty_line),
             "bands": [float(b) for b in self.bands],
             "growth": float(self.growth),
@@ -197,8 +206,11 @@ def run_batch(
     out = Path(out or REPORTS_DIR / str(params.year)).resolve()
     _prepare_out(out)
 
+    from fupin.prepare import prepare
+
+    slices = prepare(county, out / STATE_DIR / "prepared", wanted)
     jobs = [
-        Job(t, names[t], params.notebook_parameters(t, data), out, Path(notebooks_dir), tuple(notebooks),
+        Job(t, names[t], params.notebook_parameters(t, slices[t], out / t), out, Path(notebooks_dir), tuple(notebooks),
             start_timeout, cell_timeout)
         for t in wanted
     ]
@@ -226,7 +238,11 @@ def _execute(jobs: list[Job], workers: int, progress: bool) -> list[TownshipResu
     results: list[TownshipResult] = []
     bar = tqdm(total=len(jobs), desc="乡镇报告", unit="个", disable=not progress, leave=True)
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    first = jobs[0]
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker,
+        initargs=(first.notebooks_dir, first.start_timeout),
+    ) as pool:
         futures = {pool.submit(run_township, job): job for job in jobs}
         for future in as_completed(futures):
             job = futures[future]
@@ -242,6 +258,36 @@ def _execute(jobs: list[Job], workers: int, progress: bool) -> list[TownshipResu
     return results
 
 
+_kernel = None  # this worker process's WarmKernel
+
+
+def _init_worker(notebooks_dir: Path, start_timeout: float) -> None:
+    """Worker start-up: import the heavy parts and warm a kernel at once."""
+    global _kernel
+    from fupin.kernel import WarmKernel
+
+    _kernel = WarmKernel(notebooks_dir, start_timeout=start_timeout)
+    atexit.register(_kernel.shutdown)
+    try:
+        _kernel.start()
+    except Exception:  # noqa: BLE001 - retried (and reported) by the first township
+        _kernel.shutdown()
+    import nbconvert  # noqa: F401  (export is needed for every township)
+
+
+def _warm_kernel(job: Job):
+    global _kernel
+    from fupin.kernel import WarmKernel
+
+    if _kernel is None or _kernel.cwd != job.notebooks_dir:
+        if _kernel is not None:
+            _kernel.shutdown()
+        _kernel = WarmKernel(job.notebooks_dir, start_timeout=job.start_timeout)
+        atexit.register(_kernel.shutdown)
+    _kernel.reset()
+    return _kernel
+
+
 def run_township(job: Job) -> TownshipResult:
     """Execute one township's notebooks and write its files (in a worker)."""
     import nbformat
@@ -249,6 +295,7 @@ def run_township(job: Job) -> TownshipResult:
     from papermill.exceptions import PapermillExecutionError
 
     from fupin.display import METRICS_MIME
+    from fupin.kernel import ENGINE
     from fupin.export import notebook_to_html
     from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
     from fupin.report import title
@@ -263,10 +310,12 @@ def run_township(job: Job) -> TownshipResult:
         for name in job.notebooks:
             executed = staging / name
             try:
+                kernel = _warm_kernel(job)
                 papermill.execute_notebook(
                     str(job.notebooks_dir / name), str(executed), parameters=job.parameters,
-                    kernel_name="python3", progress_bar=False, start_timeout=job.start_timeout,
-                    execution_timeout=job.cell_timeout, cwd=str(job.notebooks_dir),
+                    engine_name=ENGINE, km=kernel.km, kernel_name=kernel.kernel_name,
+                    progress_bar=False, start_timeout=job.start_timeout,
+                    execution_timeout=job.cell_timeout,
                 )
             except PapermillExecutionError as exc:
                 result.ok = False
@@ -274,6 +323,8 @@ def run_township(job: Job) -> TownshipResult:
             except Exception as exc:  # kernel died, timed out, could not start
                 result.ok = False
                 result.error = f"{type(exc).__name__}: {exc}"
+            if not result.ok and _kernel is not None:
+                _kernel.shutdown()  # never reuse a kernel that failed; the next township gets a fresh one
             if executed.exists():
                 final = town_dir / name
                 atomic_write_bytes(final, executed.read_bytes())

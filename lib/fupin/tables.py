@@ -10,13 +10,17 @@ import datetime as dt
 import platform
 import subprocess
 from collections.abc import Mapping
+from functools import lru_cache
 
 import pandas as pd
 
 from fupin import __version__
 from fupin.config import PROJECT_ROOT
 from fupin.county import County
-from fupin.style import band_label, blocker_label, fmt_int, fmt_pct, status_label
+from fupin.style import (
+    band_label, blocker_label, fmt_hh_people, fmt_index, fmt_int, fmt_pct, fmt_wan, fmt_yuan,
+    status_label,
+)
 
 
 def villages_outlook(m: dict) -> pd.DataFrame:
@@ -114,10 +118,11 @@ def non_exit_households(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def run_info(parameters: Mapping[str, object], county: County, data: str) -> pd.DataFrame:
+def run_info(parameters: Mapping[str, object], county: County) -> pd.DataFrame:
     """数据说明: parameters, input files with SHA-256, code version, run time."""
     rows = [{"项目": f"参数 {k}", "内容": _param(v)} for k, v in parameters.items()]
-    rows.append({"项目": "数据", "内容": str(data)})
+    folders = sorted({str(src.path.parent) for src in county.sources.values()})
+    rows.append({"项目": "数据", "内容": "；".join(folders)})
     for table, src in county.sources.items():
         sheet = f" [{src.sheet}]" if src.sheet else ""
         rows.append({"项目": f"输入 {table}", "内容": f"{src.path.name}{sheet} sha256:{src.sha256}"})
@@ -127,6 +132,7 @@ def run_info(parameters: Mapping[str, object], county: County, data: str) -> pd.
     return pd.DataFrame(rows)
 
 
+@lru_cache(maxsize=1)
 def code_version() -> str:
     """``fupin <version>`` plus the git commit when running from a checkout."""
     try:
@@ -147,3 +153,77 @@ def _param(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(fmt_int(v) if float(v).is_integer() else str(v) for v in value)
     return str(value)
+
+
+# --------------------------------------------------------------------------- beyond the headcount
+
+
+def depth_indices(m: dict) -> pd.DataFrame:
+    """FGT0/1/2, Watts and the income gap: the area, then each village with a gap.
+
+    Every index is over the registered population of the row's area (the
+    incidence denominator); the poor are remaining households whose income
+    for T is below the line (see :mod:`fupin.depth`).
+    """
+    d = m.get("depth") or {}
+    area = {"village_name": f"{m.get('township_name') or m.get('county_name') or '全部'}（合计）",
+            **d, "poor_people": (d.get("poor") or {}).get("people"), "gap_share": 1.0 if d.get("income_gap") else None}
+    villages = sorted((v for v in d.get("villages") or [] if v.get("poor_people")),
+                      key=lambda v: -float(v.get("income_gap") or 0))
+    rows = [
+        {
+            "范围": v["village_name"],
+            "户籍人口": fmt_int(v.get("population")),
+            "低于贫困线人口": fmt_int(v.get("poor_people")),
+            "贫困发生率 FGT0": fmt_pct(v.get("fgt0")),
+            "贫困距指数 FGT1": fmt_index(v.get("fgt1")),
+            "平方贫困距指数 FGT2": fmt_index(v.get("fgt2")),
+            "Watts指数": fmt_index(v.get("watts")),
+            "收入缺口": fmt_wan(v.get("income_gap"), 2),
+            "占缺口比重": fmt_pct(v.get("gap_share"), 1),
+        }
+        for v in [area, *villages]
+    ]
+    return pd.DataFrame(rows) if d else pd.DataFrame()
+
+
+def near_line(m: dict) -> pd.DataFrame:
+    """Remaining households whose income for T lies within ±10% of the poverty line."""
+    near = (m.get("sensitivity") or {}).get("near_line")
+    if not near:
+        return pd.DataFrame()
+    line = (m.get("sensitivity") or {}).get("poverty_line")
+    return pd.DataFrame([
+        {"收入区间（元/人·年）": f"{fmt_yuan(near['lower'])}—{fmt_yuan(line)}（线下）",
+         "户数": fmt_int(near["below"]["households"]), "人数": fmt_int(near["below"]["people"])},
+        {"收入区间（元/人·年）": f"{fmt_yuan(line)}—{fmt_yuan(near['upper'])}（线上）",
+         "户数": fmt_int(near["above"]["households"]), "人数": fmt_int(near["above"]["people"])},
+    ])
+
+
+def monitoring_groups(m: dict, key: str) -> pd.DataFrame:
+    """Monitored households by village (``key="village"``) or by main cause (``"cause"``)."""
+    mo = m.get("monitoring") or {}
+    label, field, rows = ("村", "village_name", mo.get("by_village")) if key == "village" \
+        else ("主要致贫原因", "main_cause", mo.get("by_cause"))
+    return pd.DataFrame([
+        {label: r[field], "户数": fmt_int(r["households"]), "人数": fmt_int(r["people"])} for r in rows or []
+    ])
+
+
+def monitoring_households(frame: pd.DataFrame) -> pd.DataFrame:
+    """The monitored households (:func:`fupin.depth.monitoring_households`) with Chinese headers."""
+    if frame.empty:
+        return pd.DataFrame()
+    out = pd.DataFrame({
+        "户编号": frame["household_id"],
+        "村": frame["village_name"],
+        "户主": frame["head_name_masked"],
+        "人口": frame["size"].map(fmt_int),
+        "主要致贫原因": frame["main_cause"],
+        "脱贫年度": frame["exit_year"].astype("string"),
+        "脱贫当年人均纯收入": frame["income_exit"].map(lambda x: "未知" if pd.isna(x) else fmt_int(x)),
+        "预计人均纯收入": frame["income_T"].map(fmt_int),
+        "监测原因": frame["reasons"],
+    })
+    return out.astype(object)
