@@ -298,3 +298,39 @@ def test_inputs_are_not_mutated():
     pd.testing.assert_frame_equal(frame, snapshot)
     for old, new in zip(before, (c.villages, c.households, c.incomes)):
         pd.testing.assert_frame_equal(old, new)
+
+
+# --------------------------------------------------------------------------- report pieces
+
+
+def test_report_text_states_the_gap_and_its_denominator(m):
+    from fupin import narrative
+
+    text = narrative.depth_summary(m)
+    assert "需要资金约0.4万元才能使全部未脱贫人口达到贫困线" in text
+    assert "以全镇户籍人口30人为分母" in text and "共4,300元" in text
+    assert "另有1户4人2019年收入情况不明，未计入以上指数" in text
+    assert "1户预计收入不足1元，Watts指数按1元计算" in text
+    assert narrative.monitoring_summary(m).startswith("防返贫监测收入线为3,000元/人·年（未设定监测收入线，按贫困线2,000元的1.5倍确定）")
+    assert "合计应纳入监测4户9人（一户可同时符合两项）" in narrative.monitoring_summary(m)
+    assert "若贫困线提高到2,500元" in narrative.sensitivity_summary(m)
+
+
+def test_report_tables_and_county_row(m):
+    from fupin import county_page, tables
+
+    indices = tables.depth_indices(m)
+    assert indices["范围"].tolist() == ["测试镇（合计）", "村A", "村B"]
+    assert indices.iloc[0]["贫困距指数 FGT1"] == "7.167%" and indices.iloc[1]["占缺口比重"] == "93.0%"
+    assert tables.monitoring_groups(m, "cause")["主要致贫原因"].tolist() == ["因病", "因学", "未填写"]
+    row = county_page.township_row(m)
+    assert len(row) == len(county_page.HEADERS)
+    assert [c["label"] for c in row[-3:-1]] == ["0.4万元", "4户9人"]
+
+
+def test_charts_build_with_and_without_data(m):
+    from fupin import plots
+
+    empty = township_metrics(fx.county(fx.villages({"village_id": "A", "population": 0})), Y)
+    for chart in (plots.gap_decomposition_chart, plots.sensitivity_chart):
+        assert chart(m).axes and chart(empty).axes

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 HEADERS = (
     "乡镇", "行政村", "贫困村", "建档立卡", "未脱贫", "贫困发生率",
-    "预计脱贫", "预计发生率", "拟出列贫困村", "报告",
+    "预计脱贫", "预计发生率", "拟出列贫困村", "收入缺口", "防返贫监测户", "报告",
 )
 
 
@@ -39,9 +39,11 @@ def _cell(label: object, sort: object = None, href: str = "", text: bool = False
 
 def township_row(m: dict) -> list[dict]:
     """One township's row of the county table, from its metrics.json."""
-    from fupin.style import fmt_hh_people, fmt_pct
+    from fupin.style import fmt_hh_people, fmt_pct, fmt_wan
 
     v, p = m["villages"], m["projection"]
+    gap = (m.get("depth") or {}).get("income_gap")
+    monitored = (m.get("monitoring") or {}).get("monitored")
     return [
         _cell(m["township_name"], m["township_id"], f"{m['township_id']}/report.html"),
         _cell(v["total"]),
@@ -52,6 +54,8 @@ def township_row(m: dict) -> list[dict]:
         _cell(fmt_hh_people(p["exits"]), p["exits"]["people"]),
         _cell(fmt_pct(p["incidence"]), _num(p["incidence"])),
         _cell(len(p["villages_exiting"])),
+        _cell(fmt_wan(gap), _num(gap)),
+        _cell(fmt_hh_people(monitored), monitored["people"] if monitored else -1),
         _cell("完成", 1, text=True),
     ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Image, display
@@ -93,6 +94,19 @@ def show_table(frame: pd.DataFrame, caption: str = "", empty: str = "无。", te
         show_paragraph(empty, "note")
         return
     display(HTML(table_html(frame, text_columns)))
+
+
+def show_download(path: str | Path | None, text: str, note: str = "", empty: str = "") -> None:
+    """A link to a file written beside the report (``href`` is the file's name alone).
+
+    With no ``path`` (nothing was written) the ``empty`` note is shown instead.
+    """
+    if not path:
+        if empty:
+            show_paragraph(empty, "note")
+        return
+    tail = f'<span class="note">{esc(note)}</span>' if note else ""
+    display(HTML(f'<p class="download"><a href="{esc(Path(path).name)}">{esc(text)}</a> {tail}</p>'))
 
 
 def show_figure(fig: Figure, alt: str = "") -> None:

@@ -284,3 +284,92 @@ def exit_outlook(metrics: Metrics) -> str:
     if blocked:
         lead += f"，另有{len(blocked)}个贫困村暂不具备出列条件"
     return lead + "。"
+
+
+# ---------------------------------------------------------------- 贫困深度, 敏感性, 防返贫监测
+
+
+def depth_summary(metrics: Metrics) -> str:
+    """The 贫困深度 paragraph: who is below the line, FGT0/1/2 and Watts, and the money needed.
+
+    The denominator (the area's registered population) is named; the total
+    income gap reads "需要资金约N万元才能使全部未脱贫人口达到贫困线". Remaining
+    households with an unknown income are named as left out; incomes of 0
+    yuan as counted at 1 yuan in the Watts index.
+    """
+    d = metrics.get("depth") or {}
+    whole, target = whole_area(metrics), metrics.get("target_year")
+    line, pop = fmt_yuan(d.get("poverty_line")), style.fmt_people(d.get("population"))
+    poor_hh, poor_people = _hp(d.get("poor"))
+    if not poor_hh:
+        text = f"按{target}年预计收入，{whole}未脱贫人口中没有收入低于贫困线{line}的，各项贫困深度指数均为0。"
+    else:
+        text = (f"按{target}年预计收入，{whole}收入低于贫困线{line}的未脱贫人口有{fmt_hh_people(d.get('poor'))}，"
+                f"占户籍人口的{fmt_pct(d.get('fgt0'))}（FGT0）；贫困距指数（FGT1）为{style.fmt_index(d.get('fgt1'))}，"
+                f"平方贫困距指数（FGT2）为{style.fmt_index(d.get('fgt2'))}，Watts指数为{style.fmt_index(d.get('watts'))}"
+                f"（各指数均以{whole}户籍人口{pop}为分母）。"
+                f"需要资金约{style.fmt_wan(d.get('income_gap'))}才能使全部未脱贫人口达到贫困线"
+                f"（收入低于贫困线的{style.fmt_people(poor_people)}每人补足到{line}，共{fmt_yuan(d.get('income_gap'))}）。")
+    if _hp(d.get("income_unknown"))[0]:
+        text += f"另有{fmt_hh_people(d.get('income_unknown'))}{target}年收入情况不明，未计入以上指数。"
+    if d.get("watts_floored"):
+        text += f"其中{d['watts_floored']}户预计收入不足1元，Watts指数按1元计算。"
+    return text
+
+
+def _sensitivity_point(sens: Mapping[str, Any], line: float) -> Mapping[str, Any] | None:
+    """The point of the run's growth rate at ``line`` (None when not on the grid)."""
+    growth = float(sens.get("growth") or 0)
+    return next((p for p in sens.get("points") or []
+                 if float(p["growth"]) == growth and float(p["line"]) == float(line)), None)
+
+
+def sensitivity_summary(metrics: Metrics) -> str:
+    """The 贫困线敏感性 paragraph: the projection at L, at L ± 500 yuan, and who sits near the line."""
+    sens = metrics.get("sensitivity") or {}
+    if not sens.get("points"):
+        return ""
+    target, line = metrics.get("target_year"), float(sens.get("poverty_line") or 0)
+    here = _sensitivity_point(sens, line)
+    parts = [f"按贫困线{fmt_yuan(line)}、收入年增长{style.fmt_pct_short(sens.get('growth'))}测算，"
+             f"{target}年预计贫困发生率为{fmt_pct(here['incidence'] if here else None)}。"]
+    for delta, verb in ((500, "提高到"), (-500, "降到")):
+        point = _sensitivity_point(sens, line + delta)
+        if point is not None:
+            parts.append(f"若贫困线{verb}{fmt_yuan(line + delta)}，预计贫困发生率为{fmt_pct(point['incidence'])}"
+                         f"（拟脱贫{style.fmt_people(point['exits_people'])}）；")
+    near = sens.get("near_line") or {}
+    if near:
+        share = style.fmt_pct_short(near.get("share"))
+        parts.append(f"收入在贫困线上下{share}以内的未脱贫户中，低于贫困线的{fmt_hh_people(near.get('below'))}"
+                     f"（收入稍有增加即可脱贫），高于贫困线的{fmt_hh_people(near.get('above'))}（收入稍有下降即难以脱贫）。")
+    return "".join(parts).replace("；收入", "。收入")
+
+
+def monitoring_summary(metrics: Metrics) -> str:
+    """The 防返贫监测 paragraph: the monitoring line used (and why) and the households to monitor."""
+    mo = metrics.get("monitoring") or {}
+    if not mo:
+        return ""
+    year, target = metrics.get("year"), metrics.get("target_year")
+    source = {
+        "default": f"未设定监测收入线，按贫困线{fmt_yuan(mo.get('poverty_line'))}的1.5倍确定",
+        "given": "按设定的监测收入线",
+        "table": f"按{mo.get('line_table_year')}年的监测收入线",
+    }.get(str(mo.get("line_source")), "")
+    share = style.fmt_pct_short(mo.get("income_drop_share"))
+    text = f"防返贫监测收入线为{fmt_yuan(mo.get('line'))}/人·年（{source}）。"
+    if not _hp(mo.get("monitored"))[0]:
+        text += f"{year}年底已脱贫的{fmt_hh_people(mo.get('exited'))}中，未发现{target}年收入低于监测线或较脱贫当年下降超过{share}的户。"
+    else:
+        below, drop = _hp(mo.get("below_line"))[0], _hp(mo.get("income_drop"))[0]
+        parts = [f"{target}年收入低于监测线的{fmt_hh_people(mo.get('below_line'))}" if below
+                 else f"{target}年收入均不低于监测线",
+                 f"收入较脱贫当年下降超过{share}的{fmt_hh_people(mo.get('income_drop'))}" if drop
+                 else f"没有收入较脱贫当年下降超过{share}的户"]
+        both = "（一户可同时符合两项）" if below and drop else ""
+        text += (f"{year}年底已脱贫的{fmt_hh_people(mo.get('exited'))}中，{'，'.join(parts)}，"
+                 f"合计应纳入监测{fmt_hh_people(mo.get('monitored'))}{both}。")
+    if _hp(mo.get("income_unknown"))[0]:
+        text += f"另有{fmt_hh_people(mo.get('income_unknown'))}{target}年收入情况不明，无法判断。"
+    return text

@@ -347,6 +347,110 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
     return fig
 
 
+# ---------------------------------------------------------------- depth and sensitivity
+
+
+@_styled
+def gap_decomposition_chart(metrics: Metrics) -> Figure:
+    """Each village's part of the area's poverty-gap index FGT1 (the income gap).
+
+    Bars are ``depth.villages[*].gap_share``: the village's income gap
+    Σ (z − y)·size over the area's, which is also its share of FGT1
+    (contribution Σ size·(z − y)/z / N). Labelled with the share and the gap
+    in 万元; poor villages in red. Villages without a gap are left out; the
+    largest is on top.
+    """
+    depth = metrics.get("depth") or {}
+    rows = [v for v in depth.get("villages") or [] if (v.get("income_gap") or 0) > 0]
+    rows.sort(key=lambda v: (float(v["income_gap"]), str(v["village_name"])))
+    poor = {v["village_id"] for v in metrics.get("villages_table") or [] if v.get("is_poor_village")}
+    title = (f"各村对贫困距指数（FGT1）的贡献（{_area_name(metrics)}FGT1 = "
+             f"{style.fmt_index(depth.get('fgt1'))}，收入缺口{style.fmt_wan(depth.get('income_gap'))}）")
+    fig = _figure(7.6, 1.4 + 0.3 * max(len(rows), 3))
+    ax = fig.subplots()
+    if not rows:
+        return _empty(fig, ax, title, "无收入低于贫困线的未脱贫人口")
+    shares = [float(v["gap_share"]) for v in rows]
+    positions = list(range(len(rows)))
+    colours = [COLOURS["remaining"] if v["village_id"] in poor else COLOURS["households"] for v in rows]
+    bars = ax.barh(positions, shares, color=colours, height=0.65)
+    ax.bar_label(bars, labels=[f"{style.fmt_pct(v['gap_share'], 1)}（{style.fmt_wan(v['income_gap'], 2)}）" for v in rows],
+                 padding=3, fontsize=8.5)
+    ax.set_yticks(positions, [str(v["village_name"]) for v in rows])
+    ax.set_xlim(0, max(shares) * 1.35)
+    _pct_axis(ax, "x")
+    ax.set_xlabel("占全部收入缺口（= 占FGT1）的比重")
+    ax.grid(axis="y", visible=False)
+    ax.set_title(title, fontsize=11.5)
+    handles = [Line2D([], [], color=COLOURS["remaining"], linewidth=6, label="贫困村"),
+               Line2D([], [], color=COLOURS["households"], linewidth=6, label="非贫困村")]
+    ax.legend(handles=handles, loc="lower right")
+    return fig
+
+
+def _curves(points: Sequence[Mapping[str, Any]]) -> dict[float, list[Mapping[str, Any]]]:
+    """Sensitivity points grouped by growth rate, each sorted by line."""
+    out: dict[float, list[Mapping[str, Any]]] = {}
+    for point in points:
+        out.setdefault(float(point["growth"]), []).append(point)
+    return {g: sorted(ps, key=lambda p: float(p["line"])) for g, ps in sorted(out.items())}
+
+
+@_styled
+def sensitivity_chart(metrics: Metrics) -> Figure:
+    """Projected incidence (top) and exits (people, bottom) in T against the poverty line.
+
+    One curve per growth rate of ``metrics["sensitivity"]`` (the run's own
+    growth drawn thicker); the line in use is a dashed vertical line with the
+    ±10% window shaded, and the village thresholds (2%, 3%) are dotted
+    horizontal lines on the incidence panel.
+    """
+    sens = metrics.get("sensitivity") or {}
+    curves = _curves(sens.get("points") or [])
+    target = metrics.get("target_year", "")
+    title = f"{target}年预计贫困发生率与脱贫人数随贫困线的变化"
+    if not curves:
+        fig = _figure(7.6, 2.4)
+        return _empty(fig, fig.subplots(), title, "无敏感性数据")
+    fig = _figure(7.6, 6.4)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    line, growth = float(sens.get("poverty_line") or 0), float(sens.get("growth") or 0)
+    near = sens.get("near_line") or {}
+    colours = [style.PALETTE[i] for i in (0, 2, 4, 3, 5, 6)]  # no red: red marks the thresholds
+    for colour, (g, points) in zip(colours, curves.items()):
+        xs = [float(p["line"]) for p in points]
+        width = 2.6 if g == growth else 1.4
+        label = f"收入年增长{style.fmt_pct_short(g)}" + ("（本报告）" if g == growth else "")
+        top.plot(xs, [_rate(p) for p in points], color=colour, linewidth=width, label=label)
+        bottom.plot(xs, [int(p["exits_people"]) for p in points], color=colour, linewidth=width)
+    for ax in (top, bottom):
+        if near:
+            ax.axvspan(float(near["lower"]), float(near["upper"]), color=COLOURS["warn"], alpha=0.10, linewidth=0)
+        ax.axvline(line, color=COLOURS["text"], linestyle="--", linewidth=1.2)
+    for threshold, dash in zip(sens.get("village_thresholds") or [], (":", "-.", (0, (1, 3)))):
+        top.axhline(float(threshold), color=COLOURS["threshold"], linestyle=dash, linewidth=1.1,
+                    label=f"贫困村退出标准{style.fmt_pct_short(threshold)}")
+    current = next((p for p in curves.get(growth, []) if float(p["line"]) == line), None)
+    if current is not None:
+        top.plot([line], [_rate(current)], marker="o", color=COLOURS["text"], markersize=6)
+        box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
+        top.annotate(f"贫困线{style.fmt_yuan(line)}：{style.fmt_pct(current['incidence'])}", (line, _rate(current)),
+                     textcoords="offset points", xytext=(8, 8), fontsize=8.5, color=COLOURS["text"], bbox=box)
+        bottom.annotate(f"预计脱贫{style.fmt_people(current['exits_people'])}", (line, int(current["exits_people"])),
+                        textcoords="offset points", xytext=(8, 6), fontsize=8.5, color=COLOURS["text"], bbox=box)
+    top.set_ylim(0, _top([_rate(p) for ps in curves.values() for p in ps] + [0.03]) * 1.15)
+    _pct_axis(top)
+    top.set_ylabel(f"{target}年预计贫困发生率")
+    fig.legend(handles=top.get_legend_handles_labels()[0], loc="outside lower center", ncols=3, fontsize=8.5)
+    bottom.set_ylim(0, max([int(p["exits_people"]) for ps in curves.values() for p in ps] + [1]) * 1.15)
+    bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_int(value)))
+    bottom.set_ylabel(f"{target}年预计脱贫人数")
+    bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_int(value)))
+    bottom.set_xlabel("贫困线（元/人·年；阴影为贫困线上下10%）")
+    top.set_title(title)
+    return fig
+
+
 # ---------------------------------------------------------------- county page
 
 

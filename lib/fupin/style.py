@@ -147,6 +147,26 @@ def fmt_yuan(value: float | None) -> str:
     return f"{_half_up(number, 2):,.2f}元"
 
 
+def fmt_wan(value: float | None, digits: int = 1) -> str:
+    """An amount of yuan in 万元 (10,000 yuan), rounded half up.
+
+    >>> fmt_wan(313737), fmt_wan(4300, 2), fmt_wan(None)
+    ('31.4万元', '0.43万元', '—')
+    """
+    if _is_missing(value):
+        return MISSING
+    return f"{_half_up(float(value) / 10000, digits):,.{digits}f}万元"
+
+
+def fmt_index(value: float | None, digits: int = 3) -> str:
+    """A poverty index (FGT1, FGT2, Watts: a fraction) as a percentage with `digits` decimals.
+
+    >>> fmt_index(0.0031342357), fmt_index(None)
+    ('0.313%', '—')
+    """
+    return fmt_pct(value, digits)
+
+
 def band_label(band: Mapping[str, Any]) -> str:
     """A short Chinese label for an income band dict (lower/upper in yuan).
 
