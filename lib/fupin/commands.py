@@ -87,6 +87,8 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start-timeout", type=float, default=120.0, help="内核启动超时秒数（默认 120）")
     p.add_argument("--notebooks", type=Path, default=None, metavar="DIR",
                    help="使用 DIR 中的报告笔记本（默认为项目的 notebooks/）")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="在 Dask 集群上运行：调度器地址（如 tcp://host:8786）或 local:N（本机 N 个工作进程）")
     p.add_argument("--force", action="store_true", help="全部重新运行")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=_run_run)
@@ -106,7 +108,7 @@ def _run_run(args: argparse.Namespace) -> int:
         raise UsageError(f"笔记本文件夹不存在：{notebooks}")
     batch = run_batch(
         args.data, params, out=args.out, townships=args.township, workers=args.workers,
-        notebooks_dir=notebooks,
+        notebooks_dir=notebooks, cluster=args.cluster,
         start_timeout=args.start_timeout, cell_timeout=args.cell_timeout, progress=not args.quiet,
     )
     done = len(batch.results) - len(batch.failed)
@@ -138,3 +140,39 @@ def _run_sample(args: argparse.Namespace) -> int:
 
 
 REGISTRY.append(_sample)
+
+
+def _email(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("email", help="把各乡镇报告（及县汇总）发送给配置的收件人")
+    p.add_argument("dir", type=Path, help="fupin run 生成的报告文件夹")
+    p.add_argument("--config", type=Path, default=Path("email.yml"), metavar="FILE",
+                   help="邮件配置 YAML（默认当前目录的 email.yml；示例见 email.example.yml）")
+    p.add_argument("--dry-run", type=Path, default=None, metavar="OUTDIR",
+                   help="不发送，把每封邮件写成 OUTDIR/<乡镇代码>.eml、county.eml")
+    p.add_argument("--resend", action="store_true", help="已发送过的也重新发送")
+    p.add_argument("--township", action="append", default=None, metavar="ID",
+                   help="只处理这些乡镇（可重复；county 为县汇总）")
+    p.add_argument("--smtp-host", default=None, help="SMTP 服务器（覆盖配置 smtp.host）")
+    p.add_argument("--smtp-port", type=int, default=None, help="SMTP 端口（覆盖配置 smtp.port）")
+    p.add_argument("--tls", default=None, metavar="MODE", help="starttls | ssl | none（覆盖配置 smtp.tls）")
+    p.add_argument("--smtp-user", default=None, help="SMTP 用户名（覆盖配置 smtp.user）；密码只从环境变量 FUPIN_SMTP_PASSWORD 读取")
+    p.set_defaults(func=_run_email)
+
+
+def _run_email(args: argparse.Namespace) -> int:
+    from fupin import mailer
+
+    overrides = mailer.with_smtp_overrides(host=args.smtp_host, port=args.smtp_port, tls=args.tls, user=args.smtp_user)
+    config = mailer.load_config(args.config, overrides)
+    if args.dry_run is not None:
+        batch = mailer.dry_run(args.dir, config, args.dry_run, only=args.township, echo=print)
+    else:
+        mailer.plan(args.dir, config, args.township, sending=True)  # exit 2 before any password prompt
+        password = mailer.smtp_password(config.smtp.user)
+        batch = mailer.send_reports(args.dir, config, password, resend=args.resend, only=args.township, echo=print)
+    for line in batch.summary():
+        print(line)
+    return batch.exit_status
+
+
+REGISTRY.append(_email)

@@ -31,7 +31,9 @@ def report_css() -> str:
     return (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1)
 def _exporter() -> HTMLExporter:
+    """One exporter per process: its Jinja templates compile once."""
     exporter = HTMLExporter(
         template_name="report",
         extra_template_basedirs=[str(TEMPLATES_DIR)],

@@ -183,6 +183,7 @@ def run_batch(
     start_timeout: float = 120.0,
     cell_timeout: float = 600.0,
     progress: bool = True,
+    cluster: str | None = None,
 ) -> BatchResult:
     """Run every (or each named) township's report, then write the county page.
 
@@ -214,7 +215,12 @@ def run_batch(
             start_timeout, cell_timeout)
         for t in wanted
     ]
-    results = _execute(jobs, workers or default_workers(len(jobs)), progress)
+    if cluster:
+        from fupin.cluster import execute_on_cluster
+
+        results = execute_on_cluster(jobs, cluster, progress)
+    else:
+        results = _execute(jobs, workers or default_workers(len(jobs)), progress)
     results.sort(key=lambda r: r.township_id)
 
     from fupin.county_page import write_county_page
@@ -316,6 +322,9 @@ def run_township(job: Job) -> TownshipResult:
                     engine_name=ENGINE, km=kernel.km, kernel_name=kernel.kernel_name,
                     progress_bar=False, start_timeout=job.start_timeout,
                     execution_timeout=job.cell_timeout,
+                    # papermill would rewrite the whole notebook (images and all) before and
+                    # after every cell; it still saves at the end and when a cell fails.
+                    request_save_on_cell_execute=False,
                 )
             except PapermillExecutionError as exc:
                 result.ok = False
