@@ -42,6 +42,8 @@ SHEETS: tuple[str, ...] = ("未脱贫户", "监测户", "受阻贫困村", "说�
 
 #: Excel number formats by column kind (``text`` cells are stored as strings with format "@").
 FORMATS: dict[str, str] = {"text": "@", "int": "0", "count": "#,##0", "yuan": "#,##0", "pct": "+0.0%;-0.0%;0.0%", "rate": "0.00%"}
+#: Column kinds shown centred (short numbers that would otherwise touch the next text column).
+CENTRED = frozenset({"int", "pct"})
 MIN_WIDTH, MAX_WIDTH = 8, 48
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
 
@@ -217,9 +219,12 @@ def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str]) -> None:
         ws.append(values)
         widths = [max(w, display_width(_shown(v, kinds.get(c, "text")))) for w, c, v in zip(widths, columns, values)]
     for j, column in enumerate(columns, start=1):
-        fmt = FORMATS[kinds.get(column, "text")]
+        kind = kinds.get(column, "text")
+        centred = Alignment(horizontal="center") if kind in CENTRED else None
         for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-            cell.number_format = fmt
+            cell.number_format = FORMATS[kind]
+            if centred:
+                cell.alignment = centred
         ws.column_dimensions[get_column_letter(j)].width = min(MAX_WIDTH, max(MIN_WIDTH, widths[j - 1] + 2))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 1)}"
