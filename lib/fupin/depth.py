@@ -284,13 +284,16 @@ def exits_by_line(income: np.ndarray, size: np.ndarray, eligible: np.ndarray,
     return len(y) - below, cum[-1] - cum[below]
 
 
-def _income_T(frame: pd.DataFrame, incomes: pd.DataFrame, year: int, growth: float) -> np.ndarray:
-    """income(h, T) at growth ``growth`` in ``frame``'s order (NaN when unknown)."""
-    known = income_in_year(incomes, year + 1, growth)
+def _latest_income(frame: pd.DataFrame, incomes: pd.DataFrame, year: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each household's latest incomes row at or before T, in ``frame``'s order:
+    (income, its year), NaN where there is none."""
+    known = income_in_year(incomes, year + 1, 0.0)
     where = pd.Index(known["household_id"]).get_indexer(frame["household_id"])
-    out = np.full(len(frame), np.nan)
-    out[where >= 0] = known["income"].to_numpy()[where[where >= 0]]
-    return out
+    income, source = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
+    found = where >= 0
+    income[found] = known["income"].to_numpy()[where[found]]
+    source[found] = known["income_year"].to_numpy()[where[found]]
+    return income, source
 
 
 def _guarantees_ok(frame: pd.DataFrame) -> np.ndarray:
@@ -335,9 +338,10 @@ def sensitivity_points(county: County, frame: pd.DataFrame, year: int, lines: Se
     remaining = counts(frame, frame["remaining"])
     pop = population(county.villages)
     lines = np.asarray(lines, dtype="float64")
+    latest, source = _latest_income(frame, county.incomes, year)
     parts = []
     for g in growth_rates:  # a few rates, each vectorised over all households and lines
-        income = _income_T(frame, county.incomes, year, g)
+        income = latest * (1.0 + g) ** (year + 1 - source)  # income(h, T) at growth g
         hh, pp = exits_by_line(income, size, ok & ~np.isnan(income), lines)
         left = remaining["people"] - pp
         parts.append(pd.DataFrame({
@@ -415,6 +419,7 @@ def _income_at_exit(frame: pd.DataFrame, incomes: pd.DataFrame, growth: float) -
     exit_year = frame["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
     exited = frame["exited"].to_numpy()
     out = np.full(len(frame), np.nan)
+    incomes = incomes[incomes["household_id"].isin(frame.loc[exited, "household_id"])]
     for e in np.unique(exit_year[exited]):  # one pass per exit year, each vectorised
         rows = exited & (exit_year == e)
         known = income_in_year(incomes, int(e), growth)
