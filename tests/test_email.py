@@ -1,0 +1,579 @@
+"""`fupin email` end to end: the real sample reports through a real SMTP server.
+
+The report folder is made once by the real ``fupin run`` (two townships and
+the county page); every test sends it through an aiosmtpd server on
+127.0.0.1 and inspects what the server received, the ledger and the output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+from collections import Counter
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from fupin import mailer
+from fupin.cli import main
+from fupin.config import SAMPLE_DIR
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning"),
+]
+
+TOWN, OTHER = "990101001", "990101002"  # 城关镇 (configured), 河口乡 (no entry by default)
+SENDER = "示例县扶贫办 <report-bot@example.gov.cn>"
+HEAD, OFFICE, LEADER = "head@example.gov.cn", "office@example.gov.cn", "leader@example.gov.cn"
+PASSWORD = "Tr0ub4dor&3-fupin-test"
+SUBJECT = "【示例县】城关镇2018年脱贫攻坚情况报告：贫困发生率3.23%"
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def sample_reports(tmp_path_factory) -> Path:
+    """Two townships and the county page, made once by the real `fupin run`."""
+    out = tmp_path_factory.mktemp("email-reports") / "2018"
+    proc = subprocess.run(
+        [sys.executable, "-m", "fupin", "run", str(SAMPLE_DIR), "--year", "2018", "--out", str(out),
+         "--township", TOWN, "--township", OTHER, "--quiet"],
+        capture_output=True, text=True, encoding="utf-8", timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+@pytest.fixture
+def reports(sample_reports, tmp_path) -> Path:
+    """A private copy of the report folder (tests write ledgers and change reports)."""
+    return Path(shutil.copytree(sample_reports, tmp_path / "reports"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Mailbox:
+    """aiosmtpd handler: keeps every accepted envelope; can refuse addresses or stop accepting."""
+
+    def __init__(self, refuse: tuple[str, ...] = (), accept_messages: int | None = None) -> None:
+        self.refuse = {a.lower() for a in refuse}
+        self.accept_messages = accept_messages
+        self.envelopes: list = []
+        self.logins: list[tuple[str, str]] = []
+        self.login_peers: set = set()  # one per connection that tried to log in
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.accept_messages is not None and len(self.envelopes) >= self.accept_messages:
+            server.transport.close()  # the server goes away mid-batch
+            return "421 4.3.2 Service shutting down"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        login, password = auth_data.login.decode(), auth_data.password.decode()
+        self.logins.append((login, password))
+        self.login_peers.add(session.peer)
+        return AuthResult(success=(login, password) == ("report-bot", PASSWORD), handled=False)
+
+    def messages(self) -> list[EmailMessage]:
+        return [BytesParser(policy=policy.default).parsebytes(e.original_content) for e in self.envelopes]
+
+    def deliveries(self) -> Counter:
+        """(subject, recipient) -> how many times it arrived."""
+        return Counter((msg["Subject"], rcpt.lower()) for e, msg in zip(self.envelopes, self.messages())
+                       for rcpt in e.rcpt_tos)
+
+
+@pytest.fixture
+def smtp_server():
+    """Start aiosmtpd servers on 127.0.0.1; all are stopped at the end of the test."""
+    started: list[Controller] = []
+
+    def start(handler: Mailbox | None = None, port: int | None = None, **kwargs) -> tuple[Mailbox, Controller]:
+        handler = handler or Mailbox()
+        controller = Controller(handler, hostname="127.0.0.1", port=port or free_port(), **kwargs)
+        controller.start()
+        started.append(controller)
+        return handler, controller
+
+    yield start
+    for controller in started:
+        if controller._thread is not None:
+            controller.stop()
+
+
+def write_config(path: Path, port: int, recipients: dict | None = None, **extra) -> Path:
+    config = {
+        "smtp": {"host": "127.0.0.1", "port": port, "tls": "none"},
+        "sender": SENDER,
+        "subject": "【{county}】{township}{year}年脱贫攻坚情况报告：贫困发生率{incidence}",
+        "recipients": recipients or {TOWN: {"to": [HEAD], "cc": [OFFICE]}, "county": {"to": [LEADER]}},
+        **extra,
+    }
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(config, handle, allow_unicode=True, sort_keys=False)
+    return path
+
+
+def email_cli(capsys, *args: object) -> tuple[int, str, str]:
+    """`fupin email ...` in process: (exit status, stdout, stderr)."""
+    status = main(["email", *map(str, args)])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def by_key(mailbox: Mailbox) -> dict[str, tuple[object, EmailMessage]]:
+    """Received messages by report key (from the X-Fupin-Report header)."""
+    return {str(msg["X-Fupin-Report"]).split(";")[0]: (env, msg)
+            for env, msg in zip(mailbox.envelopes, mailbox.messages())}
+
+
+def structure(part: EmailMessage) -> object:
+    """The MIME tree as nested (type, [children]) / type."""
+    if part.is_multipart():
+        return (part.get_content_type(), [structure(p) for p in part.iter_parts()])
+    return part.get_content_type()
+
+
+def html_of(msg: EmailMessage) -> str:
+    return msg.get_body(("html",)).get_content()
+
+
+# ---------------------------------------------------------------- the message
+
+
+def test_sends_each_configured_report_with_the_robust_structure(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", ctl.port))
+    assert status == 0, out + err
+    received = by_key(box)
+    assert set(received) == {TOWN, "county"}
+
+    env, msg = received[TOWN]
+    assert env.mail_from == "report-bot@example.gov.cn"
+    assert env.rcpt_tos == [HEAD, OFFICE]  # To and Cc both in RCPT TO
+    assert msg["Subject"] == SUBJECT
+    assert "=?utf-8?" in env.original_content.split(b"\r\n\r\n", 1)[0].decode("ascii")  # RFC 2047 on the wire
+    assert msg["To"] == HEAD and msg["Cc"] == OFFICE
+    assert msg["From"].addresses[0].display_name == "示例县扶贫办"
+
+    tree = structure(msg)
+    assert tree[0] == "multipart/alternative"
+    plain, related = tree[1]
+    assert plain == "text/plain"
+    assert related[0] == "multipart/related" and related[1][0] == "text/html"
+    assert related[1][1:] == ["image/png"] * 3
+
+    html = html_of(msg)
+    images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    cids = {p["Content-ID"].strip("<>") for p in images}
+    refs = re.findall(r'src="cid:([^"]+)"', html)
+    assert len(refs) == 3 and set(refs) == cids  # every chart referenced, every reference resolves
+    for part in images:
+        assert part.get_content_disposition() == "inline"
+        assert part.get_payload(decode=True).startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(html.encode("utf-8")) < 100_000
+    assert "data:" not in html and "<script" not in html.lower() and "<style" not in html.lower()
+    assert "基本情况" in html and "存在问题" in html and "3.23%" in html
+
+    text = msg.get_body(("plain",)).get_content()
+    assert "3.23%" in text and "1.25%" in text and "基本情况" in text
+    assert not [p for p in msg.walk() if p.get_content_disposition() == "attachment"]
+    assert "河口乡（990101002）" in out  # no entry: skipped and listed
+
+
+def test_county_message_has_the_township_table_and_overview_chart(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", ctl.port))
+    assert status == 0, out + err
+    env, msg = by_key(box)["county"]
+    assert env.rcpt_tos == [LEADER]
+    assert msg["Subject"].startswith("【示例县】2018年脱贫攻坚情况（乡镇汇总）：全县贫困发生率")
+    html = html_of(msg)
+    assert "城关镇" in html and "河口乡" in html and "各乡镇情况" in html
+    refs = re.findall(r'src="cid:([^"]+)"', html)
+    cids = {p["Content-ID"].strip("<>") for p in msg.walk() if p.get_content_type() == "image/png"}
+    assert len(refs) == 2 and set(refs) == cids
+    assert len(html.encode("utf-8")) < 100_000 and "data:" not in html
+
+
+def test_report_is_attached_only_with_attach_report(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    config = write_config(tmp_path / "e.yml", ctl.port, attach_report=True)
+    status, out, err = email_cli(capsys, reports, "--config", config, "--township", TOWN)
+    assert status == 0, out + err
+    env, msg = by_key(box)[TOWN]
+    assert structure(msg)[0] == "multipart/mixed"
+    [attachment] = [p for p in msg.walk() if p.get_content_disposition() == "attachment"]
+    assert attachment.get_filename() == "城关镇2018年脱贫攻坚情况报告.html"
+    assert b"filename*" in env.original_content  # RFC 2231 parameter on the wire
+    assert attachment.get_payload(decode=True) == (reports / TOWN / "report.html").read_bytes()
+    assert "见附件《城关镇2018年脱贫攻坚情况报告.html》" in html_of(msg)
+
+
+def test_message_shows_no_personal_data(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    status, *_ = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", ctl.port))
+    assert status == 0
+    households = pd.read_csv(SAMPLE_DIR / "households.csv", dtype=str, encoding="utf-8-sig")
+    cadres = pd.read_csv(SAMPLE_DIR / "cadres.csv", dtype=str, encoding="utf-8-sig")
+    secrets = {*households["户主姓名"].dropna(), *households["证件号码"].dropna(), *cadres["姓名"].dropna()}
+    for msg in box.messages():
+        shown = msg.get_body(("plain",)).get_content() + html_of(msg)
+        assert not [s for s in secrets if len(s) >= 2 and s in shown]
+
+
+def test_data_text_is_escaped_in_html(reports, tmp_path, capsys):
+    metrics_path = reports / TOWN / "metrics.json"
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    metrics["township_name"] = "城关镇<b>&"
+    metrics_path.write_text(json.dumps(metrics, ensure_ascii=False), encoding="utf-8")
+    status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", 1),
+                                 "--dry-run", tmp_path / "eml", "--township", TOWN)
+    assert status == 0, out + err
+    msg = BytesParser(policy=policy.default).parsebytes((tmp_path / "eml" / f"{TOWN}.eml").read_bytes())
+    html = html_of(msg)
+    assert "城关镇&lt;b&gt;&amp;" in html and "<b>" not in html
+    assert msg["Subject"].startswith("【示例县】城关镇<b>&2018年")  # a header is text, not HTML
+
+
+# ---------------------------------------------------------------- exactly once
+
+
+def test_second_run_sends_nothing(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    config = write_config(tmp_path / "e.yml", ctl.port)
+    assert email_cli(capsys, reports, "--config", config)[0] == 0
+    assert len(box.envelopes) == 2
+    status, out, _ = email_cli(capsys, reports, "--config", config)
+    assert status == 0 and len(box.envelopes) == 2
+    assert "已发送过（报告未变）：城关镇（990101001）" in out
+    ledger = json.loads((reports / mailer.LEDGER_NAME).read_text(encoding="utf-8"))
+    assert ledger["format"] == mailer.LEDGER_FORMAT and ledger["failed"] == []
+    assert sorted((e["key"], e["recipient"]) for e in ledger["sent"]) == [
+        (TOWN, HEAD), (TOWN, OFFICE), ("county", LEADER)]
+    assert all(e["checksum"] and e["sent_at"] and e["message_id"] for e in ledger["sent"])
+
+
+def test_resend_sends_again(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    config = write_config(tmp_path / "e.yml", ctl.port)
+    assert email_cli(capsys, reports, "--config", config)[0] == 0
+    assert email_cli(capsys, reports, "--config", config, "--resend")[0] == 0
+    assert set(box.deliveries().values()) == {2}
+    assert len(box.deliveries()) == 3
+
+
+def test_changed_report_is_sent_again(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    config = write_config(tmp_path / "e.yml", ctl.port)
+    assert email_cli(capsys, reports, "--config", config)[0] == 0
+    html = reports / TOWN / "report.html"
+    html.write_bytes(html.read_bytes() + b"\n<!-- re-exported -->\n")
+    status, out, _ = email_cli(capsys, reports, "--config", config)
+    assert status == 0
+    again = box.envelopes[2:]
+    assert [sorted(e.rcpt_tos) for e in again] == [[HEAD, OFFICE]]  # the township only, not the county
+    assert "已发送过（报告未变）：示例县（县汇总）" in out
+
+
+def test_server_stopping_mid_batch_then_later_run_completes(reports, smtp_server, tmp_path, capsys):
+    port = free_port()
+    config = write_config(tmp_path / "e.yml", port)
+    first, ctl = smtp_server(Mailbox(accept_messages=1), port=port)
+    status, out, _ = email_cli(capsys, reports, "--config", config)
+    assert status == 1
+    assert len(first.envelopes) == 1
+    assert "未发送：" in out and "再次运行" in out
+    ledger = json.loads((reports / mailer.LEDGER_NAME).read_text(encoding="utf-8"))
+    assert ledger["failed"] and all("421" in e["error"] or "断开" in e["error"] for e in ledger["failed"])
+    ctl.stop()
+
+    second, _ = smtp_server(port=port)
+    status, out, _ = email_cli(capsys, reports, "--config", config)
+    assert status == 0, out
+    total = first.deliveries() + second.deliveries()
+    assert len(total) == 3 and set(total.values()) == {1}  # every recipient once, no duplicates
+    assert json.loads((reports / mailer.LEDGER_NAME).read_text(encoding="utf-8"))["failed"] == []
+
+
+def test_server_down_fails_every_message_and_next_run_sends_them(reports, smtp_server, tmp_path, capsys):
+    port = free_port()
+    config = write_config(tmp_path / "e.yml", port)
+    status, out, err = email_cli(capsys, reports, "--config", config)
+    assert status == 1, out + err
+    assert "连接被拒绝" in out and "Traceback" not in err
+    box, _ = smtp_server(port=port)
+    assert email_cli(capsys, reports, "--config", config)[0] == 0
+    assert len(box.deliveries()) == 3 and set(box.deliveries().values()) == {1}
+
+
+def test_refused_recipient_is_retried_alone(reports, smtp_server, tmp_path, capsys):
+    port = free_port()
+    config = write_config(tmp_path / "e.yml", port)
+    refusing, ctl = smtp_server(Mailbox(refuse=(OFFICE,)), port=port)
+    status, out, _ = email_cli(capsys, reports, "--config", config)
+    assert status == 1
+    assert f"未发送：城关镇（990101001） → {OFFICE}：550 5.1.1 Mailbox unavailable" in out
+    assert [e.rcpt_tos for e in refusing.envelopes] == [[HEAD], [LEADER]]
+    ledger = json.loads((reports / mailer.LEDGER_NAME).read_text(encoding="utf-8"))
+    assert [(e["key"], e["recipient"]) for e in ledger["failed"]] == [(TOWN, OFFICE)]
+    ctl.stop()
+
+    accepting, _ = smtp_server(port=port)
+    assert email_cli(capsys, reports, "--config", config)[0] == 0
+    assert [e.rcpt_tos for e in accepting.envelopes] == [[OFFICE]]
+    assert email_cli(capsys, reports, "--config", config)[0] == 0
+    assert len(accepting.envelopes) == 1
+
+
+def test_incomplete_report_fails_alone(reports, smtp_server, tmp_path, capsys):
+    (reports / OTHER / "report.html").unlink()
+    box, ctl = smtp_server()
+    recipients = {TOWN: {"to": [HEAD]}, OTHER: {"to": ["hekou@example.gov.cn"]}, "county": {"to": [LEADER]}}
+    status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", ctl.port, recipients))
+    assert status == 1
+    assert "河口乡（990101002）：报告不完整，缺少 report.html" in out
+    assert sorted(r for e in box.envelopes for r in e.rcpt_tos) == [HEAD, LEADER]
+
+
+def test_report_with_broken_figures_fails_alone(reports, smtp_server, tmp_path, capsys):
+    metrics_path = reports / TOWN / "metrics.json"
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    del metrics["projection"]
+    metrics_path.write_text(json.dumps(metrics, ensure_ascii=False), encoding="utf-8")
+    box, ctl = smtp_server()
+    recipients = {TOWN: {"to": [HEAD]}, OTHER: {"to": ["hekou@example.gov.cn"]}}
+    status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", ctl.port, recipients))
+    assert status == 1 and "Traceback" not in err
+    assert f"未发送：城关镇（{TOWN}）：无法生成邮件（{TOWN}/metrics.json 缺少或有误" in out
+    assert [e.rcpt_tos for e in box.envelopes] == [["hekou@example.gov.cn"]]
+
+
+# ---------------------------------------------------------------- password and TLS
+
+
+def test_password_from_environment_is_used_and_never_shown(reports, smtp_server, tmp_path):
+    handler = Mailbox()
+    box, ctl = smtp_server(handler, authenticator=handler.authenticate, auth_required=True, auth_require_tls=False)
+    config = write_config(tmp_path / "e.yml", ctl.port)
+    env = {**__import__("os").environ, mailer.PASSWORD_ENV: PASSWORD}
+    proc = subprocess.run(
+        [sys.executable, "-m", "fupin", "email", str(reports), "--config", str(config), "--smtp-user", "report-bot"],
+        capture_output=True, text=True, encoding="utf-8", env=env, stdin=subprocess.DEVNULL, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert box.logins and set(box.logins) == {("report-bot", PASSWORD)}
+    assert len(box.envelopes) == 2
+    ledger = (reports / mailer.LEDGER_NAME).read_text(encoding="utf-8")
+    for text in (proc.stdout, proc.stderr, ledger, config.read_text(encoding="utf-8")):
+        assert PASSWORD not in text
+
+
+def test_wrong_password_fails_once_and_is_not_shown(reports, smtp_server, tmp_path, capsys, monkeypatch):
+    handler = Mailbox()
+    box, ctl = smtp_server(handler, authenticator=handler.authenticate, auth_required=True, auth_require_tls=False)
+    wrong = "wrong-" + PASSWORD
+    monkeypatch.setenv(mailer.PASSWORD_ENV, wrong)
+    config = write_config(tmp_path / "e.yml", ctl.port)
+    status, out, err = email_cli(capsys, reports, "--config", config, "--smtp-user", "report-bot")
+    assert status == 1
+    assert "登录邮件服务器失败" in out
+    assert len(box.login_peers) == 1  # one connection tried per batch, not one per message
+    ledger = (reports / mailer.LEDGER_NAME).read_text(encoding="utf-8")
+    assert wrong not in out + err + ledger and not box.envelopes
+
+
+def test_user_without_password_is_a_usage_error(reports, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(mailer.PASSWORD_ENV, raising=False)
+    status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", 1),
+                                 "--smtp-user", "report-bot")
+    assert status == 2 and mailer.PASSWORD_ENV in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_tls_modes_with_a_private_ca(mode, certificate, reports, smtp_server, tmp_path, capsys, monkeypatch):
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = Mailbox()
+    # aiosmtpd does not know an ssl_context socket is encrypted: let it offer AUTH there
+    tls = ({"tls_context": context, "require_starttls": True} if mode == "starttls"
+           else {"ssl_context": context, "auth_require_tls": False})
+    box, ctl = smtp_server(handler, authenticator=handler.authenticate, auth_required=True, **tls)
+    monkeypatch.setenv(mailer.PASSWORD_ENV, PASSWORD)
+    config = write_config(tmp_path / "e.yml", ctl.port)
+    raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+    raw["smtp"].update(tls=mode, user="report-bot", cafile=str(cert))
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    status, out, err = email_cli(capsys, reports, "--config", config, "--township", TOWN)
+    assert status == 0, out + err
+    assert box.logins == [("report-bot", PASSWORD)] and len(box.envelopes) == 1
+
+
+def test_unknown_certificate_is_refused(certificate, reports, smtp_server, tmp_path, capsys):
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    box, ctl = smtp_server(ssl_context=context)
+    status, out, _ = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", ctl.port),
+                               "--tls", "ssl", "--township", TOWN)
+    assert status == 1 and "证书校验失败" in out and not box.envelopes
+
+
+def test_command_line_overrides_the_smtp_settings(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    config = write_config(tmp_path / "e.yml", 1)
+    raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+    raw["smtp"] = {"host": "smtp.invalid", "port": 1, "tls": "ssl"}
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    status, out, err = email_cli(capsys, reports, "--config", config, "--smtp-host", "127.0.0.1",
+                                 "--smtp-port", ctl.port, "--tls", "none", "--township", "county")
+    assert status == 0, out + err
+    assert [e.rcpt_tos for e in box.envelopes] == [[LEADER]]
+
+
+# ---------------------------------------------------------------- dry run
+
+
+def test_dry_run_writes_parseable_eml_and_sends_nothing(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    out_dir = tmp_path / "eml"
+    status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", ctl.port),
+                                 "--dry-run", out_dir)
+    assert status == 0, out + err
+    assert sorted(p.name for p in out_dir.iterdir()) == [f"{TOWN}.eml", "county.eml"]
+    msg = BytesParser(policy=policy.default).parsebytes((out_dir / f"{TOWN}.eml").read_bytes())
+    assert msg["Subject"] == SUBJECT and msg["To"] == HEAD and msg["Cc"] == OFFICE
+    assert structure(msg)[0] == "multipart/alternative"
+    assert not box.envelopes and not (reports / mailer.LEDGER_NAME).exists()
+    assert "未发送任何邮件" in out
+
+
+# ---------------------------------------------------------------- usage errors
+
+
+def _config(tmp_path: Path, **changes) -> Path:
+    path = write_config(tmp_path / "e.yml", 25)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        target, _, leaf = key.rpartition(".")
+        node = raw[target] if target else raw
+        if value is None:
+            node.pop(leaf)
+        else:
+            node[leaf] = value
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"smtp.tls": "tls13"}, "smtp.tls「tls13」无效"),
+        ({"sender": None}, "缺少 sender"),
+        ({"recipients": {"990199999": {"to": [HEAD]}}}, "没有报告：990199999"),
+        ({"smtp.password": "x"}, "密码不能写在配置文件里"),
+        ({"subject": "{township}{nope}"}, "占位符无效"),
+        ({"recipients": {TOWN: {"to": ["not-an-address"]}}}, "不是有效的邮件地址"),
+        ({"attach_reprot": True}, "未知的配置项「attach_reprot」"),
+    ],
+)
+def test_bad_configuration_exits_2(change, message, reports, tmp_path, capsys):
+    status, out, err = email_cli(capsys, reports, "--config", _config(tmp_path, **change))
+    assert status == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_missing_folder_summary_or_config_exits_2(reports, tmp_path, capsys):
+    config = write_config(tmp_path / "e.yml", 25)
+    status, _, err = email_cli(capsys, tmp_path / "nowhere", "--config", config)
+    assert status == 2 and "报告文件夹不存在" in err
+    (reports / "summary.json").unlink()
+    status, _, err = email_cli(capsys, reports, "--config", config)
+    assert status == 2 and "没有 summary.json" in err
+    status, _, err = email_cli(capsys, reports, "--config", tmp_path / "missing.yml")
+    assert status == 2 and "找不到邮件配置文件" in err
+
+
+def test_concurrent_sender_is_refused(reports, tmp_path, capsys):
+    (reports / mailer.LOCK_NAME).write_text("12345\n", encoding="utf-8")
+    status, _, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", 25))
+    assert status == 2 and "另一个 fupin email 正在" in err
+
+
+def test_example_configuration_is_valid():
+    from fupin.config import PROJECT_ROOT
+
+    config = mailer.load_config(PROJECT_ROOT / "email.example.yml")
+    assert config.smtp.tls in mailer.TLS_MODES and config.sender_address
+    assert "county" in config.recipients
+
+
+# ---------------------------------------------------------------- library
+
+
+def test_doctests():
+    import doctest
+
+    assert doctest.testmod(mailer).failed == 0
+
+
+@pytest.mark.parametrize(("townships", "table_kept"), [(40, True), (150, False)])
+def test_html_body_stays_under_100_kb_for_any_county(townships, table_kept, sample_reports):
+    town = json.loads((sample_reports / TOWN / "metrics.json").read_text(encoding="utf-8"))
+    many = [{**town, "township_id": f"99{i:07d}", "township_name": f"第{i}镇"} for i in range(townships)]
+    content = mailer.Content(
+        title="示例县2018年脱贫攻坚情况（乡镇汇总）", subtitle="示例县", kpis=[("2.60%", "2018年底贫困发生率")],
+        overview_heading="全县基本情况", paragraph="示例。" * 200, problems=["问题。" * 40] * 12, charts=[],
+        note="全县汇总页见附件。", link=None, footer=["本邮件由 fupin 自动生成。"],
+        table=mailer.county_table(many, "https://intranet.example.gov.cn/fupin/2018"),
+    )
+    html = mailer.fitted_html(content)
+    assert len(html.encode("utf-8")) < mailer.HTML_LIMIT
+    assert ("第39镇" in html) is table_kept
+    assert ("纯文本部分" in html) is not table_kept
+    assert "第149镇" in mailer.text_body(content) or townships < 150
