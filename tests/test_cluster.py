@@ -1,0 +1,264 @@
+"""`fupin run --cluster`: the same reports from Dask workers, and a lost worker costs nothing.
+
+Real Dask throughout: a LocalCluster of worker processes, the real notebooks,
+the real console command. No mocks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import openpyxl
+import psutil
+import pytest
+
+import fupin
+from fupin.cluster import ClusterAddress, batch_size, batches, execute_on_cluster, parse_address
+from fupin.config import NOTEBOOKS_DIR, SAMPLE_DIR
+from fupin.errors import UsageError
+from fupin.metrics import township_metrics
+from fupin.runner import Job, RunParameters, run_batch
+
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4}")
+CODE = re.compile(r"\(git [0-9a-f]+[^)]*\)")  # another engineer may commit between the two runs
+
+
+def fupin_cli(*args: object, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "fupin", *map(str, args)],
+        capture_output=True, text=True, encoding="utf-8", timeout=timeout,
+    )
+
+
+def comparable(html: str) -> str:
+    """A page without its run time and commit (the 数据说明 table)."""
+    return CODE.sub("(git …)", STAMP.sub("<time>", html))
+
+
+def workbook_values(path: Path) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    return {
+        ws.title: [tuple(STAMP.sub("<time>", v) if isinstance(v, str) else v for v in row)
+                   for row in ws.iter_rows(values_only=True)]
+        for ws in book.worksheets
+    }
+
+
+# --- the address and the batches ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("local:4", ClusterAddress(local_workers=4)),
+    ("LOCAL:1", ClusterAddress(local_workers=1)),
+    ("tcp://10.0.0.5:8786", ClusterAddress(scheduler="tcp://10.0.0.5:8786")),
+    ("10.0.0.5:8786", ClusterAddress(scheduler="tcp://10.0.0.5:8786")),
+    (" tls://sched.example.gov.cn:8786/ ", ClusterAddress(scheduler="tls://sched.example.gov.cn:8786")),
+    ("tcp://[::1]:8786", ClusterAddress(scheduler="tcp://[::1]:8786")),
+])
+def test_addresses(text, expected):
+    assert parse_address(text) == expected
+
+
+@pytest.mark.parametrize("text", ["local:0", "local", "local:", "local:two", "local:-1", "tcp://host", "host",
+                                  "http://host:8786", "tcp://host:0", "tcp://host:70000", "", "tcp://a b:8786"])
+def test_bad_addresses(text):
+    with pytest.raises(UsageError, match="--cluster"):
+        parse_address(text)
+
+
+def test_batch_size_gives_each_worker_about_four_tasks():
+    assert [batch_size(n, 2) for n in (1, 7, 8, 9, 40, 41)] == [1, 1, 1, 2, 5, 6]
+    assert batch_size(1000, 16) == 16 and batch_size(3, 0) == 1 and batch_size(0, 4) == 1
+    jobs = list(range(11))
+    assert batches(jobs, 4) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10]]
+    assert sum(batches(jobs, 1), []) == jobs
+
+
+# --- the sample county through the real command: cluster and local agree --------------
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cluster-vs-local")
+    runs = {}
+    for name, option in [("cluster", ["--cluster", "local:2"]), ("local", ["--workers", "2"])]:
+        started = time.perf_counter()
+        proc = fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", root / name, *option, "--quiet")
+        runs[name] = (root / name, proc, time.perf_counter() - started)
+    return runs
+
+
+@pytest.mark.slow
+def test_cluster_run_exits_0_like_the_local_run(two_runs):
+    for name, (out, proc, _) in two_runs.items():
+        assert proc.returncode == 0, (name, proc.stdout, proc.stderr)
+        assert "Traceback" not in proc.stderr, name
+        assert proc.stdout.strip().splitlines()[-1] == str(out / "index.html"), name
+        assert "完成 7/7 个乡镇" in proc.stdout, name
+
+
+@pytest.mark.slow
+def test_cluster_writes_the_same_files_and_figures(two_runs):
+    cluster, local = two_runs["cluster"][0], two_runs["local"][0]
+
+    def listing(out: Path) -> list[str]:
+        return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and ".fupin" not in p.parts)
+
+    assert listing(cluster) == listing(local)
+    townships = sorted(p.name for p in local.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert len(townships) == 7
+    for tid in townships:
+        assert (cluster / tid / "metrics.json").read_bytes() == (local / tid / "metrics.json").read_bytes(), tid
+        a = (cluster / tid / "report.html").read_text(encoding="utf-8")
+        b = (local / tid / "report.html").read_text(encoding="utf-8")
+        assert comparable(a) == comparable(b), tid
+        assert workbook_values(cluster / tid / "follow_up.xlsx") == workbook_values(local / tid / "follow_up.xlsx"), tid
+    assert (cluster / "summary.json").read_bytes() == (local / "summary.json").read_bytes()
+    index = [comparable((out / "index.html").read_text(encoding="utf-8")) for out in (cluster, local)]
+    assert index[0] == index[1]
+
+
+# --- a cluster started by the test, as on real machines ----------------------------
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster, set_as_default=False) as client:
+            yield cluster, client
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_a_worker_killed_mid_batch_costs_no_township(dask_cluster, tmp_path):
+    cluster, client = dask_cluster
+    out = tmp_path / "out"
+    killed: dict[str, object] = {}
+    stop = threading.Event()
+
+    def kernel_pid():  # runs in a worker (pickled by value)
+        kernel = sys.modules["fupin.runner"]._kernel if "fupin.runner" in sys.modules else None
+        return kernel.km.provisioner.pid if kernel is not None and kernel.km is not None else None
+
+    def killer() -> None:
+        """After the first township is written, SIGKILL a worker busy with another."""
+        while not stop.wait(0.2):
+            finished = list(out.glob("*/metrics.json"))
+            if not finished:
+                continue
+            busy = [w for w, keys in client.processing().items() if keys]
+            kernels = client.run(kernel_pid, workers=busy) if busy else {}
+            victims = [w for w in busy if kernels.get(w)]
+            if victims:
+                worker = victims[0]
+                pid = client.run(os.getpid, workers=[worker])[worker]
+                killed.update(worker=worker, kernel=kernels[worker], finished=len(finished))
+                os.kill(pid, signal.SIGKILL)
+                return
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    try:
+        batch = run_batch(SAMPLE_DIR, RunParameters(year=2018), out=out, cluster=cluster.scheduler_address,
+                          progress=False)
+    finally:
+        stop.set()
+        thread.join()
+    assert killed, "no worker was killed while the batch ran"
+    assert killed["finished"] < 7
+    assert [(r.township_id, r.ok, r.error) for r in batch.results] == [
+        (r.township_id, True, "") for r in batch.results]
+    assert len(batch.results) == 7 and batch.exit_status == 0
+    county = fupin.load(SAMPLE_DIR)
+    for tid in county.townships()["township_id"]:
+        written = json.loads((out / tid / "metrics.json").read_text(encoding="utf-8"))
+        assert written == json.loads(json.dumps(township_metrics(county.township(tid), 2018))), tid
+        assert (out / tid / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>"), tid
+    # the killed worker's kernel does not outlive it (it polls its parent)
+    deadline = time.monotonic() + 15
+    while _alive(killed["kernel"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(killed["kernel"])
+    # and the run leaves no idle kernel of its own on the shared cluster's workers
+    time.sleep(1)
+    assert set(client.run(kernel_pid).values()) == {None}
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_is_a_result_not_retried(dask_cluster, tmp_path):
+    cluster, _ = dask_cluster
+    county = fupin.load(SAMPLE_DIR)
+    bad, good = list(county.townships()["township_id"])[:2]
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS_DIR, notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    attempts = tmp_path / "attempts.txt"
+    path = notebooks / "township_report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(
+        f'if township_id == "{bad}":\n'
+        f'    open(r"{attempts}", "a").write("x")\n'
+        f'    raise RuntimeError("deliberate failure")'
+    ))
+    nbformat.write(nb, path)
+    batch = run_batch(SAMPLE_DIR, RunParameters(year=2018), out=tmp_path / "out", townships=[bad, good],
+                      notebooks_dir=notebooks, cluster=cluster.scheduler_address, progress=False)
+    results = {r.township_id: r for r in batch.results}
+    assert results[good].ok and not results[bad].ok
+    assert "deliberate failure" in results[bad].error
+    assert results[bad].notebook == str(tmp_path / "out" / bad / "township_report.ipynb")
+    assert attempts.read_text() == "x", "a failing notebook must run once, not be retried"
+    assert batch.exit_status == 1
+
+
+@pytest.mark.slow
+def test_workers_that_cannot_see_the_prepared_data_are_refused(dask_cluster, tmp_path):
+    cluster, _ = dask_cluster
+    params = RunParameters(year=2018).notebook_parameters("990101001", tmp_path / "elsewhere", tmp_path / "990101001")
+    job = Job("990101001", "城关镇", params, tmp_path, NOTEBOOKS_DIR, ("township_report.ipynb",), 120.0, 600.0)
+    with pytest.raises(UsageError, match=r"找不到 .*elsewhere.*共享"):
+        execute_on_cluster([job], cluster.scheduler_address, progress=False)
+
+
+# --- addresses the user got wrong: exit 2, one clear line, no traceback -----------
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("address, message", [
+    ("local:0", "local:N"),
+    ("nonsense", "tcp://主机:端口"),
+    (f"tcp://127.0.0.1:{_closed_port()}", "无法连接 Dask 调度器"),
+])
+def test_bad_cluster_address_exits_2(address, message, tmp_path):
+    started = time.perf_counter()
+    proc = fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--township", "990101001", "--out", tmp_path / "out",
+                     "--cluster", address, "--quiet", timeout=120)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert message in proc.stderr and proc.stderr.startswith("错误："), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert time.perf_counter() - started < 60
