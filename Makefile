@@ -11,7 +11,7 @@ YEAR   ?= 2018
 DATA   ?= data/sample
 OUT    ?= reports/$(YEAR)
 
-.PHONY: help install report test lab bench sample clean
+.PHONY: help install report test lab bench soak sample clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,12 @@ test: $(STAMP) ## run the whole test suite
 
 lab: $(STAMP) ## start JupyterLab in the project environment
 	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP) ## benchmark the batch: naive loop vs fupin run vs floor (prints figures and ratios)
+	$(BIN)/python benchmarks/bench_batch.py
+
+soak: $(STAMP) ## soak test: the sample county 50 times, some runs killed at random (slow)
+	$(BIN)/python benchmarks/soak.py
 
 sample: $(STAMP) ## regenerate the bundled sample county (data/sample/, data/sample.xlsx)
 	$(BIN)/fupin sample

@@ -89,14 +89,35 @@ def _run(sub: argparse._SubParsersAction) -> None:
                    help="使用 DIR 中的报告笔记本（默认为项目的 notebooks/）")
     p.add_argument("--cluster", default=None, metavar="ADDRESS",
                    help="在 Dask 集群上运行：调度器地址（如 tcp://host:8786）或 local:N（本机 N 个工作进程）")
-    p.add_argument("--force", action="store_true", help="全部重新运行")
+    p.add_argument("--force", action="store_true", help="全部重新运行（默认跳过输入未变化的乡镇）")
+    p.add_argument("--log", type=Path, default=None, metavar="FILE",
+                   help="把带时间戳的运行记录追加到 FILE（每个乡镇一行；超过 10 MB 自动轮换）")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=_run_run)
+
+
+def _log_to(path: Path | None) -> None:
+    """``--log FILE``: timestamped lines of the ``fupin`` loggers, rotated at 10 MB."""
+    import logging
+    from logging.handlers import RotatingFileHandler
+
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=10 * 2**20, backupCount=5, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"无法写入日志文件 {path}：{exc.strerror or exc}") from exc
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    logger = logging.getLogger("fupin")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def _run_run(args: argparse.Namespace) -> int:
     from fupin.runner import RunParameters, run_batch
 
+    _log_to(args.log)
     params = RunParameters(
         year=args.year, poverty_line=args.poverty_line, bands=args.bands, growth=args.growth,
         village_threshold=args.village_threshold, extra=dict(args.parameter),
@@ -108,11 +129,13 @@ def _run_run(args: argparse.Namespace) -> int:
         raise UsageError(f"笔记本文件夹不存在：{notebooks}")
     batch = run_batch(
         args.data, params, out=args.out, townships=args.township, workers=args.workers,
-        notebooks_dir=notebooks, cluster=args.cluster,
+        notebooks_dir=notebooks, cluster=args.cluster, force=args.force,
         start_timeout=args.start_timeout, cell_timeout=args.cell_timeout, progress=not args.quiet,
     )
+    skipped = sum(r.skipped for r in batch.results)
     done = len(batch.results) - len(batch.failed)
-    print(f"完成 {done}/{len(batch.results)} 个乡镇，用时 {batch.seconds:.1f} 秒。")
+    note = f"（其中 {skipped} 个输入未变化，沿用上次的报告；--force 可全部重跑）" if skipped else ""
+    print(f"完成 {done}/{len(batch.results)} 个乡镇{note}，用时 {batch.seconds:.1f} 秒。")
     for r in batch.failed:
         print(f"失败：{r.township_name}（{r.township_id}）：{r.error}")
         if r.notebook:

@@ -71,7 +71,8 @@ def _num(x: float | None) -> float:
 
 
 def write_county_page(
-    out: Path, county: County, params: "RunParameters", results: Sequence["TownshipResult"]
+    out: Path, county: County, params: "RunParameters", results: Sequence["TownshipResult"],
+    tmp_dir: Path | None = None,
 ) -> Path:
     """Write ``summary.json`` (the county's metrics) and ``index.html``."""
     from fupin import narrative, plots, report
@@ -81,7 +82,7 @@ def write_county_page(
     from fupin.tables import code_version
 
     summary = township_metrics(county, params.year, **params.metrics_kwargs())
-    atomic_write_json(out / "summary.json", summary)
+    atomic_write_json(out / "summary.json", summary, tmp_dir)
 
     per_township = []
     rows = []
@@ -126,4 +127,4 @@ def write_county_page(
             ("生成时间", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")),
         ],
     )
-    return atomic_write_text(out / "index.html", html)
+    return atomic_write_text(out / "index.html", html, tmp_dir)

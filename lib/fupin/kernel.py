@@ -18,6 +18,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+from papermill.iorw import write_ipynb
 from papermill.utils import merge_kwargs, remove_args
 
 logger = logging.getLogger("fupin.kernel")
@@ -47,7 +48,12 @@ class WarmKernel:
         # Loopback TCP as Jupyter always uses; the kernel's start-up chatter
         # (e.g. "running over TCP without encryption") would only clutter the
         # batch's console, so it logs errors only.
-        run_sync(km.start_kernel)(cwd=str(self.cwd), extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        # No IPython history database either: nobody reads it, and it is one more
+        # file the kernel would write (and complain about on a full disk).
+        run_sync(km.start_kernel)(
+            cwd=str(self.cwd),
+            extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"],
+        )
         self.km = km
         self._run(PRIME, self.start_timeout)
 
@@ -103,12 +109,16 @@ class WarmEngine(NBClientEngine):
 
     Pass ``km=`` (a started :class:`AsyncKernelManager`); the kernel is left
     running and the per-run client's channels are closed after the run.
+    ``failure_path=`` receives the notebook as far as it got when the run
+    ends in an exception that is not a cell error (a dead kernel, a
+    timeout), since papermill only saves those when it saves after every
+    cell.
     """
 
     @classmethod
     def execute_managed_notebook(
         cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-        start_timeout=60, execution_timeout=None, **kwargs,
+        start_timeout=60, execution_timeout=None, failure_path=None, **kwargs,
     ):
         kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
         final = merge_kwargs(
@@ -119,6 +129,11 @@ class WarmEngine(NBClientEngine):
         client = PapermillNotebookClient(nb_man, **final)
         try:
             return client.execute()
+        except Exception:
+            if failure_path:
+                nb_man.notebook_complete()  # closes the cell statuses, as papermill does
+                write_ipynb(nb_man.nb, failure_path)
+            raise
         finally:
             if client.kc is not None:
                 client.kc.stop_channels()

@@ -2,7 +2,9 @@
 
 ``fupin run`` loads and validates the county once, then writes each
 township's rows as Parquet into its own folder with a ``fupin-prepared.json``
-manifest. A township's notebook reads only that folder, so its cost does not
+manifest. Personal data does not travel into the report folder: head and
+cadre names are masked (王*明) and ID numbers dropped before anything is
+written. A township's notebook reads only that folder, so its cost does not
 grow with the size of the county. :func:`fupin.load` recognises such a folder
 and reads it back with :func:`load_prepared`, keeping the original input
 files and checksums in ``County.sources`` for the report's 数据说明.
@@ -32,6 +34,23 @@ def _dtypes(table: str) -> dict[str, str]:
     from fupin.generate import contract_dtype
 
     return {c.name: contract_dtype(c) for c in TABLES[table].columns}
+
+
+def _without_personal_data(county: County) -> County:
+    """Names masked, ID numbers blanked: what the reports may see."""
+    from dataclasses import replace
+
+    from fupin.privacy import mask_names
+
+    households = county.households
+    if "head_name" in households:
+        households = households.assign(head_name=mask_names(households["head_name"]).replace("", pd.NA))
+    if "id_number" in households:
+        households = households.assign(id_number=pd.Series(pd.NA, index=households.index, dtype="string"))
+    cadres = county.cadres
+    if cadres is not None and "name" in cadres:
+        cadres = cadres.assign(name=mask_names(cadres["name"]).replace("", pd.NA))
+    return replace(county, households=households, cadres=cadres)
 
 
 def _slices(county: County) -> dict[str, dict[str, pd.DataFrame]]:
@@ -69,9 +88,10 @@ def slice_digest(frames: dict[str, pd.DataFrame]) -> str:
     return digest.hexdigest()
 
 
-def prepare(county: County, root: Path, township_ids: Iterable[str]) -> dict[str, Path]:
+def prepare(county: County, root: Path, township_ids: Iterable[str], tmp_dir: Path | None = None) -> dict[str, Path]:
     """Write one folder per township under ``root``; returns township -> folder."""
     wanted = set(township_ids)
+    county = _without_personal_data(county)
     slices = _slices(county)
     sources = [
         {"table": t, "path": str(s.path), "sheet": s.sheet, "sha256": s.sha256}
@@ -83,13 +103,19 @@ def prepare(county: County, root: Path, township_ids: Iterable[str]) -> dict[str
             name: slices.get(tid, {}).get(name, getattr(county, name).iloc[0:0])
             for name in ("villages", "households", "incomes", *(["cadres"] if county.cadres is not None else []))
         }
-        folders[tid] = write_slice(root / tid, tid, frames, sources)
+        folders[tid] = write_slice(root / tid, tid, frames, sources, tmp_dir)
     return folders
 
 
-def write_slice(folder: Path, township_id: str, frames: dict[str, pd.DataFrame], sources: list[dict]) -> Path:
-    """Write one township's tables and manifest (replacing an older copy whole)."""
-    tmp = folder.with_name(f".{folder.name}.tmp")
+def write_slice(
+    folder: Path, township_id: str, frames: dict[str, pd.DataFrame], sources: list[dict], tmp_dir: Path | None = None
+) -> Path:
+    """Write one township's tables and manifest (replacing an older copy whole).
+
+    The tables are written into a scratch folder (``tmp_dir``, same file
+    system) and renamed into place, so a reader never sees a half slice.
+    """
+    tmp = (Path(tmp_dir) / f"prepared-{folder.name}") if tmp_dir else folder.with_name(f".{folder.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for name, frame in frames.items():
@@ -101,6 +127,7 @@ def write_slice(folder: Path, township_id: str, frames: dict[str, pd.DataFrame],
         "sources": sources,
     })
     shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
     tmp.rename(folder)
     return folder
 

@@ -14,13 +14,14 @@ replaced before the next township.
 from __future__ import annotations
 
 import atexit
+import logging
 import math
 import multiprocessing
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,9 +35,14 @@ from fupin.config import (
     REPORTS_DIR,
 )
 from fupin.errors import UsageError
+from fupin.state import BatchState, FolderLock, inputs_digest
+
+log = logging.getLogger("fupin.run")
 
 #: The report notebooks, run in this order; each leaves its executed copy.
 REPORT_NOTEBOOKS: tuple[str, ...] = ("township_report.ipynb",)
+#: Notebook parameters (given with ``-p``) that are also figures' parameters.
+METRICS_PARAMETERS = ("monitoring_line", "income_drop_share")
 #: The runner's own folder inside DIR (prepared slices, state).
 STATE_DIR = ".fupin"
 #: Parameters the runner itself sets; users may pass others with ``-p``.
@@ -87,12 +93,14 @@ class RunParameters:
         }
 
     def metrics_kwargs(self) -> dict[str, object]:
-        """Keyword arguments of :func:`fupin.metrics.township_metrics`."""
+        """Keyword arguments of :func:`fupin.metrics.township_metrics` (county summary too)."""
+        passed_on = {k: v for k, v in self.extra.items() if k in METRICS_PARAMETERS}
         return {
             "poverty_line": float(self.poverty_line),
             "bands": tuple(float(b) for b in self.bands),
             "growth": float(self.growth),
             "village_threshold": float(self.village_threshold),
+            **passed_on,
         }
 
 
@@ -121,6 +129,7 @@ class TownshipResult:
     files: list[str] = field(default_factory=list)
     notebook: str = ""  # the executed notebook to open when it failed
     error: str = ""
+    skipped: bool = False  # inputs unchanged since the last complete run
 
 
 @dataclass
@@ -184,61 +193,106 @@ def run_batch(
     cell_timeout: float = 600.0,
     progress: bool = True,
     cluster: str | None = None,
+    force: bool = False,
 ) -> BatchResult:
     """Run every (or each named) township's report, then write the county page.
 
     Raises :class:`~fupin.errors.DataError` or :class:`~fupin.errors.UsageError`
-    before any notebook runs when the input or the options are bad.
+    before any notebook runs when the input or the options are bad. A
+    township whose inputs (data slice, notebooks, parameters, code) are
+    unchanged since its last complete run is skipped unless ``force``.
     """
     from fupin.loading import load
 
     started = time.perf_counter()
     params.check()
     check_parameter_names(params.extra, notebook_parameter_names(notebooks_dir, notebooks))
+    if workers is not None and workers < 1:
+        raise UsageError("--workers 应为正整数")
     data = Path(data).resolve()
     county = load(data)
     names = dict(county.townships()[["township_id", "township_name"]].itertuples(index=False))
-    wanted = list(townships) if townships else list(names)
+    wanted = list(dict.fromkeys(townships)) if townships else list(names)
     missing = [t for t in wanted if t not in names]
     if missing:
         raise UsageError(f"数据中没有这些乡镇代码：{', '.join(missing)}。可选：{', '.join(names)}")
-    if workers is not None and workers < 1:
-        raise UsageError("--workers 应为正整数")
     out = Path(out or REPORTS_DIR / str(params.year)).resolve()
     _prepare_out(out)
+    with FolderLock(out / STATE_DIR):
+        log.info("开始：%s，%d 个乡镇，报告文件夹 %s", data, len(wanted), out)
+        tmp = _clean_tmp(out)
+        from fupin.prepare import prepare, read_manifest
 
-    from fupin.prepare import prepare
+        slices = prepare(county, out / STATE_DIR / "prepared", wanted, tmp_dir=tmp)
+        state = BatchState(out / STATE_DIR)
+        jobs, skipped = [], []
+        for t in wanted:
+            job = Job(t, names[t], params.notebook_parameters(t, slices[t], out / t), out, Path(notebooks_dir),
+                      tuple(notebooks), start_timeout, cell_timeout)
+            digest = inputs_digest(read_manifest(slices[t])["digest"],
+                                   [job.notebooks_dir / n for n in job.notebooks], job.parameters)
+            if not force and state.is_current(t, digest, _expected_files(job)):
+                skipped.append(TownshipResult(t, names[t], True, 0.0, skipped=True))
+                log.info("%s %s 跳过：输入未变化", t, names[t])
+            else:
+                jobs.append((job, digest))
 
-    slices = prepare(county, out / STATE_DIR / "prepared", wanted)
-    jobs = [
-        Job(t, names[t], params.notebook_parameters(t, slices[t], out / t), out, Path(notebooks_dir), tuple(notebooks),
-            start_timeout, cell_timeout)
-        for t in wanted
-    ]
-    if cluster:
-        from fupin.cluster import execute_on_cluster
+        def done(result: TownshipResult) -> None:
+            state.record(result.township_id, digests[result.township_id], result.ok, result.seconds, tmp)
+            if result.ok:
+                log.info("%s %s 完成 %.1f秒", result.township_id, result.township_name, result.seconds)
+            else:
+                log.error("%s %s 失败 %.1f秒：%s；执行记录 %s", result.township_id, result.township_name,
+                          result.seconds, result.error, result.notebook or "无")
 
-        results = execute_on_cluster(jobs, cluster, progress)
-    else:
-        results = _execute(jobs, workers or default_workers(len(jobs)), progress)
-    results.sort(key=lambda r: r.township_id)
+        digests = {job.township_id: digest for job, digest in jobs}
+        todo = [job for job, _ in jobs]
+        results: list[TownshipResult] = []
+        if todo and cluster:
+            from fupin.cluster import execute_on_cluster
 
-    from fupin.county_page import write_county_page
+            results = execute_on_cluster(todo, cluster, progress)
+            for result in results:
+                done(result)
+        elif todo:
+            results = _execute(todo, workers or default_workers(len(todo)), progress, done)
+        results = sorted(results + skipped, key=lambda r: r.township_id)
 
-    index = write_county_page(out, county, params, results)
-    return BatchResult(out, results, index, time.perf_counter() - started)
+        from fupin.county_page import write_county_page
+
+        index = write_county_page(out, county, params, results, tmp_dir=tmp)
+        batch = BatchResult(out, results, index, time.perf_counter() - started)
+        log.info("结束：完成 %d，跳过 %d，失败 %d，用时 %.1f秒", len(results) - len(batch.failed) - len(skipped),
+                 len(skipped), len(batch.failed), batch.seconds)
+        return batch
+
+
+def _expected_files(job: Job) -> list[Path]:
+    town = job.out_dir / job.township_id
+    return [town / "report.html", town / "metrics.json", *(town / n for n in job.notebooks)]
+
+
+def _clean_tmp(out: Path) -> Path:
+    """The runner's scratch folder in DIR, emptied of what a killed run left."""
+    tmp = out / STATE_DIR / "tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True, exist_ok=True)
+    return tmp
 
 
 def _prepare_out(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".fupin-write-test.", delete=True)
+        (out / STATE_DIR).mkdir(exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out / STATE_DIR, prefix="write-test.", delete=True)
         probe.close()
     except OSError as exc:
         raise UsageError(f"无法写入报告文件夹 {out}：{exc.strerror or exc}") from exc
 
 
-def _execute(jobs: list[Job], workers: int, progress: bool) -> list[TownshipResult]:
+def _execute(
+    jobs: list[Job], workers: int, progress: bool, done: Callable[[TownshipResult], None] = lambda r: None
+) -> list[TownshipResult]:
     from tqdm import tqdm
 
     results: list[TownshipResult] = []
@@ -258,6 +312,7 @@ def _execute(jobs: list[Job], workers: int, progress: bool) -> list[TownshipResu
                 result = TownshipResult(job.township_id, job.township_name, False, 0.0,
                                         error=f"工作进程异常退出：{type(exc).__name__}: {exc}")
             results.append(result)
+            done(result)
             bar.set_postfix_str(f"{result.township_name}{'' if result.ok else ' 失败'}")
             bar.update(1)
     bar.close()
@@ -267,11 +322,34 @@ def _execute(jobs: list[Job], workers: int, progress: bool) -> list[TownshipResu
 _kernel = None  # this worker process's WarmKernel
 
 
+def _exit_with_parent() -> None:
+    """Stop this worker (and its kernel) as soon as the runner process is gone.
+
+    A killed ``fupin run`` (even ``kill -9``) must not leave workers or
+    kernels behind; ``multiprocessing`` workers do not notice on their own.
+    """
+    import threading
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        if _kernel is not None:
+            _kernel.shutdown()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="fupin-parent-watch", daemon=True).start()
+
+
 def _init_worker(notebooks_dir: Path, start_timeout: float) -> None:
     """Worker start-up: import the heavy parts and warm a kernel at once."""
     global _kernel
     from fupin.kernel import WarmKernel
 
+    _exit_with_parent()
     _kernel = WarmKernel(notebooks_dir, start_timeout=start_timeout)
     atexit.register(_kernel.shutdown)
     try:
@@ -295,75 +373,117 @@ def _warm_kernel(job: Job):
 
 
 def run_township(job: Job) -> TownshipResult:
-    """Execute one township's notebooks and write its files (in a worker)."""
+    """Execute one township's notebooks and write its files (in a worker).
+
+    Everything is produced in ``DIR/.fupin/tmp/<township>`` first (the
+    executed notebook, and any file the notebook writes to its
+    ``output_dir``) and moved into ``DIR/<township>`` by atomic renames, so
+    the report folder only ever holds complete files.
+    """
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     from fupin.display import METRICS_MIME
-    from fupin.kernel import ENGINE
     from fupin.export import notebook_to_html
     from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
+    from fupin.kernel import ENGINE
     from fupin.report import title
 
     started = time.perf_counter()
     town_dir = job.out_dir / job.township_id
-    staging = Path(tempfile.mkdtemp(prefix=f"fupin-{job.township_id}-"))
+    tmp = job.out_dir / STATE_DIR / "tmp"
+    staging = tmp / job.township_id
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "files").mkdir(parents=True)
+    parameters = {**job.parameters, "output_dir": str(staging / "files")} if "output_dir" in job.parameters else job.parameters
     result = TownshipResult(job.township_id, job.township_name, True, 0.0)
     try:
-        metrics: dict | None = None
         html_parts: list[tuple[nbformat.NotebookNode, str]] = []
         for name in job.notebooks:
             executed = staging / name
             try:
                 kernel = _warm_kernel(job)
                 papermill.execute_notebook(
-                    str(job.notebooks_dir / name), str(executed), parameters=job.parameters,
+                    str(job.notebooks_dir / name), str(executed), parameters=parameters,
                     engine_name=ENGINE, km=kernel.km, kernel_name=kernel.kernel_name,
                     progress_bar=False, start_timeout=job.start_timeout,
                     execution_timeout=job.cell_timeout,
                     # papermill would rewrite the whole notebook (images and all) before and
                     # after every cell; it still saves at the end and when a cell fails.
-                    request_save_on_cell_execute=False,
+                    request_save_on_cell_execute=False, failure_path=str(executed),
                 )
             except PapermillExecutionError as exc:
                 result.ok = False
                 result.error = f"{exc.ename}: {exc.evalue}（第{exc.exec_count}个代码单元）"
             except Exception as exc:  # kernel died, timed out, could not start
                 result.ok = False
-                result.error = f"{type(exc).__name__}: {exc}"
+                result.error = describe_failure(exc, job.cell_timeout)
             if not result.ok and _kernel is not None:
                 _kernel.shutdown()  # never reuse a kernel that failed; the next township gets a fresh one
-            if executed.exists():
-                final = town_dir / name
-                atomic_write_bytes(final, executed.read_bytes())
+            nb = _read_notebook(executed)  # None when the run could not even save it whole
+            if nb is not None:
+                final = atomic_write_bytes(town_dir / name, executed.read_bytes(), tmp)
                 result.files.append(str(final))
                 result.notebook = str(final)
+            elif result.ok:
+                result.ok, result.error = False, f"执行后的笔记本无法读取：{executed.name}"
             if not result.ok:
-                _remove_stale(town_dir)
+                _remove_stale(town_dir, keep=job.notebooks if nb is not None else ())
                 return result
-            nb = nbformat.read(executed, as_version=4)
-            metrics = metrics or _find_metrics(nb, METRICS_MIME)
             html_parts.append((nb, name))
+        metrics = next((m for nb, _ in html_parts if (m := _find_metrics(nb, METRICS_MIME))), None)
         if metrics is None:
             result.ok, result.error = False, "笔记本没有输出 metrics（缺少 fupin.display.emit_metrics 调用）"
+            _remove_stale(town_dir, keep=job.notebooks)
             return result
-        atomic_write_json(town_dir / "metrics.json", metrics)
+        for extra in sorted((staging / "files").iterdir()):
+            result.files.append(str(atomic_write_bytes(town_dir / extra.name, extra.read_bytes(), tmp)))
         for nb, name in html_parts:
             target = town_dir / ("report.html" if name == job.notebooks[0] else Path(name).with_suffix(".html").name)
-            atomic_write_text(target, notebook_to_html(nb, title(metrics)))
-            result.files.append(str(target))
-        result.files.append(str(town_dir / "metrics.json"))
+            result.files.append(str(atomic_write_text(target, notebook_to_html(nb, title(metrics)), tmp)))
+        result.files.append(str(atomic_write_json(town_dir / "metrics.json", metrics, tmp)))
+        return result
+    except OSError as exc:  # disk full, permissions: this township fails, the batch goes on
+        result.ok, result.error = False, describe_failure(exc, job.cell_timeout)
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         result.seconds = time.perf_counter() - started
 
 
-def _remove_stale(town_dir: Path) -> None:
-    """A failed township keeps no report or metrics from an earlier run."""
-    for name in ("report.html", "metrics.json"):
-        (town_dir / name).unlink(missing_ok=True)
+def describe_failure(exc: BaseException, cell_timeout: float) -> str:
+    """A failure in the user's terms (timeout, dead kernel, full disk, ...)."""
+    import errno
+
+    name = type(exc).__name__
+    if name in {"CellTimeoutError", "TimeoutError"} or isinstance(exc, TimeoutError):
+        return f"超时：某个代码单元运行超过 {cell_timeout:g} 秒，已停止并关闭其内核（{exc}）"
+    if name == "DeadKernelError":
+        return f"内核意外退出（可能内存不足或被终止）：{exc}"
+    if isinstance(exc, OSError) and exc.errno in {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}:
+        return f"磁盘空间不足或文件超出限制，无法写入 {exc.filename or ''}（{exc.strerror}）"
+    if isinstance(exc, OSError):
+        return f"无法写入文件 {exc.filename or ''}：{exc.strerror or exc}"
+    return f"{name}: {exc}"
+
+
+def _remove_stale(town_dir: Path, keep: Sequence[str]) -> None:
+    """A failed township keeps only its executed notebooks, nothing from an earlier run."""
+    if town_dir.is_dir():
+        for path in town_dir.iterdir():
+            if path.is_file() and path.name not in keep:
+                path.unlink(missing_ok=True)
+
+
+def _read_notebook(path: Path):
+    """The executed notebook, or None if it is missing or not a whole notebook."""
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return None
 
 
 def _find_metrics(nb, mime: str) -> dict | None:

@@ -1,0 +1,257 @@
+"""Fault injection: the batch survives faults, never leaves a partial file, and reruns only what is missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import fupin
+from fupin.config import NOTEBOOKS_DIR
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="uses /proc and POSIX signals")]
+
+TOWN_FILES = ["follow_up.xlsx", "metrics.json", "report.html", "township_report.ipynb"]
+
+
+def marked_env(marker: str) -> dict:
+    """The environment of a run whose every process (workers, kernels) carries ``marker``."""
+    return {**os.environ, "FUPIN_TEST_MARKER": marker}
+
+
+def marked_processes(marker: str) -> list[int]:
+    """PIDs of live processes (not zombies reaped) whose environment carries ``marker``."""
+    found = []
+    needle = f"FUPIN_TEST_MARKER={marker}".encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            if needle in (proc / "environ").read_bytes():
+                state = (proc / "stat").read_text().split(") ", 1)[1].split()[0]
+                if state != "Z":
+                    found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def wait_gone(marker: str, seconds: float = 20) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while (left := marked_processes(marker)) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return left
+
+
+def fupin_cmd(*args: object) -> list[str]:
+    return [sys.executable, "-m", "fupin", *map(str, args)]
+
+
+def run(*args: object, marker: str | None = None, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    if marker:
+        env = {**(env or os.environ), **marked_env(marker)}
+    return subprocess.run(fupin_cmd(*args), capture_output=True, text=True, encoding="utf-8",
+                          timeout=600, env=env, **kw)
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("county") / "data"
+    proc = run("generate", data, "--townships", 3, "--households", 300, "--seed", 11)
+    assert proc.returncode == 0, proc.stderr
+    return data
+
+
+@pytest.fixture(scope="module")
+def townships(county) -> list[str]:
+    return sorted(fupin.load(county).townships()["township_id"])
+
+
+def faulty_notebooks(tmp_path: Path, township: str, code: str) -> Path:
+    """A copy of the report notebooks whose run for ``township`` executes ``code`` early on."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for nb_file in NOTEBOOKS_DIR.glob("*.ipynb"):
+        shutil.copy2(nb_file, folder / nb_file.name)
+    path = folder / "township_report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    indented = "\n".join("    " + line for line in code.splitlines())
+    nb.cells.insert(3, nbformat.v4.new_code_cell(f'if township_id == "{township}":\n{indented}'))
+    nbformat.write(nb, path)
+    return folder
+
+
+def assert_complete(out: Path) -> None:
+    """Every file in DIR (outside the runner's .fupin) is complete and valid."""
+    for path in out.rglob("*"):
+        if ".fupin" in path.relative_to(out).parts or not path.is_file():
+            continue
+        assert not path.name.startswith("."), f"stray temporary file {path}"
+        data = path.read_bytes()
+        if path.suffix == ".json":
+            json.loads(data)
+        elif path.suffix == ".html":
+            assert data.rstrip().endswith(b"</html>"), path
+        elif path.suffix == ".ipynb":
+            nbformat.validate(nbformat.reads(data.decode("utf-8"), as_version=4))
+        elif path.suffix == ".xlsx":
+            import openpyxl
+
+            openpyxl.load_workbook(path).close()
+
+
+def files_of(out: Path, township: str) -> list[str]:
+    folder = out / township
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def test_raising_notebook_fails_one_township_and_a_rerun_retries_only_it(county, townships, tmp_path):
+    bad = townships[0]
+    flag = tmp_path / "still-broken"
+    flag.touch()
+    notebooks = faulty_notebooks(
+        tmp_path, bad, f'import os\nif os.path.exists(r"{flag}"):\n    raise RuntimeError("数据核对未通过")'
+    )
+    out = tmp_path / "out"
+    proc = run("run", county, "--year", 2018, "--out", out, "--notebooks", notebooks, "--quiet")
+    assert proc.returncode == 1
+    assert "RuntimeError: 数据核对未通过" in proc.stdout
+    assert files_of(out, bad) == ["township_report.ipynb"]
+    for good in townships[1:]:
+        assert files_of(out, good) == TOWN_FILES
+    assert_complete(out)
+    # The cause is fixed: the rerun runs the failed township and skips the others.
+    flag.unlink()
+    log = tmp_path / "run.log"
+    proc = run("run", county, "--year", 2018, "--out", out, "--quiet", "--log", log, "--notebooks", notebooks)
+    assert proc.returncode == 0, proc.stderr
+    assert "其中 2 个输入未变化" in proc.stdout
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert sum("跳过：输入未变化" in line for line in lines) == 2
+    assert any(f"{bad} " in line and "完成" in line for line in lines)
+    assert files_of(out, bad) == TOWN_FILES
+    # --force reruns everything.
+    proc = run("run", county, "--year", 2018, "--out", out, "--quiet", "--force", "--notebooks", notebooks)
+    assert proc.returncode == 0 and "未变化" not in proc.stdout
+
+
+def test_killed_kernel_fails_its_township_only(county, townships, tmp_path):
+    bad = townships[1]
+    notebooks = faulty_notebooks(tmp_path, bad, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    out = tmp_path / "out"
+    marker = uuid.uuid4().hex
+    proc = run("run", county, "--year", 2018, "--out", out, "--notebooks", notebooks, "--quiet",
+               "--workers", 1, marker=marker)
+    assert proc.returncode == 1
+    assert "内核意外退出" in proc.stdout
+    assert files_of(out, bad) == ["township_report.ipynb"]
+    assert [files_of(out, t) for t in townships if t != bad] == [TOWN_FILES, TOWN_FILES]
+    assert_complete(out)
+    assert wait_gone(marker) == []
+
+
+def test_hanging_notebook_is_stopped_at_its_timeout_and_its_kernel_killed(county, townships, tmp_path):
+    bad = townships[2]
+    notebooks = faulty_notebooks(tmp_path, bad, "import time\ntime.sleep(3600)")
+    out = tmp_path / "out"
+    marker = uuid.uuid4().hex
+    started = time.monotonic()
+    proc = run("run", county, "--year", 2018, "--out", out, "--notebooks", notebooks, "--quiet",
+               "--cell-timeout", 8, marker=marker)
+    assert time.monotonic() - started < 300
+    assert proc.returncode == 1
+    assert "超时" in proc.stdout and bad in proc.stdout
+    assert files_of(out, bad) == ["township_report.ipynb"]
+    assert_complete(out)
+    assert wait_gone(marker) == []
+
+
+def test_sigkill_of_the_runner_leaves_only_complete_files_and_a_rerun_finishes(county, townships, tmp_path):
+    out = tmp_path / "out"
+    marker = uuid.uuid4().hex
+    runner = subprocess.Popen(
+        fupin_cmd("run", county, "--year", 2018, "--out", out, "--workers", 1, "--quiet"),
+        env=marked_env(marker), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300
+    while not (out / townships[0] / "metrics.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runner.send_signal(signal.SIGKILL)
+    runner.wait()
+    assert (out / townships[0] / "metrics.json").exists()
+    assert not (out / "index.html").exists()
+    assert_complete(out)
+    assert wait_gone(marker, 30) == [], "workers or kernels outlived the killed run"
+    log = tmp_path / "rerun.log"
+    proc = run("run", county, "--year", 2018, "--out", out, "--quiet", "--log", log)
+    assert proc.returncode == 0, proc.stderr
+    text = log.read_text(encoding="utf-8")
+    assert f"{townships[0]} " in text and "跳过：输入未变化" in text
+    for t in townships:
+        assert files_of(out, t) == TOWN_FILES
+    assert (out / "index.html").exists()
+    assert_complete(out)
+
+
+def test_a_second_run_on_the_same_folder_refuses_while_the_first_runs(county, tmp_path):
+    out = tmp_path / "out"
+    first = subprocess.Popen(fupin_cmd("run", county, "--year", 2018, "--out", out, "--quiet", "--workers", 1),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    deadline = time.monotonic() + 120
+    while not (out / ".fupin" / "prepared").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = run("run", county, "--year", 2018, "--out", out, "--quiet")
+    stdout, stderr = first.communicate(timeout=600)
+    assert second.returncode == 2
+    assert "正被另一个 fupin run 使用" in second.stderr and "Traceback" not in second.stderr
+    assert first.returncode == 0, stderr
+    assert_complete(out)
+
+
+def test_read_only_output_folder_is_refused_before_anything_runs(county, tmp_path):
+    out = tmp_path / "readonly"
+    out.mkdir()
+    out.chmod(0o555)
+    immutable = False
+    if os.geteuid() == 0:  # root writes through permissions; an immutable folder stops even root
+        immutable = subprocess.run(["chattr", "+i", str(out)], capture_output=True).returncode == 0
+        if not immutable:
+            pytest.skip("running as root on a file system without chattr +i")
+    try:
+        proc = run("run", county, "--year", 2018, "--out", out)
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(out)], check=True)
+        out.chmod(0o755)
+    assert proc.returncode == 2, proc.stderr
+    assert "无法写入报告文件夹" in proc.stderr and "Traceback" not in proc.stderr
+    assert list(out.iterdir()) == []
+
+
+def _small_file_limit() -> None:
+    limit = 150 * 1024  # a report is larger than this: writes fail as on a full disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def test_full_disk_fails_cleanly_and_a_later_run_completes(county, townships, tmp_path):
+    out = tmp_path / "out"
+    proc = run("run", county, "--year", 2018, "--out", out, "--quiet", preexec_fn=_small_file_limit)
+    assert proc.returncode == 1, proc.stderr
+    assert "磁盘空间不足或文件超出限制" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert_complete(out)
+    proc = run("run", county, "--year", 2018, "--out", out, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    for t in townships:
+        assert files_of(out, t) == TOWN_FILES
+    assert_complete(out)
