@@ -540,9 +540,16 @@ def test_missing_folder_summary_or_config_exits_2(reports, tmp_path, capsys):
 
 
 def test_concurrent_sender_is_refused(reports, tmp_path, capsys):
-    (reports / mailer.LOCK_NAME).write_text("12345\n", encoding="utf-8")
-    status, _, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", 25))
-    assert status == 2 and "另一个 fupin email 正在" in err
+    with mailer.folder_lock(reports):  # another sender holds the folder
+        status, _, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", 25))
+    assert status == 2 and "正被另一个 fupin email 使用" in err
+
+
+def test_a_stale_lock_file_from_a_killed_sender_does_not_block(reports, tmp_path, capsys):
+    (reports / mailer.LOCK_NAME).write_text("进程 12345\n", encoding="utf-8")
+    status, _, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", 25), "--dry-run",
+                               tmp_path / "eml")
+    assert status == 0, err
 
 
 def test_example_configuration_is_valid():

@@ -32,8 +32,7 @@ import smtplib
 import socket
 import ssl
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import EmailMessage
@@ -43,6 +42,7 @@ from typing import Any
 
 from fupin.errors import EXIT_FAILED, EXIT_OK, UsageError
 from fupin.fsutil import atomic_write_bytes, atomic_write_json, sha256_file
+from fupin.state import FolderLock
 
 #: The only place the SMTP password is read from (besides an interactive prompt).
 PASSWORD_ENV = "FUPIN_SMTP_PASSWORD"
@@ -737,20 +737,9 @@ class Ledger:
         atomic_write_json(self.path, {"format": LEDGER_FORMAT, "sent": self.sent, "failed": self.failed})
 
 
-@contextmanager
-def folder_lock(folder: Path) -> Iterator[Path]:
-    """Refuse a second concurrent sender on the same folder (lock file, removed on exit)."""
-    path = folder / LOCK_NAME
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        raise UsageError(f"另一个 fupin email 正在向该文件夹发送（锁文件 {path}）。如确认没有在运行，删除该文件后重试") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(f"{os.getpid()}\n")
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
+def folder_lock(folder: Path) -> FolderLock:
+    """Refuse a second concurrent sender on the same folder (an OS lock: a killed sender leaves none)."""
+    return FolderLock(folder / LOCK_NAME, "fupin email")
 
 
 # ---------------------------------------------------------------- SMTP

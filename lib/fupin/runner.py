@@ -35,7 +35,7 @@ from fupin.config import (
     REPORTS_DIR,
 )
 from fupin.errors import UsageError
-from fupin.state import BatchState, FolderLock, inputs_digest
+from fupin.state import LOCK_FILE, BatchState, FolderLock, inputs_digest
 
 log = logging.getLogger("fupin.run")
 
@@ -218,7 +218,7 @@ def run_batch(
         raise UsageError(f"数据中没有这些乡镇代码：{', '.join(missing)}。可选：{', '.join(names)}")
     out = Path(out or REPORTS_DIR / str(params.year)).resolve()
     _prepare_out(out)
-    with FolderLock(out / STATE_DIR):
+    with FolderLock(out / STATE_DIR / LOCK_FILE, "fupin run"):
         log.info("开始：%s，%d 个乡镇，报告文件夹 %s", data, len(wanted), out)
         tmp = _clean_tmp(out)
         from fupin.prepare import prepare, read_manifest

@@ -76,10 +76,16 @@ class BatchState:
 
 
 class FolderLock:
-    """An exclusive, non-blocking lock on a report folder (POSIX flock / Windows msvcrt)."""
+    """An exclusive, non-blocking lock file (POSIX flock / Windows msvcrt).
 
-    def __init__(self, folder: Path) -> None:
-        self.path = Path(folder) / LOCK_FILE
+    The OS releases it when the holder exits, however it exits, so a killed
+    run never leaves a stale lock behind. ``command`` names the holder in
+    the message a second process gets.
+    """
+
+    def __init__(self, path: Path, command: str = "fupin run") -> None:
+        self.path = Path(path)
+        self.command = command
         self._handle = None
 
     def __enter__(self) -> "FolderLock":
@@ -94,9 +100,10 @@ class FolderLock:
             except OSError:  # Windows: the holder's locked byte cannot be read
                 holder = "另一个进程"
             handle.close()
+            folder = self.path.parent.parent if self.path.parent.name.startswith(".") else self.path.parent
             raise UsageError(
-                f"报告文件夹 {self.path.parent.parent} 正被另一个 fupin run 使用（{holder}）。"
-                "请等它结束后再运行，或用 --out 指定另一个文件夹。"
+                f"报告文件夹 {folder} 正被另一个 {self.command} 使用（{holder}）。"
+                "请等它结束后再运行，或换一个文件夹。"
             ) from None
         handle.seek(0)
         handle.truncate()
