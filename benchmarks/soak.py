@@ -1,9 +1,10 @@
 """Soak test (`make soak`): the sample county, 50 runs in a row, some killed at random.
 
 Not part of `make test` (it takes a while). After every run it checks that no
-worker or kernel of that run is left; at the end that the machine's open file
-handles and available memory are back where they started, and that every
-report of the final run is complete.
+process of that run (runner, worker or kernel, and so none of their file
+descriptors or memory) is left, and that every file in the report folder is
+complete; at the end, that every report of the final run is there. It prints
+the machine's open file handles and available memory at the start and end.
 
     python benchmarks/soak.py [--runs 50] [--data data/sample] [--seed 1]
 """
@@ -83,8 +84,11 @@ def main() -> int:
         "minutes": round((time.monotonic() - started) / 60, 1),
     }
     print(json.dumps(summary, ensure_ascii=False, indent=2))
-    stable = abs(summary["file_handles_end"] - handles0) < 200
-    return 0 if leaked == 0 and summary["final_reports_complete"] and stable else 1
+    # Every process of every run (runner, workers, kernels) carries its run's marker, so
+    # "no marked process left" is the exact check that no descriptor or memory of ours
+    # outlives a run. The machine-wide handle and memory figures are printed for the
+    # record; other programs on the machine move them too.
+    return 0 if leaked == 0 and summary["final_reports_complete"] else 1
 
 
 if __name__ == "__main__":
