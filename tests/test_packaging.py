@@ -78,3 +78,17 @@ def test_notebooks_are_thin():
         for cell in code:
             src = "".join(cell["source"])
             assert not re.search(r"^\s*(def|class|lambda)\b", src, re.M), f"{path.name} defines code"
+
+
+def test_report_parameters_are_typed_defaulted_and_documented():
+    """`papermill --help-notebook` documents every parameter: type, default, comment."""
+    from papermill import inspect_notebook
+
+    params = inspect_notebook(str(ROOT / "notebooks" / "township_report.ipynb"))
+    expected = {"township_id", "year", "data", "poverty_line", "bands", "growth", "village_threshold",
+                "monitoring_line", "income_drop_share", "output_dir"}
+    assert set(params) == expected
+    for name, p in params.items():
+        assert p["inferred_type_name"] != "None", f"{name} has no type"
+        assert p["default"] not in (None, ""), f"{name} has no default"
+        assert p["help"].strip(), f"{name} has no # comment"
