@@ -3,19 +3,26 @@
 Accepted forms (shared/contracts/data.md): a folder of ``.csv`` (UTF-8,
 UTF-8 with BOM, GBK/GB18030), ``.xlsx`` or ``.parquet`` files named after
 the tables in English or Chinese; or one ``.xlsx`` workbook with a sheet per
-table. Every cell is read as text first and converted by the column's kind
-(:mod:`fupin.columns`), so ids keep their leading zeros and messy but
+table. Every cell is converted by its column's kind (:mod:`fupin.columns`)
+as its text would be, so ids keep their leading zeros and messy but
 ordinary values (``3,500``, ``3500元``, ``３５００``, ``2016.0``, ``√``) are
 accepted. Each table keeps its rows' user-visible numbers as index until
 validation (:mod:`fupin.schema`) is done, so every problem names the file,
 sheet, row and header as the user sees them. Input files are only read.
-"""
+
+Tables are held by column as Arrow arrays, never as a Python object per
+cell, so a province (a million households, five million income rows)
+loads in seconds: CSV is parsed by Arrow, Parquet keeps its types, clean
+values convert a whole column at a time, and each distinct messy text is
+parsed once by the careful per-value parsers. A cell's text is looked up
+only when a problem quotes it."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
+import itertools
 import math
 import re
 import unicodedata
@@ -28,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from fupin import schema
 from fupin.columns import TABLES, Column, Table
@@ -47,15 +56,78 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _UNITS = "元人户口年"
 
 
+#: Every character Python's ``str.strip()`` removes (``str.isspace``; none lies above U+3000).
+WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+#: A regular expression (RE2) matching any character that is not whitespace.
+_NOT_SPACE = "[^" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"
+#: Rows per block when the careful CSV reader builds columns.
+_BLOCK_ROWS = 1 << 16
+
+
 @dataclass(frozen=True)
 class Grid:
-    """One table's cells as text (``None`` when empty), row 0 = the user's row 1."""
+    """One table's cells by column; row 0 = the user's row 1.
 
-    rows: list[list[str | None]]
+    ``head`` holds leading rows read apart from the columns as text (a
+    Parquet file's header row, title rows above a CSV table); ``columns``
+    holds the rows below, one Arrow array per column, all of one length:
+    text (``null`` or ``""`` when empty) from CSV and Excel, the file's own
+    types from Parquet.
+    """
+
+    columns: tuple[pa.ChunkedArray, ...]
     file: str
     source: Source
     sheet: str | None = None
     strict_width: bool = False  # CSV: a row wider than its header is an error
+    head: tuple[tuple[str | None, ...], ...] = ()
+
+    @property
+    def height(self) -> int:
+        """The number of rows, ``head`` included."""
+        return len(self.head) + (len(self.columns[0]) if self.columns else 0)
+
+    def row(self, index: int) -> list[str | None]:
+        """Row ``index`` as text cells, as Excel would show them."""
+        if index < len(self.head):
+            return list(self.head[index])
+        return [_text_at(column, index - len(self.head)) for column in self.columns]
+
+    def below(self, index: int) -> list[pa.ChunkedArray]:
+        """Every column from row ``index`` down (head rows there are text, as text columns are)."""
+        lead = self.head[index:]
+        columns = [column.slice(max(index - len(self.head), 0)) for column in self.columns]
+        if not lead:
+            return columns
+        return [
+            pa.chunked_array([pa.array([row[c] if c < len(row) else None for row in lead], column.type), *column.chunks])
+            for c, column in enumerate(columns)
+        ]
+
+
+def _grid_from_rows(rows: list[list[str | None]], file: str, source: Source, sheet: str | None = None) -> Grid:
+    """A grid from rows of text cells (short rows padded with blanks)."""
+    width = max(map(len, rows), default=0)
+    columns = tuple(
+        pa.chunked_array([pa.array([row[c] if c < len(row) else None for row in rows], pa.string())])
+        for c in range(width)
+    )
+    return Grid(columns, file, source, sheet)
+
+
+def _text_at(column: pa.ChunkedArray, position: int) -> str | None:
+    """The cell at ``position`` of ``column`` as the text the user sees."""
+    return _cell_text(column[position].as_py())
+
+
+@dataclass(frozen=True)
+class Cells:
+    """One column of a table as read (text, or typed from Parquet); called with a position, its cell as text."""
+
+    values: pa.ChunkedArray
+
+    def __call__(self, position: int) -> str | None:
+        return _text_at(self.values, position)
 
 
 # ---------------------------------------------------------------------------
@@ -80,11 +152,13 @@ def load(path: str | Path) -> County:
     if (Path(path) / MANIFEST).is_file():
         return load_prepared(Path(path))
     grids, problems = read_grids(Path(path))
+    files = [(g.file, g.sheet) for g in grids.values()]
+    sources = {name: grid.source for name, grid in grids.items()}
     origins: dict[str, Origin] = {}
     frames: dict[str, pd.DataFrame] = {}
     skip: set[tuple[str, int, str]] = set()
-    for name, grid in grids.items():
-        origin, found = to_origin(grid, TABLES[name])
+    for name in list(grids):
+        origin, found = to_origin(grids.pop(name), TABLES[name])  # the grid's other columns go
         problems += found
         if origin is None:
             continue
@@ -96,13 +170,15 @@ def load(path: str | Path) -> County:
     shifted = {(o.file, o.sheet, row) for o in origins.values() for row in o.ragged}
     problems = [p for p in problems if p.column_en is None or (p.file, p.sheet, p.row) not in shifted]
     if problems:
-        raise DataError(_in_file_order(problems, [(g.file, g.sheet) for g in grids.values()]))
+        raise DataError(_in_file_order(problems, files))
+    del origins  # the cells as read: needed only to quote a problem
+    tables = {name: finish(frames.pop(name), TABLES[name]) for name in list(frames)}
     return County(
-        villages=finish(frames["villages"], TABLES["villages"]),
-        households=finish(frames["households"], TABLES["households"]),
-        incomes=finish(frames["incomes"], TABLES["incomes"]),
-        cadres=finish(frames["cadres"], TABLES["cadres"]) if "cadres" in frames else None,
-        sources={name: grid.source for name, grid in grids.items()},
+        villages=tables["villages"],
+        households=tables["households"],
+        incomes=tables["incomes"],
+        cadres=tables.get("cadres"),
+        sources=sources,
     )
 
 
@@ -208,7 +284,7 @@ def _workbook_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
             ))
         elif found:
             source = Source(path=path, sheet=found[0], sha256=digest)
-            grids[table.name] = Grid(sheets[found[0]], path.name, source, found[0])
+            grids[table.name] = _grid_from_rows(sheets[found[0]], path.name, source, found[0])
     return grids, problems
 
 
@@ -247,19 +323,113 @@ def _xlsx_rows(data: bytes, name: str, source: Source, table: Table) -> tuple[Gr
         return None, Problem(name, "工作簿中没有工作表")
     named = [s for s in sheets if s.strip().casefold() in _table_names(table)]
     sheet = named[0] if named else next(iter(sheets))
-    return Grid(sheets[sheet], name, Source(source.path, sheet, source.sha256), sheet), None
+    return _grid_from_rows(sheets[sheet], name, Source(source.path, sheet, source.sha256), sheet), None
 
 
 def _csv_rows(data: bytes, name: str, source: Source, table: Table) -> tuple[Grid | None, Problem | None]:
-    """A ``.csv`` file: encoding detected, every field as text."""
-    text = decode(data)
-    if text is None:
+    """A ``.csv`` file: encoding detected, every field as text.
+
+    A regular file (every row as wide as the first, as Excel writes CSV) is
+    parsed by Arrow straight into text columns; any other file (title rows
+    narrower than the table, rows wider than the header) by the :mod:`csv`
+    module, block by block, which also names what makes a file not CSV.
+    """
+    utf8 = _utf8(data)
+    if utf8 is None:
         return None, Problem(name, "无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV")
+    head: tuple[tuple[str | None, ...], ...] = ()
     try:
-        rows = [[cell or None for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as exc:
-        return None, Problem(name, f"不是有效的 CSV 文件（{exc}）")
-    return Grid(rows, name, source, strict_width=True), None
+        columns = _arrow_csv_columns(utf8)
+    except (pa.ArrowException, ValueError):
+        try:
+            head, columns = _titled_csv_columns(utf8)
+        except (pa.ArrowException, ValueError, csv.Error):
+            del utf8
+            try:
+                columns = _python_csv_columns(decode(data) or "")
+            except csv.Error as exc:
+                return None, Problem(name, f"不是有效的 CSV 文件（{exc}）")
+    return Grid(columns, name, source, strict_width=True, head=head), None
+
+
+def _utf8(data: bytes) -> bytes | None:
+    """``data`` as UTF-8 (a leading BOM is left for the parser); ``None`` where :func:`decode` fails."""
+    if b"\x00" in data:
+        return None
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = decode(data)
+        return None if text is None else text.encode("utf-8")
+    return data
+
+
+#: Columns the fast CSV path reads as text; a wider file takes the careful path.
+_ARROW_CSV_WIDTH = 1024
+
+
+def _arrow_csv_columns(utf8: bytes | pa.Buffer) -> tuple[pa.ChunkedArray, ...]:
+    """The text columns of a regular CSV file.
+
+    Raises (``ArrowInvalid``) where a row's width differs from the first
+    row's; an empty line is a row of empty fields, as it is to :mod:`csv`.
+    """
+    import pyarrow.csv as pacsv
+
+    table = pacsv.read_csv(
+        pa.BufferReader(utf8),
+        read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=lambda row: "error",
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={f"f{i}": pa.string() for i in range(_ARROW_CSV_WIDTH)},
+            strings_can_be_null=False, quoted_strings_can_be_null=False,
+        ),
+    )
+    if not all(pa.types.is_string(t) for t in table.schema.types):
+        raise ValueError("too wide for the fast CSV path")
+    return tuple(table.columns)
+
+
+def _titled_csv_columns(utf8: bytes) -> tuple[tuple[tuple[str | None, ...], ...], tuple[pa.ChunkedArray, ...]]:
+    """A CSV file whose first rows (titles) are narrower than the regular rows below them.
+
+    The leading rows are read by the :mod:`csv` module, the rest by Arrow.
+    Raises ``ValueError`` (or what :func:`_arrow_csv_columns` raises) for
+    any other file.
+    """
+    lines = io.BytesIO(utf8)
+    decoded = (line.decode("utf-8-sig" if i == 0 else "utf-8") for i, line in enumerate(iter(lines.readline, b"")))
+    reader = csv.reader(decoded)
+    records, ends = [], []
+    for record in itertools.islice(reader, HEADER_SEARCH_ROWS + 2):
+        records.append(record)
+        ends.append(lines.tell())  # the reader takes whole lines, no more than a record needs
+    widths = [len(r) for r in records]
+    if len(records) < HEADER_SEARCH_ROWS + 2:
+        raise ValueError("a short file: the csv module reads it")
+    first = next(k for k in range(len(widths)) if len(set(widths[k:])) == 1)
+    if not 0 < first <= HEADER_SEARCH_ROWS or max(widths[:first]) > widths[first]:
+        raise ValueError("not a title above a regular table")
+    columns = _arrow_csv_columns(pa.py_buffer(utf8).slice(ends[first - 1]))
+    if len(columns) != widths[first]:
+        raise ValueError("the rows below the titles differ")
+    return tuple(tuple(cell or None for cell in r) for r in records[:first]), columns
+
+
+def _python_csv_columns(text: str) -> tuple[pa.ChunkedArray, ...]:
+    """Text columns by the :mod:`csv` module, any row widths; raises :class:`csv.Error`."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    blocks: list[list[pa.Array]] = []
+    done = 0
+    while block := list(itertools.islice(reader, _BLOCK_ROWS)):
+        width = max(len(blocks), *map(len, block))
+        blocks += [[pa.nulls(done, pa.string())] for _ in range(width - len(blocks))]
+        for c, chunks in enumerate(blocks):
+            chunks.append(pa.array([(row[c] or None) if c < len(row) else None for row in block], pa.string()))
+        done += len(block)
+    return tuple(pa.chunked_array(chunks, pa.string()) for chunks in blocks)
 
 
 def decode(data: bytes) -> str | None:
@@ -281,16 +451,44 @@ def decode(data: bytes) -> str | None:
 
 
 def _parquet_rows(data: bytes, name: str, source: Source, table: Table) -> tuple[Grid | None, Problem | None]:
-    """A ``.parquet`` file: its column names as the header on row 1, records below."""
+    """A ``.parquet`` file: its column names as the header on row 1, records below, typed.
+
+    A pandas index stored in the file is a column when it has a name (as
+    ``DataFrame.reset_index`` would make it), and dropped otherwise.
+    """
+    import pyarrow.parquet as pq
+
     try:
-        frame = pd.read_parquet(io.BytesIO(data))
+        frame = _without_pandas_index(pq.read_table(io.BytesIO(data)))
     except Exception:  # noqa: BLE001 - any unreadable file is the user's problem
         return None, Problem(name, "无法读取 Parquet 文件：文件可能已损坏，或不是 Parquet 格式")
-    if list(frame.index.names) != [None]:
-        frame = frame.reset_index()
-    header = [str(c) for c in frame.columns]
-    body = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False, name=None)]
-    return Grid([header, *body], name, source), None
+    columns = tuple(
+        pc.dictionary_decode(c) if pa.types.is_dictionary(c.type) else c for c in frame.columns
+    )
+    return Grid(columns, name, source, head=(tuple(frame.column_names),)), None
+
+
+def _without_pandas_index(table: pa.Table) -> pa.Table:
+    """``table`` with a stored pandas index dropped, or moved to the front when named."""
+    meta = table.schema.pandas_metadata or {}
+    index = meta.get("index_columns") or []
+    names = {c.get("field_name"): c.get("name") for c in meta.get("columns", [])}
+    labels = [i.get("name") if isinstance(i, dict) else names.get(i) for i in index]
+    stored = [i for i in index if isinstance(i, str) and i in table.column_names]
+    if all(label is None for label in labels) and len(labels) <= 1:
+        return table.drop_columns(stored)
+    front = []
+    for n, (entry, label) in enumerate(zip(index, labels)):
+        if isinstance(entry, dict):
+            values = pa.array(range(entry["start"], entry["stop"], entry["step"]), pa.int64())
+        else:
+            values = table.column(entry)
+        default = "index" if len(index) == 1 else f"level_{n}"
+        front.append((str(label) if label is not None else default, values))
+    rest = table.drop_columns(stored)
+    return pa.table(
+        [v for _, v in front] + list(rest.columns), names=[k for k, _ in front] + rest.column_names
+    )
 
 
 def _cell_text(value: object) -> str | None:
@@ -357,37 +555,42 @@ def find_header(rows: list[list[str | None]], table: Table) -> int | None:
 
 
 def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
-    """The table's cells under canonical names, indexed by the user's row numbers.
+    """The table's cells under canonical names, with the user's row numbers.
 
     Returns ``None`` (and the reason) when the grid is empty or has no
     header row; otherwise the origin and the problems of its layout: doubled
     or missing columns, rows wider than the header (CSV), no data rows.
+    Rows blank in every column of the table are dropped (their numbers are
+    not reused).
     """
     where = {"file": grid.file, "sheet": grid.sheet}
-    if not any(_filled(c) for row in grid.rows for c in row):
+    if not any(_filled(c) for row in grid.head for c in row) and not any(
+        _filled_mask(column).any() for column in grid.columns
+    ):
         return None, [Problem(message="文件是空的" if grid.sheet is None else "工作表是空的", **where)]
-    top = find_header(grid.rows, table)
+    top = find_header([grid.row(i) for i in range(min(HEADER_SEARCH_ROWS, grid.height))], table)
     if top is None:
         examples = "、".join(c.label for c in table.columns if c.required)
         return None, [Problem(
             message=f"前{HEADER_SEARCH_ROWS}行中找不到{table.label}的表头（应有 {examples} 等列名）",
             **where,
         )]
-    header = [(c or "").strip() for c in grid.rows[top]]
+    header = [(c or "").strip() for c in grid.row(top)]
     positions = header_positions(header, table)
-    body = grid.rows[top + 1:]
-    numbers = list(range(top + 2, top + 2 + len(body)))
+    body = grid.below(top + 1)
+    numbers = np.arange(top + 2, top + 2 + (len(body[0]) if body else 0), dtype=np.int64)
     ragged = _ragged(header, body, numbers, grid) if grid.strict_width else []
     missing = frozenset(c.name for c in table.columns if c.name not in positions)
-    raw = (
-        pd.DataFrame(
-            {name: [_at(row, pos[0]) for row in body] for name, pos in positions.items()},
-            index=pd.Index(numbers, dtype="int64"),
-            columns=list(positions),
-            dtype=object,
-        )
-        .pipe(lambda df: df[df.map(_filled).any(axis=1)])
-    )
+    cells = {name: body[pos[0]] for name, pos in positions.items()}
+    keep = np.zeros(len(numbers), dtype=bool)
+    for column in sorted(cells.values(), key=lambda c: _is_text(c.type)):  # cheap tests first
+        keep |= _filled_mask(column)
+        if keep.all():
+            break
+    if not keep.all():
+        mask = pa.array(keep)
+        cells = {name: column.filter(mask) for name, column in cells.items()}
+        numbers = numbers[keep]
     problems = [
         *(
             Problem(
@@ -406,16 +609,17 @@ def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
         ),
         *ragged,
     ]
-    if raw.empty and table.required:
+    if not len(numbers) and table.required:
         problems.append(Problem(message=f"{table.label}没有数据行", row=top + 1, **where))
     origin = Origin(
-        table, grid.file, grid.sheet, top + 1, raw,
+        table, grid.file, grid.sheet, top + 1,
+        rows=pd.Index(numbers, dtype="int64"),
+        cells={name: Cells(column) for name, column in cells.items()},
         headers={name: header[pos[0]] for name, pos in positions.items()},
         missing=missing,
         ragged=frozenset(int(p.row) for p in ragged if p.row is not None),
     )
     return origin, problems
-
 
 def header_positions(header: list[str], table: Table) -> dict[str, list[int]]:
     """Canonical column name -> the positions of the header cells that name it.
@@ -432,28 +636,48 @@ def header_positions(header: list[str], table: Table) -> dict[str, list[int]]:
     return positions
 
 
-def _at(row: list[str | None], pos: int) -> str | None:
-    """The cell at ``pos``; ``None`` past the end of a short row."""
-    return row[pos] if pos < len(row) else None
-
-
 def _filled(cell: object) -> bool:
     """Whether ``cell`` holds more than whitespace."""
     return isinstance(cell, str) and bool(cell.strip())
 
 
-def _ragged(header: list[str], body: list[list[str | None]], numbers: list[int], grid: Grid) -> list[Problem]:
+def _filled_mask(column: pa.ChunkedArray) -> np.ndarray:
+    """:func:`_filled` of the text of every cell of ``column``, as a boolean array."""
+    kind = column.type
+    if _is_text(kind):
+        filled = pc.match_substring_regex(column, _NOT_SPACE)
+    elif pa.types.is_floating(kind):
+        filled = pc.invert(pc.is_nan(column))
+    else:
+        filled = pc.is_valid(column)
+    return _numpy(filled.fill_null(False) if filled.null_count else filled)
+
+
+def _is_text(arrow: pa.DataType) -> bool:
+    return pa.types.is_string(arrow) or pa.types.is_large_string(arrow)
+
+
+def _numpy(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A null-free Arrow array as a NumPy array."""
+    if isinstance(array, pa.ChunkedArray):
+        return array.to_numpy()
+    return array.to_numpy(zero_copy_only=False)
+
+
+def _ragged(header: list[str], body: list[pa.ChunkedArray], numbers: np.ndarray, grid: Grid) -> list[Problem]:
     """CSV rows with values beyond the header's last column (fields shifted)."""
     width = max((i + 1 for i, c in enumerate(header) if _filled(c)), default=0)
+    fields = np.zeros(len(numbers), dtype=np.int64)  # the last filled column beyond the header, 1-based
+    for c in range(width, len(body)):
+        fields[_filled_mask(body[c])] = c + 1
     return [
         Problem(
             grid.file,
-            f"该行有{max(i + 1 for i, c in enumerate(row) if _filled(c))}个字段，多于表头的{width}列"
+            f"该行有{int(fields[i])}个字段，多于表头的{width}列"
             "（常见原因：数字中的逗号没有加引号，如 3,500）",
-            row=number,
+            row=int(numbers[i]),
         )
-        for row, number in zip(body, numbers)
-        if any(_filled(c) for c in row[width:])
+        for i in np.flatnonzero(fields)
     ]
 
 
@@ -529,32 +753,192 @@ def convert(origin: Origin) -> tuple[pd.DataFrame, list[Problem]]:
     a column the file lacks is all default (or missing). Text columns are
     only stripped; all others are NFKC-normalized first.
     """
-    columns: dict[str, pd.Series] = {}
+    columns: dict[str, object] = {}
     problems: list[Problem] = []
     for col in origin.table.columns:
-        values, failures = _convert_column(origin, col)
+        cells = origin.cells.get(col.name)
+        if isinstance(cells, Cells):
+            values, failed = convert_values(cells.values, col)
+        else:
+            values = pd.array([col.default] * len(origin.rows), dtype=schema.CHECK_DTYPES[col.kind])
+            failed = np.zeros(0, dtype=np.int64)
         columns[col.name] = values
-        problems += [origin.problem(schema.expectation(col), row, col.name) for row in failures]
-    return pd.DataFrame(columns, index=origin.raw.index), problems
+        problems += [origin.problem(schema.expectation(col), int(origin.rows[i]), col.name) for i in failed]
+    return pd.DataFrame(columns, index=origin.rows), problems
 
 
-def _convert_column(origin: Origin, column: Column) -> tuple[pd.Series, list[int]]:
-    """One column converted, and the rows whose cell did not convert."""
-    raw = origin.raw[column.name] if column.name in origin.raw else pd.Series(None, index=origin.raw.index, dtype=object)
+def convert_values(values: pa.ChunkedArray, column: Column) -> tuple[object, np.ndarray]:
+    """``values`` converted to ``column``'s check dtype, and the positions that did not convert.
+
+    The result is the same as converting the text of each cell on its own
+    (:func:`_parse_cell`), only faster: Parquet's numbers and booleans are
+    taken as they are; text that is plainly clean (``2016``, ``3500.5``,
+    ``00010001``) is converted by Arrow at once; every other distinct text
+    (``是``, ``３,５００元``, ``2016.0``, blanks) is parsed once by the careful
+    parsers, however many cells hold it.
+    """
+    values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    typed = _convert_typed(values, column)
+    if typed is None:
+        typed = _convert_text(_as_text(values), column)
+    result, missing, failed = typed
+    if column.default is not None:
+        result = np.where(missing, column.default, result)
+        missing = np.zeros(len(values), dtype=bool)
+    return _check_array(result, missing, column), np.flatnonzero(failed)
+
+
+def _convert_typed(values: pa.Array, column: Column) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Parquet's numbers for whole-number and number columns, booleans for bool columns.
+
+    The same as parsing each value's text (:func:`_cell_text`): a float is
+    whole where it shows without a decimal part; ``nan`` is blank; ``inf``
+    and whole numbers of 15 digits or more are not whole numbers.
+    """
+    kind, arrow = column.kind, values.type
+    numeric = pa.types.is_integer(arrow) or pa.types.is_floating(arrow)
+    if not ((kind in ("int", "number") and numeric) or (kind == "bool" and pa.types.is_boolean(arrow))):
+        return None
+    if pa.types.is_boolean(arrow):
+        missing = _numpy(pc.is_null(values))
+        return _numpy(values.fill_null(False)), missing, np.zeros(len(values), dtype=bool)
+    if pa.types.is_integer(arrow):
+        missing = _numpy(pc.is_null(values))
+        if kind == "number":
+            numbers = _numpy(pc.cast(values, pa.float64(), safe=False).fill_null(np.nan))
+            return numbers, missing, np.zeros(len(values), dtype=bool)
+        numbers = _numpy(values.fill_null(0))
+        failed = ~missing & (np.abs(numbers.astype(np.float64)) >= 1e15)
+        return np.where(failed, 0, numbers).astype(np.int64), missing | failed, failed
+    numbers = _numpy(pc.cast(values, pa.float64()).fill_null(np.nan))
+    missing = np.isnan(numbers)
+    if kind == "number":
+        failed = np.isinf(numbers)
+        return np.where(failed | (numbers == 0), 0.0, numbers), missing | failed, failed
+    with np.errstate(invalid="ignore"):
+        failed = ~missing & ~((numbers == np.round(numbers)) & (np.abs(numbers) < 1e15))
+    ok = ~missing & ~failed
+    return np.where(ok, numbers, 0).astype(np.int64), ~ok, failed
+
+
+def _as_text(values: pa.Array) -> pa.Array:
+    """``values`` as the text the user sees (:func:`_cell_text`), ``null`` when blank."""
+    arrow = values.type
+    if _is_text(arrow):
+        return values
+    if pa.types.is_integer(arrow):
+        return pc.cast(values, pa.string())
+    if pa.types.is_boolean(arrow):
+        return pc.if_else(values, "true", "false")
+    if pa.types.is_null(arrow):
+        return pa.nulls(len(values), pa.string())
+    encoded = pc.dictionary_encode(values)
+    texts = pa.array([_cell_text(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return texts.take(encoded.indices)
+
+
+#: Blank words that are plain ASCII letters, in every mix of cases ("NaN", "NULL").
+_ALNUM_BLANKS = pa.array(sorted({
+    "".join(chars)
+    for word in BLANKS if word.isascii() and word.isalnum()
+    for chars in itertools.product(*({c.lower(), c.upper()} for c in word))
+}))
+#: Decimal numbers Arrow parses exactly as :func:`parse_number` does (shorter forms are caught first).
+_DECIMAL = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
+
+
+def _plain(text: pa.Array, kind: str) -> np.ndarray:
+    """Cells whose text the careful parser would take as it is (an id) or as Arrow reads it (a number).
+
+    Such text is plain ASCII digits (and letters, for ids) that NFKC leaves
+    alone, with nothing to strip and no blank word: ``00010001``, ``BF0012``,
+    ``2016``, ``3500.5``. Numbers of up to 15 digits are exact either way.
+    """
+    if kind == "id":
+        clean = pc.and_(pc.ascii_is_alnum(text), pc.invert(pc.is_in(text, _ALNUM_BLANKS)))
+    elif kind in ("int", "number"):
+        clean = pc.and_(pc.ascii_is_decimal(text), pc.less_equal(pc.binary_length(text), 15))
+    else:
+        return np.zeros(len(text), dtype=bool)
+    mask = _numpy(clean.fill_null(False))
+    if kind == "number" and not mask.all():  # 3500.5, -12
+        rest = np.flatnonzero(~mask)
+        found = _numpy(pc.match_substring_regex(text.take(pa.array(rest)), _DECIMAL).fill_null(False))
+        mask[rest[found]] = True
+    return mask
+
+
+def _convert_text(text: pa.Array, column: Column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Text converted by ``column``'s kind: (values, missing, failed)."""
+    n, kind = len(text), column.kind
+    if kind == "text":  # only stripped: exactly what str.strip() does
+        filled = _filled_mask(text)
+        return _strings(pc.utf8_trim(text, WHITESPACE), ~filled), ~filled, np.zeros(n, dtype=bool)
+    clean = _plain(text, kind)
+    rest = np.flatnonzero(~clean)
+    distinct, failed_distinct, index = _parse_distinct(text.take(pa.array(rest)) if len(rest) < n else text, column)
+    missing_distinct = np.array([value is None for value in distinct], dtype=bool)
+    missing = np.zeros(n, dtype=bool)
+    missing[rest] = missing_distinct[index]
+    failed = np.zeros(n, dtype=bool)
+    failed[rest] = failed_distinct[index]
+    if kind in ("int", "number", "bool"):
+        dtype = {"int": np.int64, "number": np.float64, "bool": bool}[kind]
+        result = np.zeros(n, dtype=dtype)
+        if clean.any():
+            result[clean] = _numpy(pc.cast(text.filter(pa.array(clean)), pa.from_numpy_dtype(dtype)))
+        result[rest] = np.array([0 if value is None else value for value in distinct], dtype=dtype)[index]
+    else:  # id, enum: text
+        parsed = pa.array(distinct, pa.string()).take(pa.array(index))
+        result = _strings(pc.replace_with_mask(text, pa.array(~clean), parsed) if len(rest) else text, missing)
+    return result, missing, failed
+
+
+def _parse_distinct(text: pa.Array, column: Column) -> tuple[list[object], np.ndarray, np.ndarray]:
+    """:func:`_parse_cell` of each distinct text of ``text``, each parsed once.
+
+    Returns the distinct values (``None`` last, for null cells), whether
+    each failed, and for every cell the position of its value among them.
+    """
+    encoded = pc.dictionary_encode(text)
     parse = _parser(column)
     values: list[object] = []
-    failures: list[int] = []
-    for row, cell in raw.items():
-        text = None if not _filled(cell) else (cell.strip() if column.kind == "text" else _clean(cell))
+    failed: list[bool] = []
+    for cell in encoded.dictionary.to_pylist():
         try:
-            values.append(None if text is None else parse(text))
+            values.append(_parse_cell(cell, column.kind, parse))
+            failed.append(False)
         except Unconvertible:
             values.append(None)
-            failures.append(int(row))
-    series = pd.Series(values, index=raw.index, dtype=object)
-    if column.default is not None:
-        series = series.where(series.notna(), column.default)
-    return series.astype(schema.CHECK_DTYPES[column.kind]), failures
+            failed.append(True)
+    values.append(None)
+    failed.append(False)
+    return values, np.array(failed, dtype=bool), _numpy(encoded.indices.fill_null(len(values) - 1))
+
+
+def _parse_cell(cell: str | None, kind: str, parse: Callable[[str], object]) -> object:
+    """One cell's value: ``None`` when blank; raises :class:`Unconvertible`."""
+    text = None if not _filled(cell) else (cell.strip() if kind == "text" else _clean(cell))
+    return None if text is None else parse(text)
+
+
+def _strings(text: pa.Array, missing: np.ndarray) -> np.ndarray:
+    """``text`` as an object array of ``str`` (``pd.NA`` where missing), one object per distinct text."""
+    encoded = pc.dictionary_encode(text)
+    distinct = np.array([*encoded.dictionary.to_pylist(), pd.NA], dtype=object)
+    index = _numpy(encoded.indices.fill_null(len(distinct) - 1))
+    return distinct[np.where(missing, len(distinct) - 1, index) if missing.any() else index]
+
+
+def _check_array(values: np.ndarray, missing: np.ndarray, column: Column) -> object:
+    """``values`` (with ``missing``) as a pandas array of the column's check dtype."""
+    if column.kind == "int":
+        return pd.arrays.IntegerArray(values.astype(np.int64), missing)
+    if column.kind == "bool":
+        return pd.arrays.BooleanArray(values.astype(bool), missing)
+    if column.kind == "number":
+        return np.where(missing, np.nan, values).astype(np.float64)
+    return pd.arrays.StringArray(values)  # pd.NA already where missing (_strings)
 
 
 # ---------------------------------------------------------------------------

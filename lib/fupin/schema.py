@@ -10,9 +10,10 @@ stops at the first failure: :func:`check` returns every problem it finds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -64,18 +65,22 @@ def expectation(column: Column) -> str:
 class Origin:
     """Where a table came from, to locate problems as the user sees them.
 
-    ``raw`` holds the cells as written (text or ``None``), with canonical
-    column names and the user's row numbers as index. ``headers`` maps a
-    canonical name to the header the user wrote; ``missing`` lists the
-    table's columns that the file lacks; ``ragged`` the CSV rows wider than
-    the header, whose shifted cells are not worth reporting one by one.
+    ``rows`` holds the user's row number of each kept row, in order; ``cells``
+    maps a canonical column name to a function giving the cell at a position
+    (0-based, as in ``rows``) as written: text, or ``None`` when blank.
+    Cells are looked up only when a problem quotes one, so no table keeps a
+    copy of its cells as Python objects. ``headers`` maps a canonical name to
+    the header the user wrote; ``missing`` lists the table's columns that
+    the file lacks; ``ragged`` the CSV rows wider than the header, whose
+    shifted cells are not worth reporting one by one.
     """
 
     table: Table
     file: str
     sheet: str | None = None
     header_row: int | None = None
-    raw: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rows: pd.Index = field(default_factory=lambda: pd.Index([], dtype="int64"))
+    cells: Mapping[str, Callable[[int], str | None]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     missing: frozenset[str] = frozenset()
     ragged: frozenset[int] = frozenset()
@@ -86,10 +91,14 @@ class Origin:
 
     def value(self, row: object, column: str) -> str | None:
         """The cell at ``row``/``column`` as written, stripped; ``None`` when blank."""
-        if column not in self.raw.columns or row not in self.raw.index:
+        if column not in self.cells:
             return None
-        cell = self.raw.at[row, column]
-        text = None if cell is None or pd.isna(cell) else str(cell).strip()
+        numbers = self.rows.to_numpy()  # ascending
+        position = int(np.searchsorted(numbers, row))
+        if position >= len(numbers) or numbers[position] != row:
+            return None
+        cell = self.cells[column](position)
+        text = None if cell is None else str(cell).strip()
         return text or None
 
     def problem(
@@ -270,7 +279,14 @@ def key_problems(frame: pd.DataFrame, origin: Origin) -> list[Problem]:
     key = list(origin.table.key)
     if not key or origin.missing.intersection(key):
         return []
-    keyed = frame[key].dropna()
+    keyed = frame[key]
+    complete = keyed.notna().all(axis=1)
+    if not complete.all():
+        keyed = keyed[complete]
+    repeated = keyed.duplicated(keep=False)  # only rows whose key repeats need their first row
+    if not repeated.any():
+        return []
+    keyed = keyed[repeated]
     first = keyed.index.to_series(index=keyed.index).groupby(
         [keyed[k] for k in key], sort=False
     ).transform("min")
@@ -298,8 +314,7 @@ def foreign_key_problems(
         if column in origins[child].missing or column in origins[parent].missing:
             continue
         values = frames[child][column]
-        known = set(frames[parent][column].dropna())
-        unknown = values[values.notna() & ~values.isin(known)]
+        unknown = values[values.notna() & ~values.isin(frames[parent][column])]
         label = TABLES[parent].label
         problems += [
             origins[child].problem(
