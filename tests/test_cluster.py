@@ -239,6 +239,45 @@ def test_workers_that_cannot_see_the_prepared_data_are_refused(dask_cluster, tmp
         execute_on_cluster([job], cluster.scheduler_address, progress=False)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
+def test_ctrl_c_stops_a_local_cluster_run_without_tracebacks(tmp_path):
+    """The terminal sends SIGINT to the whole process group, Dask workers included."""
+    out = tmp_path / "out"
+
+    def terminal_child() -> None:  # own process group, SIGINT not ignored (as under a shell)
+        os.setsid()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fupin", "run", SAMPLE_DIR, "--year", "2018", "--out", out, "--cluster", "local:2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=terminal_child,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not list(out.glob("*/metrics.json")) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        output = proc.communicate(timeout=60)[0].decode("utf-8", "replace")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, output
+    assert "已中断" in output and "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    time.sleep(1)
+    left = [p for p in psutil.process_iter(["pid"]) if _pgid(p.pid) == proc.pid and _alive(p.pid)]
+    assert not left, left
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None
+
+
 # --- addresses the user got wrong: exit 2, one clear line, no traceback -----------
 
 

@@ -32,6 +32,7 @@ import logging
 import math
 import os
 import re
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -175,6 +176,21 @@ class KernelCleanup(WorkerPlugin):
             await asyncio.wait_for(done, timeout=10)
 
 
+class IgnoreInterrupts(WorkerPlugin):
+    """Ctrl-C is the client's to handle: a ``local:N`` worker ignores the terminal's SIGINT.
+
+    The terminal sends Ctrl-C to every process of the command, workers
+    included; the client then cancels and closes them in order, so a worker
+    need not (and should not) print a KeyboardInterrupt traceback of its own.
+    """
+
+    name = "fupin-ignore-interrupts"
+
+    def setup(self, worker) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def worker_view(paths: Sequence[str], writable: str) -> dict[str, object]:
     """What one worker sees: fupin's version and which of ``paths`` it cannot reach."""
     import socket
@@ -229,10 +245,11 @@ def _client(where: ClusterAddress, jobs: int) -> Iterator:
     cluster = None
     try:
         if where.local_workers:
-            cluster = LocalCluster(
-                n_workers=min(where.local_workers, jobs), threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR,
-            )
+            with _interrupts_ignored():  # inherited by the worker processes started now
+                cluster = LocalCluster(
+                    n_workers=min(where.local_workers, jobs), threads_per_worker=1, processes=True,
+                    dashboard_address=None, silence_logs=logging.ERROR, plugins=(IgnoreInterrupts(),),
+                )
             client = Client(cluster, set_as_default=False)
         else:
             try:
@@ -249,6 +266,18 @@ def _client(where: ClusterAddress, jobs: int) -> Iterator:
     finally:
         if cluster is not None:
             cluster.close()
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _check_workers(client, where: ClusterAddress, jobs: list[Job]) -> int:
