@@ -200,7 +200,9 @@ def test_a_worker_killed_mid_batch_costs_no_township(dask_cluster, tmp_path):
         time.sleep(0.2)
     assert not _alive(killed["kernel"])
     # and the run leaves no idle kernel of its own on the shared cluster's workers
-    time.sleep(1)
+    deadline = time.monotonic() + 15
+    while set(client.run(kernel_pid).values()) != {None} and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert set(client.run(kernel_pid).values()) == {None}
 
 
