@@ -248,7 +248,8 @@ def _client(where: ClusterAddress, jobs: int) -> Iterator:
             with _interrupts_ignored():  # inherited by the worker processes started now
                 cluster = LocalCluster(
                     n_workers=min(where.local_workers, jobs), threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR, plugins=(IgnoreInterrupts(),),
+                    # the scheduler's HTTP server on a free local port: no clash with another run on 8787
+                    dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, plugins=(IgnoreInterrupts(),),
                 )
             client = Client(cluster, set_as_default=False)
         else:
