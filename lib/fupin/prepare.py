@@ -18,6 +18,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,94 +37,115 @@ def _dtypes(table: str) -> dict[str, str]:
     return {c.name: contract_dtype(c) for c in TABLES[table].columns}
 
 
+def _masked(names: pd.Series) -> pd.Series:
+    """:func:`fupin.privacy.mask_names` computed once per distinct name."""
+    from fupin.privacy import mask_names
+
+    codes, uniques = pd.factorize(names)
+    masked = mask_names(pd.Series(uniques, dtype="string")).replace("", pd.NA).to_numpy()
+    out = pd.Series(pd.NA, index=names.index, dtype="string")
+    known = codes >= 0
+    out[known] = masked[codes[known]]
+    return out
+
+
 def _without_personal_data(county: County) -> County:
     """Names masked, ID numbers blanked: what the reports may see."""
     from dataclasses import replace
 
-    from fupin.privacy import mask_names
-
     households = county.households
     if "head_name" in households:
-        households = households.assign(head_name=mask_names(households["head_name"]).replace("", pd.NA))
+        households = households.assign(head_name=_masked(households["head_name"]))
     if "id_number" in households:
         households = households.assign(id_number=pd.Series(pd.NA, index=households.index, dtype="string"))
     cadres = county.cadres
     if cadres is not None and "name" in cadres:
-        cadres = cadres.assign(name=mask_names(cadres["name"]).replace("", pd.NA))
+        cadres = cadres.assign(name=_masked(cadres["name"]))
     return replace(county, households=households, cadres=cadres)
 
 
-def _slices(county: County) -> dict[str, dict[str, pd.DataFrame]]:
-    """Every table split by township in one pass each (no per-township scans)."""
+def _township_keys(county: County) -> dict[str, np.ndarray]:
+    """The township of every row of every table (cadres: of the households they help)."""
     village_town = county.villages.set_index("village_id")["township_id"]
     hh_town = county.households["village_id"].map(village_town)
     household_town = pd.Series(hh_town.to_numpy(), index=county.households["household_id"].to_numpy())
-    inc_town = county.incomes["household_id"].map(household_town)
-    tables = {
-        "villages": county.villages.groupby("township_id", sort=False),
-        "households": county.households.groupby(hh_town.to_numpy(), sort=False),
-        "incomes": county.incomes.groupby(inc_town.to_numpy(), sort=False),
+    keys = {
+        "villages": county.villages["township_id"].to_numpy(dtype=object),
+        "households": hh_town.to_numpy(dtype=object),
+        "incomes": county.incomes["household_id"].map(household_town).to_numpy(dtype=object),
     }
-    out: dict[str, dict[str, pd.DataFrame]] = {}
-    for name, groups in tables.items():
-        for tid, frame in groups:
-            out.setdefault(str(tid), {})[name] = frame
-    if county.cadres is not None:
-        cadres = county.cadres.set_index("cadre_id", drop=False)
-        for tid, frames in out.items():
-            hh = frames.get("households")
-            used = hh["cadre_id"].dropna().unique() if hh is not None else []
-            frames["cadres"] = cadres.loc[cadres.index.intersection(used)].reset_index(drop=True)
-    return out
+    return keys
 
 
-def slice_digest(frames: dict[str, pd.DataFrame]) -> str:
-    """SHA-256 of a township's rows: the same data gives the same digest."""
-    digest = hashlib.sha256()
-    for name in sorted(frames):
-        frame = frames[name].reset_index(drop=True)
-        digest.update(name.encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-        digest.update(",".join(frame.columns).encode())
-    return digest.hexdigest()
+def _cadre_rows(county: County) -> tuple[pd.DataFrame, np.ndarray]:
+    """Cadres repeated once per township whose households they help, and those townships."""
+    pairs = (
+        pd.DataFrame({"township_id": _township_keys(county)["households"], "cadre_id": county.households["cadre_id"]})
+        .dropna()
+        .drop_duplicates()
+    )
+    rows = pairs.merge(county.cadres.reset_index(drop=True).reset_index(), on="cadre_id").sort_values("index")
+    return county.cadres.iloc[rows["index"].to_numpy()].reset_index(drop=True), rows["township_id"].to_numpy(dtype=object)
+
+
+def _split(frame: pd.DataFrame, keys: np.ndarray) -> dict[str, pa.Table]:
+    """One Arrow table per township: one conversion, then zero-copy slices in original row order."""
+    codes, townships = pd.factorize(keys)
+    order = np.argsort(codes, kind="stable")
+    table = pa.Table.from_pandas(frame.iloc[order].reset_index(drop=True), preserve_index=False)
+    counts = np.bincount(codes[codes >= 0], minlength=len(townships))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) + int((codes < 0).sum())
+    return {str(t): table.slice(int(a), int(n)) for t, a, n in zip(townships, starts, counts)}
 
 
 def prepare(county: County, root: Path, township_ids: Iterable[str], tmp_dir: Path | None = None) -> dict[str, Path]:
-    """Write one folder per township under ``root``; returns township -> folder."""
-    wanted = set(township_ids)
+    """Write one folder per township under ``root``; returns township -> folder.
+
+    Each table is converted to Arrow once and cut by township, so the cost
+    is one pass over the county plus one small write per township.
+    """
+    wanted = sorted(set(township_ids))
     county = _without_personal_data(county)
-    slices = _slices(county)
+    keys = _township_keys(county)
+    parts = {name: _split(getattr(county, name), keys[name]) for name in ("villages", "households", "incomes")}
+    if county.cadres is not None:
+        parts["cadres"] = _split(*_cadre_rows(county))
+    empty = {name: pa.Table.from_pandas(getattr(county, name).iloc[0:0], preserve_index=False) for name in parts}
     sources = [
         {"table": t, "path": str(s.path), "sheet": s.sheet, "sha256": s.sha256}
         for t, s in county.sources.items()
     ]
-    folders: dict[str, Path] = {}
-    for tid in sorted(wanted):
-        frames = {
-            name: slices.get(tid, {}).get(name, getattr(county, name).iloc[0:0])
-            for name in ("villages", "households", "incomes", *(["cadres"] if county.cadres is not None else []))
-        }
-        folders[tid] = write_slice(root / tid, tid, frames, sources, tmp_dir)
-    return folders
+    return {
+        tid: write_slice(root / tid, tid, {name: parts[name].get(tid, empty[name]) for name in parts}, sources, tmp_dir)
+        for tid in wanted
+    }
 
 
 def write_slice(
-    folder: Path, township_id: str, frames: dict[str, pd.DataFrame], sources: list[dict], tmp_dir: Path | None = None
+    folder: Path, township_id: str, tables: dict[str, pa.Table], sources: list[dict], tmp_dir: Path | None = None
 ) -> Path:
     """Write one township's tables and manifest (replacing an older copy whole).
 
     The tables are written into a scratch folder (``tmp_dir``, same file
     system) and renamed into place, so a reader never sees a half slice.
+    The manifest's ``digest`` is the SHA-256 of the Parquet bytes: the same
+    rows give the same digest (for one pyarrow version).
     """
     tmp = (Path(tmp_dir) / f"prepared-{folder.name}") if tmp_dir else folder.with_name(f".{folder.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    for name, frame in frames.items():
-        pq.write_table(pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False), tmp / f"{name}.parquet")
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        sink = pa.BufferOutputStream()
+        pq.write_table(tables[name], sink)
+        data = sink.getvalue().to_pybytes()
+        digest.update(name.encode())
+        digest.update(data)
+        (tmp / f"{name}.parquet").write_bytes(data)
     atomic_write_json(tmp / MANIFEST, {
         "format": FORMAT_VERSION,
         "township_id": township_id,
-        "digest": slice_digest(frames),
+        "digest": digest.hexdigest(),
         "sources": sources,
     })
     shutil.rmtree(folder, ignore_errors=True)
