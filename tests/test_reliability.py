@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import nbformat
 import pytest
 
 import fupin
-from fupin.config import NOTEBOOKS_DIR
+from notebook_fixtures import faulty_notebooks
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="uses /proc and POSIX signals")]
 
@@ -75,20 +74,6 @@ def county(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def townships(county) -> list[str]:
     return sorted(fupin.load(county).townships()["township_id"])
-
-
-def faulty_notebooks(tmp_path: Path, township: str, code: str) -> Path:
-    """A copy of the report notebooks whose run for ``township`` executes ``code`` early on."""
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
-    for nb_file in NOTEBOOKS_DIR.glob("*.ipynb"):
-        shutil.copy2(nb_file, folder / nb_file.name)
-    path = folder / "township_report.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    indented = "\n".join("    " + line for line in code.splitlines())
-    nb.cells.insert(3, nbformat.v4.new_code_cell(f'if township_id == "{township}":\n{indented}'))
-    nbformat.write(nb, path)
-    return folder
 
 
 def assert_complete(out: Path) -> None:

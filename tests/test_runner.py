@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +15,9 @@ import pandas as pd
 import pytest
 
 import fupin
-from fupin.config import NOTEBOOKS_DIR, REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
+from fupin.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
 from fupin.metrics import township_metrics
+from notebook_fixtures import faulty_notebooks
 
 pytestmark = pytest.mark.slow
 
@@ -217,14 +217,7 @@ def test_text_from_the_data_is_escaped(small_county, tmp_path):
 
 def test_a_failing_township_does_not_stop_the_others(small_county, tmp_path):
     bad, good = _townships(small_county)
-    notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    for nb_file in NOTEBOOKS_DIR.glob("*.ipynb"):
-        shutil.copy2(nb_file, notebooks / nb_file.name)
-    path = notebooks / "township_report.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(3, nbformat.v4.new_code_cell(f'assert township_id != "{bad}", "deliberate failure"'))
-    nbformat.write(nb, path)
+    notebooks = faulty_notebooks(tmp_path, bad, 'raise AssertionError("deliberate failure")')
     out = tmp_path / "out"
     proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, "--notebooks", notebooks, "--quiet")
     assert proc.returncode == 1, proc.stderr
