@@ -45,9 +45,11 @@ def main() -> None:
     try:
         data = work / "county"
         fupin("generate", data, "--townships", args.townships, "--households", args.households, "--seed", args.seed)
-        runs = {"`--cluster local:1`": ["--cluster", "local:1"], "`--cluster local:2`": ["--cluster", "local:2"]}
-        if not args.skip_local:
-            runs |= {"`--workers 1` (process pool)": ["--workers", "1"], "`--workers 2` (process pool)": ["--workers", "2"]}
+        runs = {}  # interleaved, so that a change in the machine's load hits both runners alike
+        for n_workers in (1, 2):
+            if not args.skip_local:
+                runs[f"`--workers {n_workers}` (process pool)"] = ["--workers", str(n_workers)]
+            runs[f"`--cluster local:{n_workers}`"] = ["--cluster", f"local:{n_workers}"]
         times = {
             name: fupin("run", data, "--year", args.year, "--out", work / f"out-{i}", *option, "--quiet")
             for i, (name, option) in enumerate(runs.items())
