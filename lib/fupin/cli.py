@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fupin.errors import EXIT_FAILED, EXIT_USAGE, FupinError
+from fupin.errors import EXIT_FAILED, FupinError, describe_os_error
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if args.debug:
             raise
-        print(f"错误：{_os_error(exc)}", file=sys.stderr)
+        print(f"错误：{describe_os_error(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
         if args.debug:
@@ -63,18 +63,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-
-
-def _os_error(exc: OSError) -> str:
-    """A file-system error in the user's terms."""
-    import errno
-
-    where = f"：{exc.filename}" if getattr(exc, "filename", None) else ""
-    if exc.errno in {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}:
-        return f"磁盘空间不足或文件超出限制，无法写入{where}"
-    if exc.errno in {errno.EACCES, errno.EPERM, errno.EROFS}:
-        return f"没有写入权限{where}"
-    return f"{exc.strerror or exc}{where}"
 
 
 def _utf8_stdio() -> None:

@@ -65,7 +65,10 @@ def _param(text: str) -> tuple[str, object]:
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"应写成 NAME=VALUE：{text}")
-    return name.strip(), yaml.safe_load(value)
+    try:
+        return name.strip(), yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise argparse.ArgumentTypeError(f"参数值无法解析（数字、文字、列表如 [1, 2] 或表如 {{2019: 5250}}）：{text}") from None
 
 
 def _run(sub: argparse._SubParsersAction) -> None:

@@ -43,7 +43,6 @@ from fupin.columns import GUARANTEES
 from fupin.county import County
 from fupin.metrics import (
     _area,
-    _flags,
     _num,
     _plain,
     _sizes,

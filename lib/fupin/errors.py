@@ -9,6 +9,7 @@ prints them all and exits 2, never with a traceback.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 
 #: Exit statuses of the console command (shared/contracts/outputs.md).
@@ -75,3 +76,13 @@ class DataError(FupinError):
 
     def __str__(self) -> str:
         return self.format()
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A file-system error in the user's terms (full disk, permissions, ...)."""
+    where = f"：{exc.filename}" if getattr(exc, "filename", None) else ""
+    if exc.errno in {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}:
+        return f"磁盘空间不足或文件超出限制，无法写入{where}"
+    if exc.errno in {errno.EACCES, errno.EPERM, errno.EROFS}:
+        return f"没有写入权限{where}"
+    return f"{exc.strerror or exc}{where}"

@@ -321,7 +321,10 @@ def smtp_password(user: str | None, environ: Mapping[str, str] | None = None,
     if password:
         return password
     if interactive if interactive is not None else sys.stdin.isatty():
-        return getpass.getpass(f"SMTP 用户 {user} 的密码：")
+        try:
+            return getpass.getpass(f"SMTP 用户 {user} 的密码：")
+        except EOFError:
+            raise UsageError(f"没有输入 SMTP 用户 {user} 的密码；也可以用环境变量 {PASSWORD_ENV} 提供") from None
     raise UsageError(f"SMTP 用户 {user} 需要密码：请设置环境变量 {PASSWORD_ENV}（不要写进配置文件）")
 
 

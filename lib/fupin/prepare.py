@@ -77,10 +77,10 @@ def _township_keys(county: County) -> dict[str, np.ndarray]:
     return keys
 
 
-def _cadre_rows(county: County) -> tuple[pd.DataFrame, np.ndarray]:
+def _cadre_rows(county: County, household_towns: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """Cadres repeated once per township whose households they help, and those townships."""
     pairs = (
-        pd.DataFrame({"township_id": _township_keys(county)["households"], "cadre_id": county.households["cadre_id"]})
+        pd.DataFrame({"township_id": household_towns, "cadre_id": county.households["cadre_id"]})
         .dropna()
         .drop_duplicates()
     )
@@ -109,7 +109,7 @@ def prepare(county: County, root: Path, township_ids: Iterable[str], tmp_dir: Pa
     keys = _township_keys(county)
     parts = {name: _split(getattr(county, name), keys[name]) for name in ("villages", "households", "incomes")}
     if county.cadres is not None:
-        parts["cadres"] = _split(*_cadre_rows(county))
+        parts["cadres"] = _split(*_cadre_rows(county, keys["households"]))
     empty = {name: pa.Table.from_pandas(getattr(county, name).iloc[0:0], preserve_index=False) for name in parts}
     sources = [
         {"table": t, "path": str(s.path), "sheet": s.sheet, "sha256": s.sha256}

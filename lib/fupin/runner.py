@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fupin.config import (
@@ -34,7 +34,7 @@ from fupin.config import (
     NOTEBOOKS_DIR,
     REPORTS_DIR,
 )
-from fupin.errors import UsageError
+from fupin.errors import UsageError, describe_os_error
 from fupin.state import LOCK_FILE, BatchState, FolderLock, inputs_digest
 
 log = logging.getLogger("fupin.run")
@@ -69,14 +69,32 @@ class RunParameters:
             problems.append(f"--year {self.year}：年度应在1980到2100之间")
         if not (math.isfinite(self.poverty_line) and self.poverty_line > 0):
             problems.append(f"--poverty-line {self.poverty_line}：贫困线应为正数（元/人·年）")
-        if not self.bands or any(b >= c for b, c in zip(self.bands, self.bands[1:])):
+        if not self.bands or not all(map(math.isfinite, self.bands)) or any(
+            b >= c for b, c in zip(self.bands, self.bands[1:])
+        ):
             problems.append(f"--bands {','.join(map(str, self.bands))}：收入分组边界应严格升序")
         if not (math.isfinite(self.growth) and -1 < self.growth < 1):
             problems.append(f"--growth {self.growth}：年增长率应在 -1 到 1 之间（如 0.05 表示 5%）")
         if not 0 < self.village_threshold < 1:
             problems.append(f"--village-threshold {self.village_threshold}：阈值应为0到1之间的比例（如 0.02）")
+        problems += self._check_extra()
         if problems:
             raise UsageError("；".join(problems))
+
+    def _check_extra(self) -> list[str]:
+        """The figures' parameters given with ``-p`` (monitoring line, income-drop share)."""
+        from fupin.depth import choose_monitoring_line
+
+        problems = []
+        if "monitoring_line" in self.extra:
+            try:
+                choose_monitoring_line(self.extra["monitoring_line"], self.poverty_line, self.year + 1)
+            except (TypeError, ValueError, AttributeError) as exc:
+                problems.append(f"-p monitoring_line={self.extra['monitoring_line']}：应为正数或按年度的表，如 {{2019: 5250}}（{exc}）")
+        share = self.extra.get("income_drop_share", 0.3)
+        if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 < share < 1:
+            problems.append(f"-p income_drop_share={share}：应为0到1之间的比例（如 0.3）")
+        return problems
 
     def notebook_parameters(self, township_id: str, data: Path, output_dir: Path | None = None) -> dict[str, object]:
         """The papermill parameters of one township's run (``output_dir``: its report folder)."""
@@ -209,6 +227,10 @@ def run_batch(
     check_parameter_names(params.extra, notebook_parameter_names(notebooks_dir, notebooks))
     if workers is not None and workers < 1:
         raise UsageError("--workers 应为正整数")
+    if cluster:
+        from fupin.cluster import parse_address
+
+        parse_address(cluster)  # a bad address is refused before the county is loaded
     data = Path(data).resolve()
     county = load(data)
     names = dict(county.townships()[["township_id", "township_name"]].itertuples(index=False))
@@ -251,9 +273,7 @@ def run_batch(
         if todo and cluster:
             from fupin.cluster import execute_on_cluster
 
-            results = execute_on_cluster(todo, cluster, progress)
-            for result in results:
-                done(result)
+            results = execute_on_cluster(todo, cluster, progress, done)
         elif todo:
             results = _execute(todo, workers or default_workers(len(todo)), progress, done)
         results = sorted(results + skipped, key=lambda r: r.township_id)
@@ -454,17 +474,13 @@ def run_township(job: Job) -> TownshipResult:
 
 def describe_failure(exc: BaseException, cell_timeout: float) -> str:
     """A failure in the user's terms (timeout, dead kernel, full disk, ...)."""
-    import errno
-
     name = type(exc).__name__
     if name in {"CellTimeoutError", "TimeoutError"} or isinstance(exc, TimeoutError):
         return f"超时：某个代码单元运行超过 {cell_timeout:g} 秒，已停止并关闭其内核（{exc}）"
     if name == "DeadKernelError":
         return f"内核意外退出（可能内存不足或被终止）：{exc}"
-    if isinstance(exc, OSError) and exc.errno in {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}:
-        return f"磁盘空间不足或文件超出限制，无法写入 {exc.filename or ''}（{exc.strerror}）"
     if isinstance(exc, OSError):
-        return f"无法写入文件 {exc.filename or ''}：{exc.strerror or exc}"
+        return describe_os_error(exc)
     return f"{name}: {exc}"
 
 
@@ -494,7 +510,3 @@ def _find_metrics(nb, mime: str) -> dict | None:
                 return dict(data[mime])
     return None
 
-
-def result_dicts(results: Sequence[TownshipResult]) -> list[dict]:
-    """Results as plain dicts (for logs and JSON)."""
-    return [asdict(r) for r in results]

@@ -18,7 +18,7 @@ from fupin import __version__
 from fupin.config import PROJECT_ROOT
 from fupin.county import County
 from fupin.style import (
-    band_label, blocker_label, fmt_hh_people, fmt_index, fmt_int, fmt_pct, fmt_wan, fmt_yuan,
+    band_label, blocker_label, fmt_index, fmt_int, fmt_pct, fmt_wan, fmt_yuan,
     status_label,
 )
 
