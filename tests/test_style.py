@@ -72,7 +72,7 @@ def test_labels() -> None:
     assert style.blocker_label("incidence", 0.02) == "贫困发生率未降到2%以下"
     assert style.blocker_label("incidence", 0.03) == "贫困发生率未降到3%以下"
     assert style.status_label("exiting") == "拟出列"
-    assert style.reason_label("income_unknown") == "收入情况不明"
+    assert style.reason_label("income_unknown") == "收入未知"
     assert style.reason_label("housing_ok", {"label": "住房安全未保障"}) == "住房安全未保障"
     assert set(style.REASON_LABELS) == {"income_short", "income_unknown", *style.GUARANTEES}
 

@@ -44,11 +44,6 @@ REASON_LABELS: dict[str, str] = {
 
 #: The conditions a poor village can fail in T, in this order.
 BLOCKER_CODES: tuple[str, ...] = ("incidence", "venue_ok", "road_ok")
-BLOCKER_LABELS: dict[str, str] = {
-    "incidence": "贫困发生率未降到退出标准以下",
-    "venue_ok": "村级活动场所未达标",
-    "road_ok": "未通硬化路",
-}
 
 #: ``status`` of a village in T: exited by Y, meets every exit condition,
 #: poor but blocked, or never a poor village.

@@ -16,6 +16,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any, Mapping
 
+from fupin.columns import GUARANTEES
+from fupin.metrics import REASON_LABELS as METRICS_REASON_LABELS
+
 #: Placeholder for a missing number (None or NaN).
 MISSING = "—"
 
@@ -43,19 +46,9 @@ PALETTE: list[str] = [
     "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
 ]
 
-#: Why a remaining household is not projected to exit (projection.reasons).
-REASON_LABELS: dict[str, str] = {
-    "income_short": "收入低于贫困线",
-    "income_unknown": "收入情况不明",
-    "food_clothing_ok": "不愁吃穿未实现",
-    "education_ok": "义务教育保障未落实",
-    "medical_ok": "基本医疗保障未落实",
-    "housing_ok": "住房安全保障未落实",
-    "water_ok": "饮水安全保障未落实",
-}
-
-#: The five household guarantees, in the order the reports name them.
-GUARANTEES: tuple[str, ...] = ("food_clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok")
+#: Why a remaining household is not projected to exit (projection.reasons), and
+#: the five guarantees: one home each (metrics, columns), re-exported here.
+REASON_LABELS = METRICS_REASON_LABELS
 
 #: Poor-village status in the target year (villages_table.status).
 STATUS_LABELS: dict[str, str] = {
