@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -17,6 +15,7 @@ import pytest
 import fupin
 from fupin.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
 from fupin.metrics import township_metrics
+from conftest import fupin_cli
 from notebook_fixtures import faulty_notebooks
 
 pytestmark = pytest.mark.slow
@@ -25,28 +24,8 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|<link\b|@import|<script[^>]+src=""", re.I)
 
 
-def fupin_cli(*args: object, timeout: float = 600) -> subprocess.CompletedProcess:
-    """The real console command, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "fupin", *map(str, args)],
-        capture_output=True, text=True, encoding="utf-8", timeout=timeout,
-    )
-
-
 def roundtrip(obj: object) -> object:
     return json.loads(json.dumps(obj))
-
-
-@pytest.fixture(scope="module")
-def sample_batch(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports") / "2018"
-    proc = fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", out, "--quiet")
-    return out, proc
-
-
-@pytest.fixture(scope="module")
-def sample_county():
-    return fupin.load(SAMPLE_DIR)
 
 
 def test_batch_exits_0_and_ends_with_the_county_page(sample_batch):
