@@ -45,6 +45,8 @@ def table(name: str, rows: list[dict[str, Any]], defaults: dict[str, Any] | None
     defaults = defaults or {}
     data = {}
     for col in spec.columns:
+        if col.omit_if_absent and not any(col.name in r for r in rows):
+            continue  # as loaded from a file without the column
         fill = defaults.get(col.name, col.default)
         values = [r.get(col.name, fill) for r in rows]
         data[col.name] = pd.array(values, dtype=dtype(col))

@@ -13,6 +13,7 @@ import pytest
 import fixtures_data as fd
 from fupin.columns import HOUSEHOLDS
 from fupin.county import County
+from fupin.errors import DataError
 from fupin.loading import (
     Unconvertible, decode, find_header, load, normalize_header, parse_bool, parse_id, parse_int,
     parse_number,
@@ -268,7 +269,31 @@ def test_optional_columns_may_be_absent(tmp_path: Path) -> None:
     assert v["venue_ok"].all() and not v["is_deep_poor_village"].any()
     assert not county.incomes["is_estimate"].any()
     assert county.cadres is None
-    assert list(h.columns) == [c.name for c in HOUSEHOLDS.columns]
+    # industry_support stays absent: "not recorded" is not "all blank" (industry coverage is not reported)
+    assert list(h.columns) == [c.name for c in HOUSEHOLDS.columns if c.name != "industry_support"]
+
+
+def test_industry_support_is_read_under_its_aliases(tmp_path: Path) -> None:
+    """The optional industry_support column: 产业帮扶 / 享受产业扶持, booleans in every form, blanks kept."""
+    for header in ("产业帮扶", "享受产业扶持", "industry_support"):
+        tables = fd.county_tables()
+        for row, value in zip(tables["households"], ("是", "×", None, "1")):
+            row["industry_support"] = value
+        county = load(fd.write_csv_folder(tmp_path / header, tables, headers={"industry_support": header}))
+        support = county.households["industry_support"]
+        assert str(support.dtype) == "boolean", header
+        assert support.tolist() == [True, False, pd.NA, True], header
+
+
+def test_industry_support_bad_value_is_named(tmp_path: Path) -> None:
+    tables = fd.county_tables()
+    for row in tables["households"]:
+        row["industry_support"] = "也许" if row["household_id"] == "00010002" else "是"
+    with pytest.raises(DataError) as info:
+        load(fd.write_csv_folder(tmp_path / "d", tables))
+    [problem] = info.value.problems
+    assert (problem.column, problem.value, problem.row) == ("产业帮扶", "也许", 3)
+    assert problem.message.startswith("应为是/否")
 
 
 def test_blank_bool_cells_take_the_default(tmp_path: Path) -> None:

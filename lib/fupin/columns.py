@@ -43,6 +43,9 @@ class Column:
     default: object = None  # filled in where the column or a value is missing
     choices: tuple[str, ...] = ()
     personal: bool = False
+    #: Optional column that stays out of the loaded table when the file lacks
+    #: it: its absence means "not recorded", which a blank default would hide.
+    omit_if_absent: bool = False
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -108,6 +111,7 @@ HOUSEHOLDS = Table(
         Column("water_ok", "饮水安全保障", "bool", default=True),
         Column("house_risk_grade", "危房等级", "enum", choices=HOUSE_GRADES),
         Column("in_renovation_program", "纳入危房改造", "bool"),
+        Column("industry_support", "产业帮扶", "bool", aliases=("享受产业扶持",), omit_if_absent=True),
         Column("cadre_id", "帮扶责任人编号", "id"),
         Column("head_name", "户主姓名", "text", personal=True),
         Column("id_number", "证件号码", "id", aliases=("身份证号",), personal=True),

@@ -29,6 +29,8 @@ class County:
     numbers ``int64``; optional ones (``exit_year``, ``returned_year``,
     ``village_exit_year``) nullable ``Int64``; money ``float64``; booleans
     with a default ``bool``; ``in_renovation_program`` nullable ``boolean``.
+    ``industry_support`` (nullable ``boolean``) is absent from ``households``
+    when the file has no such column: industry coverage is then not reported.
     """
 
     villages: pd.DataFrame

@@ -750,13 +750,16 @@ def convert(origin: Origin) -> tuple[pd.DataFrame, list[Problem]]:
     """The table in check dtypes (:data:`fupin.schema.CHECK_DTYPES`), and cells that failed.
 
     Blank cells become missing, or the column's default where it has one;
-    a column the file lacks is all default (or missing). Text columns are
-    only stripped; all others are NFKC-normalized first.
+    a column the file lacks is all default (or missing), or left out when it
+    is ``omit_if_absent``. Text columns are only stripped; all others are
+    NFKC-normalized first.
     """
     columns: dict[str, object] = {}
     problems: list[Problem] = []
     for col in origin.table.columns:
         cells = origin.cells.get(col.name)
+        if cells is None and col.omit_if_absent:
+            continue
         if isinstance(cells, Cells):
             values, failed = convert_values(cells.values, col)
         else:
@@ -955,5 +958,6 @@ def finish(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
         c.name: ("int64" if c.kind == "int" else "bool")
         for c in table.columns
         if (c.kind == "int" and c.required) or (c.kind == "bool" and (c.required or c.default is not None))
+        if c.name in frame
     }
     return frame.astype(final).reset_index(drop=True)

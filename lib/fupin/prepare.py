@@ -165,7 +165,8 @@ def load_prepared(folder: Path) -> County:
     for name in ("villages", "households", "incomes", "cadres"):
         path = folder / f"{name}.parquet"
         if path.is_file():
-            frames[name] = pd.read_parquet(path).astype(_dtypes(name))
+            frame = pd.read_parquet(path)  # an omit_if_absent column may be left out
+            frames[name] = frame.astype({k: v for k, v in _dtypes(name).items() if k in frame})
     sources = {
         s["table"]: Source(Path(s["path"]), s.get("sheet"), s.get("sha256", ""))
         for s in manifest.get("sources", [])

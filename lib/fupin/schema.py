@@ -140,7 +140,7 @@ def _column(table: Table, name: str, *checks: pa.Check) -> pa.Column:
         CHECK_DTYPES[col.kind],
         [_with_error(c, message) for c in rules],
         nullable=not col.required,
-        required=True,
+        required=not col.omit_if_absent,
     )
 
 
