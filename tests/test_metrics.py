@@ -14,6 +14,7 @@ import pytest
 import metrics_fixtures as fx
 from fupin import metrics
 from fupin.columns import GUARANTEES
+from fupin.economy import INDUSTRY_COLUMNS
 from fupin.metrics import (
     REASON_CODES,
     REASON_LABELS,
@@ -487,6 +488,7 @@ def test_unsafe_houses_outside_program():
 TOP_KEYS = {
     "township_id", "township_name", "year", "target_year", "parameters", "villages", "population",
     "registered", "exited", "remaining", "incidence", "projection", "income_bands", "incidence_trend",
+    "collective_economy", "industry_coverage",
 }
 EXTRA_KEYS = {
     "county_name", "cadres", "unsafe_houses_outside_program", "income_unknown", "villages_table",
@@ -497,7 +499,8 @@ VILLAGE_ROW_KEYS = {
     "village_id", "village_name", "is_poor_village", "is_deep_poor_village", "exited_by_year",
     "population", *(f"{s}_{k}" for s in ("registered", "exited", "remaining", "projected_exits",
                                          "projected_remaining") for k in ("households", "people")),
-    "incidence", "projected_incidence", "status", "blockers",
+    "incidence", "projected_incidence", "status", "blockers", "collective_income", "collective_weak",
+    *INDUSTRY_COLUMNS,
 }
 
 
@@ -522,7 +525,9 @@ def reference():
 
 def test_structure_matches_outputs_md(reference):
     assert set(reference) == TOP_KEYS | EXTRA_KEYS
-    assert set(reference["parameters"]) == {"poverty_line", "bands", "growth", "village_threshold"}
+    assert set(reference["parameters"]) == {"poverty_line", "bands", "growth", "village_threshold",
+                                            "collective_income_line", "collective_income_exit",
+                                            "industry_coverage_line"}
     assert set(reference["villages"]) == {"total", "poor", "deep_poor", "poor_exited", "poor_remaining"}
     for key in ("registered", "exited", "remaining", "unsafe_houses_outside_program", "income_unknown"):
         assert set(reference[key]) == {"households", "people"}
@@ -551,7 +556,8 @@ def test_reference_township_reproduces_the_seed(reference):
     assert (m["township_id"], m["township_name"], m["county_name"]) == ("001", "测试镇", "测试县")
     assert (m["year"], m["target_year"]) == (2018, 2019)
     assert m["parameters"] == {"poverty_line": 3500, "bands": [3500, 4000], "growth": 0.0,
-                               "village_threshold": 0.02}
+                               "village_threshold": 0.02, "collective_income_line": 50000,
+                               "collective_income_exit": False, "industry_coverage_line": 0.8}
     assert m["villages"] == {"total": 20, "poor": 5, "deep_poor": 0, "poor_exited": 1, "poor_remaining": 4}
     assert m["population"] == 28600
     assert m["registered"] == {"households": 820, "people": 1872}
@@ -586,9 +592,12 @@ def test_reference_township_reproduces_the_seed(reference):
 
 def test_parameters_are_echoed():
     m = township_metrics(fx.reference_county(), 2018, poverty_line=3500.5, bands=(3000, 3500.5),
-                         growth=0.05, village_threshold=0.03)
+                         growth=0.05, village_threshold=0.03, collective_income_line=60000.5,
+                         collective_income_exit=True, industry_coverage_line=0.75)
     assert m["parameters"] == {"poverty_line": 3500.5, "bands": [3000, 3500.5], "growth": 0.05,
-                               "village_threshold": 0.03}
+                               "village_threshold": 0.03, "collective_income_line": 60000.5,
+                               "collective_income_exit": True, "industry_coverage_line": 0.75}
+    assert m["collective_economy"]["line"] == 60000.5
     assert [b["band"] for b in m["income_bands"]] == ["<3000", "3000–3500.5", ">=3500.5"]
 
 

@@ -21,6 +21,13 @@ DEFAULT_POVERTY_LINE = 3500.0
 DEFAULT_BANDS: tuple[float, ...] = (3500.0, 4000.0)
 DEFAULT_GROWTH = 0.0
 DEFAULT_VILLAGE_THRESHOLD = 0.02
+#: Collective economy (data.md): a village is weak below this collective
+#: income (yuan a year); the weak-or-unknown exit condition is off by default.
+DEFAULT_COLLECTIVE_INCOME_LINE = 50000.0
+DEFAULT_COLLECTIVE_INCOME_EXIT = False
+#: Industry coverage (data.md): a village whose covered share of known
+#: remaining households is below this line is named in 存在问题.
+DEFAULT_INDUSTRY_COVERAGE_LINE = 0.8
 
 #: The township the seed report describes; the notebooks open on it.
 REFERENCE_TOWNSHIP_ID = "990101001"

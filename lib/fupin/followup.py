@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from fupin.config import DEFAULT_COLLECTIVE_INCOME_EXIT, DEFAULT_COLLECTIVE_INCOME_LINE
 from fupin.county import County
 from fupin.depth import INCOME_DROP_SHARE, MONITORING_FACTOR, choose_monitoring_line, monitoring_households
 from fupin.fsutil import atomic_write_bytes
@@ -133,16 +134,23 @@ def follow_up_sheets(
     income_drop_share: float = INCOME_DROP_SHARE,
     township_id: str | None = None,
     bands: Sequence[float] | None = None,
+    collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE,
+    collective_income_exit: bool = DEFAULT_COLLECTIVE_INCOME_EXIT,
+    industry_coverage_line: float | None = None,
 ) -> dict[str, Sheet]:
     """The four sheets of :data:`SHEETS` for one area, by name.
 
     Same definitions as metrics.json (``projection``, ``monitoring``,
-    ``projection.villages_blocked``) with the same parameters; ``bands`` is
-    accepted (and unused) so a notebook can pass its parameters as they are.
+    ``projection.villages_blocked``) with the same parameters (the
+    collective-income exit condition included); ``bands`` and
+    ``industry_coverage_line`` are accepted (and unused) so a notebook can
+    pass its parameters as they are.
     """
     area, area_id, area_name = _area(county, township_id)
     frame = household_frame(area.households, area.incomes, year, poverty_line=poverty_line, growth=growth)
-    villages = village_table(area.villages, frame, year, threshold=village_threshold)
+    villages = village_table(area.villages, frame, year, threshold=village_threshold,
+                             collective_income_line=collective_income_line,
+                             collective_income_exit=collective_income_exit)
     stuck = non_exit_households(area, year, poverty_line=poverty_line, growth=growth)
     watch = monitoring_households(area, year, poverty_line=poverty_line, growth=growth,
                                   monitoring_line=monitoring_line, income_drop_share=income_drop_share)
@@ -155,6 +163,8 @@ def follow_up_sheets(
         ("贫困线", f"{poverty_line:,.0f}元/人·年"),
         ("收入年增长率", f"{growth:g}"),
         ("贫困村退出阈值", fmt_pct_short(village_threshold)),
+        ("村集体经济收入标准", f"{collective_income_line:,.0f}元/年"
+                              + ("（纳入贫困村出列条件）" if collective_income_exit else "（不作为出列条件）")),
         ("监测收入线", f"{chosen['line']:,.0f}元/人·年（{source}）"),
         ("收入下降比例", f"收入较脱贫当年下降超过{fmt_pct_short(income_drop_share)}即列为监测户"),
         ("未脱贫户", f"{len(stuck)}户：{year}年底未脱贫、预计{year + 1}年不能脱贫的户及原因"),
@@ -249,8 +259,9 @@ def write_follow_up(county: County, year: int, path: str | Path | None, **params
     """Write the follow-up workbook of one area to ``path`` atomically; return the path.
 
     ``params`` are those of :func:`follow_up_sheets` (poverty_line, growth,
-    village_threshold, monitoring_line, income_drop_share, township_id;
-    bands accepted). With ``path`` None or ``""`` nothing is written and
+    village_threshold, monitoring_line, income_drop_share,
+    collective_income_line, collective_income_exit, township_id; bands and
+    industry_coverage_line accepted). With ``path`` None or ``""`` nothing is written and
     None is returned (a notebook run without an output folder).
     """
     if not path:

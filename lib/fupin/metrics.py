@@ -23,7 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fupin import economy
 from fupin.columns import GUARANTEES
+from fupin.config import (
+    DEFAULT_COLLECTIVE_INCOME_EXIT,
+    DEFAULT_COLLECTIVE_INCOME_LINE,
+    DEFAULT_INDUSTRY_COVERAGE_LINE,
+)
 from fupin.county import County
 from fupin.privacy import mask_names
 
@@ -42,8 +48,9 @@ REASON_LABELS: dict[str, str] = {
     "water_ok": "饮水安全未保障",
 }
 
-#: The conditions a poor village can fail in T, in this order.
-BLOCKER_CODES: tuple[str, ...] = ("incidence", "venue_ok", "road_ok")
+#: The conditions a poor village can fail in T, in this order
+#: (``collective_income`` only when the run asks for it).
+BLOCKER_CODES: tuple[str, ...] = ("incidence", "venue_ok", "road_ok", "collective_income")
 
 #: ``status`` of a village in T: exited by Y, meets every exit condition,
 #: poor but blocked, or never a poor village.
@@ -225,7 +232,8 @@ def household_frame(
 
     Columns: ``household_id``, ``village_id``, ``size``, ``registered_year``,
     ``exit_year``, ``returned_year``; ``registered``, ``exited``,
-    ``remaining`` (:func:`household_status`); ``income_T`` = income(h, T)
+    ``remaining`` (:func:`household_status`); ``industry_support`` where the
+    households table has it; ``income_T`` = income(h, T)
     for T = Y + 1 (:func:`income_in_year`, NaN if unknown) and
     ``income_year`` and ``income_is_estimate``, the year and the
     ``is_estimate`` flag of the incomes row it comes from;
@@ -240,7 +248,8 @@ def household_frame(
     blank guarantee reads as true, the contract's default.
     """
     keep = ["household_id", "village_id", "size", "registered_year", "exit_year", "returned_year"]
-    base = households[[c for c in keep if c in households]].reset_index(drop=True)
+    optional = [c for c in ("industry_support",) if c in households]  # absent stays absent
+    base = households[[c for c in keep + optional if c in households]].reset_index(drop=True)
     missing = {c: pd.array([None] * len(base), dtype="Int64") for c in keep if c not in base}
     status = household_status(base.assign(**missing), year)
     remaining = status["remaining"].to_numpy()
@@ -400,7 +409,14 @@ def _by_village(where: np.ndarray, sizes: np.ndarray, mask: np.ndarray, n: int):
 
 
 def village_table(
-    villages: pd.DataFrame, frame: pd.DataFrame, year: int, *, threshold: float = 0.02
+    villages: pd.DataFrame,
+    frame: pd.DataFrame,
+    year: int,
+    *,
+    threshold: float = 0.02,
+    collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE,
+    collective_income_exit: bool = DEFAULT_COLLECTIVE_INCOME_EXIT,
+    industry_coverage_line: float = DEFAULT_INDUSTRY_COVERAGE_LINE,
 ) -> pd.DataFrame:
     """One row per village (by village_id) with its counts, rates and exit status in T.
 
@@ -417,6 +433,18 @@ def village_table(
     ``incidence`` (also when the incidence is NaN), ``venue_ok``,
     ``road_ok``. ``status`` is ``exited``, ``exiting``, ``blocked`` or
     ``non_poor``.
+
+    Collective economy (:mod:`fupin.economy`): ``collective_income`` (NaN
+    when not given) and ``collective_weak`` (below ``collective_income_line``
+    to the fen; ``<NA>`` when unknown). With ``collective_income_exit`` a poor
+    village not exited by Y whose collective income is weak or unknown is
+    also blocked by ``collective_income`` (last in the blockers); off by
+    default, when nothing else changes.
+
+    Industry coverage (:func:`fupin.economy.industry_by_village`, against
+    ``industry_coverage_line``): the columns of
+    :data:`fupin.economy.INDUSTRY_COLUMNS`, all missing (None) when the
+    households table has no ``industry_support`` column.
     """
     villages = villages.sort_values("village_id", kind="stable", ignore_index=True)
     n = len(villages)
@@ -441,11 +469,23 @@ def village_table(
         table[f"{name}_people"] = pp[:n]
     table["incidence"] = _rates(table["remaining_people"], table["population"])
     table["projected_incidence"] = _rates(table["projected_remaining_people"], table["population"])
+    weak = economy.collective_weak(villages, collective_income_line)
+    table["collective_income"] = (
+        villages["collective_income"].to_numpy(dtype="float64") if "collective_income" in villages
+        else np.full(n, np.nan)
+    )
+    table["collective_weak"] = weak.to_numpy()
+    coverage = economy.industry_by_village(villages, frame, industry_coverage_line)
+    for column in economy.INDUSTRY_COLUMNS:
+        table[column] = (
+            coverage[column].to_numpy() if coverage is not None else pd.Series([None] * n, dtype=object)
+        )
     open_ = poor & ~table["exited_by_year"].to_numpy()
     fails = {
         "incidence": open_ & ~(table["projected_incidence"].to_numpy() < threshold),
         "venue_ok": open_ & ~_flags(villages, "venue_ok", True),
         "road_ok": open_ & ~_flags(villages, "road_ok", True),
+        "collective_income": open_ & bool(collective_income_exit) & weak.fillna(True).to_numpy(dtype=bool),
     }
     table["blockers"] = pd.Series(
         [
@@ -662,6 +702,9 @@ def township_metrics(
     township_id: str | None = None,
     monitoring_line: float | Mapping[Any, float] | None = None,
     income_drop_share: float = 0.3,
+    collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE,
+    collective_income_exit: bool = DEFAULT_COLLECTIVE_INCOME_EXIT,
+    industry_coverage_line: float = DEFAULT_INDUSTRY_COVERAGE_LINE,
 ) -> dict[str, Any]:
     """Every figure of one township's report: the metrics.json of shared/contracts/outputs.md.
 
@@ -699,6 +742,14 @@ def township_metrics(
       each village (:func:`fupin.depth.depth`);
     * ``sensitivity``: projected exits and incidence in T over a grid of
       lines and growth rates, households near the line (:func:`fupin.depth.sensitivity`);
+    * ``collective_economy``: weak collective economies against
+      ``collective_income_line`` (:func:`fupin.economy.collective_economy`);
+      with ``collective_income_exit`` a poor village not exited by Y whose
+      collective income is weak or unknown is blocked by ``collective_income``;
+    * ``industry_coverage``: the covered share of remaining(Y) households with
+      a known industry_support, against ``industry_coverage_line``
+      (:func:`fupin.economy.industry_coverage`); None when the households
+      table has no industry_support column;
     * ``monitoring``: exited(Y) households to monitor (防返贫监测), with the
       monitoring line used (:func:`fupin.depth.monitoring`).
       ``monitoring_line``: None (default) means 1.5 × L; a number; or a
@@ -713,7 +764,11 @@ def township_metrics(
     frame = household_frame(
         area.households, area.incomes, year, poverty_line=poverty_line, growth=growth
     )
-    villages = village_table(area.villages, frame, year, threshold=village_threshold)
+    villages = village_table(
+        area.villages, frame, year, threshold=village_threshold,
+        collective_income_line=collective_income_line, collective_income_exit=collective_income_exit,
+        industry_coverage_line=industry_coverage_line,
+    )
     pop = population(area.villages)
     remaining = counts(frame, frame["remaining"])
     result = {
@@ -727,6 +782,9 @@ def township_metrics(
             "bands": [_num(b) for b in _edges(bands)],
             "growth": float(growth),
             "village_threshold": float(village_threshold),
+            "collective_income_line": _num(collective_income_line),
+            "collective_income_exit": bool(collective_income_exit),
+            "industry_coverage_line": float(industry_coverage_line),
         },
         "villages": village_counts(villages),
         "population": pop,
@@ -740,6 +798,8 @@ def township_metrics(
         "cadres": cadre_count(area.households, year),
         "unsafe_houses_outside_program": unsafe_houses_outside_program(area.households, year),
         "income_unknown": income_unknown(frame),
+        "collective_economy": economy.collective_economy(villages, collective_income_line),
+        "industry_coverage": economy.industry_coverage(villages, frame, industry_coverage_line),
         "villages_table": villages.to_dict("records"),
         "incidence_trend_by_village": incidence_trend_by_village(
             area.villages, frame, year

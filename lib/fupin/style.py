@@ -63,6 +63,7 @@ BLOCKER_LABELS: dict[str, str] = {
     "incidence": "贫困发生率未降到{threshold}以下",
     "venue_ok": "村级活动场所未达标",
     "road_ok": "未通硬化路",
+    "collective_income": "村集体经济收入未达标",
 }
 
 
