@@ -237,6 +237,10 @@ def test_known_extra_parameter_is_accepted_but_runner_parameters_need_their_opti
         (["-p", "monitoring_line=abc"], "monitoring_line=abc：应为正数或按年度的表"),
         (["-p", "monitoring_line=[1,"], "参数值无法解析"),
         (["--cluster", "local:0"], "local:0"),
+        (["--collective-income-line", "-1"], "村集体经济收入标准应为不小于0的金额"),
+        (["--industry-coverage-line", "1.5"], "产业帮扶覆盖率标准应为0到1之间的比例"),
+        (["-p", "collective_income_exit=maybe"], "collective_income_exit=maybe：应为 true 或 false"),
+        (["-p", "collective_income_line=60000"], "参数 collective_income_line 请用对应的命令行选项设置"),
     ],
 )
 def test_bad_options_exit_2_before_anything_runs(small_county, tmp_path, args, message):

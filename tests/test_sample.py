@@ -109,6 +109,30 @@ def test_reference_township_has_returned_households_and_all_income_forms(sample)
     assert h["household_id"].isin(i["household_id"]).all()  # no unknown income
 
 
+def test_reference_township_names_its_weak_economies_and_low_industry_coverage(seed):
+    from fupin import narrative
+
+    names = {v["village_id"]: v["village_name"] for v in seed["villages_table"]}
+    ce = seed["collective_economy"]
+    assert (ce["line"], ce["weak"], ce["unknown"]) == (50000, {"poor": 4, "non_poor": 1}, 1)
+    assert [names[v] for v in ce["weak_villages"]] == ["花铺村", "陈家桥村", "孙家坪村", "高家山村", "何家岭村"]
+    assert [names[v] for v in ce["unknown_villages"]] == ["南塘村"]
+    income = {v["village_name"]: v["collective_income"] for v in seed["villages_table"]}
+    assert income["黄家营村"] == 50000.0  # a poor village exactly on the line: not weak
+    ic = seed["industry_coverage"]
+    assert (ic["known"], ic["covered"]) == ({"households": 400, "people": 888}, {"households": 356, "people": 792})
+    assert ic["share"] == 356 / 400 and ic["unknown"] == {"households": 15, "people": 36}
+    assert [names[v] for v in ic["below_villages"]] == ["花铺村", "吴家寨村", "沙坝村", "胡家店村", "高家山村"]
+    problems = narrative.problems(seed)
+    assert problems[:2] == [
+        "乡村集体经济较弱。全镇有5个村的集体经济收入低于50,000元（花铺村、陈家桥村、孙家坪村、高家山村、何家岭村），"
+        "其中贫困村4个；另有1个村未填报村集体经济收入。",
+        "脱贫产业支撑不足，产业覆盖不够全面。全镇未脱贫户产业帮扶覆盖率为89.00%（356户/400户），"
+        "有5个村覆盖率低于80%（花铺村、吴家寨村、沙坝村、胡家店村、高家山村）。",
+    ]
+    assert problems[2] == "全镇尚有20户贫困户的危房没有纳入危房改造。"  # the seed's 三是 follows
+
+
 def test_sample_has_no_consistency_warnings_in_the_reference_township(seed):
     assert seed.get("warnings", []) == []
 

@@ -72,7 +72,10 @@ def _param(text: str) -> tuple[str, object]:
 
 
 def _run(sub: argparse._SubParsersAction) -> None:
-    from fupin.config import DEFAULT_BANDS, DEFAULT_GROWTH, DEFAULT_POVERTY_LINE, DEFAULT_VILLAGE_THRESHOLD
+    from fupin.config import (
+        DEFAULT_BANDS, DEFAULT_COLLECTIVE_INCOME_LINE, DEFAULT_GROWTH, DEFAULT_INDUSTRY_COVERAGE_LINE,
+        DEFAULT_POVERTY_LINE, DEFAULT_VILLAGE_THRESHOLD,
+    )
 
     p = sub.add_parser("run", help="按乡镇执行报告笔记本并导出 HTML 报告")
     p.add_argument("data", type=Path, help="数据文件夹或 .xlsx 工作簿")
@@ -83,6 +86,11 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bands", type=_floats, default=DEFAULT_BANDS, help="收入分组边界（默认 3500,4000）")
     p.add_argument("--growth", type=float, default=DEFAULT_GROWTH, help="收入年增长率（默认 0）")
     p.add_argument("--village-threshold", type=float, default=DEFAULT_VILLAGE_THRESHOLD, help="贫困村退出阈值（默认 0.02）")
+    p.add_argument("--collective-income-line", type=float, default=DEFAULT_COLLECTIVE_INCOME_LINE, metavar="C",
+                   help="村集体经济收入标准，元/年：低于它为集体经济薄弱村（默认 50000）；"
+                        "-p collective_income_exit=true 时也作为贫困村出列条件")
+    p.add_argument("--industry-coverage-line", type=float, default=DEFAULT_INDUSTRY_COVERAGE_LINE, metavar="SHARE",
+                   help="产业帮扶覆盖率标准：未脱贫户覆盖率低于它的村列入存在问题（默认 0.8）")
     p.add_argument("--workers", type=int, default=None, help="并行数（默认：CPU 核数）")
     p.add_argument("-p", "--parameter", type=_param, action="append", default=[], metavar="NAME=VALUE",
                    help="其他笔记本参数（未知名称会被拒绝）")
@@ -123,7 +131,8 @@ def _run_run(args: argparse.Namespace) -> int:
     _log_to(args.log)
     params = RunParameters(
         year=args.year, poverty_line=args.poverty_line, bands=args.bands, growth=args.growth,
-        village_threshold=args.village_threshold, extra=dict(args.parameter),
+        village_threshold=args.village_threshold, collective_income_line=args.collective_income_line,
+        industry_coverage_line=args.industry_coverage_line, extra=dict(args.parameter),
     )
     from fupin.config import NOTEBOOKS_DIR
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 HEADERS = (
     "乡镇", "行政村", "贫困村", "建档立卡", "未脱贫", "贫困发生率",
-    "预计脱贫", "预计发生率", "拟出列贫困村", "收入缺口", "防返贫监测户", "报告",
+    "预计脱贫", "预计发生率", "拟出列贫困村", "收入缺口", "防返贫监测户",
+    "集体经济薄弱村", "产业帮扶覆盖率", "报告",
 )
 
 
@@ -44,6 +45,9 @@ def township_row(m: dict) -> list[dict]:
     v, p = m["villages"], m["projection"]
     gap = (m.get("depth") or {}).get("income_gap")
     monitored = (m.get("monitoring") or {}).get("monitored")
+    ce, ic = m.get("collective_economy") or {}, m.get("industry_coverage") or {}
+    weak = ce.get("weak") or {}
+    weak_n = int(weak.get("poor") or 0) + int(weak.get("non_poor") or 0)
     return [
         _cell(m["township_name"], m["township_id"], f"{m['township_id']}/report.html"),
         _cell(v["total"]),
@@ -56,6 +60,8 @@ def township_row(m: dict) -> list[dict]:
         _cell(len(p["villages_exiting"])),
         _cell(fmt_wan(gap), _num(gap)),
         _cell(fmt_hh_people(monitored), monitored["people"] if monitored else -1),
+        _cell(f"{weak_n}（贫困村{int(weak.get('poor') or 0)}）" if ce else "—", weak_n if ce else -1),
+        _cell(fmt_pct(ic.get("share")), _num(ic.get("share"))),
         _cell("完成", 1, text=True),
     ]
 
@@ -121,7 +127,10 @@ def write_county_page(
         chart=chart,
         info=[
             ("参数", f"年度 {params.year}；贫困线 {params.poverty_line:g} 元；分组 {', '.join(f'{b:g}' for b in params.bands)}；"
-                     f"增长率 {params.growth:g}；贫困村退出阈值 {params.village_threshold:g}"),
+                     f"增长率 {params.growth:g}；贫困村退出阈值 {params.village_threshold:g}；"
+                     f"村集体经济收入标准 {params.collective_income_line:g} 元"
+                     f"{'（出列条件）' if params.metrics_kwargs().get('collective_income_exit') else ''}；"
+                     f"产业帮扶覆盖率标准 {params.industry_coverage_line:g}"),
             *[(f"输入 {t}", f"{s.path.name}{f' [{s.sheet}]' if s.sheet else ''} sha256:{s.sha256}") for t, s in county.sources.items()],
             ("代码版本", code_version()),
             ("生成时间", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")),

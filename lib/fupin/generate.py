@@ -122,6 +122,12 @@ _GUARANTEE_FAIL_P = (0.01, 0.02, 0.03, 0.04, 0.03)
 #: 2019 income row of a household: 0 none (carried forward), 1 actual, 2 estimate.
 _TARGET_ROW_P_REMAINING = (0.30, 0.10, 0.60)
 _TARGET_ROW_P_EXITED = (0.75, 0.15, 0.10)
+#: industry_support: each village's coverage level ~ Beta(a, b) (mean 0.89, so
+#: some villages fall below the default line); exited households are covered
+#: a little more often; a few households leave the cell blank.
+_INDUSTRY_BETA = (16.0, 2.0)
+_INDUSTRY_EXITED_BONUS = 0.1
+_INDUSTRY_BLANK_P = 0.03
 
 
 @dataclass
@@ -242,7 +248,10 @@ def county_tables(
         parts.append(_random_part(rng, first, townships, households))
     own_rngs = [np.random.default_rng([REFERENCE_SEED, 1])] if reference else []
     own_rngs.append(rng)
-    built = [_part_tables(part, r) for part, r in zip(parts, own_rngs)]
+    # industry_support has generators of its own: the other columns stay as they were
+    industry_rngs = [np.random.default_rng([REFERENCE_SEED, 2])] if reference else []
+    industry_rngs.append(np.random.default_rng([seed, 2]))
+    built = [_part_tables(part, r, i) for part, r, i in zip(parts, own_rngs, industry_rngs)]
     return {name: pa.concat_tables([b[name] for b in built]) for name in TABLES}
 
 
@@ -518,7 +527,13 @@ def _reference_part() -> _Part:
 
 
 def _reference_villages(rng: np.random.Generator) -> _Villages:
-    """20 villages; P1 exited in 2017; P2 and P3 lack a standard venue; one non-poor road gap."""
+    """20 villages; P1 exited in 2017; P2 and P3 lack a standard venue; one non-poor road gap.
+
+    Collective incomes: every poor village but P3 is weak (P3 sits exactly
+    on the 50,000-yuan line), one non-poor village is weak and one has no
+    figure, so the collective-economy section and its exit condition show
+    every case.
+    """
     n = 20
     is_poor = np.zeros(n, bool)
     is_poor[list(_REF_POOR)] = True
@@ -531,6 +546,10 @@ def _reference_villages(rng: np.random.Generator) -> _Villages:
     income = np.where(
         is_poor, rng.lognormal(np.log(4e4), 0.5, n), rng.lognormal(np.log(1.2e5), 0.7, n)
     )
+    income = np.rint(income)  # P1, P2, P4, P5 are weak (below 50,000 yuan)
+    income[_REF_POOR[2]] = 50000.0  # P3 exactly on the default line: not weak
+    income[18] = np.nan  # a non-poor village without a figure
+    income[19] = 38600.0  # a weak non-poor village
     return _Villages(
         township=np.zeros(n, np.int64),
         seq=np.arange(1, n + 1),
@@ -541,7 +560,7 @@ def _reference_villages(rng: np.random.Generator) -> _Villages:
         exit_year=exit_year,
         venue_ok=venue_ok,
         road_ok=road_ok,
-        collective_income=np.rint(income),
+        collective_income=income,
     )
 
 
@@ -645,8 +664,10 @@ def _check_reference(villages: _Villages, hh: _Households) -> None:
 # ------------------------------------------------------- ids, names, tables
 
 
-def _part_tables(part: _Part, rng: np.random.Generator) -> dict[str, pa.Table]:
-    """Turn one part's draws into the four tables: ids, names, income rows."""
+def _part_tables(
+    part: _Part, rng: np.random.Generator, industry_rng: np.random.Generator
+) -> dict[str, pa.Table]:
+    """Turn one part's draws into the four tables: ids, names, income rows, industry support."""
     v, hh = part.villages, part.households
     township_code = _township_codes(v.township)
     village_code = township_code * 1000 + v.seq
@@ -654,6 +675,10 @@ def _part_tables(part: _Part, rng: np.random.Generator) -> dict[str, pa.Table]:
     cadre_id, cadres = _cadres(rng, part, township_code)
     villages = _villages_table(v, village_code, township_code)
     households = _households_table(rng, hh, household_id, village_code, cadre_id, v)
+    households = households.add_column(
+        households.column_names.index("in_renovation_program") + 1,
+        "industry_support", _industry_support(industry_rng, hh, len(v.township)),
+    )
     return {
         "villages": villages,
         "households": households,
@@ -886,6 +911,19 @@ def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     whole = np.floor(exact).astype(np.int64)
     whole[np.argsort(whole - exact)[: total - whole.sum()]] += 1
     return whole
+
+
+def _industry_support(rng: np.random.Generator, hh: _Households, villages: int) -> pa.Array:
+    """industry_support of each household: covered by an industry-support project, or blank.
+
+    Each village draws its own coverage level (:data:`_INDUSTRY_BETA`);
+    exited households are covered :data:`_INDUSTRY_EXITED_BONUS` more often.
+    """
+    level = rng.beta(*_INDUSTRY_BETA, size=villages)
+    chance = np.clip(level[hh.village] + np.where(_remaining(hh), 0.0, _INDUSTRY_EXITED_BONUS), 0.0, 1.0)
+    covered = rng.random(len(hh.size)) < chance
+    blank = rng.random(len(hh.size)) < _INDUSTRY_BLANK_P
+    return pa.array(covered, mask=blank)
 
 
 def _remaining(hh: _Households) -> np.ndarray:

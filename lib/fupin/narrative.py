@@ -27,6 +27,9 @@ GUARANTEE_PROBLEMS: dict[str, str] = {
 
 _COUNTY_SUFFIXES = ("县", "区", "市", "旗")
 
+#: At most this many village names in one sentence; more read "…等N个村".
+NAMED_VILLAGES = 12
+
 
 # ---------------------------------------------------------------- helpers
 
@@ -69,6 +72,19 @@ def _village_names(metrics: Metrics, ids: Sequence[str]) -> list[str]:
     """Village names for ids, from villages_table (the id where none is known)."""
     names = {str(v.get("village_id")): str(v.get("village_name")) for v in metrics.get("villages_table") or []}
     return [names.get(str(vid), str(vid)) for vid in ids]
+
+
+def _named(metrics: Metrics, ids: Sequence[str]) -> str:
+    """Village names joined by 、, at most :data:`NAMED_VILLAGES` of them (then 等N个村).
+
+    >>> m = {"villages_table": [{"village_id": "1", "village_name": "石桥村"}]}
+    >>> _named(m, ["1", "2"])
+    '石桥村、2'
+    """
+    names = _village_names(metrics, ids)
+    if len(names) > NAMED_VILLAGES:
+        return "、".join(names[:NAMED_VILLAGES]) + f"等{len(names)}个村"
+    return "、".join(names)
 
 
 def _threshold(metrics: Metrics) -> float | None:
@@ -226,10 +242,52 @@ def _problem_guarantees(metrics: Metrics) -> list[str]:
     return out
 
 
-def problems(metrics: Metrics) -> list[str]:
-    """The 存在问题 bullets found in the figures, most concrete first.
+def _problem_collective(metrics: Metrics) -> list[str]:
+    """一是乡村集体经济较弱: the weak villages named (poor ones counted), the unknown ones counted."""
+    ce = metrics.get("collective_economy")
+    if not ce:
+        return []
+    whole, line = whole_area(metrics), fmt_yuan(ce.get("line"))
+    weak = list(ce.get("weak_villages") or [])
+    poor = int((ce.get("weak") or {}).get("poor") or 0)
+    unknown = int(ce.get("unknown") or 0)
+    if weak:
+        text = f"乡村集体经济较弱。{whole}有{len(weak)}个村的集体经济收入低于{line}（{_named(metrics, weak)}）"
+        text += f"，其中贫困村{poor}个" if poor else "，均为非贫困村"
+        if unknown:
+            text += f"；另有{unknown}个村未填报村集体经济收入"
+        return [text + "。"]
+    if unknown:
+        names = _named(metrics, ce.get("unknown_villages") or [])
+        return [f"{whole}有{unknown}个村（{names}）未填报村集体经济收入，无法判断集体经济是否达标。"]
+    return []
 
-    In order: registered households in unsafe houses (grade C/D) outside the
+
+def _problem_industry(metrics: Metrics) -> list[str]:
+    """二是脱贫产业支撑不足: the area's coverage and the villages below the line, named."""
+    ic = metrics.get("industry_coverage")
+    if not ic:
+        return []
+    below = list(ic.get("below_villages") or [])
+    if not below and not ic.get("below"):
+        return []
+    known, covered = _hp(ic.get("known"))[0], _hp(ic.get("covered"))[0]
+    text = (f"脱贫产业支撑不足，产业覆盖不够全面。{whole_area(metrics)}未脱贫户产业帮扶覆盖率为"
+            f"{fmt_pct(ic.get('share'))}（{covered}户/{known}户）")
+    if below:
+        text += f"，有{len(below)}个村覆盖率低于{style.fmt_pct_short(ic.get('line'))}（{_named(metrics, below)}）"
+    return [text + "。"]
+
+
+def problems(metrics: Metrics) -> list[str]:
+    """The 存在问题 bullets found in the figures, the seed's own two first, then the most concrete.
+
+    In order: weak collective economies (villages with a collective income
+    below the line, named, and those without a figure counted; the seed's
+    "一是乡村集体经济较弱"); industry coverage below the line (the area's share,
+    the villages below it named; "二是脱贫产业支撑不足…产业覆盖不够全面", left
+    out when the households table has no industry_support column); registered
+    households in unsafe houses (grade C/D) outside the
     renovation programme; poor villages below the threshold in T but blocked
     by venue or road (named), and those whose incidence stays above it;
     registered households whose income in T is unknown; remaining households
@@ -237,7 +295,7 @@ def problems(metrics: Metrics) -> list[str]:
     Empty when nothing was found.
     """
     whole = whole_area(metrics)
-    out: list[str] = []
+    out: list[str] = [*_problem_collective(metrics), *_problem_industry(metrics)]
     unsafe_hh, _ = _hp(metrics.get("unsafe_houses_outside_program"))
     if unsafe_hh:
         out.append(f"{whole}尚有{unsafe_hh}户贫困户的危房没有纳入危房改造。")
@@ -284,6 +342,67 @@ def exit_outlook(metrics: Metrics) -> str:
     if blocked:
         lead += f"，另有{len(blocked)}个贫困村暂不具备出列条件"
     return lead + "。"
+
+
+# ---------------------------------------------------------------- 村集体经济, 产业帮扶
+
+
+def collective_economy_summary(metrics: Metrics) -> str:
+    """The 村集体经济 paragraph: the line, the weak villages (poor and non-poor apart, named),
+    the villages without a figure, and whether the line is an exit condition in this run.
+
+    A village is weak when its collective income is below the line (exactly
+    the line is not weak); empty text when the metrics have no figures.
+    """
+    ce = metrics.get("collective_economy")
+    if not ce:
+        return ""
+    whole, line = whole_area(metrics), fmt_yuan(ce.get("line"))
+    total = int((metrics.get("villages") or {}).get("total") or 0)
+    weak = ce.get("weak") or {}
+    poor, non_poor = int(weak.get("poor") or 0), int(weak.get("non_poor") or 0)
+    text = f"按村集体经济收入{line}的标准，{whole}{total}个行政村中"
+    if poor + non_poor:
+        text += (f"集体经济薄弱村{poor + non_poor}个（贫困村{poor}个、非贫困村{non_poor}个）："
+                 f"{_named(metrics, ce.get('weak_villages') or [])}。")
+    else:
+        text += "没有集体经济薄弱村。"
+    if ce.get("unknown"):
+        text += f"另有{ce['unknown']}个村（{_named(metrics, ce.get('unknown_villages') or [])}）未填报村集体经济收入。"
+    if (metrics.get("parameters") or {}).get("collective_income_exit"):
+        text += "本次测算把村集体经济收入达标作为贫困村出列条件：集体经济薄弱或未填报的未出列贫困村暂不具备出列条件。"
+    return text
+
+
+def industry_coverage_summary(metrics: Metrics) -> str:
+    """The 产业帮扶 paragraph: remaining households covered by industry support, area and villages.
+
+    One line saying the figures are not reported when the households table
+    has no industry_support column (``industry_coverage`` is None).
+    """
+    ic = metrics.get("industry_coverage")
+    if ic is None:
+        return "户表中没有「产业帮扶」列，本报告不统计产业帮扶覆盖情况。"
+    whole, year = whole_area(metrics), metrics.get("year")
+    if not _hp(ic.get("known"))[0]:
+        text = f"{year}年底{whole}未脱贫户均未填报是否享受产业帮扶，无法计算产业帮扶覆盖率。"
+        return text if _hp(ic.get("unknown"))[0] else f"{year}年底{whole}没有未脱贫户，不计算产业帮扶覆盖率。"
+    line = style.fmt_pct_short(ic.get("line"))
+    text = (f"{year}年底{whole}未脱贫户中填报了产业帮扶情况的有{fmt_hh_people(ic.get('known'))}，"
+            f"其中享受产业帮扶的{fmt_hh_people(ic.get('covered'))}，覆盖率{fmt_pct(ic.get('share'))}"
+            f"（按人计{fmt_pct(ic.get('share_people'))}）。")
+    below = list(ic.get("below_villages") or [])
+    if below:
+        shares = {str(v.get("village_id")): v.get("industry_share") for v in metrics.get("villages_table") or []}
+        named = [f"{name}（{fmt_pct(shares.get(str(vid)))}）"
+                 for vid, name in zip(below, _village_names(metrics, below))]
+        shown = "、".join(named[:NAMED_VILLAGES]) + (f"等{len(named)}个村" if len(named) > NAMED_VILLAGES else "")
+        text += f"覆盖率低于{line}的村有{len(below)}个：{shown}。"
+    else:
+        text += f"各村覆盖率均不低于{line}。"
+    if _hp(ic.get("unknown"))[0]:
+        text += f"另有{fmt_hh_people(ic.get('unknown'))}未填报是否享受产业帮扶，未计入覆盖率。"
+    return text
 
 
 # ---------------------------------------------------------------- 贫困深度, 敏感性, 防返贫监测

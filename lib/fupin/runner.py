@@ -28,7 +28,9 @@ from pathlib import Path
 
 from fupin.config import (
     DEFAULT_BANDS,
+    DEFAULT_COLLECTIVE_INCOME_LINE,
     DEFAULT_GROWTH,
+    DEFAULT_INDUSTRY_COVERAGE_LINE,
     DEFAULT_POVERTY_LINE,
     DEFAULT_VILLAGE_THRESHOLD,
     NOTEBOOKS_DIR,
@@ -42,12 +44,13 @@ log = logging.getLogger("fupin.run")
 #: The report notebooks, run in this order; each leaves its executed copy.
 REPORT_NOTEBOOKS: tuple[str, ...] = ("township_report.ipynb",)
 #: Notebook parameters (given with ``-p``) that are also figures' parameters.
-METRICS_PARAMETERS = ("monitoring_line", "income_drop_share")
+METRICS_PARAMETERS = ("monitoring_line", "income_drop_share", "collective_income_exit")
 #: The runner's own folder inside DIR (prepared slices, state).
 STATE_DIR = ".fupin"
 #: Parameters the runner itself sets; users may pass others with ``-p``.
 RUNNER_PARAMETERS = (
     "township_id", "year", "data", "poverty_line", "bands", "growth", "village_threshold", "output_dir",
+    "collective_income_line", "industry_coverage_line",
 )
 
 
@@ -60,6 +63,8 @@ class RunParameters:
     bands: tuple[float, ...] = DEFAULT_BANDS
     growth: float = DEFAULT_GROWTH
     village_threshold: float = DEFAULT_VILLAGE_THRESHOLD
+    collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE
+    industry_coverage_line: float = DEFAULT_INDUSTRY_COVERAGE_LINE
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def check(self) -> None:
@@ -77,12 +82,16 @@ class RunParameters:
             problems.append(f"--growth {self.growth}：年增长率应在 -1 到 1 之间（如 0.05 表示 5%）")
         if not 0 < self.village_threshold < 1:
             problems.append(f"--village-threshold {self.village_threshold}：阈值应为0到1之间的比例（如 0.02）")
+        if not (math.isfinite(self.collective_income_line) and self.collective_income_line >= 0):
+            problems.append(f"--collective-income-line {self.collective_income_line}：村集体经济收入标准应为不小于0的金额（元，如 50000）")
+        if not 0 < self.industry_coverage_line <= 1:
+            problems.append(f"--industry-coverage-line {self.industry_coverage_line}：产业帮扶覆盖率标准应为0到1之间的比例（如 0.8）")
         problems += self._check_extra()
         if problems:
             raise UsageError("；".join(problems))
 
     def _check_extra(self) -> list[str]:
-        """The figures' parameters given with ``-p`` (monitoring line, income-drop share)."""
+        """The figures' parameters given with ``-p`` (monitoring line, income-drop share, collective-income exit)."""
         from fupin.depth import choose_monitoring_line
 
         problems = []
@@ -94,6 +103,9 @@ class RunParameters:
         share = self.extra.get("income_drop_share", 0.3)
         if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 < share < 1:
             problems.append(f"-p income_drop_share={share}：应为0到1之间的比例（如 0.3）")
+        exit_rule = self.extra.get("collective_income_exit", False)
+        if not isinstance(exit_rule, bool):
+            problems.append(f"-p collective_income_exit={exit_rule}：应为 true 或 false")
         return problems
 
     def notebook_parameters(self, township_id: str, data: Path, output_dir: Path | None = None) -> dict[str, object]:
@@ -107,6 +119,8 @@ class RunParameters:
             "bands": [float(b) for b in self.bands],
             "growth": float(self.growth),
             "village_threshold": float(self.village_threshold),
+            "collective_income_line": float(self.collective_income_line),
+            "industry_coverage_line": float(self.industry_coverage_line),
             **dict(self.extra),
         }
 
@@ -118,6 +132,8 @@ class RunParameters:
             "bands": tuple(float(b) for b in self.bands),
             "growth": float(self.growth),
             "village_threshold": float(self.village_threshold),
+            "collective_income_line": float(self.collective_income_line),
+            "industry_coverage_line": float(self.industry_coverage_line),
             **passed_on,
         }
 

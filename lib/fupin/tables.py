@@ -23,8 +23,23 @@ from fupin.style import (
 )
 
 
+def collective_income_cell(v: Mapping) -> str:
+    """A village's collective income for the village table: ``31,841（薄弱）``, ``96,634``, ``未填报``.
+
+    >>> collective_income_cell({"collective_income": 49999.5, "collective_weak": True})
+    '49,999.5（薄弱）'
+    """
+    income = v.get("collective_income")
+    if income is None or income != income:  # None or NaN: not given
+        return "未填报"
+    text = fmt_yuan(income).removesuffix("元")
+    return text + ("（薄弱）" if v.get("collective_weak") else "")
+
+
 def villages_outlook(m: dict) -> pd.DataFrame:
-    """Per village with registered households: status at Y and exits expected in T."""
+    """Per village with registered households: status at Y, exits expected in T, collective
+    income (weak ones marked) and, when the data has it, industry coverage of remaining households."""
+    industry = m.get("industry_coverage") is not None
     rows = [
         {
             "村": v["village_name"],
@@ -36,6 +51,8 @@ def villages_outlook(m: dict) -> pd.DataFrame:
             "预计脱贫人口": fmt_int(v["projected_exits_people"]),
             f"{m['year']}年发生率": fmt_pct(v["incidence"]),
             f"{m['target_year']}年预计发生率": fmt_pct(v["projected_incidence"]),
+            "村集体经济收入（元）": collective_income_cell(v),
+            **({"产业帮扶覆盖率": fmt_pct(v.get("industry_share"))} if industry else {}),
         }
         for v in m.get("villages_table", [])
         if v["registered_households"] > 0
