@@ -27,7 +27,7 @@ def collective_income_cell(v: Mapping) -> str:
     """A village's collective income for the village table: ``31,841（薄弱）``, ``96,634``, ``未填报``.
 
     >>> collective_income_cell({"collective_income": 49999.5, "collective_weak": True})
-    '49,999.5（薄弱）'
+    '49,999.50（薄弱）'
     """
     income = v.get("collective_income")
     if income is None or income != income:  # None or NaN: not given
