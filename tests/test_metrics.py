@@ -15,6 +15,7 @@ import metrics_fixtures as fx
 from fupin import metrics
 from fupin.columns import GUARANTEES
 from fupin.economy import INDUSTRY_COLUMNS
+from fupin.errors import UnknownTownshipError
 from fupin.metrics import (
     REASON_CODES,
     REASON_LABELS,
@@ -647,7 +648,9 @@ def test_county_versus_township():
     assert b["projection"]["villages_blocked"] == {"B1": ["incidence"]}  # 3 of 100 people left
     assert b["projection"]["incidence"] == 0.03
     assert township_metrics(c, Y, township_id="county")["township_id"] == "county"
-    with pytest.raises(ValueError):
+    assert township_metrics(c, Y, township_id=2)["township_id"] == "002"  # papermill passes ints
+    assert township_metrics(c, Y, township_id="乙镇")["township_id"] == "002"
+    with pytest.raises(UnknownTownshipError, match="「999」.*可选：001 甲镇、002 乙镇"):
         township_metrics(c, Y, township_id="999")
 
 

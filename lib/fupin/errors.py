@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass, field
 
-#: Exit statuses of the console command (shared/contracts/outputs.md).
+#: Exit statuses of the console command (docs/scheduling.md).
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -59,6 +59,45 @@ class FupinError(Exception):
 
 class UsageError(FupinError):
     """Bad command-line use or configuration: a one-line message, exit 2."""
+
+
+class UnknownTownshipError(UsageError, KeyError):
+    """A township asked for by id or name that the data does not hold.
+
+    A :class:`KeyError` (``county.township(key)`` is a lookup) whose message
+    names the value asked for, the close matches and every valid choice.
+    """
+
+    def __init__(self, key: object, choices: dict[str, str], close: list[str] | None = None,
+                 ambiguous: bool = False) -> None:
+        self.key = key
+        self.ambiguous = ambiguous
+        self.choices = dict(choices)
+        self.close = list(close or [])
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        valid = "、".join(f"{tid} {name}" for tid, name in self.choices.items()) or "（数据中没有乡镇）"
+        if self.ambiguous:
+            return f"有多个乡镇名为「{self.key}」，请用乡镇代码指定：{'、'.join(self.close)}"
+        near = f"相近的有：{'、'.join(self.close)}。" if self.close else ""
+        return (f"数据中没有乡镇「{self.key}」（乡镇代码或乡镇名称须与村表完全一致）。"
+                f"{near}可选：{valid}")
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return self.format()
+
+
+class EmptyAreaError(UsageError, ValueError):
+    """The area asked for holds no village: there is nothing to report on."""
+
+
+class ParameterError(UsageError, ValueError):
+    """A notebook or command parameter no analyst means; every problem is listed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("参数有误：" + "；".join(self.problems))
 
 
 @dataclass

@@ -662,8 +662,7 @@ def _area(county: County, township_id: str | None) -> tuple[County, str, str]:
             township_id = str(ids[0])
         else:
             return county, "county", county.name or "全县"
-    if township_id not in ids:
-        raise ValueError(f"没有乡镇代码为「{township_id}」的乡镇")
+    township_id = county.township_id(township_id)  # UnknownTownshipError (a KeyError) names the choices
     area = county.township(township_id) if len(ids) > 1 else county
     names = area.villages["township_name"].dropna()
     return area, township_id, str(names.iloc[0]) if len(names) else ""
