@@ -38,12 +38,25 @@ def html_outputs(path: Path) -> str:
 
 
 def test_papermill_int_township_id_gives_that_townships_report(tmp_path):
+    """The issue's own command: an int id, a new poverty line and the default bands."""
     out = tmp_path / "out.ipynb"
-    proc = papermill(REPORT, out, "-p", "township_id", "990101002", "--cwd", NOTEBOOKS_DIR)
+    proc = papermill(REPORT, out, "-p", "township_id", "990101002", "-p", "poverty_line", "4000",
+                     "--cwd", NOTEBOOKS_DIR)
     assert proc.returncode == 0, proc.stderr[-3000:]
     shown = html_outputs(out)
     assert "<h1>河口乡2018年脱贫攻坚情况报告</h1>" in shown
     assert "乡镇代码 990101002" in shown and "全县" not in shown
+    assert "贫困线4,000元/人·年" in shown
+    assert "收入预计在4,000元以下" in shown and "3,500" not in shown  # the bands followed the line
+    assert "参数 bands</td><td class=\"text\">4,000, 4,500</td>" in shown  # 数据说明 says which were used
+
+
+def test_papermill_bands_as_text_are_parsed_and_checked(tmp_path):
+    out = tmp_path / "out.ipynb"
+    proc = papermill(REPORT, out, "-p", "bands", "4500,4000", "-p", "data", SAMPLE_DIR)
+    assert proc.returncode != 0
+    assert "ParameterError" in proc.stderr and "bands='4500,4000'" in proc.stderr
+    assert "脱贫攻坚情况报告" not in html_outputs(out)
 
 
 @pytest.mark.parametrize("flag", ["-p", "-r"])

@@ -53,8 +53,10 @@ def _run_generate(args: argparse.Namespace) -> int:
 
 
 def _floats(text: str) -> tuple[float, ...]:
+    from fupin.parameters import parse_numbers
+
     try:
-        return tuple(float(x) for x in text.replace("，", ",").split(",") if x.strip())
+        return parse_numbers(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"应为逗号分隔的数字，如 3500,4000：{text}") from None
 
@@ -73,7 +75,7 @@ def _param(text: str) -> tuple[str, object]:
 
 def _run(sub: argparse._SubParsersAction) -> None:
     from fupin.config import (
-        DEFAULT_BANDS, DEFAULT_COLLECTIVE_INCOME_LINE, DEFAULT_GROWTH, DEFAULT_INDUSTRY_COVERAGE_LINE,
+        DEFAULT_COLLECTIVE_INCOME_LINE, DEFAULT_GROWTH, DEFAULT_INDUSTRY_COVERAGE_LINE,
         DEFAULT_POVERTY_LINE, DEFAULT_VILLAGE_THRESHOLD,
     )
 
@@ -83,7 +85,7 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, help="报告文件夹（默认 reports/<Y>）")
     p.add_argument("--township", action="append", default=None, metavar="ID", help="只运行这些乡镇（可重复）")
     p.add_argument("--poverty-line", type=float, default=DEFAULT_POVERTY_LINE, help="贫困线，元/人·年（默认 3500）")
-    p.add_argument("--bands", type=_floats, default=DEFAULT_BANDS, help="收入分组边界（默认 3500,4000）")
+    p.add_argument("--bands", type=_floats, default=None, help="收入分组边界（默认随贫困线：L,L+500，即 3500,4000）")
     p.add_argument("--growth", type=float, default=DEFAULT_GROWTH, help="收入年增长率（默认 0）")
     p.add_argument("--village-threshold", type=float, default=DEFAULT_VILLAGE_THRESHOLD, help="贫困村退出阈值（默认 0.02）")
     p.add_argument("--collective-income-line", type=float, default=DEFAULT_COLLECTIVE_INCOME_LINE, metavar="C",

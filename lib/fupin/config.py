@@ -16,9 +16,11 @@ REFERENCE_DIR = DATA_DIR / "reference"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
-#: Defaults of the figures' parameters (shared/contracts/outputs.md).
+#: Defaults of the figures' parameters (docs/data.md). Bands not given follow
+#: the poverty line L: (L, L + BAND_STEP) (fupin.parameters.default_bands).
 DEFAULT_POVERTY_LINE = 3500.0
-DEFAULT_BANDS: tuple[float, ...] = (3500.0, 4000.0)
+BAND_STEP = 500.0
+DEFAULT_BANDS: tuple[float, ...] = (DEFAULT_POVERTY_LINE, DEFAULT_POVERTY_LINE + BAND_STEP)
 DEFAULT_GROWTH = 0.0
 DEFAULT_VILLAGE_THRESHOLD = 0.02
 #: Collective economy (data.md): a village is weak below this collective

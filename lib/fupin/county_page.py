@@ -126,7 +126,7 @@ def write_county_page(
         failed=failed,
         chart=chart,
         info=[
-            ("参数", f"年度 {params.year}；贫困线 {params.poverty_line:g} 元；分组 {', '.join(f'{b:g}' for b in params.bands)}；"
+            ("参数", f"年度 {params.year}；贫困线 {params.poverty_line:g} 元；分组 {', '.join(f'{b:g}' for b in params.used_bands)}；"
                      f"增长率 {params.growth:g}；贫困村退出阈值 {params.village_threshold:g}；"
                      f"村集体经济收入标准 {params.collective_income_line:g} 元"
                      f"{'（出列条件）' if params.metrics_kwargs().get('collective_income_exit') else ''}；"

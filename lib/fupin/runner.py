@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import math
 import multiprocessing
 import os
 import shutil
@@ -27,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fupin.config import (
-    DEFAULT_BANDS,
     DEFAULT_COLLECTIVE_INCOME_LINE,
     DEFAULT_GROWTH,
     DEFAULT_INDUSTRY_COVERAGE_LINE,
@@ -37,6 +35,7 @@ from fupin.config import (
     REPORTS_DIR,
 )
 from fupin.errors import UsageError, describe_os_error
+from fupin.parameters import ReportParameters, default_bands, report_parameters
 from fupin.state import LOCK_FILE, BatchState, FolderLock, inputs_digest
 
 log = logging.getLogger("fupin.run")
@@ -54,59 +53,53 @@ RUNNER_PARAMETERS = (
 )
 
 
+#: How ``fupin run`` names each parameter in a message (the option the user typed).
+_OPTIONS = {"year": "--year", "poverty_line": "--poverty-line", "bands": "--bands", "growth": "--growth",
+            "village_threshold": "--village-threshold", "collective_income_line": "--collective-income-line",
+            "industry_coverage_line": "--industry-coverage-line"}
+
+
+def _spell_option(name: str, value: object) -> str:
+    if name in _OPTIONS:
+        shown = ",".join(f"{b:g}" for b in value) if isinstance(value, (list, tuple)) else value
+        return f"{_OPTIONS[name]} {shown}"
+    return f"-p {name}={value}"
+
+
 @dataclass(frozen=True)
 class RunParameters:
-    """The figures' parameters of one batch (the notebook's ``parameters`` cell)."""
+    """The figures' parameters of one batch (the notebook's ``parameters`` cell).
+
+    ``bands`` None follows the poverty line (:func:`fupin.parameters.default_bands`).
+    Checking is :func:`fupin.parameters.report_parameters`, the notebook's own.
+    """
 
     year: int
     poverty_line: float = DEFAULT_POVERTY_LINE
-    bands: tuple[float, ...] = DEFAULT_BANDS
+    bands: tuple[float, ...] | None = None
     growth: float = DEFAULT_GROWTH
     village_threshold: float = DEFAULT_VILLAGE_THRESHOLD
     collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE
     industry_coverage_line: float = DEFAULT_INDUSTRY_COVERAGE_LINE
     extra: Mapping[str, object] = field(default_factory=dict)
 
+    def checked(self) -> ReportParameters:
+        """The parameters read and checked; UsageError (exit 2) lists every problem."""
+        passed_on = {k: v for k, v in self.extra.items() if k in METRICS_PARAMETERS}
+        return report_parameters(
+            year=self.year, poverty_line=self.poverty_line, bands=self.bands, growth=self.growth,
+            village_threshold=self.village_threshold, collective_income_line=self.collective_income_line,
+            industry_coverage_line=self.industry_coverage_line, spell=_spell_option, **passed_on,
+        )
+
     def check(self) -> None:
         """Reject values no analyst means (exit 2, before anything runs)."""
-        problems = []
-        if not 1980 <= self.year <= 2100:
-            problems.append(f"--year {self.year}：年度应在1980到2100之间")
-        if not (math.isfinite(self.poverty_line) and self.poverty_line > 0):
-            problems.append(f"--poverty-line {self.poverty_line}：贫困线应为正数（元/人·年）")
-        if not self.bands or not all(map(math.isfinite, self.bands)) or any(
-            b >= c for b, c in zip(self.bands, self.bands[1:])
-        ):
-            problems.append(f"--bands {','.join(map(str, self.bands))}：收入分组边界应严格升序")
-        if not (math.isfinite(self.growth) and -1 < self.growth < 1):
-            problems.append(f"--growth {self.growth}：年增长率应在 -1 到 1 之间（如 0.05 表示 5%）")
-        if not 0 < self.village_threshold < 1:
-            problems.append(f"--village-threshold {self.village_threshold}：阈值应为0到1之间的比例（如 0.02）")
-        if not (math.isfinite(self.collective_income_line) and self.collective_income_line >= 0):
-            problems.append(f"--collective-income-line {self.collective_income_line}：村集体经济收入标准应为不小于0的金额（元，如 50000）")
-        if not 0 < self.industry_coverage_line <= 1:
-            problems.append(f"--industry-coverage-line {self.industry_coverage_line}：产业帮扶覆盖率标准应为0到1之间的比例（如 0.8）")
-        problems += self._check_extra()
-        if problems:
-            raise UsageError("；".join(problems))
+        self.checked()
 
-    def _check_extra(self) -> list[str]:
-        """The figures' parameters given with ``-p`` (monitoring line, income-drop share, collective-income exit)."""
-        from fupin.depth import choose_monitoring_line
-
-        problems = []
-        if "monitoring_line" in self.extra:
-            try:
-                choose_monitoring_line(self.extra["monitoring_line"], self.poverty_line, self.year + 1)
-            except (TypeError, ValueError, AttributeError) as exc:
-                problems.append(f"-p monitoring_line={self.extra['monitoring_line']}：应为正数或按年度的表，如 {{2019: 5250}}（{exc}）")
-        share = self.extra.get("income_drop_share", 0.3)
-        if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 < share < 1:
-            problems.append(f"-p income_drop_share={share}：应为0到1之间的比例（如 0.3）")
-        exit_rule = self.extra.get("collective_income_exit", False)
-        if not isinstance(exit_rule, bool):
-            problems.append(f"-p collective_income_exit={exit_rule}：应为 true 或 false")
-        return problems
+    @property
+    def used_bands(self) -> tuple[float, ...]:
+        """The bands the figures use: the given ones, or those following the line."""
+        return tuple(float(b) for b in self.bands) if self.bands else default_bands(self.poverty_line)
 
     def notebook_parameters(self, township_id: str, data: Path, output_dir: Path | None = None) -> dict[str, object]:
         """The papermill parameters of one township's run (``output_dir``: its report folder)."""
@@ -116,7 +109,7 @@ class RunParameters:
             "data": str(data),
             "output_dir": str(output_dir) if output_dir is not None else "",
             "poverty_line": float(self.poverty_line),
-            "bands": [float(b) for b in self.bands],
+            "bands": list(self.used_bands),
             "growth": float(self.growth),
             "village_threshold": float(self.village_threshold),
             "collective_income_line": float(self.collective_income_line),
@@ -129,7 +122,7 @@ class RunParameters:
         passed_on = {k: v for k, v in self.extra.items() if k in METRICS_PARAMETERS}
         return {
             "poverty_line": float(self.poverty_line),
-            "bands": tuple(float(b) for b in self.bands),
+            "bands": self.used_bands,
             "growth": float(self.growth),
             "village_threshold": float(self.village_threshold),
             "collective_income_line": float(self.collective_income_line),
