@@ -2,13 +2,23 @@
 
 Notebooks call these and nothing else to show things, so the report looks
 the same everywhere and every text value from the data is escaped here.
+
+Each element carries its look inline, taken from the report's own
+stylesheet (``templates/report.css``), so a JupyterLab cell shows the
+headline boxes, tables and notes as the report does (Lab keeps ``style``
+attributes even in untrusted notebooks, not ``<style>`` blocks). Those
+outputs are marked (:data:`INLINE_STYLED`) and the HTML export drops the
+inline styles again: in the report the stylesheet alone decides, print and
+narrow screens included.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +27,43 @@ from matplotlib.figure import Figure
 
 #: MIME type of the hidden output that carries metrics.json to the runner.
 METRICS_MIME = "application/vnd.fupin.metrics+json"
+#: Output metadata key of HTML whose inline styles are for JupyterLab only.
+INLINE_STYLED = "fupin_inline_styles"
+_RULE = re.compile(r"([^{}@]+)\{([^{}]*)\}")
+_VAR = re.compile(r"var\((--[\w-]+)\)")
+
+
+@lru_cache(maxsize=1)
+def _declarations() -> dict[str, str]:
+    """Top-level rules of report.css by single selector, CSS variables resolved."""
+    from fupin.export import report_css
+
+    css = re.sub(r"/\*.*?\*/", "", report_css(), flags=re.S)
+    css = re.sub(r"@[\w-]+[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css)  # @media, @page blocks
+    rules: dict[str, str] = {}
+    for selectors, body in _RULE.findall(css):
+        for selector in selectors.split(","):
+            key = " ".join(selector.split())
+            rules[key] = "; ".join(filter(None, (rules.get(key, ""), body.strip().rstrip(";"))))
+    variables = dict(re.findall(r"(--[\w-]+)\s*:\s*([^;]+)", rules.get(":root", "")))
+    return {k: _VAR.sub(lambda v: variables.get(v.group(1), v.group(0)).strip(), " ".join(body.split()))
+            for k, body in rules.items()}
+
+
+def inline_style(*selectors: str) -> str:
+    """`` style="..."`` with report.css's declarations for these selectors, later ones winning.
+
+    >>> inline_style("td", "td.text")
+    ' style="border: 1px solid #d9dee3; padding: 4px 10px; text-align: right; vertical-align: top; text-align: left"'
+    """
+    rules = _declarations()
+    body = "; ".join(rules[s].strip().rstrip(";") for s in selectors if s in rules)
+    return f' style="{esc(body)}"' if body else ""
+
+
+def _show_html(markup: str) -> None:
+    """Display HTML whose inline styles the report export removes (:data:`INLINE_STYLED`)."""
+    display(HTML(markup), metadata={INLINE_STYLED: True})
 
 
 def esc(value: object) -> str:
@@ -38,52 +85,55 @@ def emit_metrics(metrics: dict) -> None:
 
 def show_title(title: str, subtitle: str = "") -> None:
     """The report's title and a grey subtitle line."""
-    sub = f'<p class="subtitle">{esc(subtitle)}</p>' if subtitle else ""
-    display(HTML(f"<h1>{esc(title)}</h1>{sub}"))
+    sub = f'<p class="subtitle"{inline_style("p", ".subtitle")}>{esc(subtitle)}</p>' if subtitle else ""
+    _show_html(f'<h1{inline_style("h1")}>{esc(title)}</h1>{sub}')
 
 
 def show_paragraph(text: str, css_class: str = "") -> None:
     """One paragraph of generated Chinese text."""
     cls = f' class="{esc(css_class)}"' if css_class else ""
-    display(HTML(f"<p{cls}>{esc(text)}</p>"))
+    styles = ("p", *(f".{c}" for c in css_class.split()))
+    _show_html(f"<p{cls}{inline_style(*styles)}>{esc(text)}</p>")
 
 
 def show_heading(text: str, level: int = 3) -> None:
     """A sub-heading inside a section (h3 by default)."""
-    display(HTML(f"<h{level}>{esc(text)}</h{level}>"))
+    _show_html(f"<h{level}{inline_style(f'h{level}')}>{esc(text)}</h{level}>")
 
 
 def show_list(items: Iterable[str], empty: str = "未发现问题。", css_class: str = "problems") -> None:
     """A bulleted list; ``empty`` is shown when there is nothing to list."""
-    rows = [f"<li>{esc(item)}</li>" for item in items]
+    li = inline_style(f"ul.{css_class} li")
+    rows = [f"<li{li}>{esc(item)}</li>" for item in items]
     if not rows:
         show_paragraph(empty, "note")
         return
-    display(HTML(f'<ul class="{esc(css_class)}">{"".join(rows)}</ul>'))
+    _show_html(f'<ul class="{esc(css_class)}">{"".join(rows)}</ul>')
 
 
 def show_kpis(kpis: Sequence[tuple[str, str]]) -> None:
     """Headline figures as boxes: ``[(value, label), ...]``."""
-    boxes = "".join(f'<div class="kpi"><b>{esc(v)}</b><span>{esc(k)}</span></div>' for v, k in kpis)
-    display(HTML(f'<div class="headline">{boxes}</div>'))
+    box, value, label = (inline_style(".headline .kpi"), inline_style(".headline .kpi b"),
+                         inline_style(".headline .kpi span"))
+    boxes = "".join(f'<div class="kpi"{box}><b{value}>{esc(v)}</b><span{label}>{esc(k)}</span></div>'
+                    for v, k in kpis)
+    _show_html(f'<div class="headline"{inline_style(".headline")}>{boxes}</div>')
 
 
 def table_html(frame: pd.DataFrame, text_columns: Sequence[str] = ()) -> str:
     """A DataFrame as an escaped HTML table; ``text_columns`` align left."""
     text = set(text_columns) or {c for c in frame.columns if frame[c].dtype == object}
-    head = "".join(
-        f'<th class="{"text" if c in text else "num"}">{esc(c)}</th>' for c in frame.columns
-    )
+    th = {k: inline_style("th", f"th.{k}") for k in ("text", "num")}
+    td = {k: inline_style("td", f"td.{k}") for k in ("text", "num")}
+    kind = ["text" if c in text else "num" for c in frame.columns]
+    head = "".join(f'<th class="{k}"{th[k]}>{esc(c)}</th>' for c, k in zip(frame.columns, kind))
     body = "".join(
         "<tr>"
-        + "".join(
-            f'<td class="{"text" if c in text else "num"}">{esc(_cell(v))}</td>'
-            for c, v in zip(frame.columns, row)
-        )
+        + "".join(f'<td class="{k}"{td[k]}>{esc(_cell(v))}</td>' for k, v in zip(kind, row))
         + "</tr>"
         for row in frame.itertuples(index=False, name=None)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<table{inline_style("table")}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def show_table(frame: pd.DataFrame, caption: str = "", empty: str = "无。", text_columns: Sequence[str] = ()) -> None:
@@ -93,7 +143,7 @@ def show_table(frame: pd.DataFrame, caption: str = "", empty: str = "无。", te
     if frame.empty:
         show_paragraph(empty, "note")
         return
-    display(HTML(table_html(frame, text_columns)))
+    _show_html(table_html(frame, text_columns))
 
 
 def show_download(path: str | Path | None, text: str, note: str = "", empty: str = "") -> None:
@@ -105,8 +155,8 @@ def show_download(path: str | Path | None, text: str, note: str = "", empty: str
         if empty:
             show_paragraph(empty, "note")
         return
-    tail = f'<span class="note">{esc(note)}</span>' if note else ""
-    display(HTML(f'<p class="download"><a href="{esc(Path(path).name)}">{esc(text)}</a> {tail}</p>'))
+    tail = f'<span class="note"{inline_style(".note")}>{esc(note)}</span>' if note else ""
+    _show_html(f'<p class="download"{inline_style("p")}><a href="{esc(Path(path).name)}">{esc(text)}</a> {tail}</p>')
 
 
 def show_figure(fig: Figure, alt: str = "") -> None:

@@ -9,6 +9,7 @@ print stylesheet for A4.
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from functools import lru_cache
@@ -50,9 +51,32 @@ def _exporter() -> HTMLExporter:
 def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
     """Render an executed notebook as the report page, with a table of contents."""
     body, _ = _exporter().from_notebook_node(
-        nb, resources={"fupin_title": title, "fupin_css": report_css()}
+        without_inline_styles(nb), resources={"fupin_title": title, "fupin_css": report_css()}
     )
     return add_toc(body)
+
+
+_INLINE_STYLE = re.compile(r' style="[^"]*"')
+
+
+def without_inline_styles(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy whose marked HTML outputs lose the inline styles meant for JupyterLab.
+
+    The display helpers (:mod:`fupin.display`) style each element inline so
+    that Lab shows it as the report does; in the report the stylesheet alone
+    decides. Data text is escaped there, so `` style="`` only ever is ours.
+    """
+    from fupin.display import INLINE_STYLED
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if output.get("metadata", {}).get(INLINE_STYLED) and "text/html" in data:
+                text = data["text/html"]
+                text = "".join(text) if isinstance(text, list) else text
+                data["text/html"] = _INLINE_STYLE.sub("", text)
+    return nb
 
 
 def add_toc(page: str) -> str:

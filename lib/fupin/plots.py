@@ -45,9 +45,23 @@ def _styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
     return wrapper
 
 
-def _figure(width: float, height: float) -> Figure:
-    """A Figure with an Agg canvas, outside pyplot's registry."""
-    fig = Figure(figsize=(width, height), layout="constrained")
+class Chart(Figure):
+    """A matplotlib Figure that shows itself as the chart when it is a notebook cell's last line.
+
+    Everything a Figure does still works (``savefig``, ``axes``,
+    :func:`fupin.display.show_figure`); IPython and JupyterLab call
+    ``_repr_png_`` to show it, as the report embeds it (same PNG).
+    """
+
+    def _repr_png_(self) -> bytes:
+        from fupin.display import figure_png
+
+        return figure_png(self)
+
+
+def _figure(width: float, height: float) -> Chart:
+    """A :class:`Chart` with an Agg canvas, outside pyplot's registry."""
+    fig = Chart(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 

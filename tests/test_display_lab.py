@@ -1,0 +1,85 @@
+"""Output looks the same in JupyterLab as in the report: inline styles from report.css, charts that show themselves."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pandas as pd
+import pytest
+from IPython.core.formatters import DisplayFormatter
+from IPython.core.interactiveshell import InteractiveShell
+from matplotlib.figure import Figure
+from report_fixtures import reference_metrics
+
+from fupin import display, plots
+from fupin.export import notebook_to_html, without_inline_styles
+
+
+@pytest.fixture
+def outputs():
+    """The display messages the helpers send, as the kernel would record them."""
+    shell = InteractiveShell.instance()
+    sent: list[tuple[dict, dict]] = []
+    publisher = shell.display_pub
+    original = publisher.publish
+    publisher.publish = lambda data, metadata=None, **kw: sent.append((data, metadata or {}))
+    try:
+        yield sent
+    finally:
+        publisher.publish = original
+
+
+def test_headline_boxes_carry_the_report_css_inline(outputs):
+    display.show_kpis([("3.23%", "2018年底贫困发生率"), ("1.01%", "2019年预计贫困发生率")])
+    (data, metadata), = outputs
+    markup = data["text/html"]
+    assert metadata == {display.INLINE_STYLED: True}
+    assert '<div class="headline" style="display: flex; flex-wrap: wrap; gap: 10px; margin: 14px 0">' in markup
+    assert markup.count('<b style="display: block; font-size: 22px">') == 2
+    assert 'style="flex: 1 1 150px; border: 1px solid #d9dee3; border-top: 3px solid #b3261e; padding: 8px 12px"' in markup
+    assert "var(" not in markup  # Lab drops declarations with unresolved variables
+
+
+def test_tables_and_notes_are_styled_inline(outputs):
+    display.show_table(pd.DataFrame({"村": ["东风村"], "人数": ["12"]}), caption="说明")
+    note, table = (d["text/html"] for d, _ in outputs)
+    assert note == '<p class="note" style="margin: 8px 0; color: #616e7c; font-size: 13px">说明</p>'
+    assert '<td class="text" style="border: 1px solid #d9dee3; padding: 4px 10px; text-align: right; ' \
+           'vertical-align: top; text-align: left">东风村</td>' in table
+    assert table.startswith('<table style="border-collapse: collapse;')
+
+
+def test_data_text_cannot_smuggle_a_style_or_tag(outputs):
+    display.show_paragraph('x" style="color:red"><script>')
+    (data, _), = outputs
+    assert data["text/html"] == '<p style="margin: 8px 0">x&quot; style=&quot;color:red&quot;&gt;&lt;script&gt;</p>'
+
+
+def test_the_report_export_drops_the_inline_styles_and_keeps_the_classes(outputs):
+    display.show_kpis([("3.23%", "2018年底贫困发生率")])
+    data, metadata = outputs[0]
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("show.show_kpis(...)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=metadata)]
+    unmarked = nbformat.v4.new_output("display_data", data={"text/html": '<p style="color: red">x</p>'})
+    cell.outputs.append(unmarked)
+    nb.cells = [cell]
+    page = notebook_to_html(nb, "t")
+    assert '<div class="headline"><div class="kpi"><b>3.23%</b><span>2018年底贫困发生率</span></div></div>' in page
+    assert '<p style="color: red">x</p>' in page  # only our own outputs are touched
+    assert "style=" in nb.cells[0].outputs[0]["data"]["text/html"]  # the notebook itself is unchanged
+    assert without_inline_styles(nb) is not nb
+
+
+@pytest.mark.parametrize("chart", [
+    lambda: plots.income_band_chart(reference_metrics()),
+    lambda: plots.sensitivity_chart(reference_metrics()),
+])
+def test_a_chart_as_a_cells_last_line_shows_the_chart(chart):
+    fig = chart()
+    assert isinstance(fig, Figure) and isinstance(fig, plots.Chart)
+    formats, _ = DisplayFormatter().format(fig)
+    png = formats["image/png"]
+    assert png.startswith(b"\x89PNG") and png == display.figure_png(fig)
+    assert re.match(r"<Chart size \d+x\d+ with \d+ Axes>", formats["text/plain"])
