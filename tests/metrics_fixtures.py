@@ -92,7 +92,7 @@ def county(
 
 # --------------------------------------------------------------------------- the seed's township
 
-#: The seed report's figures (shared/contracts/data.md "The reference township").
+#: The seed report's figures (docs/data.md "The sample county").
 REFERENCE = {
     "registered": (820, 1872), "exited": (405, 948), "remaining": (415, 924),
     "exits": (252, 566), "left": (163, 358), "population": 28600, "cadres": 150,

@@ -1,7 +1,7 @@
 """Hand-made metrics dicts for the report-look tests (style, plots, narrative).
 
 `reference_metrics()` reproduces the reference township of the data contract
-(shared/contracts/data.md) in the shape of metrics.json plus the extra keys
+(docs/data.md, "The sample county") in the shape of metrics.json plus the extra keys
 the metrics library returns. Every call returns a fresh copy, so a test may
 change it freely.
 """

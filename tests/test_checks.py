@@ -204,7 +204,7 @@ def test_messages_never_name_people():
 
 # --------------------------------------------------------------------------- claims
 
-#: The reference township's computed figures (shared/contracts/outputs.md).
+#: The reference township's computed figures (metrics.json; definitions in docs/data.md).
 REFERENCE_METRICS = {
     "township_id": "001", "township_name": "示例镇", "year": 2018, "target_year": 2019,
     "villages": {"total": 20, "poor": 5, "deep_poor": 0, "poor_exited": 1, "poor_remaining": 4},
@@ -230,7 +230,7 @@ REFERENCE_METRICS = {
     "unsafe_houses_outside_program": {"households": 20, "people": 44},
 }
 
-#: Every figure the seed report states (shared/seed/), as it states them.
+#: Every figure the seed report states (docs/data.md, "The sample county"), as it states them.
 SEED_CLAIMS = {
     "villages_total": 20, "villages_poor": 5, "villages_deep_poor": 0,
     "registered_households": 300, "registered_people": 600, "cadres": 150,

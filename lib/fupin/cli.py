@@ -1,7 +1,7 @@
 """The console command ``fupin``: validate, generate, run, email.
 
 Every error a user can cause is printed as a message in their terms with a
-documented exit status (shared/contracts/outputs.md); a traceback is shown
+documented exit status (docs/scheduling.md); a traceback is shown
 only with ``--debug``.
 """
 

@@ -1,7 +1,7 @@
 """The input tables: canonical English columns, Chinese aliases and types.
 
 This module is the single statement of the data contract's column lists
-(``shared/contracts/data.md``). The loader, the validator, the generator and
+(docs/data.md). The loader, the validator, the generator and
 the Excel writers all read it; no other module spells a header.
 
 Kinds:

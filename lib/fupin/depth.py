@@ -17,7 +17,7 @@ at the end of Y and the same income(h, T)):
 
 Denominator (N) of every index: the area's registered rural population, the
 sum of ``population`` over its villages: the incidence denominator of
-shared/contracts/data.md. An index over N = 0 is ``None``.
+docs/data.md (which also defines every figure here). An index over N = 0 is ``None``.
 
 The poor (for depth): remaining(Y) households whose income(h, T) is known and
 below z, each weighing its ``size`` (people). Remaining households with an
@@ -69,7 +69,7 @@ NEAR_LINE_SHARE = 0.10
 LINE_STEP, LINE_BELOW, LINE_ABOVE = 100.0, 500.0, 1000.0
 
 #: The monitoring line when none is given: this factor times the poverty line
-#: (the provinces' first monitoring lines, shared/reference/README.md).
+#: (the provinces' first monitoring lines, data/reference/README.md).
 MONITORING_FACTOR = 1.5
 #: A drop in income (since the exit year) larger than this share triggers monitoring.
 INCOME_DROP_SHARE = 0.3

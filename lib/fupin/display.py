@@ -137,13 +137,15 @@ def table_html(frame: pd.DataFrame, text_columns: Sequence[str] = ()) -> str:
 
 
 def show_table(frame: pd.DataFrame, caption: str = "", empty: str = "无。", text_columns: Sequence[str] = ()) -> None:
-    """Show a table (with an optional caption line above it)."""
+    """Show a table as a person reads it (:func:`fupin.tables.for_people`), with an optional caption above."""
     if caption:
         show_paragraph(caption, "note")
     if frame.empty:
         show_paragraph(empty, "note")
         return
-    _show_html(table_html(frame, text_columns))
+    from fupin.tables import for_people
+
+    _show_html(table_html(for_people(frame), text_columns))
 
 
 def show_download(path: str | Path | None, text: str, note: str = "", empty: str = "") -> None:

@@ -233,6 +233,8 @@ def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str]) -> None:
         centred = Alignment(horizontal="center") if kind in CENTRED else None
         for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
             cell.number_format = FORMATS[kind]
+            if cell.data_type == "f":  # text that starts with "=" stays text, never a formula
+                cell.data_type = "s"
             if centred:
                 cell.alignment = centred
         ws.column_dimensions[get_column_letter(j)].width = min(MAX_WIDTH, max(MIN_WIDTH, widths[j - 1] + 2))
@@ -253,6 +255,22 @@ def workbook_bytes(sheets: Mapping[str, Sheet]) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "清单") -> Path:
+    """One table as a one-sheet .xlsx workbook, written atomically; return the path.
+
+    Laid out as the follow-up lists are (bold frozen header, filters, widths,
+    A4 landscape): whole numbers and money stay numbers, everything else is
+    text, so nothing from the data becomes a formula. Give it a table as a
+    person reads it (:func:`fupin.tables.for_people`).
+    """
+    kinds = {
+        c: "count" if pd.api.types.is_integer_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        else "yuan" if pd.api.types.is_float_dtype(frame[c]) else "text"
+        for c in frame.columns
+    }
+    return atomic_write_bytes(Path(path), workbook_bytes({sheet: (frame, kinds)}))
 
 
 def write_follow_up(county: County, year: int, path: str | Path | None, **params: Any) -> Path | None:

@@ -14,7 +14,7 @@ minute.
 The *reference township* (``reference=True``) is township number one,
 城关镇: it is built explicitly, from a fixed seed of its own, so that it
 reproduces every figure of the seed report for ``Y=2018, T=2019, L=3500,
-E=3500,4000, g=0, V=0.02`` (see ``shared/contracts/data.md``); the other
+E=3500,4000, g=0, V=0.02`` (see docs/data.md, "The sample county"); the other
 townships are random.
 
 Identifiers follow the shape of China's statistical area codes: county code

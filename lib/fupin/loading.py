@@ -1,6 +1,6 @@
 """Load a county's tables from a folder or a workbook, typed and validated.
 
-Accepted forms (shared/contracts/data.md): a folder of ``.csv`` (UTF-8,
+Accepted forms (docs/data.md): a folder of ``.csv`` (UTF-8,
 UTF-8 with BOM, GBK/GB18030), ``.xlsx`` or ``.parquet`` files named after
 the tables in English or Chinese; or one ``.xlsx`` workbook with a sheet per
 table. Every cell is converted by its column's kind (:mod:`fupin.columns`)

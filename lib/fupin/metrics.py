@@ -1,4 +1,4 @@
-"""Every figure a leader reads, computed exactly as shared/contracts/data.md defines it.
+"""Every figure a leader reads, computed exactly as docs/data.md defines it.
 
 Parameters throughout: ``year`` is the as-of year Y (status at the end of
 Y), the target year is T = Y + 1, ``poverty_line`` is L (yuan per person per
@@ -26,6 +26,7 @@ import pandas as pd
 from fupin import economy
 from fupin.columns import GUARANTEES
 from fupin.config import (
+    BAND_STEP,
     DEFAULT_COLLECTIVE_INCOME_EXIT,
     DEFAULT_COLLECTIVE_INCOME_LINE,
     DEFAULT_INDUSTRY_COVERAGE_LINE,
@@ -695,7 +696,7 @@ def township_metrics(
     year: int,
     *,
     poverty_line: float = 3500.0,
-    bands: Sequence[float] = (3500.0, 4000.0),
+    bands: Sequence[float] | None = None,
     growth: float = 0.0,
     village_threshold: float = 0.02,
     township_id: str | None = None,
@@ -705,7 +706,7 @@ def township_metrics(
     collective_income_exit: bool = DEFAULT_COLLECTIVE_INCOME_EXIT,
     industry_coverage_line: float = DEFAULT_INDUSTRY_COVERAGE_LINE,
 ) -> dict[str, Any]:
-    """Every figure of one township's report: the metrics.json of shared/contracts/outputs.md.
+    """Every figure of one township's report: the metrics.json of the report folder (definitions: docs/data.md).
 
     ``county`` is a township slice (``County.township(id)``) or a whole
     county. ``township_id`` picks a township out of a county; without it a
@@ -713,6 +714,8 @@ def township_metrics(
     several (or ``township_id="county"``) reports as ``"county"`` named
     after the county (``summary.json``). Numbers are plain Python types at
     full precision (rates as fractions, ``None`` where the population is 0);
+    ``bands`` None (the default) follows the poverty line: (L, L + 500), as
+    :func:`fupin.parameters.default_bands`;
     ``json.dumps`` takes the result as it is.
 
     Keys of outputs.md: township_id, township_name, year, target_year,
@@ -759,6 +762,8 @@ def township_metrics(
     from fupin import depth as beyond
     from fupin.checks import consistency_warnings
 
+    if bands is None:  # bands follow the line: (L, L + 500)
+        bands = (float(poverty_line), float(poverty_line) + BAND_STEP)
     area, area_id, area_name = _area(county, township_id)
     frame = household_frame(
         area.households, area.incomes, year, poverty_line=poverty_line, growth=growth

@@ -67,6 +67,41 @@ BLOCKER_LABELS: dict[str, str] = {
 }
 
 
+#: Chinese labels of the computed columns a person may see (the input
+#: columns' labels are in :mod:`fupin.columns`); a few input labels are
+#: shortened as the report's tables show them. Used by :func:`fupin.tables.for_people`.
+COLUMN_LABELS: dict[str, str] = {
+    "village_name": "村",
+    "township_name": "乡镇",
+    "size": "人口",
+    "head_name_masked": "户主",
+    "registered": "已识别",
+    "exited": "已脱贫",
+    "remaining": "未脱贫",
+    "income_T": "预计人均纯收入",
+    "income_Y": "人均纯收入",
+    "gap": "距贫困线差额",
+    "reasons": "未脱贫原因",
+    "reason_codes": "原因类别",
+    "projected_exit": "预计脱贫",
+    "exited_by_year": "已出列",
+    "registered_households": "建档立卡户",
+    "registered_people": "建档立卡人口",
+    "exited_households": "已脱贫户",
+    "exited_people": "已脱贫人口",
+    "remaining_households": "未脱贫户",
+    "remaining_people": "未脱贫人口",
+    "projected_exits_households": "预计脱贫户",
+    "projected_exits_people": "预计脱贫人口",
+    "projected_remaining_households": "预计未脱贫户",
+    "projected_remaining_people": "预计未脱贫人口",
+    "incidence": "贫困发生率",
+    "projected_incidence": "预计贫困发生率",
+    "status": "出列状态",
+    "blockers": "未达到的退出条件",
+}
+
+
 # ---------------------------------------------------------------- numbers
 
 

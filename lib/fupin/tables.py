@@ -18,8 +18,8 @@ from fupin import __version__
 from fupin.config import PROJECT_ROOT
 from fupin.county import County
 from fupin.style import (
-    band_label, blocker_label, fmt_index, fmt_int, fmt_pct, fmt_wan, fmt_yuan,
-    status_label,
+    COLUMN_LABELS, MISSING, band_label, blocker_label, fmt_index, fmt_int, fmt_pct, fmt_wan, fmt_yuan,
+    reason_label, status_label,
 )
 
 
@@ -34,6 +34,72 @@ def collective_income_cell(v: Mapping) -> str:
         return "未填报"
     text = fmt_yuan(income).removesuffix("元")
     return text + ("（薄弱）" if v.get("collective_weak") else "")
+
+
+def column_label(name: str) -> str:
+    """The Chinese label of a column: the report's own, else the input contract's, else the name.
+
+    >>> column_label("village_name"), column_label("main_cause"), column_label("村")
+    ('村', '主要致贫原因', '村')
+    """
+    from fupin.columns import TABLES
+
+    if name in COLUMN_LABELS:
+        return COLUMN_LABELS[name]
+    return next((c.label for t in TABLES.values() for c in t.columns if c.name == name), name)
+
+
+def for_people(frame: pd.DataFrame, village_threshold: float | None = None) -> pd.DataFrame:
+    """A table as a person reads it: Chinese column labels, 是/否, codes as Chinese, no ``<NA>``.
+
+    Columns are renamed by :func:`column_label`; true/false columns read
+    是/否; ``status``, ``blockers`` (``village_threshold`` fills the incidence
+    blocker's threshold, default 2%) and ``reason_codes`` read as their
+    Chinese labels; every missing value reads ``—``. Numbers stay numbers
+    where nothing is missing (whole floats read as whole numbers). The
+    report's tables (:func:`fupin.display.show_table`) and the notebooks use
+    it alike.
+
+    >>> df = pd.DataFrame({"village_name": ["东风村"], "road_ok": pd.array([pd.NA], dtype="boolean"),
+    ...                    "blockers": [["incidence", "venue_ok"]], "size": [3]})
+    >>> for_people(df).to_dict("records")
+    [{'村': '东风村', '通硬化路': '—', '未达到的退出条件': '贫困发生率未降到2%以下、村级活动场所未达标', '人口': 3}]
+    """
+    from fupin.config import DEFAULT_VILLAGE_THRESHOLD
+
+    threshold = DEFAULT_VILLAGE_THRESHOLD if village_threshold is None else village_threshold
+    out = pd.DataFrame(index=frame.index)
+    for name in frame.columns:
+        values = frame[name]
+        if name == "status":
+            values = values.map(lambda v: MISSING if _missing(v) else status_label(v))
+        elif name == "blockers":
+            values = values.map(lambda v: "、".join(blocker_label(b, threshold) for b in _codes(v)) or MISSING)
+        elif name == "reason_codes":
+            values = values.map(lambda v: "；".join(reason_label(c) for c in _codes(v)) or MISSING)
+        elif pd.api.types.is_bool_dtype(values.dtype) or values.dtype == object and values.map(
+                lambda v: isinstance(v, bool) or _missing(v)).all() and values.notna().any():
+            values = values.map(lambda v: MISSING if _missing(v) else ("是" if v else "否"))
+        elif pd.api.types.is_float_dtype(values.dtype) and values.dropna().map(float.is_integer).all():
+            values = values.map(lambda v: MISSING if _missing(v) else int(v))  # 2985.0 reads 2985
+        elif values.isna().any():
+            values = values.astype(object).where(values.notna(), MISSING)
+        label = column_label(str(name))
+        out[label if label not in out.columns else str(name)] = values.to_numpy()
+    return out
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _codes(value: object) -> list[str]:
+    """Codes from a list or a ``,``-joined text."""
+    if isinstance(value, str):
+        return [c for c in value.split(",") if c]
+    if isinstance(value, (list, tuple)):
+        return [str(c) for c in value]
+    return []
 
 
 def villages_outlook(m: dict) -> pd.DataFrame:
@@ -120,19 +186,11 @@ def non_exit_households(frame: pd.DataFrame) -> pd.DataFrame:
     """The household list (masked names only) with Chinese headers."""
     if frame.empty:
         return pd.DataFrame()
-    columns = {
-        "household_id": "户编号",
-        "village_name": "村",
-        "head_name_masked": "户主",
-        "size": "人口",
-        "income_T": "预计人均纯收入",
-        "reasons": "未脱贫原因",
-    }
-    present = [c for c in columns if c in frame.columns]
-    out = frame[present].rename(columns=columns)
-    if "预计人均纯收入" in out:
-        out["预计人均纯收入"] = out["预计人均纯收入"].map(lambda x: "未知" if pd.isna(x) else fmt_int(round(x)))
-    return out
+    columns = ["household_id", "village_name", "head_name_masked", "size", "income_T", "reasons"]
+    shown = frame[[c for c in columns if c in frame.columns]].copy()
+    if "income_T" in shown:
+        shown["income_T"] = shown["income_T"].map(lambda x: "未知" if pd.isna(x) else fmt_int(round(x)))
+    return for_people(shown)
 
 
 def run_info(parameters: Mapping[str, object], county: County) -> pd.DataFrame:
