@@ -49,7 +49,7 @@ def test_papermill_int_township_id_gives_that_townships_report(tmp_path):
     assert "<h1>河口乡2018年脱贫攻坚情况报告</h1>" in shown
     assert "乡镇代码 990101002" in shown and "全县" not in shown
     assert "贫困线4,000元/人·年" in shown
-    assert "收入预计在4,000元以下" in shown and "3,500" not in shown  # the bands followed the line
+    assert "收入预计在4,000元以下" in shown and "3,500元以下" not in shown  # the bands followed the line
     assert '参数 bands</td><td class="text">4,000, 4,500</td>' in shown  # 数据说明 says which were used
 
 
