@@ -86,3 +86,17 @@ def test_parse_numbers_refuses_what_is_not_a_number():
 
 def test_doctests():
     assert doctest.testmod(parameters).failed == 0
+
+
+def test_collective_economy_and_industry_parameters_are_read_and_checked_here_too():
+    p = report_parameters(year=2018, collective_income_line="60000", collective_income_exit="true",
+                          industry_coverage_line="0.9")
+    assert (p.collective_income_line, p.collective_income_exit, p.industry_coverage_line) == (60000.0, True, 0.9)
+    assert p.metrics_kwargs()["collective_income_exit"] is True
+    with pytest.raises(ParameterError) as caught:
+        report_parameters(year=2018, collective_income_line=-1, collective_income_exit="maybe", industry_coverage_line=0)
+    assert caught.value.problems == [
+        "collective_income_line=-1：村集体经济收入标准应为不小于0的金额（元，如 50000）",
+        "collective_income_exit='maybe'：应为 true 或 false",
+        "industry_coverage_line=0：产业帮扶覆盖率标准应为0到1之间的比例（如 0.8）",
+    ]
