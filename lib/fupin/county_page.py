@@ -14,7 +14,8 @@ import jinja2
 from fupin.config import TEMPLATES_DIR
 from fupin.county import County
 from fupin.export import report_css
-from fupin.fsutil import atomic_write_json, atomic_write_text
+from fupin.fsutil import atomic_write_json, atomic_write_text, id_path, inside
+from fupin.literal import url_segment
 
 if TYPE_CHECKING:
     from fupin.runner import RunParameters, TownshipResult
@@ -49,7 +50,7 @@ def township_row(m: dict) -> list[dict]:
     weak = ce.get("weak") or {}
     weak_n = int(weak.get("poor") or 0) + int(weak.get("non_poor") or 0)
     return [
-        _cell(m["township_name"], m["township_id"], f"{m['township_id']}/report.html"),
+        _cell(m["township_name"], m["township_id"], report_href(m["township_id"])),
         _cell(v["total"]),
         _cell(f"{v['poor']}（已出列{v['poor_exited']}）", v["poor"]),
         _cell(fmt_hh_people(m["registered"]), m["registered"]["people"]),
@@ -64,6 +65,15 @@ def township_row(m: dict) -> list[dict]:
         _cell(fmt_pct(ic.get("share")), _num(ic.get("share"))),
         _cell("完成", 1, text=True),
     ]
+
+
+def report_href(township_id: object, page: str = "report.html") -> str:
+    """The relative link to a township's page: its id percent-encoded, never a scheme.
+
+    >>> report_href("990101001"), report_href("javascript:alert(1)")
+    ('990101001/report.html', 'javascript%3Aalert%281%29/report.html')
+    """
+    return f"{url_segment(township_id)}/{url_segment(page)}"
 
 
 def failed_row(r: "TownshipResult") -> list[dict]:
@@ -88,13 +98,12 @@ def write_county_page(
     from fupin.tables import code_version
 
     summary = township_metrics(county, params.year, **params.metrics_kwargs())
-    atomic_write_json(out / "summary.json", summary, tmp_dir)
+    atomic_write_json(inside(out, "summary.json"), summary, tmp_dir)
 
     per_township = []
     rows = []
     for r in results:
-        path = out / r.township_id / "metrics.json"
-        if r.ok and path.exists():
+        if r.ok and (path := id_path(out, r.township_id, "metrics.json")).exists():
             m = json.loads(path.read_text(encoding="utf-8"))
             per_township.append(m)
             rows.append(township_row(m))
@@ -109,7 +118,7 @@ def write_county_page(
         fig.clf()
 
     failed = [
-        {**r.__dict__, "notebook_href": Path(r.notebook).relative_to(out).as_posix() if r.notebook else ""}
+        {**r.__dict__, "notebook_href": report_href(r.township_id, Path(r.notebook).name) if r.notebook else ""}
         for r in results
         if not r.ok
     ]
@@ -136,4 +145,4 @@ def write_county_page(
             ("生成时间", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")),
         ],
     )
-    return atomic_write_text(out / "index.html", html, tmp_dir)
+    return atomic_write_text(inside(out, "index.html"), html, tmp_dir)

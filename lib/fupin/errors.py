@@ -100,6 +100,10 @@ class ParameterError(UsageError, ValueError):
         super().__init__("参数有误：" + "；".join(self.problems))
 
 
+class UnsafePath(UsageError):
+    """A path built from data (an id) that would leave the report folder or pass through a symlink."""
+
+
 @dataclass
 class DataError(FupinError):
     """The input data has problems; all of them are listed."""

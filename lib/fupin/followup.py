@@ -33,6 +33,7 @@ from fupin.config import DEFAULT_COLLECTIVE_INCOME_EXIT, DEFAULT_COLLECTIVE_INCO
 from fupin.county import County
 from fupin.depth import INCOME_DROP_SHARE, MONITORING_FACTOR, choose_monitoring_line, monitoring_households
 from fupin.fsutil import atomic_write_bytes
+from fupin.literal import cell_text
 from fupin.metrics import _area, household_frame, non_exit_households, village_table
 from fupin.style import blocker_label, fmt_pct_short
 
@@ -194,11 +195,18 @@ def display_width(text: str) -> int:
 
 
 def _cell_value(value: Any, kind: str) -> Any:
-    """A frame value as an Excel cell value: text as str, numbers as numbers, blanks as None."""
+    """A frame value as an Excel cell value: text as str, numbers as numbers, blanks as None.
+
+    Text is never a formula: control characters are removed and a leading
+    ``= + - @``, tab or CR is neutralised (:func:`fupin.literal.cell_text`).
+
+    >>> _cell_value("=1+1", "text"), _cell_value(3.0, "int"), _cell_value(None, "text")
+    ("'=1+1", 3, None)
+    """
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
     if kind == "text":
-        return str(value)
+        return cell_text(value)
     if kind in ("int", "count"):
         return int(value)
     return float(value)
@@ -215,10 +223,18 @@ def _shown(value: Any, kind: str) -> str:
     return str(value)
 
 
+def _append(ws, values: Sequence[Any]) -> None:
+    """Append a row; every str is stored as a string cell (openpyxl would read ``=...`` as a formula)."""
+    ws.append(values)
+    for cell, value in zip(ws[ws.max_row], values):
+        if isinstance(value, str):
+            cell.data_type = "s"
+
+
 def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str]) -> None:
     """Header row (bold, filled, frozen, filtered), typed cells, widths and print setup."""
     columns = list(frame.columns)
-    ws.append(columns)
+    _append(ws, [cell_text(c) for c in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -226,7 +242,7 @@ def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str]) -> None:
     widths = [display_width(c) for c in columns]
     for row in frame.itertuples(index=False, name=None):
         values = [_cell_value(v, kinds.get(c, "text")) for c, v in zip(columns, row)]
-        ws.append(values)
+        _append(ws, values)
         widths = [max(w, display_width(_shown(v, kinds.get(c, "text")))) for w, c, v in zip(widths, columns, values)]
     for j, column in enumerate(columns, start=1):
         kind = kinds.get(column, "text")

@@ -1,12 +1,110 @@
-"""Files that are either complete or absent, and file checksums."""
+"""Files that are either complete or absent, file checksums, and safe output paths.
+
+Identifiers from the data (township ids) are data, never paths: every output
+path built from one goes through :func:`id_path`, which accepts only a plain
+file name (:func:`is_safe_name`), resolves the result and refuses
+(:class:`~fupin.errors.UnsafePath`, exit 2) anything that would leave the
+report folder or pass through a symbolic link, whatever validation let in.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
+import stat
 import tempfile
 from pathlib import Path
+
+from fupin.errors import UnsafePath
+
+#: A name an id may give a file or folder: the contract's id characters (ASCII letters,
+#: digits, ``-`` and ``_``), 1 to 32 of them, on every platform.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
+#: Names Windows keeps for devices, whatever their case.
+_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))})
+#: What a refused id may be, in the user's words.
+SAFE_NAME_RULE = "只能由1到32个英文字母、数字、-、_组成"
+
+
+def is_safe_name(name: object) -> bool:
+    """True when ``name`` may be used as a file or folder name as it is.
+
+    >>> [is_safe_name(x) for x in ("990101001", "a-b_C", "../../x", "..", "/etc", "a b", "NUL", "")]
+    [True, True, False, False, False, False, False, False]
+    """
+    return isinstance(name, str) and bool(_SAFE_NAME.fullmatch(name)) and name.upper() not in _DEVICES
+
+
+def safe_name(name: object) -> str:
+    """``name`` itself when :func:`is_safe_name`, else :class:`~fupin.errors.UnsafePath`.
+
+    >>> safe_name("990101001")
+    '990101001'
+    """
+    if not is_safe_name(name):
+        raise UnsafePath(f"代码「{_shown(name)}」不能用作文件或文件夹名（{SAFE_NAME_RULE}），未写入任何文件")
+    return str(name)
+
+
+def _shown(value: object) -> str:
+    """A value for a message: control characters made visible, long text cut."""
+    text = repr(str(value))[1:-1]
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _is_link(path: Path) -> bool:
+    """A symbolic link or (Windows) a junction: never followed out of DIR."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    if stat.S_ISLNK(mode):
+        return True
+    isjunction = getattr(os.path, "isjunction", None)
+    return bool(isjunction and isjunction(path))
+
+
+def inside(root: Path, *parts: str) -> Path:
+    """``root/part/...``, checked: each part one plain name, no symlink on the way, result inside ``root``.
+
+    ``root`` is resolved first (the user chose it, links and all); below it
+    nothing that exists may be a symbolic link, and the resolved result must
+    lie inside the resolved root. Otherwise :class:`~fupin.errors.UnsafePath`.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> inside(root, ".fupin", "tmp") == root.resolve() / ".fupin" / "tmp"
+    True
+    >>> inside(root, "..")
+    Traceback (most recent call last):
+    fupin.errors.UnsafePath: 路径「..」不在报告文件夹中，未写入任何文件
+    """
+    base = Path(root).resolve()
+    path = base
+    for part in parts:
+        name = str(part)
+        if name in ("", ".", "..") or any(sep in name for sep in ("/", "\\", "\0", ":")) or Path(name).is_absolute():
+            raise UnsafePath(f"路径「{_shown(name)}」不在报告文件夹中，未写入任何文件")
+        path = path / name
+        if _is_link(path):
+            raise UnsafePath(f"{path} 是符号链接：报告只写在报告文件夹 {base} 之内，不跟随链接。请删除该链接后重试")
+    resolved = path.resolve()
+    if resolved != base and base not in resolved.parents:
+        raise UnsafePath(f"路径 {path} 不在报告文件夹 {base} 中，未写入任何文件")
+    return path
+
+
+def id_path(root: Path, identifier: object, *parts: str) -> Path:
+    """``root/<identifier>/parts...``: the one way an id from the data becomes a path.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> id_path(root, "990101001", "report.html").relative_to(root.resolve()).as_posix()
+    '990101001/report.html'
+    """
+    return inside(root, safe_name(identifier), *parts)
 
 
 def _umask() -> int:

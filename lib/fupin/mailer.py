@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from fupin.errors import EXIT_FAILED, EXIT_OK, UsageError
-from fupin.fsutil import atomic_write_bytes, atomic_write_json, sha256_file
+from fupin.fsutil import atomic_write_bytes, atomic_write_json, inside, is_safe_name, sha256_file
+from fupin.literal import url_segment
 from fupin.state import FolderLock
 
 #: The only place the SMTP password is read from (besides an interactive prompt).
@@ -390,7 +391,7 @@ def check_folder(folder: Path) -> list[str]:
         raise UsageError(f"{folder} 中没有 summary.json：这不是 fupin run 生成的报告文件夹，或生成尚未完成")
     return sorted(
         p.name for p in folder.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and ((p / "metrics.json").exists() or (p / "report.html").exists() or any(p.glob("*.ipynb")))
+        if is_safe_name(p.name) and not p.is_symlink() and p.is_dir() and ((p / "metrics.json").exists() or (p / "report.html").exists() or any(p.glob("*.ipynb")))
     )
 
 
@@ -552,7 +553,7 @@ def county_table(townships: Sequence[Metrics], report_url: str | None) -> Table:
     rows = []
     for m in townships:
         row = [township_row(dict(m))[i] for i in keep]
-        row[0] = {**row[0], "href": f"{report_url.rstrip('/')}/{m['township_id']}/report.html" if report_url else ""}
+        row[0] = {**row[0], "href": f"{report_url.rstrip('/')}/{url_segment(m['township_id'])}/report.html" if report_url else ""}
         rows.append(row)
     return Table(headers=list(TABLE_COLUMNS), rows=rows)
 
@@ -571,7 +572,7 @@ def _note(report: Report, config: MailConfig) -> tuple[str, str | None]:
     what = "全县汇总页（各乡镇报告链接、数据说明）" if report.key == COUNTY else "完整报告（各村情况、数据说明等）"
     link = None
     if config.report_url:
-        page = "index.html" if report.key == COUNTY else f"{report.key}/report.html"
+        page = "index.html" if report.key == COUNTY else f"{url_segment(report.key)}/report.html"
         link = f"{config.report_url.rstrip('/')}/{page}"
     if config.attach_report:
         note = f"{what}见附件《{attachment_name(report)}》，请用浏览器打开。"
@@ -994,7 +995,7 @@ def dry_run(folder: Path, config: MailConfig, out: Path, only: Sequence[str] | N
         outcome = Outcome(key, _name_of(folder, key))
         try:
             msg = _build(load_report(folder, key), config, folder, townships)
-            outcome.file = atomic_write_bytes(Path(out) / f"{key}.eml", msg.as_bytes(policy=policy.SMTP))
+            outcome.file = atomic_write_bytes(inside(out, f"{key}.eml"), msg.as_bytes(policy=policy.SMTP))
         except ReportIncomplete as exc:
             outcome.error = str(exc)
         echo(outcome.line())

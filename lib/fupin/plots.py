@@ -23,6 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from fupin import style
+from fupin.literal import chart_text
 from fupin.style import COLOURS
 
 Metrics = Mapping[str, Any]
@@ -81,8 +82,8 @@ def _empty(fig: Figure, ax: Axes, title: str, message: str) -> Figure:
 
 
 def _area_name(metrics: Metrics) -> str:
-    """The township's (or county's) name for legends."""
-    return str(metrics.get("township_name") or metrics.get("county_name") or "本地")
+    """The township's (or county's) name for legends and titles, drawn literally (no mathtext)."""
+    return chart_text(metrics.get("township_name") or metrics.get("county_name") or "本地")
 
 
 def _count(value: Mapping[str, Any] | None, key: str) -> int:
@@ -304,7 +305,7 @@ def village_trend_chart(metrics: Metrics) -> Figure:
         ax.text(0.98, 0.97, _village_note(village, points, threshold), transform=ax.transAxes,
                 ha="right", va="top", fontsize=8.5, color=colour, linespacing=1.5,
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
-        ax.set_title(f"{village['village_name']}（{style.status_label(village.get('status', ''))}）",
+        ax.set_title(f"{chart_text(village['village_name'])}（{style.status_label(village.get('status', ''))}）",
                      fontsize=10.5, color=colour)
     for ax in axes[len(series):]:
         ax.set_axis_off()
@@ -339,7 +340,7 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
     ax = fig.subplots()
     if not rows:
         return _empty(fig, ax, title, "无未退出贫困人口")
-    names = [v["village_name"] + ("（贫困村）" if v.get("is_poor_village") else "") for v in rows]
+    names = [chart_text(v["village_name"]) + ("（贫困村）" if v.get("is_poor_village") else "") for v in rows]
     exits = [_village_count(v, "projected_exits", "people") for v in rows]
     remain = [_village_count(v, "remaining", "people") - e for v, e in zip(rows, exits)]
     positions = list(range(len(rows)))  # not the names: two villages may share one
@@ -390,7 +391,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     bars = ax.barh(positions, shares, color=colours, height=0.65)
     ax.bar_label(bars, labels=[f"{style.fmt_pct(v['gap_share'], 1)}（{style.fmt_wan(v['income_gap'], 2)}）" for v in rows],
                  padding=3, fontsize=8.5)
-    ax.set_yticks(positions, [str(v["village_name"]) for v in rows])
+    ax.set_yticks(positions, [chart_text(v["village_name"]) for v in rows])
     ax.set_xlim(0, max(shares) * 1.35)
     _pct_axis(ax, "x")
     ax.set_xlabel("占全部收入缺口（= 占FGT1）的比重")
@@ -484,7 +485,7 @@ def county_overview_chart(summaries: Sequence[Metrics]) -> Figure:
     ax = fig.subplots()
     if not rows:
         return _empty(fig, ax, title, "无乡镇数据")
-    names = [str(s.get("township_name") or s.get("township_id")) for s in rows]
+    names = [chart_text(s.get("township_name") or s.get("township_id")) for s in rows]
     now = [s.get("incidence") for s in rows]
     later = [(s.get("projection") or {}).get("incidence") for s in rows]
     height = 0.38

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from fupin.columns import TABLES
 from fupin.county import County, Source
-from fupin.fsutil import atomic_write_json
+from fupin.fsutil import atomic_write_json, id_path
 
 MANIFEST = "fupin-prepared.json"
 FORMAT_VERSION = 1
@@ -116,7 +116,7 @@ def prepare(county: County, root: Path, township_ids: Iterable[str], tmp_dir: Pa
         for t, s in county.sources.items()
     ]
     return {
-        tid: write_slice(root / tid, tid, {name: parts[name].get(tid, empty[name]) for name in parts}, sources, tmp_dir)
+        tid: write_slice(id_path(root, tid), tid, {name: parts[name].get(tid, empty[name]) for name in parts}, sources, tmp_dir)
         for tid in wanted
     }
 

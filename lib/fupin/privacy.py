@@ -8,11 +8,29 @@ unmasked; the functions here are the only way they are shown.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from fupin.columns import PERSONAL_COLUMNS
 
 MASK = "*"
+#: What is not a letter of a name: whitespace (ASCII and full-width), control and
+#: invisible format characters, combining marks. Removed before masking, so a
+#: name written ``韩　梅`` or ``韩\u200b梅`` is masked as the two-letter name it is.
+_NOT_LETTERS = re.compile(
+    r"[\s\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    r"\u3164\ufe00-\ufe0f\ufeff\uffa0\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+
+
+def _letters(text: str) -> str:
+    """``text`` without whitespace and invisible characters.
+
+    >>> _letters("韩　梅"), _letters(" 韩 冬 ")
+    ('韩梅', '韩冬')
+    """
+    return _NOT_LETTERS.sub("", text)
 
 
 def _blank(value: object) -> bool:
@@ -28,18 +46,20 @@ def mask_name(name: object) -> str:
     """A name with every character but the first and the last replaced by ``*``.
 
     Two characters keep the first (``王明`` -> ``王*``), one character is
-    masked whole, a blank (None, NA, empty) gives ``""``. Surrounding
-    whitespace is ignored. Compound surnames (欧阳, 司马) are not special-
-    cased: only the first character is kept, which shows less, not more.
+    masked whole, a blank (None, NA, empty) gives ``""``. Whitespace
+    anywhere (ASCII or full-width) and invisible characters are removed
+    first: ``韩　梅`` is the two-letter name 韩梅 and shows ``韩*``. Compound
+    surnames (欧阳, 司马) are not special-cased: only the first character is
+    kept, which shows less, not more.
 
     >>> mask_name("王小明"), mask_name("王明"), mask_name("王"), mask_name(None)
     ('王*明', '王*', '*', '')
-    >>> mask_name("欧阳小明")
-    '欧**明'
+    >>> mask_name("欧阳小明"), mask_name("韩　梅"), mask_name("韩 冬")
+    ('欧**明', '韩*', '韩*')
     """
     if _blank(name):
         return ""
-    text = str(name).strip()
+    text = _letters(str(name))
     if len(text) <= 1:
         return MASK * len(text)
     if len(text) == 2:
@@ -53,7 +73,7 @@ def mask_names(names: pd.Series) -> pd.Series:
     >>> mask_names(pd.Series(["王小明", None, "李四"])).tolist()
     ['王*明', '', '李*']
     """
-    text = names.astype("string").str.strip().fillna("")
+    text = names.astype("string").str.replace(_NOT_LETTERS, "", regex=True).fillna("")
     n = text.str.len().to_numpy()
     stars = pd.Series(MASK, index=text.index).str.repeat(
         (n - 2).clip(min=0) + (n == 2) + (n == 1)

@@ -34,9 +34,10 @@ from fupin.config import (
     NOTEBOOKS_DIR,
     REPORTS_DIR,
 )
-from fupin.errors import UsageError, describe_os_error
+from fupin.errors import UnsafePath, UsageError, describe_os_error
+from fupin.fsutil import SAFE_NAME_RULE, id_path, inside, is_safe_name
 from fupin.parameters import ReportParameters, default_bands, report_parameters
-from fupin.state import LOCK_FILE, BatchState, FolderLock, inputs_digest
+from fupin.state import LOCK_FILE, STATE_FILE, BatchState, FolderLock, inputs_digest
 
 log = logging.getLogger("fupin.run")
 
@@ -46,6 +47,9 @@ REPORT_NOTEBOOKS: tuple[str, ...] = ("township_report.ipynb",)
 METRICS_PARAMETERS = ("monitoring_line", "income_drop_share", "collective_income_exit")
 #: The runner's own folder inside DIR (prepared slices, state).
 STATE_DIR = ".fupin"
+#: Files a run writes into ``DIR/<township_id>`` besides the executed notebooks and their HTML;
+#: only these (and what the previous run recorded) are ever removed from there.
+TOWNSHIP_OUTPUTS = ("report.html", "metrics.json", "follow_up.xlsx", "report.docx")
 #: Parameters the runner itself sets; users may pass others with ``-p``.
 RUNNER_PARAMETERS = (
     "township_id", "year", "data", "poverty_line", "bands", "growth", "village_threshold", "output_dir",
@@ -143,6 +147,7 @@ class Job:
     notebooks: tuple[str, ...]
     start_timeout: float
     cell_timeout: float
+    owned: tuple[str, ...] = ()  # file names in DIR/<township_id> a run of ours wrote (may be removed)
 
 
 @dataclass
@@ -247,19 +252,22 @@ def run_batch(
     missing = [t for t in wanted if t not in names]
     if missing:
         raise UsageError(f"数据中没有这些乡镇代码：{', '.join(missing)}。可选：{', '.join(names)}")
+    check_township_ids(wanted)
     out = Path(out or REPORTS_DIR / str(params.year)).resolve()
+    check_out_folder(out, wanted)
     _prepare_out(out)
-    with FolderLock(out / STATE_DIR / LOCK_FILE, "fupin run"):
+    with FolderLock(inside(out, STATE_DIR, LOCK_FILE), "fupin run"):
         log.info("开始：%s，%d 个乡镇，报告文件夹 %s", data, len(wanted), out)
         tmp = _clean_tmp(out)
         from fupin.prepare import prepare, read_manifest
 
-        slices = prepare(county, out / STATE_DIR / "prepared", wanted, tmp_dir=tmp)
-        state = BatchState(out / STATE_DIR)
+        slices = prepare(county, inside(out, STATE_DIR, "prepared"), wanted, tmp_dir=tmp)
+        state = BatchState(inside(out, STATE_DIR))
         jobs, skipped = [], []
         for t in wanted:
-            job = Job(t, names[t], params.notebook_parameters(t, slices[t], out / t), out, Path(notebooks_dir),
-                      tuple(notebooks), start_timeout, cell_timeout)
+            owned = tuple(dict.fromkeys([*TOWNSHIP_OUTPUTS, *state.files(t)]))
+            job = Job(t, names[t], params.notebook_parameters(t, slices[t], id_path(out, t)), out, Path(notebooks_dir),
+                      tuple(notebooks), start_timeout, cell_timeout, owned)
             digest = inputs_digest(read_manifest(slices[t])["digest"],
                                    [job.notebooks_dir / n for n in job.notebooks], job.parameters)
             if not force and state.is_current(t, digest, _expected_files(job)):
@@ -269,7 +277,8 @@ def run_batch(
                 jobs.append((job, digest))
 
         def done(result: TownshipResult) -> None:
-            state.record(result.township_id, digests[result.township_id], result.ok, result.seconds, tmp)
+            state.record(result.township_id, digests[result.township_id], result.ok, result.seconds, tmp,
+                         files=[Path(f).name for f in result.files])
             if result.ok:
                 log.info("%s %s 完成 %.1f秒", result.township_id, result.township_name, result.seconds)
             else:
@@ -297,23 +306,69 @@ def run_batch(
 
 
 def _expected_files(job: Job) -> list[Path]:
-    town = job.out_dir / job.township_id
+    town = id_path(job.out_dir, job.township_id)
     return [town / "report.html", town / "metrics.json", *(town / n for n in job.notebooks)]
 
 
+def check_township_ids(township_ids: Sequence[str]) -> None:
+    """Refuse (exit 2, before anything is written) ids that cannot name a report folder.
+
+    Validation refuses them too; this holds whatever reached the runner.
+    Ids equal but for case would share one folder on Windows and macOS.
+    """
+    bad = [t for t in township_ids if not is_safe_name(t)]
+    if bad:
+        shown = "、".join(f"「{t!r}」"[:40] for t in bad)
+        raise UnsafePath(f"乡镇代码 {shown} 不能用作报告文件夹名（{SAFE_NAME_RULE}），未写入任何文件")
+    folded: dict[str, str] = {}
+    for t in township_ids:
+        if t.casefold() in folded:
+            raise UnsafePath(f"乡镇代码 {folded[t.casefold()]} 与 {t} 只有大小写不同，在 Windows 上会写入同一个报告文件夹")
+        folded[t.casefold()] = t
+
+
+def check_out_folder(out: Path, township_ids: Sequence[str]) -> None:
+    """Refuse (exit 2, nothing written) a report folder where a run would follow a symlink out of DIR.
+
+    Every path the run writes or deletes under ``out`` is checked with
+    :func:`fupin.fsutil.inside`: the runner's ``.fupin`` folder and its
+    parts, the county page, each township's folder, its files and its slice.
+    """
+    paths: list[tuple[str, ...]] = [
+        (STATE_DIR,), (STATE_DIR, "tmp"), (STATE_DIR, "prepared"), (STATE_DIR, LOCK_FILE), (STATE_DIR, STATE_FILE),
+        ("index.html",), ("summary.json",),
+    ]
+    for t in township_ids:
+        paths += [(t,), (STATE_DIR, "prepared", t)]
+        town = out / t
+        if town.is_dir() and not town.is_symlink():
+            paths += [(t, p.name) for p in town.iterdir()]
+    problems = []
+    for parts in paths:
+        try:
+            inside(out, *parts)
+        except UnsafePath as exc:
+            problems.append(str(exc))
+    state_dir = out / STATE_DIR
+    if state_dir.exists() and not state_dir.is_dir():
+        problems.append(f"{state_dir} 应为文件夹（fupin run 的工作文件夹）")
+    if problems:
+        raise UnsafePath("；".join(dict.fromkeys(problems)))
+
+
 def _clean_tmp(out: Path) -> Path:
-    """The runner's scratch folder in DIR, emptied of what a killed run left."""
-    tmp = out / STATE_DIR / "tmp"
+    """The runner's scratch folder in DIR, emptied of what a killed run left (never through a link)."""
+    tmp = inside(out, STATE_DIR, "tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True, exist_ok=True)
-    return tmp
+    return inside(out, STATE_DIR, "tmp")
 
 
 def _prepare_out(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / STATE_DIR).mkdir(exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out / STATE_DIR, prefix="write-test.", delete=True)
+        inside(out, STATE_DIR).mkdir(exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=inside(out, STATE_DIR), prefix="write-test.", delete=True)
         probe.close()
     except OSError as exc:
         raise UsageError(f"无法写入报告文件夹 {out}：{exc.strerror or exc}") from exc
@@ -420,9 +475,12 @@ def run_township(job: Job) -> TownshipResult:
     from fupin.report import title
 
     started = time.perf_counter()
-    town_dir = job.out_dir / job.township_id
-    tmp = job.out_dir / STATE_DIR / "tmp"
-    staging = tmp / job.township_id
+    try:
+        town_dir = id_path(job.out_dir, job.township_id)
+        tmp = inside(job.out_dir, STATE_DIR, "tmp")
+        staging = id_path(tmp, job.township_id)
+    except UnsafePath as exc:  # checked before the batch; never write anywhere else
+        return TownshipResult(job.township_id, job.township_name, False, 0.0, error=str(exc))
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "files").mkdir(parents=True)
     parameters = {**job.parameters, "output_dir": str(staging / "files")} if "output_dir" in job.parameters else job.parameters
@@ -452,29 +510,36 @@ def run_township(job: Job) -> TownshipResult:
                 _kernel.shutdown()  # never reuse a kernel that failed; the next township gets a fresh one
             nb = _read_notebook(executed)  # None when the run could not even save it whole
             if nb is not None:
-                final = atomic_write_bytes(town_dir / name, executed.read_bytes(), tmp)
+                final = atomic_write_bytes(id_path(job.out_dir, job.township_id, name), executed.read_bytes(), tmp)
                 result.files.append(str(final))
                 result.notebook = str(final)
             elif result.ok:
                 result.ok, result.error = False, f"执行后的笔记本无法读取：{executed.name}"
             if not result.ok:
-                _remove_stale(town_dir, keep=job.notebooks if nb is not None else ())
+                _remove_stale(town_dir, job, keep=job.notebooks if nb is not None else ())
                 return result
             html_parts.append((nb, name))
         metrics = next((m for nb, _ in html_parts if (m := _find_metrics(nb, METRICS_MIME))), None)
         if metrics is None:
             result.ok, result.error = False, "笔记本没有输出 metrics（缺少 fupin.display.emit_metrics 调用）"
-            _remove_stale(town_dir, keep=job.notebooks)
+            _remove_stale(town_dir, job, keep=job.notebooks)
             return result
         for extra in sorted((staging / "files").iterdir()):
-            result.files.append(str(atomic_write_bytes(town_dir / extra.name, extra.read_bytes(), tmp)))
+            if extra.is_symlink() or not extra.is_file():
+                continue  # only the notebook's own regular files travel into the report folder
+            target = id_path(job.out_dir, job.township_id, extra.name)
+            result.files.append(str(atomic_write_bytes(target, extra.read_bytes(), tmp)))
         for nb, name in html_parts:
-            target = town_dir / ("report.html" if name == job.notebooks[0] else Path(name).with_suffix(".html").name)
+            page = "report.html" if name == job.notebooks[0] else Path(name).with_suffix(".html").name
+            target = id_path(job.out_dir, job.township_id, page)
             result.files.append(str(atomic_write_text(target, notebook_to_html(nb, title(metrics)), tmp)))
-        result.files.append(str(atomic_write_json(town_dir / "metrics.json", metrics, tmp)))
+        result.files.append(str(atomic_write_json(id_path(job.out_dir, job.township_id, "metrics.json"), metrics, tmp)))
         return result
     except OSError as exc:  # disk full, permissions: this township fails, the batch goes on
         result.ok, result.error = False, describe_failure(exc, job.cell_timeout)
+        return result
+    except UnsafePath as exc:  # a link planted while the batch ran: write nothing through it
+        result.ok, result.error = False, str(exc)
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -493,11 +558,17 @@ def describe_failure(exc: BaseException, cell_timeout: float) -> str:
     return f"{name}: {exc}"
 
 
-def _remove_stale(town_dir: Path, keep: Sequence[str]) -> None:
-    """A failed township keeps only its executed notebooks, nothing from an earlier run."""
-    if town_dir.is_dir():
+def _remove_stale(town_dir: Path, job: Job, keep: Sequence[str]) -> None:
+    """A failed township keeps only its executed notebooks, nothing from an earlier run.
+
+    Only files a run writes are removed (``job.owned``, the notebooks and
+    their HTML); anything else in the folder is not ours and stays. A
+    symlink is removed as a link, never followed.
+    """
+    ours = {*job.owned, *job.notebooks, *(Path(n).with_suffix(".html").name for n in job.notebooks)}
+    if town_dir.is_dir() and not town_dir.is_symlink():
         for path in town_dir.iterdir():
-            if path.is_file() and path.name not in keep:
+            if path.name in ours and path.name not in keep and (path.is_symlink() or path.is_file()):
                 path.unlink(missing_ok=True)
 
 

@@ -65,12 +65,19 @@ class BatchState:
         entry = self.townships.get(township_id, {})
         return entry.get("digest") == digest and entry.get("ok") is True and all(Path(f).is_file() for f in files)
 
-    def record(self, township_id: str, digest: str, ok: bool, seconds: float, tmp_dir: Path | None = None) -> None:
+    def files(self, township_id: str) -> list[str]:
+        """Names of the files the last run wrote into ``DIR/<township_id>`` (only plain names)."""
+        names = self.townships.get(township_id, {}).get("files", [])
+        return [n for n in names if isinstance(n, str) and n and Path(n).name == n and n not in (".", "..")]
+
+    def record(self, township_id: str, digest: str, ok: bool, seconds: float, tmp_dir: Path | None = None,
+               files: Iterable[str] = ()) -> None:
         self.townships[township_id] = {
             "digest": digest,
             "ok": ok,
             "seconds": round(seconds, 3),
             "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "files": sorted(set(files) | set(self.files(township_id))) if not ok else sorted(set(files)),
         }
         atomic_write_json(self.path, {"format": 1, "townships": self.townships}, tmp_dir=tmp_dir)
 
@@ -90,7 +97,9 @@ class FolderLock:
 
     def __enter__(self) -> "FolderLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")
+        # never through a symlink planted at the lock's place (it would truncate the link's target)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        handle = open(fd, "a+", encoding="utf-8")
         try:
             _lock(handle)
         except OSError:

@@ -1,0 +1,66 @@
+"""Text from the data, written literally: never a formula, a link scheme or mathtext.
+
+Validation refuses control characters and over-long text; the writers do not
+rely on it. Each output applies the one function of its kind here:
+
+* :func:`cell_text`: a text cell of an xlsx workbook (controls removed, a
+  leading ``= + - @``, tab or CR neutralised with ``'`` as the OWASP
+  CSV-injection guidance says);
+* :func:`chart_text`: a label drawn by matplotlib (``$`` escaped, so no
+  mathtext);
+* :func:`url_segment`: one path segment of a link (percent-encoded, never a
+  scheme, never ``.`` or ``..``).
+
+HTML text is escaped by the templates (Jinja autoescape, :func:`fupin.display.esc`).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+#: C0 and C1 control characters other than tab, line feed and carriage return
+#: (those are legal in xlsx and HTML; a leading tab or CR is neutralised by :func:`cell_text`).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: The first characters that make a spreadsheet read a cell as a formula (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def without_controls(text: str) -> str:
+    """``text`` without control characters (tab, LF and CR kept).
+
+    >>> without_controls("a\\x0bb\\x00c\\td")
+    'abc\\td'
+    """
+    return _CONTROLS.sub("", text)
+
+
+def cell_text(value: object) -> str:
+    """The text of an xlsx cell: controls removed, a formula start neutralised with ``'``.
+
+    >>> cell_text('=HYPERLINK("http://x","y")'), cell_text("-1+2"), cell_text("王*明")
+    ('\\'=HYPERLINK("http://x","y")', "'-1+2", '王*明')
+    >>> cell_text("\\x00=1")
+    "'=1"
+    """
+    text = without_controls(str(value))
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def chart_text(value: object) -> str:
+    """A label for matplotlib, drawn as written: ``$`` escaped so it never starts mathtext.
+
+    >>> print(chart_text("$x^2$村"))
+    \\$x^2\\$村
+    """
+    return without_controls(str(value)).replace("$", r"\$")
+
+
+def url_segment(value: object) -> str:
+    """One path segment of a relative link: percent-encoded, so never a scheme nor a parent folder.
+
+    >>> url_segment("990101001"), url_segment("javascript:alert(1)"), url_segment("..")
+    ('990101001', 'javascript%3Aalert%281%29', '%2E%2E')
+    """
+    segment = quote(str(value), safe="")
+    return segment.replace(".", "%2E") if segment.strip(".") == "" else segment
