@@ -76,3 +76,58 @@ def test_mask_personal():
         "size": [3, 2],
     }
     assert df.loc[0, "head_name"] == "王小明"
+
+
+@pytest.mark.parametrize(
+    "name, masked",
+    [
+        # whitespace inside a name (ASCII, full-width, tab, several) is not a letter: 韩梅 is a two-letter name
+        ("韩　梅", "韩*"),
+        ("韩 冬", "韩*"),
+        ("韩\t梅", "韩*"),
+        ("　韩　梅　", "韩*"),
+        ("王 小 明", "王*明"),
+        ("王　小明", "王*明"),
+        # invisible characters do not lengthen a name either
+        ("韩\u200b梅", "韩*"),
+        ("韩\u00a0梅", "韩*"),
+        ("韩\ufeff梅", "韩*"),
+        ("韩\u202e梅", "韩*"),
+        ("韩\x0b梅", "韩*"),
+        # one to four letters, compound surnames (only the first character shown)
+        ("明", "*"),
+        (" 明 ", "*"),
+        ("欧阳", "欧*"),
+        ("欧阳明", "欧*明"),
+        ("欧阳 明", "欧*明"),
+        ("司马相如", "司**如"),
+        ("司马　相如", "司**如"),
+        ("诸葛亮", "诸*亮"),
+        ("诸葛 孔明", "诸**明"),
+        ("上官婉儿", "上**儿"),
+        ("　", ""),
+        (" \u3000\t", ""),
+    ],
+)
+def test_mask_name_ignores_whitespace_and_invisible_characters(name, masked):
+    assert mask_name(name) == masked
+    assert mask_names(pd.Series([name], dtype="string")).tolist() == [masked]
+
+
+def test_masked_name_never_shows_more_than_first_and_last_letter():
+    import random
+
+    rng = random.Random(15)
+    spaces = [" ", "\u3000", "\t", "\u200b", "\xa0"]
+    letters = "王李张刘陈杨黄赵吴周欧阳司马诸葛小明华丽"
+    names = []
+    for _ in range(300):
+        word = "".join(rng.choice(letters) for _ in range(rng.randint(1, 4)))
+        names.append("".join(ch + (rng.choice(spaces) if rng.random() < 0.4 else "") for ch in word))
+    for name, masked in zip(names, mask_names(pd.Series(names, dtype="string"))):
+        letters_of = [ch for ch in name if ch in letters]
+        shown = [ch for ch in masked if ch != "*"]
+        assert len(masked) == len(letters_of), (name, masked)
+        assert shown == ([letters_of[0]] if len(letters_of) == 2 else
+                         [letters_of[0], letters_of[-1]] if len(letters_of) > 2 else []), (name, masked)
+        assert masked == mask_name(name)

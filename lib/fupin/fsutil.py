@@ -44,14 +44,18 @@ def safe_name(name: object) -> str:
     '990101001'
     """
     if not is_safe_name(name):
-        raise UnsafePath(f"代码「{_shown(name)}」不能用作文件或文件夹名（{SAFE_NAME_RULE}），未写入任何文件")
+        raise UnsafePath(f"代码「{shown_value(name)}」不能用作文件或文件夹名（{SAFE_NAME_RULE}），未写入任何文件")
     return str(name)
 
 
-def _shown(value: object) -> str:
-    """A value for a message: control characters made visible, long text cut."""
-    text = repr(str(value))[1:-1]
-    return text if len(text) <= 80 else text[:77] + "..."
+def shown_value(value: object) -> str:
+    r"""A value for a message: invisible characters spelt out, long text cut.
+
+    >>> print(shown_value("a\x00b"), shown_value("城关镇"), shown_value("x" * 200)[-5:])
+    a\x00b 城关镇 xx...
+    """
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value))
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _is_link(path: Path) -> bool:
@@ -86,7 +90,7 @@ def inside(root: Path, *parts: str) -> Path:
     for part in parts:
         name = str(part)
         if name in ("", ".", "..") or any(sep in name for sep in ("/", "\\", "\0", ":")) or Path(name).is_absolute():
-            raise UnsafePath(f"路径「{_shown(name)}」不在报告文件夹中，未写入任何文件")
+            raise UnsafePath(f"路径「{shown_value(name)}」不在报告文件夹中，未写入任何文件")
         path = path / name
         if _is_link(path):
             raise UnsafePath(f"{path} 是符号链接：报告只写在报告文件夹 {base} 之内，不跟随链接。请删除该链接后重试")

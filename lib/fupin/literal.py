@@ -63,4 +63,6 @@ def url_segment(value: object) -> str:
     ('990101001', 'javascript%3Aalert%281%29', '%2E%2E')
     """
     segment = quote(str(value), safe="")
-    return segment.replace(".", "%2E") if segment.strip(".") == "" else segment
+    if segment.strip(".") == "":  # "", "." and ".." would name this folder or its parent
+        return segment.replace(".", "%2E") or "%20"
+    return segment

@@ -35,7 +35,7 @@ from fupin.config import (
     REPORTS_DIR,
 )
 from fupin.errors import UnsafePath, UsageError, describe_os_error
-from fupin.fsutil import SAFE_NAME_RULE, id_path, inside, is_safe_name
+from fupin.fsutil import SAFE_NAME_RULE, id_path, inside, is_safe_name, shown_value
 from fupin.parameters import ReportParameters, default_bands, report_parameters
 from fupin.state import LOCK_FILE, STATE_FILE, BatchState, FolderLock, inputs_digest
 
@@ -318,7 +318,7 @@ def check_township_ids(township_ids: Sequence[str]) -> None:
     """
     bad = [t for t in township_ids if not is_safe_name(t)]
     if bad:
-        shown = "、".join(f"「{t!r}」"[:40] for t in bad)
+        shown = "、".join(f"「{shown_value(t)}」" for t in bad[:10]) + ("等" if len(bad) > 10 else "")
         raise UnsafePath(f"乡镇代码 {shown} 不能用作报告文件夹名（{SAFE_NAME_RULE}），未写入任何文件")
     folded: dict[str, str] = {}
     for t in township_ids:
