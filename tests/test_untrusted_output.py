@@ -246,13 +246,14 @@ def test_county_page_and_email_link_a_scheme_id_as_a_path(sample_county, tmp_pat
 
     out = tmp_path / "out"
     out.mkdir()
-    failed = TownshipResult("javascript:alert(1)", "<i>镇</i>", False, 1.0, error="失败",
+    failed = TownshipResult("javascript:alert(1)", "<i>镇</i>\x0b\x00", False, 1.0, error="失败\x1f",
                             notebook=str(out / "javascript:alert(1)" / "township_report.ipynb"))
     page = write_county_page(out, sample_county, RunParameters(year=2018), [failed]).read_text(encoding="utf-8")
     hrefs = re.findall(r'href="([^"]*)"', page)
     assert "javascript%3Aalert%281%29/township_report.ipynb" in hrefs
     assert all(urlsplit(h).scheme == "" for h in hrefs), hrefs
     assert "<i>镇</i>" not in page and "&lt;i&gt;镇&lt;/i&gt;" in page
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", page)  # control characters removed on output
     assert sorted(p.name for p in out.iterdir()) == ["index.html", "summary.json"]
 
 
@@ -424,3 +425,14 @@ def test_whatever_validate_accepts_run_renders(tiny_county, tmp_path):
     assert all(not c.value.startswith(FORMULA_STARTS) for c in cells if isinstance(c.value, str))
     heads = set(county.households["head_name"].dropna())
     assert not any(c.value in heads for c in cells if isinstance(c.value, str) and len(c.value) > 1)
+
+
+def test_email_subject_and_attachment_name_carry_no_control_or_path_characters():
+    from fupin.mailer import Report, attachment_name, render_subject
+
+    m = {"county_name": "示例县", "township_id": "1", "township_name": "城关镇\r\nBcc: x@evil.example\x00/../x",
+         "year": 2018, "incidence": 0.0323}
+    subject = render_subject("【{county}】{township}{year}年", m)
+    assert subject == "【示例县】城关镇 Bcc: x@evil.example/../x2018年"
+    name = attachment_name(Report(key="1", metrics=m, html=Path("report.html"), checksum=""))
+    assert not re.search(r'[\x00-\x1f/\\:*?"<>|]', name) and name.endswith(".html")

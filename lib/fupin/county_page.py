@@ -15,7 +15,7 @@ from fupin.config import TEMPLATES_DIR
 from fupin.county import County
 from fupin.export import report_css
 from fupin.fsutil import atomic_write_json, atomic_write_text, id_path, inside
-from fupin.literal import url_segment
+from fupin.literal import finalize, url_segment
 
 if TYPE_CHECKING:
     from fupin.runner import RunParameters, TownshipResult
@@ -32,6 +32,7 @@ def _env() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        finalize=finalize,
     )
 
 

@@ -67,8 +67,14 @@ def _show_html(markup: str) -> None:
 
 
 def esc(value: object) -> str:
-    """HTML-escape any value's text."""
-    return html.escape("" if value is None else str(value))
+    """HTML-escape any value's text (control characters removed).
+
+    >>> esc('<b>&"x\x0b')
+    '&lt;b&gt;&amp;&quot;x'
+    """
+    from fupin.literal import without_controls
+
+    return html.escape(without_controls("" if value is None else str(value)))
 
 
 def figure_png(fig: Figure, dpi: int | None = None) -> bytes:

@@ -35,6 +35,25 @@ def without_controls(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
+def file_name(text: str) -> str:
+    """A file name offered to a reader (an attachment): no separators, no controls, no reserved characters.
+
+    >>> file_name("城关镇/../x:y.html")
+    '城关镇_.._x_y.html'
+    """
+    return re.sub(r'[\\/:*?"<>|]', "_", without_controls(text).replace("\t", " ").replace("\n", " ").replace("\r", " "))
+
+
+def finalize(value: object) -> object:
+    """Jinja ``finalize``: every plain text a template prints loses its control characters (before escaping).
+
+    Markup the template marked safe (``|safe``, already escaped) is left as it is.
+    """
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return without_controls(value)
+    return value
+
+
 def cell_text(value: object) -> str:
     """The text of an xlsx cell: controls removed, a formula start neutralised with ``'``.
 

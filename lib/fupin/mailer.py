@@ -42,7 +42,7 @@ from typing import Any
 
 from fupin.errors import EXIT_FAILED, EXIT_OK, UsageError
 from fupin.fsutil import atomic_write_bytes, atomic_write_json, inside, is_safe_name, sha256_file
-from fupin.literal import url_segment
+from fupin.literal import file_name, finalize, url_segment, without_controls
 from fupin.state import FolderLock
 
 #: The only place the SMTP password is read from (besides an interactive prompt).
@@ -491,7 +491,7 @@ def render_subject(template: str, m: Metrics) -> str:
     ...     "township_id": "1", "township_name": "城关镇", "year": 2018, "incidence": 0.0323})
     '【示例县】城关镇2018年：3.23%'
     """
-    return " ".join(template.format_map(subject_fields(m)).split())
+    return " ".join(without_controls(template.format_map(subject_fields(m))).split())
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -563,8 +563,8 @@ def attachment_name(report: Report) -> str:
     from fupin import report as words
 
     if report.key == COUNTY:
-        return f"{report.name}{report.metrics.get('year', '')}年脱贫攻坚情况（乡镇汇总）.html"
-    return f"{words.title(report.metrics)}.html"
+        return file_name(f"{report.name}{report.metrics.get('year', '')}年脱贫攻坚情况（乡镇汇总）.html")
+    return file_name(f"{words.title(report.metrics)}.html")
 
 
 def _note(report: Report, config: MailConfig) -> tuple[str, str | None]:
@@ -619,7 +619,7 @@ def html_body(content: Content) -> str:
     from fupin.config import TEMPLATES_DIR
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=False)
+                             undefined=jinja2.StrictUndefined, trim_blocks=False, finalize=finalize)
     return env.get_template("email.html.j2").render(c=content, width=BODY_WIDTH)
 
 
