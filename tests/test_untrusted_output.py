@@ -208,7 +208,8 @@ def test_cli_run_with_a_hostile_id_exits_2_and_touches_nothing(tiny_county, tmp_
     assert snapshot(tmp_path) == before  # nothing created, changed or deleted, --out included
 
 
-@pytest.mark.parametrize("planted", [(".fupin",), (".fupin", "tmp"), ("TOWNSHIP",), (".fupin", "lock")], ids="/".join)
+# the two links of the issue through the real command; every other place: check_out_folder above
+@pytest.mark.parametrize("planted", [(".fupin", "tmp"), ("TOWNSHIP",)], ids="/".join)
 def test_cli_run_never_follows_a_planted_symlink(tiny_county, tmp_path, planted):
     plant_canaries(tmp_path)
     township = sorted(pd.read_csv(tiny_county / "villages.csv", dtype=str, encoding="utf-8-sig")["乡镇代码"])[0]

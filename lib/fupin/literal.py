@@ -48,6 +48,9 @@ def finalize(value: object) -> object:
     """Jinja ``finalize``: every plain text a template prints loses its control characters (before escaping).
 
     Markup the template marked safe (``|safe``, already escaped) is left as it is.
+
+    >>> finalize("镇\\x0b\\x00"), finalize(3)
+    ('镇', 3)
     """
     if isinstance(value, str) and not hasattr(value, "__html__"):
         return without_controls(value)

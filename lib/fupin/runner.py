@@ -315,6 +315,11 @@ def check_township_ids(township_ids: Sequence[str]) -> None:
 
     Validation refuses them too; this holds whatever reached the runner.
     Ids equal but for case would share one folder on Windows and macOS.
+
+    >>> check_township_ids(["990101001", "990101002"])
+    >>> check_township_ids(["990101001", "../../x"])
+    Traceback (most recent call last):
+    fupin.errors.UnsafePath: 乡镇代码 「../../x」 不能用作报告文件夹名（只能由1到32个英文字母、数字、-、_组成），未写入任何文件
     """
     bad = [t for t in township_ids if not is_safe_name(t)]
     if bad:
