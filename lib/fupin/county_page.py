@@ -14,7 +14,7 @@ import jinja2
 from fupin.config import TEMPLATES_DIR
 from fupin.county import County
 from fupin.export import report_css
-from fupin.fsutil import atomic_write_json, atomic_write_text
+from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
 
 if TYPE_CHECKING:
     from fupin.runner import RunParameters, TownshipResult
@@ -72,6 +72,10 @@ def failed_row(r: "TownshipResult") -> list[dict]:
     return [_cell(r.township_name, r.township_id), *[dash] * (len(HEADERS) - 2), _cell("失败", 0, text=True)]
 
 
+#: The county page as a Word document, beside index.html (fupin.docx_report).
+COUNTY_DOCX = "county.docx"
+
+
 def _num(x: float | None) -> float:
     return -1.0 if x is None else float(x)
 
@@ -80,9 +84,10 @@ def write_county_page(
     out: Path, county: County, params: "RunParameters", results: Sequence["TownshipResult"],
     tmp_dir: Path | None = None,
 ) -> Path:
-    """Write ``summary.json`` (the county's metrics) and ``index.html``."""
+    """Write ``summary.json`` (the county's metrics), ``county.docx`` and ``index.html``."""
     from fupin import narrative, plots, report
     from fupin.display import figure_png
+    from fupin.docx_report import county_document, document_bytes
     from fupin.metrics import township_metrics
     from fupin.style import use_report_style
     from fupin.tables import code_version
@@ -114,8 +119,13 @@ def write_county_page(
         if not r.ok
     ]
     name = county.name or "全县"
+    title = f"{name}{params.year}年脱贫攻坚情况（乡镇汇总）"
+    docx = county_document(title, summary, per_township, failed=[r.township_name for r in results if not r.ok],
+                           sources=[s.path.name for s in county.sources.values()])
+    atomic_write_bytes(out / COUNTY_DOCX, document_bytes(docx), tmp_dir)
     html = _env().get_template("index.html.j2").render(
-        title=f"{name}{params.year}年脱贫攻坚情况（乡镇汇总）",
+        title=title,
+        docx=COUNTY_DOCX,
         subtitle=report.subtitle(summary),
         css=report_css(),
         summary=summary,

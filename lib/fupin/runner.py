@@ -6,7 +6,8 @@ any notebook runs, exit 2) and cut into per-township Parquet slices
 take townships one by one: papermill executes the notebooks in the worker's
 warm kernel (:mod:`fupin.kernel`, reset between townships), the runner takes
 ``metrics.json`` from the notebook's hidden metrics output, exports the
-HTML, and writes every file atomically. A failing township is recorded with
+HTML and the Word document (:mod:`fupin.docx_report`, from the same
+metrics), and writes every file atomically. A failing township is recorded with
 the path of its executed notebook and never stops the others; its kernel is
 replaced before the next township.
 """
@@ -44,6 +45,8 @@ log = logging.getLogger("fupin.run")
 REPORT_NOTEBOOKS: tuple[str, ...] = ("township_report.ipynb",)
 #: Notebook parameters (given with ``-p``) that are also figures' parameters.
 METRICS_PARAMETERS = ("monitoring_line", "income_drop_share", "collective_income_exit")
+#: The township report as a Word document, beside report.html (fupin.docx_report).
+DOCX_NAME = "report.docx"
 #: The runner's own folder inside DIR (prepared slices, state).
 STATE_DIR = ".fupin"
 #: Parameters the runner itself sets; users may pass others with ``-p``.
@@ -298,7 +301,7 @@ def run_batch(
 
 def _expected_files(job: Job) -> list[Path]:
     town = job.out_dir / job.township_id
-    return [town / "report.html", town / "metrics.json", *(town / n for n in job.notebooks)]
+    return [town / "report.html", town / DOCX_NAME, town / "metrics.json", *(town / n for n in job.notebooks)]
 
 
 def _clean_tmp(out: Path) -> Path:
@@ -414,6 +417,7 @@ def run_township(job: Job) -> TownshipResult:
     from papermill.exceptions import PapermillExecutionError
 
     from fupin.display import METRICS_MIME
+    from fupin.docx_report import document_bytes, township_document
     from fupin.export import notebook_to_html
     from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
     from fupin.kernel import ENGINE
@@ -466,11 +470,20 @@ def run_township(job: Job) -> TownshipResult:
             result.ok, result.error = False, "笔记本没有输出 metrics（缺少 fupin.display.emit_metrics 调用）"
             _remove_stale(town_dir, keep=job.notebooks)
             return result
+        try:  # built before any file is written: a township's files are all there or none are
+            docx = document_bytes(township_document(metrics))
+        except Exception as exc:  # noqa: BLE001 - this township fails, the batch goes on
+            result.ok, result.error = False, f"Word 文档生成失败：{type(exc).__name__}: {exc}"
+            _remove_stale(town_dir, keep=job.notebooks)
+            return result
         for extra in sorted((staging / "files").iterdir()):
             result.files.append(str(atomic_write_bytes(town_dir / extra.name, extra.read_bytes(), tmp)))
+        result.files.append(str(atomic_write_bytes(town_dir / DOCX_NAME, docx, tmp)))
         for nb, name in html_parts:
-            target = town_dir / ("report.html" if name == job.notebooks[0] else Path(name).with_suffix(".html").name)
-            result.files.append(str(atomic_write_text(target, notebook_to_html(nb, title(metrics)), tmp)))
+            first = name == job.notebooks[0]
+            target = town_dir / ("report.html" if first else Path(name).with_suffix(".html").name)
+            page = notebook_to_html(nb, title(metrics), docx_href=DOCX_NAME if first else None)
+            result.files.append(str(atomic_write_text(target, page, tmp)))
         result.files.append(str(atomic_write_json(town_dir / "metrics.json", metrics, tmp)))
         return result
     except OSError as exc:  # disk full, permissions: this township fails, the batch goes on
