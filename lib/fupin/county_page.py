@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from fupin.config import TEMPLATES_DIR
+from fupin.config import COUNTY_DOCX, TEMPLATES_DIR
 from fupin.county import County
 from fupin.export import report_css
 from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
@@ -70,10 +70,6 @@ def failed_row(r: "TownshipResult") -> list[dict]:
     """A failed township's row: name and status only."""
     dash = _cell("—", -1)
     return [_cell(r.township_name, r.township_id), *[dash] * (len(HEADERS) - 2), _cell("失败", 0, text=True)]
-
-
-#: The county page as a Word document, beside index.html (fupin.docx_report).
-COUNTY_DOCX = "county.docx"
 
 
 def _num(x: float | None) -> float:

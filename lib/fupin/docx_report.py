@@ -335,28 +335,37 @@ def column_widths(header: Sequence[str], cells: Sequence[Sequence[str]], numbers
 
     A column wants its widest cell, and its header on at most two lines.
     When everything fits, all columns grow in proportion. Otherwise number
-    columns keep their width (numbers never wrap) and the text columns share
-    the rest in proportion to their wants, each at least four characters.
+    columns keep their width (numbers never wrap), text columns that want
+    less than an equal share of the rest keep theirs too, and the longest
+    texts share what is left in proportion (each at least four characters).
     """
     em = total / TABLE_EM  # the text width in ems
 
-    def want(i: int, values: Sequence[str]) -> float:
+    def want(i: int) -> float:
         head = math.ceil(_display_width(str(header[i])) / 2)
-        return max(head, *(_display_width(v) for v in values), 2.0) + CELL_PADDING
+        return max(head, *(_display_width(row[i]) for row in cells), 2.0) + CELL_PADDING
 
-    wants = [want(i, [row[i] for row in cells]) for i in range(len(header))]
+    wants = [want(i) for i in range(len(header))]
     if sum(wants) <= em:
         return [int(total * w / sum(wants)) for w in wants]
-    fixed = sum(w for w, num in zip(wants, numbers) if num)
-    text = [w for w, num in zip(wants, numbers) if not num]
+    ems = list(wants)
+    text = [i for i, num in enumerate(numbers) if not num]
+    budget = em - sum(w for w, num in zip(wants, numbers) if num)
     floor = 4 + CELL_PADDING
-    room = em - fixed
-    if not text or room < floor * len(text):
+    if not text or budget < floor * len(text):
         return [int(total * w / sum(wants)) for w in wants]
-    shares = [max(floor, room * w / sum(text)) for w in text]
-    scale = room / sum(shares)
-    it = iter(s * scale for s in shares)
-    return [int(TABLE_EM * (w if num else next(it))) for w, num in zip(wants, numbers)]
+    while text:
+        fair = budget / len(text)
+        whole = [i for i in text if wants[i] <= fair]
+        if not whole:
+            shares = {i: max(floor, budget * wants[i] / sum(wants[j] for j in text)) for i in text}
+            scale = budget / sum(shares.values())
+            for i, v in shares.items():
+                ems[i] = v * scale
+            break
+        budget -= sum(wants[i] for i in whole)
+        text = [i for i in text if i not in whole]
+    return [int(TABLE_EM * e) for e in ems]
 
 
 def add_table(doc: "DocumentObject", header: Sequence[str], rows: Sequence[Sequence[object]],

@@ -34,6 +34,7 @@ from fupin.config import (
     DEFAULT_VILLAGE_THRESHOLD,
     NOTEBOOKS_DIR,
     REPORTS_DIR,
+    TOWNSHIP_DOCX,
 )
 from fupin.errors import UsageError, describe_os_error
 from fupin.parameters import ReportParameters, default_bands, report_parameters
@@ -45,8 +46,6 @@ log = logging.getLogger("fupin.run")
 REPORT_NOTEBOOKS: tuple[str, ...] = ("township_report.ipynb",)
 #: Notebook parameters (given with ``-p``) that are also figures' parameters.
 METRICS_PARAMETERS = ("monitoring_line", "income_drop_share", "collective_income_exit")
-#: The township report as a Word document, beside report.html (fupin.docx_report).
-DOCX_NAME = "report.docx"
 #: The runner's own folder inside DIR (prepared slices, state).
 STATE_DIR = ".fupin"
 #: Parameters the runner itself sets; users may pass others with ``-p``.
@@ -301,7 +300,7 @@ def run_batch(
 
 def _expected_files(job: Job) -> list[Path]:
     town = job.out_dir / job.township_id
-    return [town / "report.html", town / DOCX_NAME, town / "metrics.json", *(town / n for n in job.notebooks)]
+    return [town / "report.html", town / TOWNSHIP_DOCX, town / "metrics.json", *(town / n for n in job.notebooks)]
 
 
 def _clean_tmp(out: Path) -> Path:
@@ -478,11 +477,11 @@ def run_township(job: Job) -> TownshipResult:
             return result
         for extra in sorted((staging / "files").iterdir()):
             result.files.append(str(atomic_write_bytes(town_dir / extra.name, extra.read_bytes(), tmp)))
-        result.files.append(str(atomic_write_bytes(town_dir / DOCX_NAME, docx, tmp)))
+        result.files.append(str(atomic_write_bytes(town_dir / TOWNSHIP_DOCX, docx, tmp)))
         for nb, name in html_parts:
             first = name == job.notebooks[0]
             target = town_dir / ("report.html" if first else Path(name).with_suffix(".html").name)
-            page = notebook_to_html(nb, title(metrics), docx_href=DOCX_NAME if first else None)
+            page = notebook_to_html(nb, title(metrics), docx_href=TOWNSHIP_DOCX if first else None)
             result.files.append(str(atomic_write_text(target, page, tmp)))
         result.files.append(str(atomic_write_json(town_dir / "metrics.json", metrics, tmp)))
         return result
