@@ -225,6 +225,9 @@ def _styles(doc: "DocumentObject") -> None:
     num_pr.find(qn("w:numId")).set(qn("w:val"), str(_numbering(doc)))
     caption = _paragraph_style(doc, "Caption", "heading", 14, align=WD_ALIGN_PARAGRAPH.CENTER, exact=LINE_PITCH)
     caption.paragraph_format.keep_with_next = True
+    grid = doc.styles["Table Grid"].element.find(qn("w:tblPr")).find(qn("w:tblCellMar"))
+    for side in ("w:left", "w:right"):
+        grid.find(qn(side)).set(qn("w:w"), str(CELL_MARGIN.twips))
     _paragraph_style(doc, TABLE_TEXT, "table", 12, align=WD_ALIGN_PARAGRAPH.LEFT)
     _paragraph_style(doc, TABLE_NUMBER, "table", 12, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph_style(doc, TABLE_HEADER, "heading", 12, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -322,11 +325,11 @@ def add_figure(doc: "DocumentObject", fig: "Figure") -> None:
 
 def _display_width(text: str) -> float:
     """Width of text in ems: CJK and full-width characters 1, others about half."""
-    return sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text)
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.65 for ch in text)
 
 
-#: Font size of tables (小四) and the cell padding on both sides (Table Grid: 2 x 108 twips), in ems.
-TABLE_EM, CELL_PADDING = Pt(12), 0.95
+#: Font size of tables (小四); the cell margin on each side (Table Grid), and both with some slack, in ems.
+TABLE_EM, CELL_MARGIN, CELL_PADDING = Pt(12), Twips(57), 0.8
 
 
 def column_widths(header: Sequence[str], cells: Sequence[Sequence[str]], numbers: Sequence[bool],
@@ -351,14 +354,14 @@ def column_widths(header: Sequence[str], cells: Sequence[Sequence[str]], numbers
     ems = list(wants)
     text = [i for i, num in enumerate(numbers) if not num]
     budget = em - sum(w for w, num in zip(wants, numbers) if num)
-    floor = 4 + CELL_PADDING
-    if not text or budget < floor * len(text):
+    floor = {i: min(wants[i], 4 + CELL_PADDING) for i in text}
+    if not text or budget < sum(floor.values()):
         return [int(total * w / sum(wants)) for w in wants]
     while text:
         fair = budget / len(text)
         whole = [i for i in text if wants[i] <= fair]
         if not whole:
-            shares = {i: max(floor, budget * wants[i] / sum(wants[j] for j in text)) for i in text}
+            shares = {i: max(floor[i], budget * wants[i] / sum(wants[j] for j in text)) for i in text}
             scale = budget / sum(shares.values())
             for i, v in shares.items():
                 ems[i] = v * scale
@@ -492,8 +495,9 @@ def township_document(metrics: Metrics) -> "DocumentObject":
     return doc
 
 
-#: The columns of the county page's township table that the county document shows.
-COUNTY_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "预计脱贫", "预计发生率", "拟出列贫困村")
+#: The columns of the county page's township table that the county document shows (the
+#: villages to exit are named in the paragraph above it; six columns fit the page unbroken).
+COUNTY_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "预计脱贫", "预计发生率")
 
 
 def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
