@@ -239,6 +239,32 @@ def test_report_is_attached_only_with_attach_report(reports, smtp_server, tmp_pa
     assert "见附件《城关镇2018年脱贫攻坚情况报告.html》" in html_of(msg)
 
 
+def test_word_document_is_attached_with_attach_docx(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    config = write_config(tmp_path / "e.yml", ctl.port, attach_docx=True)
+    status, out, err = email_cli(capsys, reports, "--config", config)
+    assert status == 0, out + err
+    for key, docx, name in ((TOWN, reports / TOWN / "report.docx", "城关镇2018年脱贫攻坚情况报告.docx"),
+                            ("county", reports / "county.docx", "示例县2018年脱贫攻坚情况（乡镇汇总）.docx")):
+        env, msg = by_key(box)[key]
+        assert structure(msg)[0] == "multipart/mixed"
+        [attachment] = [p for p in msg.walk() if p.get_content_disposition() == "attachment"]
+        assert attachment.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        assert attachment.get_filename() == name
+        assert attachment.get_payload(decode=True) == docx.read_bytes()
+        assert f"见附件《{name}》" in html_of(msg)
+
+
+def test_missing_word_document_fails_alone_with_attach_docx(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    (reports / TOWN / "report.docx").unlink()
+    config = write_config(tmp_path / "e.yml", ctl.port, attach_docx=True)
+    status, out, err = email_cli(capsys, reports, "--config", config)
+    assert status == 1
+    assert "report.docx" in out + err
+    assert set(by_key(box)) == {"county"}
+
+
 def test_message_shows_no_personal_data(reports, smtp_server, tmp_path, capsys):
     box, ctl = smtp_server()
     status, *_ = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", ctl.port))
@@ -520,6 +546,7 @@ def _config(tmp_path: Path, **changes) -> Path:
         ({"subject": "{township}{nope}"}, "占位符无效"),
         ({"recipients": {TOWN: {"to": ["not-an-address"]}}}, "不是有效的邮件地址"),
         ({"attach_reprot": True}, "未知的配置项「attach_reprot」"),
+        ({"attach_docx": "yes"}, "attach_docx 应为 true 或 false"),
     ],
 )
 def test_bad_configuration_exits_2(change, message, reports, tmp_path, capsys):

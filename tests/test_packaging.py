@@ -24,7 +24,7 @@ def _conda_deps() -> dict[str, str]:
     for dep in env["dependencies"]:
         if isinstance(dep, dict):
             out.update(_split(d) for d in dep["pip"] if not d.startswith("-e"))
-        elif not dep.startswith(("python", "pip")) or dep.startswith("pip:"):
+        elif _split(dep)[0] not in ("python", "pip"):  # the interpreter itself; python-docx is a dependency
             out.update([_split(dep)])
     return out
 

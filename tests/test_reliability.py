@@ -20,7 +20,7 @@ from notebook_fixtures import faulty_notebooks
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="uses /proc and POSIX signals")]
 
-TOWN_FILES = ["follow_up.xlsx", "metrics.json", "report.html", "township_report.ipynb"]
+TOWN_FILES = ["follow_up.xlsx", "metrics.json", "report.docx", "report.html", "township_report.ipynb"]
 
 
 def marked_env(marker: str) -> dict:
@@ -93,6 +93,10 @@ def assert_complete(out: Path) -> None:
             import openpyxl
 
             openpyxl.load_workbook(path).close()
+        elif path.suffix == ".docx":
+            import docx
+
+            assert docx.Document(path).paragraphs, path
 
 
 def files_of(out: Path, township: str) -> list[str]:

@@ -41,10 +41,10 @@ def test_every_township_has_its_complete_files(sample_batch, sample_county):
     assert len(townships) >= 6
     for tid in townships:
         files = sorted(p.name for p in (out / tid).iterdir())
-        assert files == ["follow_up.xlsx", "metrics.json", "report.html", "township_report.ipynb"], tid
+        assert files == ["follow_up.xlsx", "metrics.json", "report.docx", "report.html", "township_report.ipynb"], tid
         nbformat.validate(nbformat.read(out / tid / "township_report.ipynb", as_version=4))
         assert (out / tid / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
-    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["index.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["county.docx", "index.html", "summary.json"]
     assert not [p for p in out.rglob("*") if p.suffix == ".tmp" or ".tmp" in p.name], "temporary files left behind"
     assert sorted(p.name for p in out.iterdir() if p.is_dir() and p.name.startswith(".")) == [".fupin"]
 
@@ -124,6 +124,8 @@ def test_no_personal_data_in_any_report_file(sample_batch, sample_county):
             text = path.read_text(encoding="utf-8")
         elif path.suffix == ".xlsx":
             text = _xlsx_text(path)
+        elif path.suffix == ".docx":
+            text = _docx_text(path)
         elif path.suffix == ".parquet":  # the runner's prepared slices
             text = pd.read_parquet(path).to_csv()
         else:
@@ -131,7 +133,17 @@ def test_no_personal_data_in_any_report_file(sample_batch, sample_county):
         checked.add(path.suffix)
         found = pattern.search(text)
         assert found is None, f"{path} shows {found.group(0)!r}"
-    assert checked == {".html", ".json", ".ipynb", ".parquet", ".xlsx"}
+    assert checked == {".html", ".json", ".ipynb", ".parquet", ".xlsx", ".docx"}
+
+
+def _docx_text(path: Path) -> str:
+    """Every paragraph and table cell of a Word document (and its properties), one per line."""
+    import docx
+
+    doc = docx.Document(path)
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    props = doc.core_properties
+    return "\n".join([*(p.text for p in doc.paragraphs), *cells, props.title, props.author])
 
 
 def _xlsx_text(path: Path) -> str:
@@ -192,6 +204,10 @@ def test_text_from_the_data_is_escaped(small_county, tmp_path):
         assert "<b>坏</b>" not in html and "<i>镇</i>" not in html, page
         assert "&lt;i&gt;镇&lt;/i&gt;" in html, page
     assert "&lt;b&gt;坏&lt;/b&gt;&amp;村" in (out / tid / "report.html").read_text(encoding="utf-8")
+    for word in (out / tid / "report.docx", out / "county.docx"):  # plain text in the Word documents too
+        text = _docx_text(word)
+        assert "<i>镇</i>" in text, word
+    assert "<b>坏</b>&村" in _docx_text(out / tid / "report.docx")
 
 
 def test_a_failing_township_does_not_stop_the_others(small_county, tmp_path):
@@ -201,7 +217,7 @@ def test_a_failing_township_does_not_stop_the_others(small_county, tmp_path):
     proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, "--notebooks", notebooks, "--quiet")
     assert proc.returncode == 1, proc.stderr
     assert sorted(p.name for p in (out / good).iterdir()) == [
-        "follow_up.xlsx", "metrics.json", "report.html", "township_report.ipynb"]
+        "follow_up.xlsx", "metrics.json", "report.docx", "report.html", "township_report.ipynb"]
     assert sorted(p.name for p in (out / bad).iterdir()) == ["township_report.ipynb"]
     executed = nbformat.read(out / bad / "township_report.ipynb", as_version=4)
     errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

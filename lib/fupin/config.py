@@ -31,6 +31,10 @@ DEFAULT_COLLECTIVE_INCOME_EXIT = False
 #: remaining households is below this line is named in 存在问题.
 DEFAULT_INDUSTRY_COVERAGE_LINE = 0.8
 
+#: The Word documents beside report.html and index.html (fupin.docx_report).
+TOWNSHIP_DOCX = "report.docx"
+COUNTY_DOCX = "county.docx"
+
 #: The township the seed report describes; the notebooks open on it.
 REFERENCE_TOWNSHIP_ID = "990101001"
 REFERENCE_YEAR = 2018

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from fupin.config import TEMPLATES_DIR
+from fupin.config import COUNTY_DOCX, TEMPLATES_DIR
 from fupin.county import County
 from fupin.export import report_css
-from fupin.fsutil import atomic_write_json, atomic_write_text, id_path, inside
+from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text, id_path, inside
 from fupin.literal import finalize, url_segment
 
 if TYPE_CHECKING:
@@ -91,9 +91,10 @@ def write_county_page(
     out: Path, county: County, params: "RunParameters", results: Sequence["TownshipResult"],
     tmp_dir: Path | None = None,
 ) -> Path:
-    """Write ``summary.json`` (the county's metrics) and ``index.html``."""
+    """Write ``summary.json`` (the county's metrics), ``county.docx`` and ``index.html``."""
     from fupin import narrative, plots, report
     from fupin.display import figure_png
+    from fupin.docx_report import county_document, document_bytes
     from fupin.metrics import township_metrics
     from fupin.style import use_report_style
     from fupin.tables import code_version
@@ -124,8 +125,13 @@ def write_county_page(
         if not r.ok
     ]
     name = county.name or "全县"
+    title = f"{name}{params.year}年脱贫攻坚情况（乡镇汇总）"
+    docx = county_document(title, summary, per_township, failed=[r.township_name for r in results if not r.ok],
+                           sources=[s.path.name for s in county.sources.values()])
+    atomic_write_bytes(inside(out, COUNTY_DOCX), document_bytes(docx), tmp_dir)
     html = _env().get_template("index.html.j2").render(
-        title=f"{name}{params.year}年脱贫攻坚情况（乡镇汇总）",
+        title=title,
+        docx=COUNTY_DOCX,
         subtitle=report.subtitle(summary),
         css=report_css(),
         summary=summary,

@@ -48,12 +48,27 @@ def _exporter() -> HTMLExporter:
     return exporter
 
 
-def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
-    """Render an executed notebook as the report page, with a table of contents."""
+def notebook_to_html(nb: nbformat.NotebookNode, title: str, docx_href: str | None = None) -> str:
+    """Render an executed notebook as the report page, with a table of contents
+    and, with ``docx_href``, a link to the report's Word version."""
     body, _ = _exporter().from_notebook_node(
         without_inline_styles(nb), resources={"fupin_title": title, "fupin_css": report_css()}
     )
-    return add_toc(body)
+    page = add_toc(body)
+    return add_docx_link(page, docx_href) if docx_href else page
+
+
+def add_docx_link(page: str, href: str) -> str:
+    """A link to the Word version, before the table of contents (else at the end of the page).
+
+    >>> add_docx_link('<h1>报告</h1><nav class="toc"></nav>', "report.docx")
+    '<h1>报告</h1><p class="download"><a href="report.docx">Word版（公文格式）</a></p><nav class="toc"></nav>'
+    """
+    link = f'<p class="download"><a href="{html.escape(href)}">Word版（公文格式）</a></p>'
+    at = page.find('<nav class="toc">')
+    if at == -1:
+        at = page.rfind("</body>")
+    return page + link if at == -1 else page[:at] + link + page[at:]
 
 
 _INLINE_STYLE = re.compile(r' style="[^"]*"')

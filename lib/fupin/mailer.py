@@ -4,13 +4,14 @@ One message per configured township of a report folder, and one for the
 county page, built with the standard :mod:`email` package in the shape that
 corporate mail clients (Outlook included) render reliably::
 
-    multipart/mixed                     only with ``attach_report: true``
+    multipart/mixed                     only with ``attach_report`` or ``attach_docx: true``
       multipart/alternative
         text/plain                      headline figures, 基本情况, 存在问题
         multipart/related
           text/html                     inline styles, table layout, < 100 KB
           image/png  x 2-3              charts: Content-ID + Content-Disposition inline
       text/html  (attachment)           the full report.html, RFC 2231 file name
+      application/vnd...document        report.docx (county.docx), with ``attach_docx``
 
 What was delivered is recorded per recipient in ``DIR/email-ledger.json``
 (:class:`Ledger`), keyed by the report's checksum, so running the command
@@ -40,6 +41,7 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any
 
+from fupin.config import COUNTY_DOCX, TOWNSHIP_DOCX
 from fupin.errors import EXIT_FAILED, EXIT_OK, UsageError
 from fupin.fsutil import atomic_write_bytes, atomic_write_json, inside, is_safe_name, sha256_file
 from fupin.literal import file_name, finalize, url_segment, without_controls
@@ -81,7 +83,10 @@ SUBJECT_FIELDS: dict[str, str] = {
     "title": "报告标题，如 城关镇2018年脱贫攻坚情况报告",
 }
 
-_TOP_KEYS = ("smtp", "sender", "subject", "county_subject", "attach_report", "report_url", "recipients")
+_TOP_KEYS = ("smtp", "sender", "subject", "county_subject", "attach_report", "attach_docx", "report_url",
+             "recipients")
+#: The MIME type of the Word documents ``fupin run`` writes (fupin.docx_report).
+DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 _SMTP_KEYS = ("host", "port", "tls", "user", "cafile", "timeout")
 _ENTRY_KEYS = ("to", "cc")
 _ADDR = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
@@ -133,6 +138,7 @@ class MailConfig:
     county_subject: str = DEFAULT_COUNTY_SUBJECT
     attach_report: bool = False
     report_url: str | None = None
+    attach_docx: bool = False
 
     @property
     def sender_address(self) -> str:
@@ -181,6 +187,9 @@ def parse_config(
     attach = raw.get("attach_report", False)
     if not isinstance(attach, bool):
         problems.append(f"attach_report 应为 true 或 false，而不是「{attach}」")
+    attach_docx = raw.get("attach_docx", False)
+    if not isinstance(attach_docx, bool):
+        problems.append(f"attach_docx 应为 true 或 false，而不是「{attach_docx}」")
     report_url = raw.get("report_url")
     if report_url is not None and not (isinstance(report_url, str) and re.match(r"https?://\S+$", report_url)):
         problems.append(f"report_url 应为 http:// 或 https:// 开头的网址，而不是「{report_url}」")
@@ -188,7 +197,8 @@ def parse_config(
     if problems:
         raise UsageError(f"{source} 有 {len(problems)} 处问题：\n" + "\n".join(f"  - {p}" for p in problems))
     return MailConfig(smtp=smtp, sender=sender, recipients=recipients, subject=subject,
-                      county_subject=county_subject, attach_report=bool(attach), report_url=report_url)
+                      county_subject=county_subject, attach_report=bool(attach), report_url=report_url,
+                      attach_docx=bool(attach_docx))
 
 
 def _is_map_or_none(value: object) -> bool:
@@ -339,7 +349,8 @@ class Report:
     key: str  # township id, or COUNTY
     metrics: dict[str, Any]  # metrics.json, or summary.json for the county
     html: Path  # report.html, or index.html
-    checksum: str  # :func:`report_checksum` of the metrics file and the HTML
+    checksum: str  # :func:`report_checksum` of the metrics file and the HTML (and the Word document)
+    docx: Path | None = None  # report.docx, or county.docx: only when it is to be attached
 
     def metrics_name(self) -> str:
         """The file the figures come from."""
@@ -395,16 +406,21 @@ def check_folder(folder: Path) -> list[str]:
     )
 
 
-def load_report(folder: Path, key: str) -> Report:
-    """The report behind one message; ReportIncomplete when a file is missing."""
+def load_report(folder: Path, key: str, docx: bool = False) -> Report:
+    """The report behind one message; ReportIncomplete when a file is missing.
+
+    With ``docx`` the Word document is part of the report (attached, and in the checksum).
+    """
     if key == COUNTY:
-        data, html = folder / "summary.json", folder / "index.html"
+        data, html, word = folder / "summary.json", folder / "index.html", folder / COUNTY_DOCX
     else:
-        data, html = folder / key / "metrics.json", folder / key / "report.html"
-    missing = [p.name for p in (data, html) if not p.is_file()]
+        data, html, word = folder / key / "metrics.json", folder / key / "report.html", folder / key / TOWNSHIP_DOCX
+    files = [data, html, word] if docx else [data, html]
+    missing = [p.name for p in files if not p.is_file()]
     if missing:
         raise ReportIncomplete(f"报告不完整，缺少 {'、'.join(missing)}（请先重新运行 fupin run）")
-    return Report(key=key, metrics=_read_json(data), html=html, checksum=report_checksum([data, html]))
+    return Report(key=key, metrics=_read_json(data), html=html, checksum=report_checksum(files),
+                  docx=word if docx else None)
 
 
 def township_metrics_in(folder: Path, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -567,6 +583,11 @@ def attachment_name(report: Report) -> str:
     return file_name(f"{words.title(report.metrics)}.html")
 
 
+def docx_attachment_name(report: Report) -> str:
+    """The attached Word document's file name, e.g. ``城关镇2018年脱贫攻坚情况报告.docx``."""
+    return str(Path(attachment_name(report)).with_suffix(".docx"))
+
+
 def _note(report: Report, config: MailConfig) -> tuple[str, str | None]:
     """Where the full report is: attached, online, or kept with the report folder."""
     what = "全县汇总页（各乡镇报告链接、数据说明）" if report.key == COUNTY else "完整报告（各村情况、数据说明等）"
@@ -574,9 +595,12 @@ def _note(report: Report, config: MailConfig) -> tuple[str, str | None]:
     if config.report_url:
         page = "index.html" if report.key == COUNTY else f"{url_segment(report.key)}/report.html"
         link = f"{config.report_url.rstrip('/')}/{page}"
+    word = f"Word版（公文格式）见附件《{docx_attachment_name(report)}》。" if report.docx else ""
     if config.attach_report:
-        note = f"{what}见附件《{attachment_name(report)}》，请用浏览器打开。"
+        note = f"{what}见附件《{attachment_name(report)}》，请用浏览器打开。{word}"
         return (note + "也可在线查看：" if link else note), link
+    if word:
+        return (f"{word}{what}可在线查看：", link) if link else (word, None)
     if link:
         return f"{what}可在线查看：", link
     return f"{what}已随本期报告生成，如需查阅请与发件人联系。", None
@@ -675,6 +699,8 @@ def build_message(report: Report, config: MailConfig, folder: Path, township_ids
     if config.attach_report:
         msg.add_attachment(report.html.read_bytes(), "text", "html", filename=attachment_name(report),
                            params={"charset": "utf-8"})
+    if report.docx is not None:
+        msg.add_attachment(report.docx.read_bytes(), *DOCX_TYPE, filename=docx_attachment_name(report))
     return msg
 
 
@@ -994,7 +1020,7 @@ def dry_run(folder: Path, config: MailConfig, out: Path, only: Sequence[str] | N
     for key in keys:
         outcome = Outcome(key, _name_of(folder, key))
         try:
-            msg = _build(load_report(folder, key), config, folder, townships)
+            msg = _build(load_report(folder, key, config.attach_docx), config, folder, townships)
             outcome.file = atomic_write_bytes(inside(out, f"{key}.eml"), msg.as_bytes(policy=policy.SMTP))
         except ReportIncomplete as exc:
             outcome.error = str(exc)
@@ -1034,7 +1060,7 @@ def _deliver(folder: Path, key: str, config: MailConfig, ledger: Ledger, postman
     """Send one message to its due recipients and record the result in the ledger."""
     outcome = Outcome(key, _name_of(folder, key))
     try:
-        report = load_report(folder, key)
+        report = load_report(folder, key, config.attach_docx)
     except ReportIncomplete as exc:
         outcome.error = str(exc)
         return outcome

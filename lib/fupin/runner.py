@@ -6,7 +6,8 @@ any notebook runs, exit 2) and cut into per-township Parquet slices
 take townships one by one: papermill executes the notebooks in the worker's
 warm kernel (:mod:`fupin.kernel`, reset between townships), the runner takes
 ``metrics.json`` from the notebook's hidden metrics output, exports the
-HTML, and writes every file atomically. A failing township is recorded with
+HTML and the Word document (:mod:`fupin.docx_report`, from the same
+metrics), and writes every file atomically. A failing township is recorded with
 the path of its executed notebook and never stops the others; its kernel is
 replaced before the next township.
 """
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fupin.config import (
+    COUNTY_DOCX,
     DEFAULT_COLLECTIVE_INCOME_LINE,
     DEFAULT_GROWTH,
     DEFAULT_INDUSTRY_COVERAGE_LINE,
@@ -33,6 +35,7 @@ from fupin.config import (
     DEFAULT_VILLAGE_THRESHOLD,
     NOTEBOOKS_DIR,
     REPORTS_DIR,
+    TOWNSHIP_DOCX,
 )
 from fupin.errors import UnsafePath, UsageError, describe_os_error
 from fupin.fsutil import SAFE_NAME_RULE, id_path, inside, is_safe_name, shown_value
@@ -49,7 +52,7 @@ METRICS_PARAMETERS = ("monitoring_line", "income_drop_share", "collective_income
 STATE_DIR = ".fupin"
 #: Files a run writes into ``DIR/<township_id>`` besides the executed notebooks and their HTML;
 #: only these (and what the previous run recorded) are ever removed from there.
-TOWNSHIP_OUTPUTS = ("report.html", "metrics.json", "follow_up.xlsx", "report.docx")
+TOWNSHIP_OUTPUTS = ("report.html", "metrics.json", "follow_up.xlsx", TOWNSHIP_DOCX)
 #: Parameters the runner itself sets; users may pass others with ``-p``.
 RUNNER_PARAMETERS = (
     "township_id", "year", "data", "poverty_line", "bands", "growth", "village_threshold", "output_dir",
@@ -307,7 +310,7 @@ def run_batch(
 
 def _expected_files(job: Job) -> list[Path]:
     town = id_path(job.out_dir, job.township_id)
-    return [town / "report.html", town / "metrics.json", *(town / n for n in job.notebooks)]
+    return [town / "report.html", town / TOWNSHIP_DOCX, town / "metrics.json", *(town / n for n in job.notebooks)]
 
 
 def check_township_ids(township_ids: Sequence[str]) -> None:
@@ -341,7 +344,7 @@ def check_out_folder(out: Path, township_ids: Sequence[str]) -> None:
     """
     paths: list[tuple[str, ...]] = [
         (STATE_DIR,), (STATE_DIR, "tmp"), (STATE_DIR, "prepared"), (STATE_DIR, LOCK_FILE), (STATE_DIR, STATE_FILE),
-        ("index.html",), ("summary.json",),
+        ("index.html",), ("summary.json",), (COUNTY_DOCX,),
     ]
     for t in township_ids:
         paths += [(t,), (STATE_DIR, "prepared", t)]
@@ -474,6 +477,7 @@ def run_township(job: Job) -> TownshipResult:
     from papermill.exceptions import PapermillExecutionError
 
     from fupin.display import METRICS_MIME
+    from fupin.docx_report import document_bytes, township_document
     from fupin.export import notebook_to_html
     from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
     from fupin.kernel import ENGINE
@@ -529,15 +533,25 @@ def run_township(job: Job) -> TownshipResult:
             result.ok, result.error = False, "笔记本没有输出 metrics（缺少 fupin.display.emit_metrics 调用）"
             _remove_stale(town_dir, job, keep=job.notebooks)
             return result
+        try:  # built before any file is written: a township's files are all there or none are
+            docx = document_bytes(township_document(metrics))
+        except Exception as exc:  # noqa: BLE001 - this township fails, the batch goes on
+            result.ok, result.error = False, f"Word 文档生成失败：{type(exc).__name__}: {exc}"
+            _remove_stale(town_dir, job, keep=job.notebooks)
+            return result
         for extra in sorted((staging / "files").iterdir()):
             if extra.is_symlink() or not extra.is_file():
                 continue  # only the notebook's own regular files travel into the report folder
             target = id_path(job.out_dir, job.township_id, extra.name)
             result.files.append(str(atomic_write_bytes(target, extra.read_bytes(), tmp)))
+        target = id_path(job.out_dir, job.township_id, TOWNSHIP_DOCX)
+        result.files.append(str(atomic_write_bytes(target, docx, tmp)))
         for nb, name in html_parts:
-            page = "report.html" if name == job.notebooks[0] else Path(name).with_suffix(".html").name
+            first = name == job.notebooks[0]
+            page = "report.html" if first else Path(name).with_suffix(".html").name
             target = id_path(job.out_dir, job.township_id, page)
-            result.files.append(str(atomic_write_text(target, notebook_to_html(nb, title(metrics)), tmp)))
+            html = notebook_to_html(nb, title(metrics), docx_href=TOWNSHIP_DOCX if first else None)
+            result.files.append(str(atomic_write_text(target, html, tmp)))
         result.files.append(str(atomic_write_json(id_path(job.out_dir, job.township_id, "metrics.json"), metrics, tmp)))
         return result
     except OSError as exc:  # disk full, permissions: this township fails, the batch goes on

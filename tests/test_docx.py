@@ -1,0 +1,329 @@
+"""The Word documents (report.docx, county.docx): content, 公文 styles, privacy, LibreOffice.
+
+Fast tests build the documents from the library's metrics of the hand-made
+township of depth_fixtures; the slow ones open what the real ``fupin run``
+wrote for the sample county (the session's ``sample_batch``) and convert
+both documents to PDF with LibreOffice when it is installed.
+"""
+
+from __future__ import annotations
+
+import doctest
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import docx
+import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml.ns import qn
+from docx.shared import Pt, Twips
+from PIL import Image
+
+import fupin
+from depth_fixtures import Y, Z, county
+from fupin import docx_report, narrative, report, tables
+from fupin.config import REFERENCE_TOWNSHIP_ID
+from fupin.county_page import township_row
+from fupin.docx_report import (
+    COUNTY_COLUMNS, column_widths, county_document, document_bytes, leader_problems, township_document,
+    write_township_docx,
+)
+
+NAMES = ("王小明", "李四", "张三丰", "欧阳小明")  # head names in depth_fixtures
+HEADINGS = ["一、基本情况", "二、脱贫退出预测", "三、收入分组与贫困发生率", "四、存在问题", "五、数据说明"]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def reopen(document) -> docx.document.Document:
+    """Save and open again, as a reader of the file sees it."""
+    return docx.Document(io.BytesIO(document_bytes(document)))
+
+
+def styled(doc, style: str) -> list[str]:
+    return [p.text for p in doc.paragraphs if p.style.name == style]
+
+
+def table_cells(table) -> list[list[str]]:
+    return [[c.text for c in row.cells] for row in table.rows]
+
+
+def all_text(doc) -> str:
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([*(p.text for p in doc.paragraphs), *cells])
+
+
+def east_asia(style) -> str:
+    return style.element.rPr.rFonts.get(qn("w:eastAsia"))
+
+
+# ---------------------------------------------------------------- the hand-made township
+
+
+@pytest.fixture(scope="module")
+def metrics() -> dict:
+    return fupin.township_metrics(county().township("001"), Y, poverty_line=Z, bands=[Z])
+
+
+@pytest.fixture(scope="module")
+def town_doc(metrics):
+    return reopen(township_document(metrics))
+
+
+def test_doctests():
+    assert doctest.testmod(docx_report).failed == 0
+
+
+def test_title_headings_and_the_narrative_of_the_html(town_doc, metrics):
+    assert town_doc.paragraphs[0].text == report.title(metrics) == "测试镇2018年脱贫攻坚情况报告"
+    assert town_doc.paragraphs[0].style.name == "Title"
+    assert styled(town_doc, "Heading 1") == HEADINGS
+    body = styled(town_doc, "Normal")
+    assert narrative.basic_situation(metrics) in body
+    assert narrative.exit_outlook(metrics) in body
+    assert "全镇建档立卡贫困人口11户25人" in narrative.basic_situation(metrics)
+    assert town_doc.core_properties.title == "测试镇2018年脱贫攻坚情况报告"
+
+
+def test_village_table_is_the_html_table_with_numbers_right_aligned(town_doc, metrics):
+    outlook = tables.villages_outlook(metrics).iloc[:, :9]  # the exit outlook, up to the projected incidence
+    assert list(outlook.columns)[-1] == "2019年预计发生率"
+    first = town_doc.tables[0]
+    assert table_cells(first) == [list(outlook.columns), *map(list, outlook.itertuples(index=False, name=None))]
+    assert table_cells(first)[2] == ["村B", "是", "20", "4", "10", "1", "1", "50.00%", "45.00%"]
+    assert first.style.name == "Table Grid"
+    header, village_b = first.rows[0], first.rows[2]
+    assert {c.paragraphs[0].style.name for c in header.cells} == {"表格表头"}
+    assert [c.paragraphs[0].style.name for c in village_b.cells] == ["表格文字"] * 2 + ["表格数字"] * 7
+    assert header._tr.trPr.find(qn("w:tblHeader")) is not None  # repeated on every page
+    caption = first._tbl.getprevious()
+    assert caption.xpath("string(.)") == "表1　各村脱贫情况与预测"
+
+
+def test_problems_are_a_numbered_list_without_codes_or_names(town_doc, metrics):
+    items = styled(town_doc, "List Number")
+    assert items == leader_problems(metrics)
+    assert "未出列贫困村中有1个村（村B）2019年贫困发生率预计仍在2%以上。" in items
+    assert "1户（4人）未脱贫，且没有2019年及以前的收入记录，无法测算能否脱贫。" in items
+    assert any("：户h5" in p for p in narrative.problems(metrics))  # what the document leaves out
+    text = all_text(town_doc)
+    assert not re.search(r"h\d", text), "a household code reached the document"
+    assert not [n for n in NAMES if n in text or f"{n[0]}*" in text]
+
+
+def test_data_notes_table(town_doc, metrics):
+    notes = table_cells(town_doc.tables[-1])
+    assert notes[0] == ["项目", "说明"]
+    rows = dict(notes[1:])
+    assert rows["贫困线"] == "人均纯收入2,000元/人·年"
+    assert rows["贫困发生率"] == "未脱贫人口÷户籍人口（30人）"
+    assert rows["统计口径"] == "建档立卡数据，按2018年底状态统计，预测2019年"
+    assert rows["生成"].startswith("fupin ")
+
+
+def test_three_charts_at_300_dpi_as_wide_as_the_text(town_doc):
+    shapes = town_doc.inline_shapes
+    assert len(shapes) == 3
+    section = town_doc.sections[0]
+    width = section.page_width - section.left_margin - section.right_margin
+    for shape in shapes:
+        assert abs(shape.width - width) <= Twips(1)
+        blob = town_doc.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+        dpi = Image.open(io.BytesIO(blob)).info["dpi"]
+        assert [round(d) for d in dpi] == [300, 300]
+    pictures = [p for p in town_doc.paragraphs if p._p.xpath(".//w:drawing")]
+    assert {p.style.name for p in pictures} == {"公文图片"}
+    assert pictures[0].style.paragraph_format.line_spacing_rule == WD_LINE_SPACING.SINGLE  # not clipped
+
+
+def test_page_a4_margins_and_page_numbers(town_doc):
+    section = town_doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    margins = [section.top_margin, section.bottom_margin, section.left_margin, section.right_margin]
+    assert [round(m.mm, 1) for m in margins] == [37.0, 35.0, 28.0, 26.0]
+    assert town_doc.settings.odd_and_even_pages_header_footer
+    for footer, style, align in ((section.footer, "页码（单页）", WD_ALIGN_PARAGRAPH.RIGHT),
+                                 (section.even_page_footer, "页码（双页）", WD_ALIGN_PARAGRAPH.LEFT)):
+        [paragraph] = footer.paragraphs
+        assert paragraph.style.name == style and paragraph.style.paragraph_format.alignment == align
+        assert [i.text.strip() for i in paragraph._p.iter(qn("w:instrText"))] == ["PAGE"]
+        assert paragraph.text.startswith("— ") and paragraph.text.endswith(" —")
+
+
+def test_official_document_styles_with_east_asian_fonts(town_doc):
+    styles = town_doc.styles
+    expected = {  # style: (East Asian font, size, alignment)
+        "Title": ("方正小标宋简体", 22, WD_ALIGN_PARAGRAPH.CENTER),
+        "Heading 1": ("黑体", 16, None),
+        "Normal": ("仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.JUSTIFY),
+        "List Number": ("仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.JUSTIFY),
+        "表格文字": ("宋体", 12, WD_ALIGN_PARAGRAPH.LEFT),
+        "表格数字": ("宋体", 12, WD_ALIGN_PARAGRAPH.RIGHT),
+    }
+    for name, (font, size, align) in expected.items():
+        style = styles[name]
+        fonts = style.element.rPr.rFonts
+        assert east_asia(style) == font and fonts.get(qn("w:ascii")) == font, name
+        assert not [a for a in fonts.attrib if a.endswith("Theme") or a.endswith("theme")], name  # no theme override
+        assert style.font.size == Pt(size), name
+        if align is not None:
+            assert style.paragraph_format.alignment == align, name
+    assert styles["Heading 1"].font.bold is False
+    for name in ("Normal", "Heading 1", "List Number"):
+        pf = styles[name].paragraph_format
+        assert pf.line_spacing_rule == WD_LINE_SPACING.EXACTLY and 28 <= pf.line_spacing.pt <= 29, name
+        assert pf.first_line_indent == Pt(32), name
+        assert styles[name].element.pPr.find(qn("w:ind")).get(qn("w:firstLineChars")) == "200", name
+    assert styles["Title"].element.pPr.find(qn("w:pBdr")) is None  # the template's blue rule is gone
+
+
+def test_fallback_fonts_are_declared(town_doc):
+    part = next(r.target_part for r in town_doc.part.rels.values() if r.reltype.endswith("/fontTable"))
+    xml = part.blob.decode("utf-8")
+    for name, fallback in (("方正小标宋简体", "宋体"), ("仿宋_GB2312", "仿宋")):
+        assert re.search(f'w:name="{name}">\\s*<w:altName w:val="{fallback}"/>', xml), name
+
+
+def test_list_number_uses_a_decimal_list(town_doc):
+    num_id = town_doc.styles["List Number"].element.pPr.numPr.numId.val
+    numbering = town_doc.part.numbering_part.element
+    abstract = numbering.num_having_numId(num_id).abstractNumId.val
+    [lvl] = numbering.xpath(f"./w:abstractNum[@w:abstractNumId='{abstract}']/w:lvl")
+    assert lvl.find(qn("w:numFmt")).get(qn("w:val")) == "decimal"
+    assert lvl.find(qn("w:lvlText")).get(qn("w:val")) == "%1．"
+
+
+def test_empty_problems_read_as_none_found(metrics):
+    quiet = {**metrics, "warnings": [], "projection": {**metrics["projection"], "reasons": {}, "villages_blocked": {}},
+             "income_unknown": {"households": 0, "people": 0}, "collective_economy": None, "industry_coverage": None}
+    assert narrative.problems(quiet) == []
+    doc = reopen(township_document(quiet))
+    assert styled(doc, "List Number") == []
+    problems = styled(doc, "Heading 1").index("四、存在问题")
+    after = [p.text for p in doc.paragraphs]
+    assert after[after.index("四、存在问题") + 1] == "未发现问题。" and problems == 3
+
+
+def test_leader_problems_cut_village_codes_too():
+    m = {"township_id": "1", "township_name": "河口乡", "warnings": [
+        {"message": "1个村标为深度贫困村却不是贫困村：村990101001001（李家台村）"},
+        {"message": "材料称贫困发生率为3.00%"}]}
+    assert leader_problems(m) == ["1个村标为深度贫困村却不是贫困村。", "材料称贫困发生率为3.00%"]
+
+
+def test_column_widths_fill_the_text_and_keep_numbers_whole():
+    total = 156 * 36000  # 156 mm in EMU
+    fits = column_widths(["村", "人口"], [["东风岭下村", "1,234"]], [False, True], total)
+    assert abs(sum(fits) - total) <= 2 and fits[0] > fits[1]
+    long_text = "很长的说明文字" * 10
+    tight = column_widths(["项目", "人口", "说明"], [["收入年增长率", "1,234,567", long_text]],
+                          [False, True, False], total)
+    assert abs(sum(tight) - total) <= 3
+    assert tight[1] >= Pt(12) * (0.6 * 9)  # "1,234,567" on one line
+    assert tight[0] >= Pt(12) * 6  # 收入年增长率 on one line
+
+
+def test_write_township_docx_from_metrics_json(metrics, tmp_path):
+    source = tmp_path / "metrics.json"
+    source.write_text(json.dumps(metrics, ensure_ascii=False), encoding="utf-8")
+    target = tmp_path / "out" / "测试镇.docx"
+    assert write_township_docx(source, target) == target
+    assert sorted(p.name for p in target.parent.iterdir()) == ["测试镇.docx"]  # no temporary file left
+    written = docx.Document(target)
+    assert written.paragraphs[0].text == "测试镇2018年脱贫攻坚情况报告"
+    assert narrative.basic_situation(metrics) in styled(written, "Normal")
+
+
+def test_county_document(metrics):
+    summary = {**metrics, "township_id": "county", "county_name": "测试县"}
+    doc = reopen(county_document("测试县2018年脱贫攻坚情况（乡镇汇总）", summary, [metrics],
+                                 failed=["河口乡"], sources=["villages.csv", "households.csv"]))
+    assert doc.paragraphs[0].text == "测试县2018年脱贫攻坚情况（乡镇汇总）"
+    assert styled(doc, "Heading 1") == ["一、基本情况", "二、各乡镇脱贫退出情况", "三、收入分组与贫困发生率",
+                                        "四、全县存在问题", "五、数据说明"]
+    assert narrative.basic_situation(summary) in styled(doc, "Normal")
+    assert narrative.basic_situation(summary).startswith("测试县下辖2个行政村")
+    row = township_row(metrics)
+    assert table_cells(doc.tables[0]) == [list(COUNTY_COLUMNS),
+                                          ["测试镇", "11户25人", "6户13人", "43.33%", "1户1人", "40.00%"]]
+    assert [c["label"] for c in row][0] == "测试镇"
+    assert "以下乡镇的报告未能生成，其数字未列入上表：河口乡。" in styled(doc, "Normal")
+    assert len(doc.inline_shapes) == 3
+    assert dict(table_cells(doc.tables[-1])[1:])["数据文件"] == "villages.csv、households.csv"
+    assert not re.search(r"h\d", all_text(doc))
+
+
+# ---------------------------------------------------------------- the sample county, as `fupin run` wrote it
+
+
+@pytest.mark.slow
+def test_sample_township_document_holds_the_seed_figures(sample_batch):
+    out, proc = sample_batch
+    assert proc.returncode == 0, proc.stderr
+    path = out / REFERENCE_TOWNSHIP_ID / "report.docx"
+    assert path.is_file() and (out / "county.docx").is_file()
+    doc = docx.Document(path)
+    text = all_text(doc)
+    for figure in ("3.23%", "1.25%", "415户924人", "252户566人"):
+        assert figure in text, figure
+    assert len(doc.inline_shapes) >= 2 and len(doc.tables) >= 1
+    assert east_asia(doc.styles["Normal"]) in {"仿宋", "仿宋_GB2312"}
+    assert east_asia(doc.styles["Heading 1"]) == "黑体"
+    assert "小标宋" in east_asia(doc.styles["Title"])
+    metrics = json.loads((out / REFERENCE_TOWNSHIP_ID / "metrics.json").read_text(encoding="utf-8"))
+    assert narrative.basic_situation(metrics) in [p.text for p in doc.paragraphs]  # the HTML's paragraph
+    html = (out / REFERENCE_TOWNSHIP_ID / "report.html").read_text(encoding="utf-8")
+    assert narrative.basic_situation(metrics) in html
+    assert '<a href="report.docx">' in html
+    assert '<a href="county.docx">' in (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_sample_documents_show_no_household_codes(sample_batch, sample_county):
+    out, _ = sample_batch
+    codes = set(sample_county.households["household_id"].dropna())
+    village_codes = set(sample_county.villages["village_id"].dropna())
+    for path in [out / "county.docx", *sorted(out.glob("*/report.docx"))]:
+        text = all_text(docx.Document(path))
+        assert not [c for c in codes | village_codes if c in text], path
+    county_doc = docx.Document(out / "county.docx")
+    names = set(sample_county.townships()["township_name"])
+    assert {row[0] for row in table_cells(county_doc.tables[0])[1:]} == names
+
+
+# ---------------------------------------------------------------- LibreOffice
+
+
+def _office() -> str | None:
+    return shutil.which("libreoffice") or shutil.which("soffice")
+
+
+def _pages(pdf: Path) -> int:
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, timeout=60, check=True).stdout
+        return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_office() is None, reason="LibreOffice (libreoffice/soffice) is not installed: "
+                                              "install Debian's libreoffice-writer-nogui to convert the documents")
+def test_libreoffice_converts_both_documents_to_sane_pdfs(sample_batch, tmp_path):
+    out, _ = sample_batch
+    profile = tmp_path / "profile"  # a private profile: other LibreOffice processes may be running
+    documents = {"report": out / REFERENCE_TOWNSHIP_ID / "report.docx", "county": out / "county.docx"}
+    proc = subprocess.run(
+        [_office(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), *map(str, documents.values())],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pages = {key: _pages(tmp_path / f"{path.stem}.pdf") for key, path in documents.items()}
+    assert 3 <= pages["report"] <= 8, pages  # five sections, a 20-village table and three charts
+    assert 2 <= pages["county"] <= 8, pages
