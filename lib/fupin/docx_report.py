@@ -50,6 +50,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
+from fupin.literal import without_controls
+
 if TYPE_CHECKING:
     from docx.document import Document as DocumentObject
     from docx.styles.style import BaseStyle
@@ -267,6 +269,7 @@ def new_document(title: str) -> "DocumentObject":
     >>> doc.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia"))
     '仿宋_GB2312'
     """
+    title = without_controls(title)
     doc = Document()
     _styles(doc)
     doc.settings.odd_and_even_pages_header_footer = True
@@ -297,13 +300,13 @@ def text_width(doc: "DocumentObject") -> int:
 
 def add_heading(doc: "DocumentObject", text: str) -> None:
     """A level-1 heading ("一、基本情况") in style ``Heading 1``."""
-    doc.add_paragraph(text, style="Heading 1")
+    doc.add_paragraph(without_controls(text), style="Heading 1")
 
 
 def add_paragraph(doc: "DocumentObject", text: str) -> None:
     """A body paragraph (style ``Normal``); nothing for empty text."""
     if text:
-        doc.add_paragraph(text)
+        doc.add_paragraph(without_controls(text))
 
 
 def add_numbered(doc: "DocumentObject", items: Sequence[str], empty: str = "未发现问题。") -> None:
@@ -311,7 +314,7 @@ def add_numbered(doc: "DocumentObject", items: Sequence[str], empty: str = "未�
     if not items:
         doc.add_paragraph(empty)
     for item in items:
-        doc.add_paragraph(item, style="List Number")
+        doc.add_paragraph(without_controls(item), style="List Number")
 
 
 def add_figure(doc: "DocumentObject", fig: "Figure") -> None:
@@ -380,11 +383,12 @@ def add_table(doc: "DocumentObject", header: Sequence[str], rows: Sequence[Seque
     (``表格表头``) repeats on every page. Column widths follow their contents
     and fill the text width.
     """
-    cells = [[("—" if v is None else str(v)) for v in row] for row in rows]
+    cells = [[("—" if v is None else without_controls(str(v))) for v in row] for row in rows]
+    header = [without_controls(str(h)) for h in header]
     if numbers is None:
         numbers = [bool(cells) and all(_NUMBER.match(row[i]) for row in cells) for i in range(len(header))]
     if caption:
-        doc.add_paragraph(caption, style="Caption")
+        doc.add_paragraph(without_controls(caption), style="Caption")
     table = doc.add_table(rows=1 + len(cells), cols=len(header))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
