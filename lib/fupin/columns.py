@@ -6,8 +6,9 @@ the Excel writers all read it; no other module spells a header.
 
 Kinds:
 
-* ``id``    text that must keep leading zeros (``"0012"`` stays ``"0012"``);
-* ``text``  free text;
+* ``id``    text that must keep leading zeros (``"0012"`` stays ``"0012"``):
+  1-32 ASCII letters, digits, ``-`` and ``_`` (:data:`ID_PATTERN`);
+* ``text``  free text: at most :data:`TEXT_MAX_CHARS` characters, no control characters;
 * ``int``   whole number (``2016.0`` is accepted, ``2016.5`` is not);
 * ``number`` real number (``3,500``, ``3500元``, ``３５００`` are accepted);
 * ``bool``  ``是/否``, ``有/无``, ``√/×``, ``Y/N``, ``true/false``, ``1/0``;
@@ -24,6 +25,11 @@ CAUSES: tuple[str, ...] = (
     "缺资金", "交通条件落后", "自身发展动力不足", "其他",
 )
 HOUSE_GRADES: tuple[str, ...] = ("C", "D")
+
+#: An identifier (every ``id`` column): 1-32 ASCII letters, digits, ``-`` and ``_``.
+ID_PATTERN = r"[A-Za-z0-9_-]{1,32}"
+#: The most characters a text field (``text`` column) may hold.
+TEXT_MAX_CHARS = 200
 
 #: The five household guarantees ("两不愁三保障" plus safe water), in report order.
 GUARANTEES: tuple[str, ...] = (

@@ -10,7 +10,11 @@ prints them all and exits 2, never with a traceback.
 from __future__ import annotations
 
 import errno
+import unicodedata
 from dataclasses import dataclass, field
+
+#: The most characters of a cell that a message quotes.
+QUOTE_CHARS = 40
 
 #: Exit statuses of the console command (docs/scheduling.md).
 EXIT_OK = 0
@@ -44,11 +48,26 @@ class Problem:
             where.append(col)
         text = " ".join(where)
         if self.value is not None:
-            text += f" 值「{self.value}」"
+            text += f" 值「{quote(self.value)}」"
         return f"{text}：{self.message}"
 
     def __str__(self) -> str:
         return self.format()
+
+
+def quote(value: object) -> str:
+    r"""A cell as a message shows it: control characters escaped, long text cut.
+
+    >>> quote("东风\x0b村")
+    '东风\\x0b村'
+    >>> quote("村" * 100)[-11:]
+    '村…（共100个字符）'
+    """
+    text = str(value)
+    shown = "".join(
+        f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in text[:QUOTE_CHARS]
+    )
+    return shown if len(text) <= QUOTE_CHARS else f"{shown}…（共{len(text)}个字符）"
 
 
 class FupinError(Exception):

@@ -27,7 +27,9 @@ import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable
+import zipfile
+from array import array
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -45,6 +47,21 @@ from fupin.errors import DataError, Problem
 from fupin.schema import Origin
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+#: Spreadsheet files we do not read, and what to call them when refusing one.
+OTHER_SPREADSHEETS = {".xls": "旧版 .xls ", ".xlsb": " .xlsb ", ".et": " WPS 的 .et ", ".ods": " .ods "}
+#: The first bytes of an old (OLE2) ``.xls`` workbook.
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+# Bounds on the work an input file can cause (a county's files are far below them).
+#: Excel's own limits: characters in a cell, rows and columns of a sheet.
+MAX_CELL_CHARS = 32_767
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+#: The largest input file read, in bytes (1 GB).
+MAX_FILE_BYTES = 1 << 30
+#: The most an ``.xlsx`` may unpack to (2 GB), and its shared-string table (256 MB).
+MAX_UNPACKED_BYTES = 2 << 30
+MAX_SHARED_STRINGS_BYTES = 256 << 20
 #: How many rows from the top may hold titles before the header row.
 HEADER_SEARCH_ROWS = 10
 
@@ -103,16 +120,6 @@ class Grid:
             pa.chunked_array([pa.array([row[c] if c < len(row) else None for row in lead], column.type), *column.chunks])
             for c, column in enumerate(columns)
         ]
-
-
-def _grid_from_rows(rows: list[list[str | None]], file: str, source: Source, sheet: str | None = None) -> Grid:
-    """A grid from rows of text cells (short rows padded with blanks)."""
-    width = max(map(len, rows), default=0)
-    columns = tuple(
-        pa.chunked_array([pa.array([row[c] if c < len(row) else None for row in rows], pa.string())])
-        for c in range(width)
-    )
-    return Grid(columns, file, source, sheet)
 
 
 def _text_at(column: pa.ChunkedArray, position: int) -> str | None:
@@ -208,8 +215,8 @@ def read_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
         return {}, [Problem(shown, "路径不存在：应为数据文件夹或 .xlsx 工作簿")]
     if path.is_dir():
         return _folder_grids(path)
-    if path.suffix.lower() == ".xls":
-        return {}, [Problem(path.name, "不支持旧版 .xls 文件：请在 Excel 中另存为 .xlsx")]
+    if (problem := _unsupported(path)) is not None:
+        return {}, [problem]
     if path.suffix.lower() != ".xlsx":
         return {}, [Problem(path.name, "应为数据文件夹或 .xlsx 工作簿")]
     return _workbook_grids(path)
@@ -222,17 +229,19 @@ def _table_names(table: Table) -> set[str]:
 
 def _folder_grids(folder: Path) -> tuple[dict[str, Grid], list[Problem]]:
     """One grid per table file in ``folder``; refuse missing or doubled tables."""
-    files = sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", "."))
-    )
+    present = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", ".")))
+    files = [p for p in present if p.suffix.lower() in SUFFIXES]
     grids: dict[str, Grid] = {}
     problems: list[Problem] = []
     for table in TABLES.values():
         found = [p for p in files if p.stem.strip().casefold() in _table_names(table)]
+        other = [p for p in present if p.suffix.lower() in OTHER_SPREADSHEETS
+                 and p.stem.strip().casefold() in _table_names(table)]
         if len(found) > 1:
             names = "、".join(p.name for p in found)
             problems.append(Problem(str(folder), f"{table.label}（{table.name}）有多个文件：{names}，只能保留一个"))
+        elif not found and other:
+            problems += [_unsupported(p) for p in other]
         elif not found and table.required:
             problems.append(Problem(
                 str(folder),
@@ -248,12 +257,44 @@ def _folder_grids(folder: Path) -> tuple[dict[str, Grid], list[Problem]]:
     return grids, problems
 
 
-def _file_grid(path: Path, table: Table) -> tuple[Grid | None, Problem | None]:
-    """The grid of one table file, by suffix."""
+def _size_text(size: int) -> str:
+    """A size in bytes as a user reads it: ``1.5 GB``, ``300 MB``.
+
+    >>> _size_text(3 << 29), _size_text(300 << 20), _size_text(2048)
+    ('1.5 GB', '300 MB', '2 KB')
+    """
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} 字节"
+
+
+def _read_input(path: Path) -> tuple[bytes | None, Problem | None]:
+    """The bytes of an input file, refused unread above :data:`MAX_FILE_BYTES`."""
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, Problem(
+                path.name,
+                f"文件过大（{_size_text(size)}），超过上限 {_size_text(MAX_FILE_BYTES)}：请确认选对了文件"
+                "（一个县的数据通常只有几 MB）",
+            )
+        return path.read_bytes(), None
     except OSError as exc:
         return None, Problem(path.name, f"无法读取文件：{exc.strerror or exc}")
+
+
+def _unsupported(path: Path) -> Problem | None:
+    """The refusal of a spreadsheet file we do not read (``.xls`` and the like), else ``None``."""
+    kind = OTHER_SPREADSHEETS.get(path.suffix.lower())
+    return None if kind is None else Problem(path.name, f"不支持{kind}文件：请在 Excel 中另存为 .xlsx")
+
+
+def _file_grid(path: Path, table: Table) -> tuple[Grid | None, Problem | None]:
+    """The grid of one table file, by suffix."""
+    data, problem = _read_input(path)
+    if data is None:
+        return None, problem
     source = Source(path=path, sha256=hashlib.sha256(data).hexdigest())
     reader = {".csv": _csv_rows, ".xlsx": _xlsx_rows, ".parquet": _parquet_rows}[path.suffix.lower()]
     return reader(data, path.name, source, table)
@@ -261,14 +302,14 @@ def _file_grid(path: Path, table: Table) -> tuple[Grid | None, Problem | None]:
 
 def _workbook_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
     """One grid per table sheet of the workbook at ``path``."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return {}, [Problem(path.name, f"无法读取文件：{exc.strerror or exc}")]
-    digest = hashlib.sha256(data).hexdigest()
-    sheets, problem = _open_workbook(data, path.name)
-    if problem is not None:
+    data, problem = _read_input(path)
+    if data is None:
         return {}, [problem]
+    digest = hashlib.sha256(data).hexdigest()
+    book, problem = _open_workbook(data, path.name)
+    if book is None:
+        return {}, [problem]
+    sheets = {ws.title: ws for ws in book.worksheets}
     grids: dict[str, Grid] = {}
     problems: list[Problem] = []
     for table in TABLES.values():
@@ -284,46 +325,183 @@ def _workbook_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
             ))
         elif found:
             source = Source(path=path, sheet=found[0], sha256=digest)
-            grids[table.name] = _grid_from_rows(sheets[found[0]], path.name, source, found[0])
+            grid, problem = _sheet_grid(sheets[found[0]], path.name, source)
+            if grid is None:
+                problems.append(problem)
+            else:
+                grids[table.name] = grid
+    book.close()
     return grids, problems
 
 
-def _open_workbook(data: bytes, name: str) -> tuple[dict[str, list[list[str | None]]], Problem | None]:
-    """Every worksheet's cells as text, merged ranges filled with their top-left value."""
+_NOT_XLSX = "无法作为 Excel 工作簿打开：文件可能已损坏，或不是 .xlsx 格式"
+
+
+def _open_workbook(data: bytes, name: str):  # noqa: ANN202 - (openpyxl read-only Workbook | None, Problem | None)
+    """The workbook in ``data``, opened read-only (sheets are read on demand by :func:`_sheet_grid`).
+
+    Refused before parsing: an old ``.xls`` renamed to ``.xlsx``, a file
+    that is not a zip archive, and one that unpacks to more than
+    :data:`MAX_UNPACKED_BYTES` (or a shared-string table over
+    :data:`MAX_SHARED_STRINGS_BYTES`).
+    """
     import openpyxl
 
+    if data.startswith(_OLE2):
+        return None, Problem(name, "该文件实际是旧版 .xls 工作簿（只是扩展名为 .xlsx）：请在 Excel 中另存为 .xlsx")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None, Problem(name, _NOT_XLSX)
+    unpacked = sum(m.file_size for m in members)
+    strings = sum(m.file_size for m in members if m.filename.lower().endswith("sharedstrings.xml"))
+    if unpacked > MAX_UNPACKED_BYTES or strings > MAX_SHARED_STRINGS_BYTES:
+        return None, Problem(
+            name,
+            f"工作簿解压后有 {_size_text(unpacked)}（其中文字表 {_size_text(strings)}），超过上限"
+            f" {_size_text(MAX_UNPACKED_BYTES)}（文字表 {_size_text(MAX_SHARED_STRINGS_BYTES)}）："
+            "文件可能已损坏，请在 Excel 中打开检查后另存",
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True), None
     except Exception:  # noqa: BLE001 - any unreadable file is the user's problem
-        return {}, Problem(name, "无法作为 Excel 工作簿打开：文件可能已损坏，或不是 .xlsx 格式")
-    return {ws.title: _sheet_cells(ws) for ws in book.worksheets}, None
+        return None, Problem(name, _NOT_XLSX)
 
 
-def _sheet_cells(ws) -> list[list[str | None]]:  # noqa: ANN001 - openpyxl Worksheet
-    """The sheet's cells as text from A1; a merged range repeats its top-left value."""
-    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    for merged in ws.merged_cells.ranges:
-        if merged.min_row > len(rows) or merged.min_col > len(rows[merged.min_row - 1]):
+def _sheet_grid(ws, file: str, source: Source) -> tuple[Grid | None, Problem | None]:  # noqa: ANN001 - ReadOnlyWorksheet
+    """A worksheet's cells as text, by its real data extent; a merged range repeats its top-left value.
+
+    Only the rows the file holds are parsed, one at a time, and only filled
+    cells are kept: the grid ends at the last row and column holding a
+    value, whatever the sheet's declared dimension or its formatted but
+    empty cells (a format applied down to row 1,048,576 costs nothing). A
+    cell over :data:`MAX_CELL_CHARS` characters, or outside Excel's rows and
+    columns, is refused.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import WorkSheetParser  # the parser ReadOnlyWorksheet itself uses
+
+    book = ws.parent
+    found: dict[int, _SparseColumn] = {}
+    height = 0
+    where = {"file": file, "sheet": ws.title}
+    try:
+        with ws._get_source() as xml, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parser = WorkSheetParser(
+                xml, ws._shared_strings, data_only=True, epoch=book.epoch,
+                date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
+            )
+            for number, cells in parser.parse():
+                for cell in cells:
+                    value = cell["value"]
+                    if value is None:
+                        continue
+                    text = _cell_text(value)
+                    if not _filled(text):
+                        continue
+                    column = cell["column"]
+                    if not (0 < number <= MAX_ROWS and 0 < column <= MAX_COLUMNS):
+                        return None, Problem(
+                            message=f"单元格位置超出 Excel 的范围（第{number}行第{column}列）：文件可能已损坏", **where
+                        )
+                    if len(text) > MAX_CELL_CHARS:
+                        return None, Problem(
+                            message=f"单元格有{len(text):,}个字符，超过上限{MAX_CELL_CHARS:,}（Excel 单元格的最大长度）",
+                            row=number, column=get_column_letter(column), **where,
+                        )
+                    found.setdefault(column - 1, _SparseColumn()).add(number - 1, text)
+                    height = max(height, number)
+            merged = parser.merged_cells
+    except Exception:  # noqa: BLE001 - any unreadable sheet is the user's problem
+        return None, Problem(message=_NOT_XLSX, **where)
+    width = max(found, default=-1) + 1
+    for ref in (merged.mergeCell if merged is not None else ()):
+        _fill_merged(found, str(ref.ref), height, width)
+    columns = tuple(
+        found[c].dense(height) if c in found else pa.chunked_array([pa.nulls(height, pa.string())])
+        for c in range(width)
+    )
+    return Grid(columns, file, source, ws.title), None
+
+
+class _SparseColumn:
+    """The filled cells of one sheet column: 0-based rows (ascending) and texts, kept in Arrow blocks."""
+
+    def __init__(self) -> None:
+        self.rows = array("q")
+        self.blocks: list[pa.Array] = []
+        self.pending: list[str] = []
+
+    def add(self, row: int, text: str) -> None:
+        self.rows.append(row)
+        self.pending.append(text)
+        if len(self.pending) >= _BLOCK_ROWS:
+            self.blocks.append(pa.array(self.pending, pa.string()))
+            self.pending = []
+
+    def texts(self) -> pa.Array:
+        """Every text, in the order added."""
+        blocks = [*self.blocks, pa.array(self.pending, pa.string())]
+        self.blocks, self.pending = [pa.concat_arrays(blocks)], []
+        return self.blocks[0]
+
+    def at(self, row: int) -> str | None:
+        """The text in ``row``, if filled."""
+        rows = np.frombuffer(self.rows, dtype=np.int64)
+        i = int(np.searchsorted(rows, row))
+        return self.texts()[i].as_py() if i < len(rows) and rows[i] == row else None
+
+    def dense(self, height: int) -> pa.ChunkedArray:
+        """The column from row 0 to ``height - 1``, ``null`` where empty."""
+        rows = np.frombuffer(self.rows, dtype=np.int64)
+        positions = np.full(height, -1, dtype=np.int64)
+        positions[rows] = np.arange(len(rows))
+        return pa.chunked_array([self.texts().take(pa.array(positions, mask=positions < 0))])
+
+
+def _fill_merged(found: dict[int, _SparseColumn], ref: str, height: int, width: int) -> None:
+    """Repeat a merged range's top-left text over its empty cells, within the sheet's data extent."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+    except (TypeError, ValueError):
+        return
+    anchor = found.get(min_col - 1)
+    value = None if anchor is None else anchor.at(min_row - 1)
+    if value is None:
+        return
+    rows = np.arange(min_row - 1, min(max_row, height), dtype=np.int64)
+    for c in range(min_col - 1, min(max_col, width)):
+        column = found.setdefault(c, _SparseColumn())
+        have = np.frombuffer(column.rows, dtype=np.int64)
+        empty = rows[~np.isin(rows, have)]
+        if not len(empty):
             continue
-        value = rows[merged.min_row - 1][merged.min_col - 1]
-        for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
-            for c in range(merged.min_col - 1, min(merged.max_col, len(rows[r]))):
-                rows[r][c] = value
-    return rows
+        merged_rows = np.concatenate([have, empty])
+        order = np.argsort(merged_rows, kind="stable")
+        texts = pa.concat_arrays([column.texts(), pa.array([value] * len(empty), pa.string())]).take(pa.array(order))
+        column.rows, column.blocks, column.pending = array("q", merged_rows[order].tobytes()), [texts], []
 
 
 def _xlsx_rows(data: bytes, name: str, source: Source, table: Table) -> tuple[Grid | None, Problem | None]:
     """A table file in ``.xlsx``: the sheet named after the table, else the first."""
-    sheets, problem = _open_workbook(data, name)
-    if problem is not None:
+    book, problem = _open_workbook(data, name)
+    if book is None:
         return None, problem
-    if not sheets:
-        return None, Problem(name, "工作簿中没有工作表")
-    named = [s for s in sheets if s.strip().casefold() in _table_names(table)]
-    sheet = named[0] if named else next(iter(sheets))
-    return _grid_from_rows(sheets[sheet], name, Source(source.path, sheet, source.sha256), sheet), None
+    try:
+        sheets = {ws.title: ws for ws in book.worksheets}
+        if not sheets:
+            return None, Problem(name, "工作簿中没有工作表")
+        named = [s for s in sheets if s.strip().casefold() in _table_names(table)]
+        sheet = named[0] if named else next(iter(sheets))
+        return _sheet_grid(sheets[sheet], name, Source(source.path, sheet, source.sha256))
+    finally:
+        book.close()
 
 
 def _csv_rows(data: bytes, name: str, source: Source, table: Table) -> tuple[Grid | None, Problem | None]:
@@ -334,34 +512,132 @@ def _csv_rows(data: bytes, name: str, source: Source, table: Table) -> tuple[Gri
     narrower than the table, rows wider than the header) by the :mod:`csv`
     module, block by block, which also names what makes a file not CSV.
     """
-    utf8 = _utf8(data)
+    utf8, why = _utf8(data)
     if utf8 is None:
-        return None, Problem(name, "无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV")
+        return None, Problem(name, why)
     head: tuple[tuple[str | None, ...], ...] = ()
     try:
-        columns = _arrow_csv_columns(utf8)
-    except (pa.ArrowException, ValueError):
+        _check_first_line(utf8)
         try:
-            head, columns = _titled_csv_columns(utf8)
-        except (pa.ArrowException, ValueError, csv.Error):
-            del utf8
+            columns = _arrow_csv_columns(utf8)
+        except (pa.ArrowException, ValueError):
             try:
-                columns = _python_csv_columns(decode(data) or "")
-            except csv.Error as exc:
-                return None, Problem(name, f"不是有效的 CSV 文件（{exc}）")
+                head, columns = _titled_csv_columns(utf8)
+            except (pa.ArrowException, ValueError, csv.Error):
+                del utf8
+                try:
+                    columns = _python_csv_columns(decode(data) or "")
+                except csv.Error as exc:
+                    return None, Problem(name, f"不是有效的 CSV 文件（{exc}）")
+        _check_cell_lengths(head, columns)
+    except Refused as exc:
+        return None, Problem(name, exc.message, row=exc.row, column=exc.column)
     return Grid(columns, name, source, strict_width=True, head=head), None
 
 
-def _utf8(data: bytes) -> bytes | None:
-    """``data`` as UTF-8 (a leading BOM is left for the parser); ``None`` where :func:`decode` fails."""
-    if b"\x00" in data:
-        return None
+class Refused(ValueError):
+    """A file refused at a row (and column) before it is read in full: too wide, a cell too long."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.row, self.column = message, row, column
+
+
+def _too_wide(row: int, width: int) -> Refused:
+    return Refused(
+        f"该行有{width:,}个字段，超过上限{MAX_COLUMNS:,}列（Excel 工作表的最大列数）：请检查文件内容和分隔符", row
+    )
+
+
+def _too_long(row: int, column: int | None = None, length: int | None = None) -> Refused:
+    from openpyxl.utils import get_column_letter
+
+    size = f"有{length:,}个字符，" if length is not None else ""
+    return Refused(
+        f"单元格{size}超过上限{MAX_CELL_CHARS:,}个字符（Excel 单元格的最大长度）",
+        row, None if column is None else get_column_letter(column + 1),
+    )
+
+
+def _check_first_line(utf8: bytes) -> None:
+    """Refuse a first line of more than :data:`MAX_COLUMNS` fields before any parser allocates them."""
+    end = utf8.find(b"\n")
+    line = utf8 if end < 0 else utf8[:end]
+    if line.count(b",") < MAX_COLUMNS:
+        return
+    width = len(next(csv.reader([line.decode("utf-8-sig", errors="replace")]), []))
+    if width > MAX_COLUMNS:
+        raise _too_wide(1, width)
+
+
+def _check_cell_lengths(head: tuple[tuple[str | None, ...], ...], columns: tuple[pa.ChunkedArray, ...]) -> None:
+    """Refuse the first cell over :data:`MAX_CELL_CHARS` characters (row by row, leftmost first)."""
+    for r, row in enumerate(head, start=1):
+        for c, cell in enumerate(row):
+            if cell is not None and len(cell) > MAX_CELL_CHARS:
+                raise _too_long(r, c, len(cell))
+    first: tuple[int, int, int] | None = None
+    for c, column in enumerate(columns):
+        lengths = pc.utf8_length(column)
+        if (pc.max(lengths).as_py() or 0) <= MAX_CELL_CHARS:
+            continue
+        position = int(np.argmax(_numpy(pc.greater(lengths, MAX_CELL_CHARS).fill_null(False))))
+        if first is None or position < first[0]:
+            first = (position, c, int(lengths[position].as_py()))
+    if first is not None:
+        raise _too_long(len(head) + first[0] + 1, first[1], first[2])
+
+
+_BOM = b"\xef\xbb\xbf"
+#: Ideographs: text that reads as UTF-8 Chinese before a byte that does not is UTF-8, not GBK.
+_IDEOGRAPH = re.compile("[\u3400-\u9fff]")
+_SAVE_AS_UTF8 = "请在 Excel 中打开后另存为“CSV UTF-8（逗号分隔）”"
+
+
+def _utf8(data: bytes) -> tuple[bytes | None, str | None]:
+    """``data`` as UTF-8 (a leading BOM is left for the parser), or ``None`` and why not.
+
+    UTF-8 is taken as it is; other text is decoded by :func:`decode`. A file
+    that starts as UTF-8 (a BOM, or lines of Chinese) and then holds bytes
+    that are not UTF-8 is refused as mixed, since decoding it either way
+    would garble part of it.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, f"文件是 UTF-16 编码（Excel 的“Unicode 文本”）：{_SAVE_AS_UTF8}"
     try:
         data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        mixed = _mixed_encoding(data, exc.start)
+        if mixed is not None:
+            return None, mixed
         text = decode(data)
-        return None if text is None else text.encode("utf-8")
-    return data
+        if text is None:
+            return None, "无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV"
+        return text.encode("utf-8"), None
+    if _binary(data):
+        return None, "无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV"
+    return data, None
+
+
+def _mixed_encoding(data: bytes, start: int) -> str | None:
+    """Why ``data`` is refused as mixed UTF-8 and another encoding (the first non-UTF-8 byte at ``start``), or ``None``."""
+    line = data.count(b"\n", 0, start) + 1
+    if data.startswith(_BOM):
+        return (
+            f"编码混杂：文件开头有 UTF-8 标记（BOM），第{line}行起的内容却不是 UTF-8（可能是 GBK）：{_SAVE_AS_UTF8}"
+        )
+    lines = data[: data.rfind(b"\n", 0, start) + 1].decode("utf-8")
+    if next(itertools.islice(_IDEOGRAPH.finditer(lines), 1, None), None) is None:
+        return None
+    return f"编码混杂：前{line - 1}行是 UTF-8，第{line}行起不是 UTF-8（可能是 GBK）：{_SAVE_AS_UTF8}"
+
+
+def _binary(data: bytes) -> bool:
+    """Whether ``data`` is not text: more than one byte in a hundred is NUL.
+
+    A stray NUL in a text file is kept (validation names its row).
+    """
+    return data.count(b"\x00") * 100 > len(data)
 
 
 #: Columns the fast CSV path reads as text; a wider file takes the careful path.
@@ -403,7 +679,7 @@ def _titled_csv_columns(utf8: bytes) -> tuple[tuple[tuple[str | None, ...], ...]
     decoded = (line.decode("utf-8-sig" if i == 0 else "utf-8") for i, line in enumerate(iter(lines.readline, b"")))
     reader = csv.reader(decoded)
     records, ends = [], []
-    for record in itertools.islice(reader, HEADER_SEARCH_ROWS + 2):
+    for record in itertools.islice(_checked(reader), HEADER_SEARCH_ROWS + 2):
         records.append(record)
         ends.append(lines.tell())  # the reader takes whole lines, no more than a record needs
     widths = [len(r) for r in records]
@@ -420,7 +696,7 @@ def _titled_csv_columns(utf8: bytes) -> tuple[tuple[tuple[str | None, ...], ...]
 
 def _python_csv_columns(text: str) -> tuple[pa.ChunkedArray, ...]:
     """Text columns by the :mod:`csv` module, any row widths; raises :class:`csv.Error`."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = _checked(csv.reader(io.StringIO(text, newline="")))
     blocks: list[list[pa.Array]] = []
     done = 0
     while block := list(itertools.islice(reader, _BLOCK_ROWS)):
@@ -432,12 +708,26 @@ def _python_csv_columns(text: str) -> tuple[pa.ChunkedArray, ...]:
     return tuple(pa.chunked_array(chunks, pa.string()) for chunks in blocks)
 
 
+def _checked(reader: Iterable[list[str]]) -> Iterable[list[str]]:
+    """The records of a :mod:`csv` reader; raises :class:`Refused` at a record too wide or a field too long."""
+    number = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            if len(record) > MAX_COLUMNS:
+                raise _too_wide(number, len(record))
+            yield record
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # the csv module's own limit is above ours
+            raise _too_long(number + 1) from exc
+        raise
+
+
 def decode(data: bytes) -> str | None:
     """``data`` as text: UTF-8 (with or without BOM), else GB18030, else a guess.
 
     Returns ``None`` for bytes that are not text in any of those (binary files).
     """
-    if b"\x00" in data:
+    if _binary(data):
         return None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -568,8 +858,14 @@ def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
         _filled_mask(column).any() for column in grid.columns
     ):
         return None, [Problem(message="文件是空的" if grid.sheet is None else "工作表是空的", **where)]
-    top = find_header([grid.row(i) for i in range(min(HEADER_SEARCH_ROWS, grid.height))], table)
+    rows = [grid.row(i) for i in range(min(HEADER_SEARCH_ROWS, grid.height))]
+    top = find_header(rows, table)
     if top is None:
+        delimiter = _other_delimiter(rows, table) if grid.strict_width else None
+        if delimiter is not None:
+            return None, [Problem(
+                message=f"分隔符应为逗号：该文件似乎用{delimiter}分隔各列。{_SAVE_AS_UTF8}", **where,
+            )]
         examples = "、".join(c.label for c in table.columns if c.required)
         return None, [Problem(
             message=f"前{HEADER_SEARCH_ROWS}行中找不到{table.label}的表头（应有 {examples} 等列名）",
@@ -620,6 +916,24 @@ def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
         ragged=frozenset(int(p.row) for p in ragged if p.row is not None),
     )
     return origin, problems
+
+#: Delimiters other than the comma that CSV-like exports use, and their names.
+_DELIMITERS = {";": "分号（;）", "\t": "制表符（Tab）", "|": "竖线（|）"}
+
+
+def _other_delimiter(rows: list[list[str | None]], table: Table) -> str | None:
+    """The name of the delimiter (not a comma) under which ``rows`` hold ``table``'s header, if any.
+
+    >>> _other_delimiter([["户编号;村代码;家庭人口数;识别年度"]], TABLES["households"])
+    '分号（;）'
+    """
+    lines = [",".join(c or "" for c in row) for row in rows]
+    for delimiter, name in _DELIMITERS.items():
+        split = [next(csv.reader([line], delimiter=delimiter), []) for line in lines]
+        if find_header(split, table) is not None:
+            return name
+    return None
+
 
 def header_positions(header: list[str], table: Table) -> dict[str, list[int]]:
     """Canonical column name -> the positions of the header cells that name it.
@@ -695,17 +1009,53 @@ def _clean(text: str) -> str | None:
     return None if value.casefold() in BLANKS else value
 
 
+#: A number with thousands separators: a comma before every group of three digits left of the point.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+#: Why a number failed, where a comma or point is the cause (added to the column's expectation).
+BAD_SEPARATOR = "千位分隔符（逗号）位置不对：应每三位一个，如 12,345、1,234.5；小数点应写作“.”"
+TWO_POINTS = "有多个小数点"
+
+
+def _digits(text: str, currency: bool = False) -> str:
+    """``text`` without spaces, currency sign, unit and thousands separators (which must sit in their places)."""
+    value = re.sub(r"\s", "", text)
+    value = (value.lstrip("¥￥") if currency else value).rstrip(_UNITS)
+    if "," in value:
+        if not _GROUPED.fullmatch(value):
+            raise Unconvertible(text)
+        value = value.replace(",", "")
+    return value
+
+
+def number_problem(text: str) -> str | None:
+    """What is wrong with a number cell beyond "not a number": a misplaced comma, two points.
+
+    >>> number_problem("1,2345") == BAD_SEPARATOR, number_problem("1.234.5"), number_problem("abc")
+    (True, '有多个小数点', None)
+    """
+    value = unicodedata.normalize("NFKC", text)
+    if "," in value and any(c.isdigit() for c in value):
+        return BAD_SEPARATOR
+    if value.count(".") > 1:
+        return TWO_POINTS
+    return None
+
+
 def parse_number(text: str) -> float:
-    """``3,500``, ``3500元``, ``３５００``, ``¥3500`` -> 3500.0."""
-    value = re.sub(r"[,\s]", "", text).lstrip("¥￥").rstrip(_UNITS)
+    """``3,500``, ``1,234.5``, ``3500元``, ``３５００``, ``¥3500`` -> a float; ``1,2345`` and ``2400,50`` fail.
+
+    >>> parse_number("¥12,345.5元")
+    12345.5
+    """
+    value = _digits(text, currency=True)
     if not _NUMBER.fullmatch(value) or not math.isfinite(float(value)):
         raise Unconvertible(text)
     return float(value)
 
 
 def parse_int(text: str) -> int:
-    """A whole number: ``2016``, ``2016.0``, ``2016年``, ``1,200`` -> int; ``2016.5`` fails."""
-    value = re.sub(r"[,\s]", "", text).rstrip(_UNITS)
+    """A whole number: ``2016``, ``2016.0``, ``2016年``, ``1,200`` -> int; ``2016.5`` and ``1,2000`` fail."""
+    value = _digits(text)
     if not _NUMBER.fullmatch(value):
         raise Unconvertible(text)
     try:
@@ -766,7 +1116,10 @@ def convert(origin: Origin) -> tuple[pd.DataFrame, list[Problem]]:
             values = pd.array([col.default] * len(origin.rows), dtype=schema.CHECK_DTYPES[col.kind])
             failed = np.zeros(0, dtype=np.int64)
         columns[col.name] = values
-        problems += [origin.problem(schema.expectation(col), int(origin.rows[i]), col.name) for i in failed]
+        for i in failed:
+            expected = schema.expectation(col)
+            why = number_problem(cells(int(i)) or "") if col.kind in ("int", "number") else None
+            problems.append(origin.problem(expected if why is None else f"{expected}；{why}", int(origin.rows[i]), col.name))
     return pd.DataFrame(columns, index=origin.rows), problems
 
 

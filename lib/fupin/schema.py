@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
-from fupin.columns import CADRES, HOUSEHOLDS, INCOMES, TABLES, VILLAGES, Column, Table
+from fupin.columns import (
+    CADRES, HOUSEHOLDS, ID_PATTERN, INCOMES, TABLES, TEXT_MAX_CHARS, VILLAGES, Column, Table,
+)
 from fupin.errors import Problem
 
 #: Plausible calendar years for every year column.
@@ -27,6 +32,10 @@ YEAR_COLUMNS = frozenset(
 )
 
 REQUIRED = "必填，不能为空"
+ID_EXPECTED = "应为1到32个字符，只能是英文字母、数字、-或_（如 990101001）"
+TOO_LONG = f"文字过长：最多{TEXT_MAX_CHARS}个字符"
+CONTROL = "含有控制字符（换行符、制表符或其他不可见字符）：请删除"
+FUTURE_INCOME = "年度晚于今年的收入只能是预计值：是否预计应为“是”，否则请改正年度"
 BOOL_EXPECTED = "应为是/否（也可写 有/无、√/×、Y/N、true/false、1/0）"
 
 #: What a column expects, where its kind alone says too little.
@@ -58,7 +67,55 @@ def expectation(column: Column) -> str:
         "number": "应为数字",
         "bool": BOOL_EXPECTED,
         "enum": "应为以下之一：" + "、".join(column.choices),
+        "id": ID_EXPECTED,
     }.get(column.kind, REQUIRED)
+
+
+def current_year() -> int:
+    """The current calendar year, from today's date: an income row for a later year must be an estimate.
+
+    >>> current_year() >= 2024
+    True
+    """
+    return date.today().year
+
+
+def _arrow_text(values: pd.Series) -> pyarrow.Array:
+    """A text column as an Arrow string array (``null`` where missing), for vectorized checks."""
+    return pyarrow.array(values.to_numpy(dtype=object, na_value=None), pyarrow.string(), from_pandas=True)
+
+
+def _holds(values: pd.Series, test: pyarrow.Array) -> pd.Series:
+    """``test`` (Arrow booleans, ``null`` for missing cells) as a check result: missing cells pass."""
+    return pd.Series(test.fill_null(True).to_numpy(zero_copy_only=False), index=values.index)
+
+
+def ids_ok(values: pd.Series) -> pd.Series:
+    """Whether each id follows the contract's rule (:data:`~fupin.columns.ID_PATTERN`); blanks pass.
+
+    >>> ids_ok(pd.Series(["990101001", "BF-01_a", "../x", "一号", "9" * 33, None], dtype="string")).tolist()
+    [True, True, False, False, False, True]
+    """
+    return _holds(values, pc.match_substring_regex(_arrow_text(values), f"^{ID_PATTERN}$"))
+
+
+def short_enough(values: pd.Series) -> pd.Series:
+    """Whether each text holds at most :data:`~fupin.columns.TEXT_MAX_CHARS` characters; blanks pass.
+
+    >>> short_enough(pd.Series(["东风村", "村" * 201, None], dtype="string")).tolist()
+    [True, False, True]
+    """
+    return _holds(values, pc.less_equal(pc.utf8_length(_arrow_text(values)), TEXT_MAX_CHARS))
+
+
+def no_control(values: pd.Series) -> pd.Series:
+    r"""Whether each text is free of control characters (Unicode category Cc); blanks pass.
+
+    >>> no_control(pd.Series(["东风村", "东风\x0b村", "a\x00", "两\n行", None], dtype="string")).tolist()
+    [True, False, False, False, True]
+    """
+    found = pc.match_substring_regex(_arrow_text(values), r"[\x{00}-\x{1f}\x{7f}-\x{9f}]")
+    return _holds(values, pc.invert(found))
 
 
 @dataclass(frozen=True)
@@ -131,14 +188,18 @@ def _column(table: Table, name: str, *checks: pa.Check) -> pa.Column:
     """
     col = table.column(name)
     message = expectation(col)
-    rules = [*checks]
+    rules = [_with_error(c, message) for c in checks]
     if col.kind == "enum":
-        rules.append(pa.Check.isin(list(col.choices)))
+        rules.append(_with_error(pa.Check.isin(list(col.choices)), message))
     if name in YEAR_COLUMNS:
-        rules.append(pa.Check.in_range(YEAR_MIN, YEAR_MAX))
+        rules.append(_with_error(pa.Check.in_range(YEAR_MIN, YEAR_MAX), message))
+    if col.kind == "id":
+        rules.append(pa.Check(ids_ok, error=ID_EXPECTED))
+    if col.kind == "text":
+        rules += [pa.Check(short_enough, error=TOO_LONG), pa.Check(no_control, error=CONTROL)]
     return pa.Column(
         CHECK_DTYPES[col.kind],
-        [_with_error(c, message) for c in rules],
+        rules,
         nullable=not col.required,
         required=not col.omit_if_absent,
     )
@@ -189,8 +250,15 @@ HOUSEHOLD_RULES: tuple[RowRule, ...] = (
     ),
 )
 
+INCOME_RULES: tuple[RowRule, ...] = (
+    RowRule(
+        "year", FUTURE_INCOME,
+        lambda df: df["is_estimate"] | (df["year"] <= current_year()),
+    ),
+)
+
 RULES: dict[str, tuple[RowRule, ...]] = {
-    "villages": VILLAGE_RULES, "households": HOUSEHOLD_RULES, "incomes": (), "cadres": (),
+    "villages": VILLAGE_RULES, "households": HOUSEHOLD_RULES, "incomes": INCOME_RULES, "cadres": (),
 }
 
 
