@@ -276,7 +276,7 @@ def _read_input(path: Path) -> tuple[bytes | None, Problem | None]:
         if size > MAX_FILE_BYTES:
             return None, Problem(
                 path.name,
-                f"文件过大（{_size_text(size)}），超过上限 {_size_text(MAX_FILE_BYTES)}：请确认选对了文件"
+                f"文件过大（{size:,} 字节），超过上限 {_size_text(MAX_FILE_BYTES)}：请确认选对了文件"
                 "（一个县的数据通常只有几 MB）",
             )
         return path.read_bytes(), None
@@ -381,7 +381,6 @@ def _sheet_grid(ws, file: str, source: Source) -> tuple[Grid | None, Problem | N
     cell over :data:`MAX_CELL_CHARS` characters, or outside Excel's rows and
     columns, is refused.
     """
-    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet._reader import WorkSheetParser  # the parser ReadOnlyWorksheet itself uses
 
     book = ws.parent
@@ -409,10 +408,8 @@ def _sheet_grid(ws, file: str, source: Source) -> tuple[Grid | None, Problem | N
                             message=f"单元格位置超出 Excel 的范围（第{number}行第{column}列）：文件可能已损坏", **where
                         )
                     if len(text) > MAX_CELL_CHARS:
-                        return None, Problem(
-                            message=f"单元格有{len(text):,}个字符，超过上限{MAX_CELL_CHARS:,}（Excel 单元格的最大长度）",
-                            row=number, column=get_column_letter(column), **where,
-                        )
+                        refused = _too_long(number, column - 1, len(text))
+                        return None, Problem(message=refused.message, row=refused.row, column=refused.column, **where)
                     found.setdefault(column - 1, _SparseColumn()).add(number - 1, text)
                     height = max(height, number)
             merged = parser.merged_cells
@@ -633,11 +630,11 @@ def _mixed_encoding(data: bytes, start: int) -> str | None:
 
 
 def _binary(data: bytes) -> bool:
-    """Whether ``data`` is not text: more than one byte in a hundred is NUL.
+    """Whether ``data`` is not text: more than one byte in a hundred (and more than 8 bytes) are NUL.
 
     A stray NUL in a text file is kept (validation names its row).
     """
-    return data.count(b"\x00") * 100 > len(data)
+    return data.count(b"\x00") > max(8, len(data) // 100)
 
 
 #: Columns the fast CSV path reads as text; a wider file takes the careful path.
