@@ -415,10 +415,11 @@ def _problem_lines(path: Path) -> list[str]:
     return [p.format() for p in info.value.problems]
 
 
-ID_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if c.kind == "id"]
+ID_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if c.name.endswith("_id")]
 
 
-TEXT_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if c.kind == "text"]
+TEXT_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns
+                if c.kind == "text" or (c.kind == "id" and not c.name.endswith("_id"))]  # id_number is text
 
 
 @pytest.mark.parametrize("value", [v for v in HOSTILE_IDS if v])
@@ -575,3 +576,12 @@ def test_gbk_files_still_load(tmp_path: Path) -> None:
     assert county.villages["village_name"].tolist() == ["东风村", "红旗村", "河口村"]
     frame = pd.DataFrame({"x": ["东风村"]})
     assert loading.decode(frame.to_csv(index=False).encode("gb18030")) == "x\n东风村\n"
+
+
+def test_a_workbook_named_csv_is_called_a_workbook(tmp_path: Path) -> None:
+    folder = fd.write_csv_folder(tmp_path / "d", fd.county_tables())
+    (folder / "villages.csv").unlink()
+    fd.write_xlsx(folder / "villages.csv", {"Sheet1": fd.grid("villages", fd.county_tables()["villages"])})
+    assert _problem_lines(folder) == [
+        f"villages.csv：该文件实际是 Excel 工作簿，不是 CSV（只是扩展名为 .csv）：{SAVE_AS}"
+    ]

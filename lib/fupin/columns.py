@@ -6,8 +6,9 @@ the Excel writers all read it; no other module spells a header.
 
 Kinds:
 
-* ``id``    text that must keep leading zeros (``"0012"`` stays ``"0012"``):
-  1-32 ASCII letters, digits, ``-`` and ``_`` (:data:`ID_PATTERN`);
+* ``id``    text that must keep leading zeros (``"0012"`` stays ``"0012"``); an
+  identifier (``*_id``) is 1-32 ASCII letters, digits, ``-`` and ``_`` (:data:`ID_PATTERN`),
+  any other (``id_number``) follows the rules of text;
 * ``text``  free text: at most :data:`TEXT_MAX_CHARS` characters, no control characters;
 * ``int``   whole number (``2016.0`` is accepted, ``2016.5`` is not);
 * ``number`` real number (``3,500``, ``3500元``, ``３５００`` are accepted);

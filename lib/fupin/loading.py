@@ -601,6 +601,8 @@ def _utf8(data: bytes) -> tuple[bytes | None, str | None]:
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, f"文件是 UTF-16 编码（Excel 的“Unicode 文本”）：{_SAVE_AS_UTF8}"
+    if data.startswith((b"PK\x03\x04", _OLE2)):
+        return None, f"该文件实际是 Excel 工作簿，不是 CSV（只是扩展名为 .csv）：{_SAVE_AS_UTF8}"
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -630,10 +632,13 @@ def _mixed_encoding(data: bytes, start: int) -> str | None:
 
 
 def _binary(data: bytes) -> bool:
-    """Whether ``data`` is not text: more than one byte in a hundred (and more than 8 bytes) are NUL.
+    """Whether ``data`` is not text: a zip (``.xlsx``), OLE2 (``.xls``) or Parquet file, or NUL in
+    more than one byte in a hundred (and more than 8 bytes).
 
     A stray NUL in a text file is kept (validation names its row).
     """
+    if data.startswith((b"PK\x03\x04", _OLE2, b"PAR1")):
+        return True
     return data.count(b"\x00") > max(8, len(data) // 100)
 
 

@@ -71,6 +71,16 @@ def expectation(column: Column) -> str:
     }.get(column.kind, REQUIRED)
 
 
+def is_identifier(column: Column) -> bool:
+    """Whether ``column`` is an identifier (``*_id``) under the id rule; other text, ``id_number``
+    included, is a text field (at most 200 characters, no control characters).
+
+    >>> is_identifier(HOUSEHOLDS.column("cadre_id")), is_identifier(HOUSEHOLDS.column("id_number"))
+    (True, False)
+    """
+    return column.kind == "id" and column.name.endswith("_id")
+
+
 def current_year() -> int:
     """The current calendar year, from today's date: an income row for a later year must be an estimate.
 
@@ -193,9 +203,9 @@ def _column(table: Table, name: str, *checks: pa.Check) -> pa.Column:
         rules.append(_with_error(pa.Check.isin(list(col.choices)), message))
     if name in YEAR_COLUMNS:
         rules.append(_with_error(pa.Check.in_range(YEAR_MIN, YEAR_MAX), message))
-    if col.kind == "id":
+    if is_identifier(col):
         rules.append(pa.Check(ids_ok, error=ID_EXPECTED))
-    if col.kind == "text":
+    elif col.kind in ("id", "text"):
         rules += [pa.Check(short_enough, error=TOO_LONG), pa.Check(no_control, error=CONTROL)]
     return pa.Column(
         CHECK_DTYPES[col.kind],
