@@ -233,7 +233,7 @@ CASES: dict[str, Case] = {
     ),
     "name_201_chars": Case(
         _csv(_set("cadres", 0, "unit", "局" * 201)),
-        (_line(CA, 2, "单位", "unit", "局" * 40 + "…（共201个字符）", TOO_LONG),),
+        (_line(CA, 2, "单位", "unit", "局" * 30 + "…" + "局" * 10 + "（共201个字符）", TOO_LONG),),
     ),
     # 2. Numbers.
     "income_1_2345": Case(

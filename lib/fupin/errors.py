@@ -56,18 +56,23 @@ class Problem:
 
 
 def quote(value: object) -> str:
-    r"""A cell as a message shows it: control characters escaped, long text cut.
+    r"""A cell as a message shows it: control characters escaped, long text cut in the middle.
 
     >>> quote("东风\x0b村")
     '东风\\x0b村'
-    >>> quote("村" * 100)[-11:]
-    '村…（共100个字符）'
+    >>> quote("/tmp/" + "a" * 100 + "/abs")
+    '/tmp/aaaaaaaaaaaaaaaaaaaaaaaaa…aaaaaa/abs（共109个字符）'
     """
     text = str(value)
-    shown = "".join(
-        f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in text[:QUOTE_CHARS]
-    )
-    return shown if len(text) <= QUOTE_CHARS else f"{shown}…（共{len(text)}个字符）"
+    if len(text) > QUOTE_CHARS:
+        tail = QUOTE_CHARS // 4
+        return f"{_escaped(text[:QUOTE_CHARS - tail])}…{_escaped(text[-tail:])}（共{len(text)}个字符）"
+    return _escaped(text)
+
+
+def _escaped(text: str) -> str:
+    r"""``text`` with each control character written as ``\xNN``."""
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 class FupinError(Exception):
