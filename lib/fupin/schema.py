@@ -1,8 +1,8 @@
 """What a valid county is: one pandera schema per table plus cross-table rules.
 
 The schemas run on the tables as :mod:`fupin.loading` converted them: canonical
-English columns, nullable dtypes (``string``, ``Int64``, ``float64``,
-``boolean``) and an index that *is* the row number the user sees in Excel.
+English columns, nullable dtypes (:data:`fupin.columns.CHECK_DTYPES`: text,
+``Int64``, ``float64``, ``boolean``) and an index that *is* the row number the user sees in Excel.
 Every failure becomes a :class:`~fupin.errors.Problem` in the user's terms
 (file, sheet, row, the header they wrote, the value as written). Nothing
 stops at the first failure: :func:`check` returns every problem it finds.
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from fupin.columns import CADRES, HOUSEHOLDS, INCOMES, TABLES, VILLAGES, Column, Table
+from fupin.columns import CADRES, CHECK_DTYPES, HOUSEHOLDS, INCOMES, TABLES, VILLAGES, Column, Table
 from fupin.errors import Problem
 
 #: Plausible calendar years for every year column.
@@ -35,12 +35,6 @@ _EXPECT: dict[str, str] = {
     "population": "应为大于0的整数",
     "per_capita_income": "应为不小于0的数字（元）",
     **{name: f"应为{YEAR_MIN}到{YEAR_MAX}之间的年份（整数）" for name in YEAR_COLUMNS},
-}
-
-#: The nullable dtype each kind has while it is being checked.
-CHECK_DTYPES: dict[str, str] = {
-    "id": "string", "text": "string", "enum": "string",
-    "int": "Int64", "number": "float64", "bool": "boolean",
 }
 
 
