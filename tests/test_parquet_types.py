@@ -50,7 +50,9 @@ def arrow_tables(text: pa.DataType = pa.string()) -> dict[str, pa.Table]:
     for name, rows in fd.county_tables().items():
         columns = {}
         for column in TABLES[name].columns:
-            values = pa.array([row.get(column.name) for row in rows])
+            if column.name not in rows[0]:  # a column the county leaves out
+                continue
+            values = pa.array([row[column.name] for row in rows])
             if pa.types.is_null(values.type) or pa.types.is_string(values.type):
                 values = values.cast(text)
             columns[column.name] = values

@@ -31,7 +31,7 @@ MANIFEST = "fupin-prepared.json"
 FORMAT_VERSION = 1
 
 
-def _dtypes(table: str) -> dict[str, str]:
+def _dtypes(table: str) -> dict[str, object]:
     return {c.name: contract_dtype(c) for c in TABLES[table].columns}
 
 
