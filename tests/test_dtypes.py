@@ -83,3 +83,17 @@ def test_a_prepared_township_reads_back_with_the_same_dtypes_and_values(
         if name == "cadres":
             expected, got = expected.drop(columns=["name"]), got.drop(columns=["name"])
         pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_report_tables_align_text_alike_under_either_pandas() -> None:
+    """Text aligns left whether pandas holds it as ``object`` (pandas 2), ``str`` (pandas 3) or the contract's dtype."""
+    from fupin.display import table_html
+
+    frame = pd.DataFrame({
+        "村": pd.array(["东风村"], dtype=TEXT_DTYPE),
+        "状态": pd.Series(["已出列"], dtype=object),
+        "原因": pd.Series(["因病"]),  # pandas' own default for text
+        "人口": [3],
+    })
+    markup = table_html(frame)
+    assert [c.split('"')[0] for c in markup.split('<th class="')[1:]] == ["text", "text", "text", "num"]
