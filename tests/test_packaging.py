@@ -77,7 +77,7 @@ def test_both_pandas_majors_are_allowed():
 def test_one_python_range_in_pyproject_environment_and_readme():
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    [python] = [d for d in env["dependencies"] if isinstance(d, str) and re.match(r"python\b", d)]
+    [python] = [d for d in env["dependencies"] if isinstance(d, str) and re.match(r"python[<>=]", d)]
     assert requires == ">=3.11,<3.14" and python == "python" + requires
     assert "Python 3.11 to 3.13" in (ROOT / "README.md").read_text(encoding="utf-8")
 
