@@ -12,16 +12,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fupin.columns import TABLES, Column
+from fupin.columns import TABLES, TEXT_DTYPE, Column
 from fupin.county import County
 
 OPTIONAL_INTS = {"exit_year", "returned_year", "village_exit_year"}
 
 
-def dtype(col: Column) -> str:
+def dtype(col: Column) -> object:
     """The dtype ``County`` documents for a column."""
     if col.kind in ("id", "text", "enum"):
-        return "string"
+        return TEXT_DTYPE
     if col.kind == "int":
         return "Int64" if col.name in OPTIONAL_INTS or not col.required else "int64"
     if col.kind == "number":
@@ -146,7 +146,7 @@ def reference_county() -> County:
     remaining = np.flatnonzero(kind != "exited")[:20]
     grade = np.full(n, None, dtype=object)
     grade[remaining] = "C"
-    hh = hh.assign(house_risk_grade=pd.array(grade, dtype="string"))
+    hh = hh.assign(house_risk_grade=pd.array(grade, dtype=TEXT_DTYPE))
     income = np.select([kind == "exited", kind == "exits"], [4200.0, 3800.0], 3000.0)
     inc = incomes(*[
         {"household_id": f"H{i:04d}", "year": y, "per_capita_income": float(income[i])}

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fupin.columns import ATTRIBUTES, CAUSES, TABLES
+from fupin.columns import ATTRIBUTES, CAUSES, TABLES, TEXT_DTYPE, contract_dtype
 from fupin.config import REFERENCE_TOWNSHIP_ID
 from fupin.errors import UsageError
-from fupin.generate import contract_dtype, generate_county, write_county
+from fupin.generate import generate_county, write_county
 from fupin import load  # the loader (module fupin.loading)
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -63,7 +63,8 @@ def test_contract_columns_and_dtypes(county):
 
 def test_dtypes_follow_county_docstring():
     dtypes = {c.name: contract_dtype(c) for t in TABLES.values() for c in t.columns}
-    assert dtypes["household_id"] == "string"
+    assert dtypes["household_id"] == TEXT_DTYPE and TEXT_DTYPE.storage == "python"
+    assert TEXT_DTYPE.na_value is pd.NA
     assert dtypes["size"] == dtypes["year"] == dtypes["population"] == "int64"
     assert dtypes["exit_year"] == dtypes["returned_year"] == dtypes["village_exit_year"] == "Int64"
     assert dtypes["per_capita_income"] == dtypes["collective_income"] == "float64"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import fixtures_data as fd
-from fupin.columns import HOUSEHOLDS
+from fupin.columns import HOUSEHOLDS, TABLES, TEXT_DTYPE, contract_dtype
 from fupin.county import County
 from fupin.errors import DataError
 from fupin.loading import (
@@ -53,6 +53,8 @@ def assert_reference(county: County, cadres: bool = True) -> None:
             assert frame is None
             continue
         assert {c: str(t) for c, t in frame.dtypes.items()} == dtypes, name
+        contract = {c.name: contract_dtype(c) for c in TABLES[name].columns if c.name in frame}
+        assert frame.dtypes.to_dict() == contract, name
         assert list(frame.index) == list(range(len(frame)))
     v, h, i = county.villages, county.households, county.incomes
     assert v["village_id"].tolist() == ["0101", "0102", "0201"]
@@ -433,8 +435,8 @@ def test_township_summary(tmp_path: Path) -> None:
     county = load(fd.write_csv_folder(tmp_path / "d", fd.county_tables()))
     expected = pd.DataFrame(
         {
-            "乡镇代码": pd.array(["001", "002"], dtype="string"),
-            "乡镇": pd.array(["城关镇", "河口乡"], dtype="string"),
+            "乡镇代码": pd.array(["001", "002"], dtype=TEXT_DTYPE),
+            "乡镇": pd.array(["城关镇", "河口乡"], dtype=TEXT_DTYPE),
             "村数": [2, 1],
             "建档立卡户数": [3, 1],
             "人数": [9, 1],

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from fupin import loading
-from fupin.columns import TABLES, Column
+from fupin.columns import CHECK_DTYPES, TABLES, Column
 from fupin.errors import DataError
 from fupin.generate import generate_county, write_county
 from fupin.loading import Unconvertible, convert_values, load
@@ -207,5 +207,5 @@ def test_check_dtypes_are_the_schema_ones() -> None:
     for table in TABLES.values():
         for column in table.columns:
             values, _ = convert_values(pa.chunked_array([pa.array(["1"], pa.string())]), column)
-            assert str(pd.Series(values).dtype) == loading.schema.CHECK_DTYPES[column.kind]
+            assert pd.Series(values).dtype == CHECK_DTYPES[column.kind]
     assert np.dtype("float64") == pd.Series(convert_values(pa.chunked_array([pa.array([1.5])]), KINDS[3])[0]).dtype

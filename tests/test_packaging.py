@@ -57,6 +57,31 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in readme and "make report" in readme
 
 
+def test_ci_runs_the_fast_tests_again_under_pandas_3():
+    """`.ci/run`: the whole suite (`make test`) first, then `make test-pandas3`, which the README lists."""
+    run = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    assert run.index("make test") < run.index("make test-pandas3")
+    assert "make test-pandas3" in (ROOT / "README.md").read_text(encoding="utf-8")
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^PANDAS \?= pandas>=2\.2,<3$", make, re.M)
+    assert re.search(r"^PANDAS3 \?= pandas>=3,<4$", make, re.M)
+    target = re.search(r"^test-pandas3:.*\n((?:\t.*\n)+)", make, re.M)
+    assert target and '-m "not slow"' in target.group(1) and "$(BIN3)/python -m pytest" in target.group(1)
+    assert ".venv-pandas3/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_both_pandas_majors_are_allowed():
+    assert _pip_deps()["pandas"] == ">=2.2,<4"
+
+
+def test_one_python_range_in_pyproject_environment_and_readme():
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    [python] = [d for d in env["dependencies"] if isinstance(d, str) and re.match(r"python[<>=]", d)]
+    assert requires == ">=3.11,<3.14" and python == "python" + requires
+    assert "Python 3.11 to 3.13" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def test_notebooks_are_committed_without_outputs():
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     assert notebooks

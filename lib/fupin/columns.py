@@ -14,11 +14,21 @@ Kinds:
 * ``number`` real number (``3,500``, ``3500元``, ``３５００`` are accepted);
 * ``bool``  ``是/否``, ``有/无``, ``√/×``, ``Y/N``, ``true/false``, ``1/0``;
 * ``enum``  one of a fixed list of Chinese labels.
+
+Every kind has one pandas dtype (:func:`contract_dtype`, and
+:data:`CHECK_DTYPES` while a table is being validated). Text of every kind
+is :data:`TEXT_DTYPE`: Python-backed strings with ``pd.NA`` as the missing
+value, spelled out so that pandas 2.2+ and pandas 3 (whose default ``str``
+dtype is Arrow-backed with ``NaN`` as missing, and whose ``"string"`` alias
+follows an option) hold the tables alike: the same enum checks, masks,
+``isna``, grouping and Parquet round trips under both.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import pandas as pd
 
 ATTRIBUTES: tuple[str, ...] = ("一般贫困户", "低保贫困户", "特困供养贫困户")
 CAUSES: tuple[str, ...] = (
@@ -36,6 +46,16 @@ TEXT_MAX_CHARS = 200
 GUARANTEES: tuple[str, ...] = (
     "food_clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok",
 )
+
+
+#: The one dtype of every id, text and enum column, under pandas 2.2+ and 3.x alike.
+TEXT_DTYPE = pd.StringDtype("python")  # missing: pd.NA (the default of both majors)
+
+#: The nullable dtype each kind has while it is being checked (:mod:`fupin.schema`).
+CHECK_DTYPES: dict[str, object] = {
+    "id": TEXT_DTYPE, "text": TEXT_DTYPE, "enum": TEXT_DTYPE,
+    "int": "Int64", "number": "float64", "bool": "boolean",
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +78,29 @@ class Column:
     def headers(self) -> tuple[str, ...]:
         """Every header that names this column: English, label, aliases."""
         return (self.name, self.label, *self.aliases)
+
+
+def contract_dtype(column: Column) -> object:
+    """The pandas dtype of ``column`` in a loaded county (see :class:`fupin.county.County`).
+
+    Text is :data:`TEXT_DTYPE`; required whole numbers ``int64``, optional
+    ones ``Int64``; numbers ``float64``; booleans that are required or have
+    a default ``bool``, the others ``boolean``.
+
+    >>> contract_dtype(Column("size", "家庭人口数", "int", True))
+    'int64'
+    >>> contract_dtype(Column("head_name", "户主姓名", "text")) == TEXT_DTYPE
+    True
+    """
+    if column.kind in ("id", "text", "enum"):
+        return TEXT_DTYPE
+    if column.kind == "int":
+        return "int64" if column.required else "Int64"
+    if column.kind == "number":
+        return "float64"
+    if column.kind == "bool":
+        return "bool" if column.required or column.default is not None else "boolean"
+    raise ValueError(f"unknown kind {column.kind!r}")
 
 
 @dataclass(frozen=True)

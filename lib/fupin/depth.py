@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fupin.columns import GUARANTEES
+from fupin.columns import GUARANTEES, TEXT_DTYPE
 from fupin.county import County
 from fupin.metrics import (
     _area,
@@ -449,7 +449,7 @@ def monitoring_frame(county: County, frame: pd.DataFrame, *, line: float, growth
     drop = np.where(base > 0, 1 - income_T / np.where(base > 0, base, 1.0), np.nan)
     below = exited & (income_T < line)
     dropped = exited & (income_T < (1 - drop_share) * base)  # drop > share, without 1 - 0.7 != 0.3
-    cause = (county.households["main_cause"].reset_index(drop=True).astype("string").array
+    cause = (county.households["main_cause"].reset_index(drop=True).astype(TEXT_DTYPE).array
              if "main_cause" in county.households else pd.NA)
     return frame.assign(income_exit=base, income_drop=drop, below_line=below, dropped=dropped,
                         monitor=below | dropped, main_cause=cause)
@@ -516,7 +516,7 @@ def monitoring_reasons(m: pd.DataFrame, line: float, drop_share: float) -> pd.Se
     pct = np.array(["" if pd.isna(x) else fmt_pct(x, 1) for x in m["income_drop"]], dtype=object)
     dropped = np.where(m["dropped"].to_numpy(), "收入较脱贫当年下降" + pct, "")
     both = np.where((below != "") & (dropped != ""), "；", "")
-    return pd.Series(below + both + dropped, index=m.index, dtype="string")
+    return pd.Series(below + both + dropped, index=m.index, dtype=TEXT_DTYPE)
 
 
 def monitoring_households(
@@ -547,16 +547,16 @@ def monitoring_households(
     m = monitoring_frame(area, frame, line=line, growth=growth, drop_share=income_drop_share)
     flagged = m["monitor"].to_numpy()
     names = (area.households["head_name"] if "head_name" in area.households
-             else pd.Series(pd.NA, index=area.households.index, dtype="string"))
+             else pd.Series(pd.NA, index=area.households.index, dtype=TEXT_DTYPE))
     rows = m[flagged]
     village_names = area.villages.drop_duplicates("village_id").set_index("village_id")["village_name"]
     out = pd.DataFrame({
         "household_id": rows["household_id"],
         "village_id": rows["village_id"],
-        "village_name": rows["village_id"].map(village_names).astype("string"),
+        "village_name": rows["village_id"].map(village_names).astype(TEXT_DTYPE),
         "head_name_masked": mask_names(names.reset_index(drop=True)[flagged]).to_numpy(),
         "size": rows["size"],
-        "main_cause": rows["main_cause"].fillna(NO_CAUSE).astype("string"),
+        "main_cause": rows["main_cause"].fillna(NO_CAUSE).astype(TEXT_DTYPE),
         "exit_year": rows["exit_year"],
         "income_exit": rows["income_exit"],
         "income_T": rows["income_T"],
@@ -565,5 +565,5 @@ def monitoring_households(
         "dropped": rows["dropped"],
         "reasons": monitoring_reasons(rows, line, income_drop_share),
     })
-    return out.astype({"head_name_masked": "string"}).sort_values(
+    return out.astype({"head_name_masked": TEXT_DTYPE}).sort_values(
         ["village_id", "household_id"], ignore_index=True)

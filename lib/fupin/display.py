@@ -127,8 +127,12 @@ def show_kpis(kpis: Sequence[tuple[str, str]]) -> None:
 
 
 def table_html(frame: pd.DataFrame, text_columns: Sequence[str] = ()) -> str:
-    """A DataFrame as an escaped HTML table; ``text_columns`` align left."""
-    text = set(text_columns) or {c for c in frame.columns if frame[c].dtype == object}
+    """A DataFrame as an escaped HTML table; ``text_columns`` (by default: object and string columns) align left.
+
+    String columns count whatever their storage, so a table aligns alike
+    under pandas 2 (text as ``object``) and pandas 3 (text as ``str``).
+    """
+    text = set(text_columns) or {c for c in frame.columns if _is_text(frame[c].dtype)}
     th = {k: inline_style("th", f"th.{k}") for k in ("text", "num")}
     td = {k: inline_style("td", f"td.{k}") for k in ("text", "num")}
     kind = ["text" if c in text else "num" for c in frame.columns]
@@ -140,6 +144,11 @@ def table_html(frame: pd.DataFrame, text_columns: Sequence[str] = ()) -> str:
         for row in frame.itertuples(index=False, name=None)
     )
     return f'<table{inline_style("table")}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _is_text(dtype: object) -> bool:
+    """Whether a column of ``dtype`` holds text: ``object``, or any pandas string dtype (``str``, ``string``)."""
+    return dtype == object or isinstance(dtype, pd.StringDtype)
 
 
 def show_table(frame: pd.DataFrame, caption: str = "", empty: str = "无。", text_columns: Sequence[str] = ()) -> None:

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fupin.columns import ATTRIBUTES, CAUSES, GUARANTEES, HOUSE_GRADES, TABLES, Column
+from fupin.columns import ATTRIBUTES, CAUSES, GUARANTEES, HOUSE_GRADES, TABLES, TEXT_DTYPE, contract_dtype
 from fupin.config import DATA_DIR, REFERENCE_TOWNSHIP_ID, REFERENCE_YEAR
 from fupin.errors import UsageError
 
@@ -253,19 +253,6 @@ def county_tables(
     industry_rngs.append(np.random.default_rng([seed, 2]))
     built = [_part_tables(part, r, i) for part, r, i in zip(parts, own_rngs, industry_rngs)]
     return {name: pa.concat_tables([b[name] for b in built]) for name in TABLES}
-
-
-def contract_dtype(column: Column) -> str:
-    """The pandas dtype of a column (see :class:`fupin.county.County`)."""
-    if column.kind in ("id", "text", "enum"):
-        return "string"
-    if column.kind == "int":
-        return "int64" if column.required else "Int64"
-    if column.kind == "number":
-        return "float64"
-    if column.kind == "bool":
-        return "bool" if column.required or column.default is not None else "boolean"
-    raise ValueError(f"unknown kind {column.kind!r}")
 
 
 def _check_size(townships: int, households: int, reference: bool) -> None:
@@ -968,7 +955,7 @@ def _optional_int(values: np.ndarray) -> pa.Array:
 
 def _to_pandas(table: pa.Table, name: str) -> pd.DataFrame:
     """An arrow table as a DataFrame with the contract dtypes."""
-    mapper = {pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
+    mapper = {pa.string(): TEXT_DTYPE, pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
     data = {}
     for column in TABLES[name].columns:
         series = table.column(column.name).to_pandas(types_mapper=mapper)

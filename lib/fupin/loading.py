@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fupin import schema
-from fupin.columns import TABLES, Column, Table
+from fupin.columns import CHECK_DTYPES, TABLES, Column, Table, contract_dtype
 from fupin.county import County, Source
 from fupin.errors import DataError, Problem
 from fupin.schema import Origin
@@ -746,7 +746,8 @@ def _parquet_rows(data: bytes, name: str, source: Source, table: Table) -> tuple
     """A ``.parquet`` file: its column names as the header on row 1, records below, typed.
 
     A pandas index stored in the file is a column when it has a name (as
-    ``DataFrame.reset_index`` would make it), and dropped otherwise.
+    ``DataFrame.reset_index`` would make it), and dropped otherwise. Columns
+    come as :func:`_arrow_column` makes them, whichever tool wrote the file.
     """
     import pyarrow.parquet as pq
 
@@ -754,10 +755,26 @@ def _parquet_rows(data: bytes, name: str, source: Source, table: Table) -> tuple
         frame = _without_pandas_index(pq.read_table(io.BytesIO(data)))
     except Exception:  # noqa: BLE001 - any unreadable file is the user's problem
         return None, Problem(name, "无法读取 Parquet 文件：文件可能已损坏，或不是 Parquet 格式")
-    columns = tuple(
-        pc.dictionary_decode(c) if pa.types.is_dictionary(c.type) else c for c in frame.columns
-    )
+    columns = tuple(_arrow_column(c) for c in frame.columns)
     return Grid(columns, name, source, head=(tuple(frame.column_names),)), None
+
+
+def _arrow_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``column`` with one text type: dictionary-encoded values decoded, every text type as ``string``.
+
+    pandas 2 writes ``string``, pandas 3 ``large_string``, polars
+    ``string_view`` (or ``large_string``), and any of them may
+    dictionary-encode; the loader then sees plain ``string`` whichever it
+    was. Integers of every width and sign are taken as they are.
+    """
+    def plain(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        return values.cast(pa.string()) if _is_text(values.type) and values.type != pa.string() else values
+
+    if pa.types.is_dictionary(column.type):  # Arrow cannot decode nor take string_view: cast first
+        value_type = pa.string() if _is_text(column.type.value_type) else column.type.value_type
+        chunks = [plain(chunk.dictionary).take(chunk.indices) for chunk in column.chunks]
+        return pa.chunked_array(chunks, value_type)
+    return plain(column)
 
 
 def _without_pandas_index(table: pa.Table) -> pa.Table:
@@ -970,7 +987,13 @@ def _filled_mask(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def _is_text(arrow: pa.DataType) -> bool:
-    return pa.types.is_string(arrow) or pa.types.is_large_string(arrow)
+    """Whether ``arrow`` is one of Arrow's text types (``string``, ``large_string``, ``string_view``)."""
+    return pa.types.is_string(arrow) or pa.types.is_large_string(arrow) or _is_string_view(arrow)
+
+
+def _is_string_view(arrow: pa.DataType) -> bool:
+    is_view = getattr(pa.types, "is_string_view", None)  # pyarrow 16 and later
+    return bool(is_view and is_view(arrow))
 
 
 def _numpy(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -1099,7 +1122,7 @@ def _parser(column: Column) -> Callable[[str], object]:
 
 
 def convert(origin: Origin) -> tuple[pd.DataFrame, list[Problem]]:
-    """The table in check dtypes (:data:`fupin.schema.CHECK_DTYPES`), and cells that failed.
+    """The table in check dtypes (:data:`fupin.columns.CHECK_DTYPES`), and cells that failed.
 
     Blank cells become missing, or the column's default where it has one;
     a column the file lacks is all default (or missing), or left out when it
@@ -1115,7 +1138,7 @@ def convert(origin: Origin) -> tuple[pd.DataFrame, list[Problem]]:
         if isinstance(cells, Cells):
             values, failed = convert_values(cells.values, col)
         else:
-            values = pd.array([col.default] * len(origin.rows), dtype=schema.CHECK_DTYPES[col.kind])
+            values = pd.array([col.default] * len(origin.rows), dtype=CHECK_DTYPES[col.kind])
             failed = np.zeros(0, dtype=np.int64)
         columns[col.name] = values
         for i in failed:
@@ -1296,7 +1319,7 @@ def _check_array(values: np.ndarray, missing: np.ndarray, column: Column) -> obj
         return pd.arrays.BooleanArray(values.astype(bool), missing)
     if column.kind == "number":
         return np.where(missing, np.nan, values).astype(np.float64)
-    return pd.arrays.StringArray(values)  # pd.NA already where missing (_strings)
+    return pd.array(values, dtype=CHECK_DTYPES[column.kind])  # pd.NA already where missing (_strings)
 
 
 # ---------------------------------------------------------------------------
@@ -1304,15 +1327,10 @@ def _check_array(values: np.ndarray, missing: np.ndarray, column: Column) -> obj
 
 
 def finish(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """The validated table in contract dtypes, with a fresh 0-based index.
+    """The validated table in contract dtypes (:func:`fupin.columns.contract_dtype`), with a fresh 0-based index.
 
     Required whole numbers become ``int64``; booleans that are required or
     have a default become ``bool``; the rest keep their nullable dtype.
     """
-    final = {
-        c.name: ("int64" if c.kind == "int" else "bool")
-        for c in table.columns
-        if (c.kind == "int" and c.required) or (c.kind == "bool" and (c.required or c.default is not None))
-        if c.name in frame
-    }
+    final = {c.name: contract_dtype(c) for c in table.columns if c.name in frame}
     return frame.astype(final).reset_index(drop=True)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from fupin import economy
-from fupin.columns import GUARANTEES
+from fupin.columns import GUARANTEES, TEXT_DTYPE
 from fupin.config import (
     BAND_STEP,
     DEFAULT_COLLECTIVE_INCOME_EXIT,
@@ -389,7 +389,7 @@ def income_bands(frame: pd.DataFrame, bands: Sequence[float] = (3500.0, 4000.0))
         )
     columns = ["band", "lower", "upper", "households", "people"]
     return pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) for c in columns}).astype(
-        {"band": "string", "households": "int64", "people": "int64"}
+        {"band": TEXT_DTYPE, "households": "int64", "people": "int64"}
     )
 
 
@@ -854,14 +854,14 @@ def non_exit_households(
         county.households["head_name"].to_numpy()[stuck] if "head_name" in county.households
         else pd.NA,
         index=rows.index,
-        dtype="string",
+        dtype=TEXT_DTYPE,
     )
     village_names = county.villages.drop_duplicates("village_id").set_index("village_id")["village_name"]
     out = pd.DataFrame(
         {
             "household_id": rows["household_id"],
             "village_id": rows["village_id"],
-            "village_name": rows["village_id"].map(village_names).astype("string"),
+            "village_name": rows["village_id"].map(village_names).astype(TEXT_DTYPE),
             "head_name_masked": mask_names(names).to_numpy(),
             "size": rows["size"],
             "income_T": rows["income_T"],
@@ -869,5 +869,5 @@ def non_exit_households(
         }
     ).join(reason_labels(rows)[["reasons", "reason_codes"]])
     return out.astype(
-        {"head_name_masked": "string", "reasons": "string", "reason_codes": "string"}
+        {"head_name_masked": TEXT_DTYPE, "reasons": TEXT_DTYPE, "reason_codes": TEXT_DTYPE}
     ).sort_values(["village_id", "household_id"], ignore_index=True)

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fupin.columns import TABLES
+from fupin.columns import TABLES, TEXT_DTYPE, contract_dtype
 from fupin.county import County, Source
 from fupin.fsutil import atomic_write_json, id_path
 
@@ -31,9 +31,7 @@ MANIFEST = "fupin-prepared.json"
 FORMAT_VERSION = 1
 
 
-def _dtypes(table: str) -> dict[str, str]:
-    from fupin.generate import contract_dtype
-
+def _dtypes(table: str) -> dict[str, object]:
     return {c.name: contract_dtype(c) for c in TABLES[table].columns}
 
 
@@ -42,8 +40,8 @@ def _masked(names: pd.Series) -> pd.Series:
     from fupin.privacy import mask_names
 
     codes, uniques = pd.factorize(names)
-    masked = mask_names(pd.Series(uniques, dtype="string")).replace("", pd.NA).to_numpy()
-    out = pd.Series(pd.NA, index=names.index, dtype="string")
+    masked = mask_names(pd.Series(uniques, dtype=TEXT_DTYPE)).replace("", pd.NA).to_numpy()
+    out = pd.Series(pd.NA, index=names.index, dtype=TEXT_DTYPE)
     known = codes >= 0
     out[known] = masked[codes[known]]
     return out
@@ -57,7 +55,7 @@ def _without_personal_data(county: County) -> County:
     if "head_name" in households:
         households = households.assign(head_name=_masked(households["head_name"]))
     if "id_number" in households:
-        households = households.assign(id_number=pd.Series(pd.NA, index=households.index, dtype="string"))
+        households = households.assign(id_number=pd.Series(pd.NA, index=households.index, dtype=TEXT_DTYPE))
     cadres = county.cadres
     if cadres is not None and "name" in cadres:
         cadres = cadres.assign(name=_masked(cadres["name"]))

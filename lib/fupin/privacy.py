@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from fupin.columns import PERSONAL_COLUMNS
+from fupin.columns import PERSONAL_COLUMNS, TEXT_DTYPE
 
 MASK = "*"
 #: What is not a letter of a name: whitespace (ASCII and full-width), control and
@@ -73,7 +73,7 @@ def mask_names(names: pd.Series) -> pd.Series:
     >>> mask_names(pd.Series(["王小明", None, "李四"])).tolist()
     ['王*明', '', '李*']
     """
-    text = names.astype("string").str.replace(_NOT_LETTERS, "", regex=True).fillna("")
+    text = names.astype(TEXT_DTYPE).str.replace(_NOT_LETTERS, "", regex=True).fillna("")
     n = text.str.len().to_numpy()
     stars = pd.Series(MASK, index=text.index).str.repeat(
         (n - 2).clip(min=0) + (n == 2) + (n == 1)

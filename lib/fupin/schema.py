@@ -1,8 +1,8 @@
 """What a valid county is: one pandera schema per table plus cross-table rules.
 
 The schemas run on the tables as :mod:`fupin.loading` converted them: canonical
-English columns, nullable dtypes (``string``, ``Int64``, ``float64``,
-``boolean``) and an index that *is* the row number the user sees in Excel.
+English columns, nullable dtypes (:data:`fupin.columns.CHECK_DTYPES`: text,
+``Int64``, ``float64``, ``boolean``) and an index that *is* the row number the user sees in Excel.
 Every failure becomes a :class:`~fupin.errors.Problem` in the user's terms
 (file, sheet, row, the header they wrote, the value as written). Nothing
 stops at the first failure: :func:`check` returns every problem it finds.
@@ -21,7 +21,7 @@ import pyarrow
 import pyarrow.compute as pc
 
 from fupin.columns import (
-    CADRES, HOUSEHOLDS, ID_PATTERN, INCOMES, TABLES, TEXT_MAX_CHARS, VILLAGES, Column, Table,
+    CADRES, CHECK_DTYPES, HOUSEHOLDS, ID_PATTERN, INCOMES, TABLES, TEXT_MAX_CHARS, VILLAGES, Column, Table,
 )
 from fupin.errors import Problem
 
@@ -44,12 +44,6 @@ _EXPECT: dict[str, str] = {
     "population": "应为大于0的整数",
     "per_capita_income": "应为不小于0的数字（元）",
     **{name: f"应为{YEAR_MIN}到{YEAR_MAX}之间的年份（整数）" for name in YEAR_COLUMNS},
-}
-
-#: The nullable dtype each kind has while it is being checked.
-CHECK_DTYPES: dict[str, str] = {
-    "id": "string", "text": "string", "enum": "string",
-    "int": "Int64", "number": "float64", "bool": "boolean",
 }
 
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 import pandas as pd
 
 from fupin import __version__
+from fupin.columns import TEXT_DTYPE
 from fupin.config import PROJECT_ROOT
 from fupin.county import County
 from fupin.style import (
@@ -296,7 +297,7 @@ def monitoring_households(frame: pd.DataFrame) -> pd.DataFrame:
         "户主": frame["head_name_masked"],
         "人口": frame["size"].map(fmt_int),
         "主要致贫原因": frame["main_cause"],
-        "脱贫年度": frame["exit_year"].astype("string"),
+        "脱贫年度": frame["exit_year"].astype(TEXT_DTYPE),
         "脱贫当年人均纯收入": frame["income_exit"].map(lambda x: "未知" if pd.isna(x) else fmt_int(x)),
         "预计人均纯收入": frame["income_T"].map(fmt_int),
         "监测原因": frame["reasons"],
