@@ -35,19 +35,21 @@ def test_headline_boxes_carry_the_report_css_inline(outputs):
     (data, metadata), = outputs
     markup = data["text/html"]
     assert metadata == {display.INLINE_STYLED: True}
-    assert '<div class="headline" style="display: flex; flex-wrap: wrap; gap: 10px; margin: 14px 0">' in markup
-    assert markup.count('<b style="display: block; font-size: 22px">') == 2
-    assert 'style="flex: 1 1 150px; border: 1px solid #d9dee3; border-top: 3px solid #b3261e; padding: 8px 12px"' in markup
+    assert '<div class="headline" style="display: flex; flex-wrap: wrap; gap: 8px; margin: 14px 0">' in markup
+    assert markup.count('<b style="display: block; font-size: 20px; white-space: nowrap">') == 2
+    assert ('style="flex: 1 1 150px; min-width: 0; border: 1px solid #d9dee3; border-top: 3px solid #b3261e; '
+            'padding: 6px 10px; line-height: 1.45"') in markup
     assert "var(" not in markup  # Lab drops declarations with unresolved variables
 
 
 def test_tables_and_notes_are_styled_inline(outputs):
     display.show_table(pd.DataFrame({"村": ["东风村"], "人数": ["12"]}), caption="说明")
-    note, table = (d["text/html"] for d, _ in outputs)
-    assert note == '<p class="note" style="margin: 8px 0; color: #616e7c; font-size: 13px">说明</p>'
-    assert '<td class="text" style="border: 1px solid #d9dee3; padding: 4px 10px; text-align: right; ' \
-           'vertical-align: top; text-align: left">东风村</td>' in table
-    assert table.startswith('<table style="border-collapse: collapse;')
+    (data, _), = outputs  # the caption and its table in one block, kept together on paper
+    block = data["text/html"]
+    assert '<p class="note caption" style="margin: 8px 0; color: #616e7c; font-size: 13px">说明</p>' in block
+    assert '<td class="text" style="border: 1px solid #d9dee3; padding: 4px 8px; ' \
+           'vertical-align: top; white-space: nowrap; text-align: left">东风村</td>' in block
+    assert '<table style="border-collapse: collapse;' in block
 
 
 def test_data_text_cannot_smuggle_a_style_or_tag(outputs):

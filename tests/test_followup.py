@@ -30,7 +30,7 @@ def rows(ws) -> list[list]:
 
 
 def test_sheets_in_order_with_frozen_filtered_headers(book):
-    assert book.sheetnames == list(SHEETS) == ["未脱贫户", "监测户", "受阻贫困村", "说明"]
+    assert book.sheetnames == list(SHEETS) == ["未脱贫户", "监测户", "受阻贫困村", "存在问题", "说明"]
     for ws in book:
         assert ws.freeze_panes == "A2", ws.title
         assert all(c.font.bold for c in ws[1]), ws.title
@@ -43,29 +43,34 @@ def test_sheets_in_order_with_frozen_filtered_headers(book):
 def test_non_exit_sheet(book):
     """h4 exits (income on the line); h1, h2, h3, h5, h9 do not, by village then id."""
     ws = book["未脱贫户"]
+    blank = [None] * 3  # 帮扶措施, 完成时限, 完成情况: for the cadre to fill in
     assert rows(ws) == [
-        ["户编号", "村代码", "村名称", "户主（已脱敏）", "家庭人口", "2019年预计人均纯收入（元）", "距贫困线差额（元）", "未脱贫原因"],
-        ["h1", "A", "村A", "王*明", 2, 1000, 1000, "收入差1000元"],
-        ["h2", "A", "村A", "李*", 1, 0, 2000, "收入差2000元"],
-        ["h3", "B", "村B", None, 3, 1900, 100, "收入差100元"],
-        ["h5", "B", "村B", None, 4, None, None, "收入未知"],
-        ["h9", "B", "村B", None, 2, 2100, None, "住房安全未保障"],
+        ["户编号", "村代码", "村名称", "户主（已脱敏）", "家庭人口", "帮扶责任人（已脱敏）", "2019年预计人均纯收入（元）",
+         "距贫困线差额（元）", "不愁吃穿", "义务教育", "基本医疗", "住房安全", "饮水安全", "未脱贫原因",
+         "帮扶措施", "完成时限", "完成情况"],
+        ["h1", "A", "村A", "王*明", 2, None, 1000, 1000, None, None, None, None, None, "收入差1,000元", *blank],
+        ["h2", "A", "村A", "李*", 1, None, 0, 2000, None, None, None, None, None, "收入差2,000元", *blank],
+        ["h3", "B", "村B", None, 3, None, 1900, 100, None, None, None, None, None, "收入差100元", *blank],
+        ["h5", "B", "村B", None, 4, None, None, None, None, None, None, None, None, "收入未知", *blank],
+        ["h9", "B", "村B", None, 2, None, 2100, None, None, None, None, "未保障", None, "住房安全未保障", *blank],
     ]
+    assert ws["H2"].data_type == "n" and ws["H2"].number_format == "#,##0"  # the gap is a number
     assert ws["A2"].data_type == "s" and ws["A2"].number_format == "@"
-    assert ws["F2"].number_format == "#,##0"
+    assert ws["G2"].number_format == "#,##0"
 
 
 def test_monitoring_sheet(book):
     ws = book["监测户"]
     header, *data = rows(ws)
-    assert header == ["户编号", "村代码", "村名称", "户主（已脱敏）", "家庭人口", "主要致贫原因", "脱贫年度",
-                      "脱贫当年人均纯收入（元）", "2019年人均纯收入（元）", "收入较脱贫当年变化", "监测原因"]
+    assert header == ["户编号", "村代码", "村名称", "户主（已脱敏）", "家庭人口", "帮扶责任人（已脱敏）", "主要致贫原因",
+                      "脱贫年度", "脱贫当年人均纯收入（元）", "2019年人均纯收入（元）", "收入较脱贫当年变化", "监测原因",
+                      "帮扶措施", "完成时限", "完成情况"]
     assert [r[0] for r in data] == ["h10", "h13", "h6", "h7"]
     h7 = data[3]
-    assert h7[:9] == ["h7", "B", "村B", "欧**明", 5, "因病", 2016, 5000, 3200]
-    assert h7[9] == pytest.approx(-0.36) and h7[10] == "收入较脱贫当年下降36.0%"
-    assert data[1][9] is None  # h13 exited with 0 yuan: no change to show
-    assert ws["J2"].number_format.startswith("+0.0%")
+    assert h7[:10] == ["h7", "B", "村B", "欧**明", 5, None, "因病", 2016, 5000, 3200]
+    assert h7[10] == pytest.approx(-0.36) and h7[11:] == ["收入较脱贫当年下降36.0%", None, None, None]
+    assert data[1][10] is None  # h13 exited with 0 yuan: no change to show
+    assert ws["K2"].number_format.startswith("+0.0%")
 
 
 def test_blocked_villages_sheet(book):
@@ -74,6 +79,52 @@ def test_blocked_villages_sheet(book):
         ["村代码", "村名称", "户籍人口", "2018年底未脱贫人口", "2019年预计未脱贫人口", "2019年预计贫困发生率", "未达到的退出条件"],
         ["B", "村B", 20, 10, 9, 0.45, "贫困发生率未降到2%以下、村级活动场所未达标"],
     ]
+
+
+def test_problems_sheet_lists_each_item_with_its_households(book):
+    """The report's 存在问题 items, numbered, one row per household (or village) concerned."""
+    header, *data = rows(book["存在问题"])
+    assert header == ["序号", "问题", "下一步", "户编号", "村名称", "户主（已脱敏）", "帮扶措施", "完成时限", "完成情况"]
+    assert [(r[0], r[3], r[4]) for r in data] == [
+        (1, None, "村A"), (1, None, "村B"),  # no collective income reported: villages, no household
+        (2, None, "村B"),  # B stays above the threshold
+        (3, "h11", "村B"), (3, "h5", "村B"),  # income in 2019 unknown (registered households)
+        (4, "h9", "村B"),  # housing not assured, not projected to exit
+        (5, "h8", "村A"),  # registered after 2018
+        (6, "h13", "村A"),  # exited with an exit-year income below the line
+        (7, "h11", "村B"),  # exited without an income row
+    ]
+    assert data[0][2] == "组织各村补报村集体经济收入。"
+    assert data[3][1] == "全镇有2户7人2019年收入情况不明，无法预测能否脱贫。"
+    assert data[3][2] == "入户核实收入，补录收入记录。"
+    assert all(r[6:] == (None, None, None) or list(r[6:]) == [None] * 3 for r in data)
+    assert not any(c.isdigit() and len(c) >= 14 for r in data for c in map(str, r[1:3]))
+
+
+def test_every_sheet_prints_on_a4_with_header_pages_gridlines_and_title_rows(book):
+    for ws in book:
+        assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape", ws.title
+        assert ws.print_options.gridLines is True, ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+        assert ws.oddHeader.left.text == "测试镇（001）", ws.title
+        assert ws.oddHeader.center.text == f"跟踪清单：{ws.title}"
+        assert len(ws.oddHeader.right.text) == 10 and ws.oddHeader.right.text[4] == "-"  # the date
+        assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+
+
+def test_helper_from_the_cadres_table_masked(tmp_path):
+    c = fx.county(
+        fx.villages({"village_id": "A", "population": 10, "township_name": "A&B镇"}),
+        fx.households({"household_id": "h1", "village_id": "A", "size": 1, "cadre_id": "c1"},
+                      {"household_id": "h2", "village_id": "A", "size": 1, "cadre_id": "c9"},
+                      {"household_id": "h3", "village_id": "A", "size": 1}),
+        fx.incomes({"household_id": "h1", "year": 2019, "per_capita_income": 100.0}),
+        fx.cadres({"cadre_id": "c1", "name": "赵六一", "unit": "县扶贫办"}),
+    )
+    ws = openpyxl.load_workbook(write_follow_up(c, Y, tmp_path / FILENAME))["未脱贫户"]
+    assert [r[5] for r in rows(ws)] == ["帮扶责任人（已脱敏）", "赵*一", None, None]  # c9 unknown, h3 has none
+    assert "赵六一" not in str(rows(ws))
+    assert ws.oddHeader.left.text.startswith("A&&B镇")  # "&" starts an Excel header code: doubled
 
 
 def test_about_sheet_names_the_monitoring_line(book):
@@ -103,6 +154,8 @@ def test_empty_lists_keep_their_headers(tmp_path):
     wb = openpyxl.load_workbook(write_follow_up(c, Y, tmp_path / FILENAME))
     for name in ("未脱贫户", "监测户", "受阻贫困村"):
         assert wb[name].max_row == 1 and wb[name].freeze_panes == "A2"
+    problems = list(wb["存在问题"].iter_rows(min_row=2, values_only=True))
+    assert [(r[3], r[4]) for r in problems] == [(None, "村A")]  # only: A reports no collective income
 
 
 def test_nothing_written_without_a_folder(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import fupin
+from fupin import narrative
 from fupin.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
 from fupin.metrics import township_metrics
 from conftest import fupin_cli
@@ -76,10 +77,11 @@ def test_reference_report_carries_the_seed_figures(sample_batch):
         "20户贫困户的危房没有纳入危房改造",
     ]:
         assert figure in text, figure
-    for heading in ["一、基本情况", "二、脱贫退出预测", "三、收入分组", "四、贫困发生率趋势", "五、贫困深度",
-                    "六、贫困线敏感性", "七、防返贫监测", "八、跟踪清单", "九、存在问题", "十、数据说明"]:
+    for heading in ["一、基本情况", "二、存在问题", "三、脱贫退出预测", "四、收入分组", "五、贫困发生率趋势",
+                    "六、贫困深度", "七、贫困线敏感性", "八、防返贫监测", "九、跟踪清单", "十、数据说明"]:
         assert re.search(rf'<h2 id="[^"]+">{heading}', html), heading
         assert f">{heading}</a></li>" in html, f"{heading} missing from the table of contents"
+    assert '<nav class="toc"><strong>目录</strong><ul>' in html  # the headings carry the numbers: no <ol>
 
 
 def test_reports_have_no_code_no_prompts_no_internet(sample_batch):
@@ -166,12 +168,18 @@ def test_depth_sensitivity_monitoring_and_the_follow_up_workbook(sample_batch, s
     assert "才能使全部未脱贫人口达到贫困线" in text and "户籍人口28,600人为分母" in text
     assert "防返贫监测收入线为5,250元/人·年" in text
     book = openpyxl.load_workbook(out / tid / "follow_up.xlsx")
-    assert book.sheetnames == ["未脱贫户", "监测户", "受阻贫困村", "说明"]
+    assert book.sheetnames == ["未脱贫户", "监测户", "受阻贫困村", "存在问题", "说明"]
     assert all(ws.freeze_panes == "A2" for ws in book)
     assert book["未脱贫户"].max_row - 1 == written["projection"]["remaining"]["households"]
     assert book["监测户"].max_row - 1 == written["monitoring"]["monitored"]["households"]
     assert book["受阻贫困村"].max_row - 1 == len(written["projection"]["villages_blocked"])
     assert all(isinstance(c.value, str) for (c,) in book["未脱贫户"].iter_rows(min_col=1, max_col=1))
+    # the report counts the lists and sends the reader to the workbook; it lists no household
+    remaining = written["projection"]["remaining"]
+    assert f"「未脱贫户」：{remaining['households']}户{remaining['people']:,}人" in text
+    assert "follow_up.xlsx" in text and not re.search(r"\d{14,}", text)
+    items = {r[1] for r in book["存在问题"].iter_rows(min_row=2, values_only=True)}
+    assert items == {t for _, t, _ in narrative.problem_items(written)}
 
 
 # --- small counties, made by the generator ------------------------------------

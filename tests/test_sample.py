@@ -123,7 +123,7 @@ def test_reference_township_names_its_weak_economies_and_low_industry_coverage(s
     assert (ic["known"], ic["covered"]) == ({"households": 400, "people": 888}, {"households": 356, "people": 792})
     assert ic["share"] == 356 / 400 and ic["unknown"] == {"households": 15, "people": 36}
     assert [names[v] for v in ic["below_villages"]] == ["花铺村", "吴家寨村", "沙坝村", "胡家店村", "高家山村"]
-    problems = narrative.problems(seed)
+    problems = [text for _, text, _ in narrative.problem_items(seed)]  # without the next steps
     assert problems[:2] == [
         "乡村集体经济较弱。全镇有5个村的集体经济收入低于50,000元（花铺村、陈家桥村、孙家坪村、高家山村、何家岭村），"
         "其中贫困村4个；另有1个村未填报村集体经济收入。",

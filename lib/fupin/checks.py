@@ -149,6 +149,20 @@ def _household_masks(
     }
 
 
+def household_warning_masks(
+    county: County, frame: pd.DataFrame, year: int, *, poverty_line: float = 3500.0, growth: float = 0.0,
+    poverty_lines: Mapping[int, float] | None = None,
+) -> dict[str, np.ndarray]:
+    """For each household warning of :func:`consistency_warnings`: which rows of ``frame``
+    (a :func:`fupin.metrics.household_frame` of ``county``) it concerns.
+
+    The follow-up workbook lists these households; the report only counts them.
+    """
+    masks = _household_masks(county, frame, year, poverty_line=poverty_line, growth=growth,
+                             poverty_lines=poverty_lines)
+    return {code: np.asarray(mask, dtype=bool) for code, (mask, _) in masks.items()}
+
+
 def _household_warnings(county: County, frame: pd.DataFrame, year: int, **params) -> list[dict]:
     """Warnings about households, from a :func:`fupin.metrics.household_frame`."""
     out = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 HEADERS = (
     "乡镇", "行政村", "贫困村", "建档立卡", "未脱贫", "贫困发生率",
     "预计脱贫", "预计发生率", "拟出列贫困村", "收入缺口", "防返贫监测户",
-    "集体经济薄弱村", "产业帮扶覆盖率", "报告",
+    "集体经济薄弱村", "产业帮扶覆盖率",
 )
 
 
@@ -37,7 +36,7 @@ def _env() -> jinja2.Environment:
 
 
 def _cell(label: object, sort: object = None, href: str = "", text: bool = False) -> dict:
-    return {"label": label, "sort": label if sort is None else sort, "href": href, "text": text}
+    return {"label": label, "sort": label if sort is None else sort, "href": href, "text": text, "span": 0}
 
 
 def township_row(m: dict) -> list[dict]:
@@ -51,7 +50,7 @@ def township_row(m: dict) -> list[dict]:
     weak = ce.get("weak") or {}
     weak_n = int(weak.get("poor") or 0) + int(weak.get("non_poor") or 0)
     return [
-        _cell(m["township_name"], m["township_id"], report_href(m["township_id"])),
+        _cell(m["township_name"], m["township_id"], report_href(m["township_id"]), text=True),
         _cell(v["total"]),
         _cell(f"{v['poor']}（已出列{v['poor_exited']}）", v["poor"]),
         _cell(fmt_hh_people(m["registered"]), m["registered"]["people"]),
@@ -64,7 +63,6 @@ def township_row(m: dict) -> list[dict]:
         _cell(fmt_hh_people(monitored), monitored["people"] if monitored else -1),
         _cell(f"{weak_n}（贫困村{int(weak.get('poor') or 0)}）" if ce else "—", weak_n if ce else -1),
         _cell(fmt_pct(ic.get("share")), _num(ic.get("share"))),
-        _cell("完成", 1, text=True),
     ]
 
 
@@ -78,9 +76,11 @@ def report_href(township_id: object, page: str = "report.html") -> str:
 
 
 def failed_row(r: "TownshipResult") -> list[dict]:
-    """A failed township's row: name and status only."""
-    dash = _cell("—", -1)
-    return [_cell(r.township_name, r.township_id), *[dash] * (len(HEADERS) - 2), _cell("失败", 0, text=True)]
+    """A failed township's row: its name, then one cell across the figures saying it has no report."""
+    return [
+        _cell(r.township_name, r.township_id, text=True),
+        {**_cell("报告未能生成，本行无数据（原因见下文「未能生成的报告」）", "", text=True), "span": len(HEADERS) - 1},
+    ]
 
 
 def _num(x: float | None) -> float:
@@ -93,10 +93,12 @@ def write_county_page(
 ) -> Path:
     """Write ``summary.json`` (the county's metrics), ``county.docx`` and ``index.html``."""
     from fupin import narrative, plots, report
+    from fupin.columns import TABLES
     from fupin.display import figure_png
     from fupin.docx_report import county_document, document_bytes
+    from fupin.export import print_header_css
     from fupin.metrics import township_metrics
-    from fupin.style import use_report_style
+    from fupin.style import PARAMETER_LABELS, fmt_checksum, fmt_local_time, fmt_parameter, use_report_style
     from fupin.tables import code_version
 
     summary = township_metrics(county, params.year, **params.metrics_kwargs())
@@ -129,27 +131,33 @@ def write_county_page(
     docx = county_document(title, summary, per_township, failed=[r.township_name for r in results if not r.ok],
                            sources=[s.path.name for s in county.sources.values()])
     atomic_write_bytes(inside(out, COUNTY_DOCX), document_bytes(docx), tmp_dir)
+    shown = {"year": params.year, "poverty_line": params.poverty_line, "bands": params.used_bands,
+             "growth": params.growth, "village_threshold": params.village_threshold,
+             "collective_income_line": params.collective_income_line,
+             "collective_income_exit": bool(params.metrics_kwargs().get("collective_income_exit")),
+             "industry_coverage_line": params.industry_coverage_line}
     html = _env().get_template("index.html.j2").render(
         title=title,
         docx=COUNTY_DOCX,
         subtitle=report.subtitle(summary),
         css=report_css(),
+        print_css=print_header_css(title),
         summary=summary,
         kpis=report.kpis(summary),
         paragraph=narrative.basic_situation(summary),
+        whole=narrative.whole_area(summary),
+        problems=narrative.problems(summary),
         headers=HEADERS,
         rows=rows,
         failed=failed,
         chart=chart,
         info=[
-            ("参数", f"年度 {params.year}；贫困线 {params.poverty_line:g} 元；分组 {', '.join(f'{b:g}' for b in params.used_bands)}；"
-                     f"增长率 {params.growth:g}；贫困村退出阈值 {params.village_threshold:g}；"
-                     f"村集体经济收入标准 {params.collective_income_line:g} 元"
-                     f"{'（出列条件）' if params.metrics_kwargs().get('collective_income_exit') else ''}；"
-                     f"产业帮扶覆盖率标准 {params.industry_coverage_line:g}"),
-            *[(f"输入 {t}", f"{s.path.name}{f' [{s.sheet}]' if s.sheet else ''} sha256:{s.sha256}") for t, s in county.sources.items()],
+            *[(PARAMETER_LABELS[k], fmt_parameter(k, v)) for k, v in shown.items()],
+            *[(f"输入：{TABLES[t].label if t in TABLES else t}",
+               f"{s.path.name}{f'（工作表「{s.sheet}」）' if s.sheet else ''}，SHA-256 {fmt_checksum(s.sha256)}")
+              for t, s in county.sources.items()],
             ("代码版本", code_version()),
-            ("生成时间", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")),
+            ("生成时间", fmt_local_time()),
         ],
     )
     return atomic_write_text(inside(out, "index.html"), html, tmp_dir)

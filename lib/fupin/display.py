@@ -54,7 +54,7 @@ def inline_style(*selectors: str) -> str:
     """`` style="..."`` with report.css's declarations for these selectors, later ones winning.
 
     >>> inline_style("td", "td.text")
-    ' style="border: 1px solid #d9dee3; padding: 4px 10px; text-align: right; vertical-align: top; text-align: left"'
+    ' style="border: 1px solid #d9dee3; padding: 4px 8px; vertical-align: top; white-space: nowrap; text-align: left"'
     """
     rules = _declarations()
     body = "; ".join(rules[s].strip().rstrip(";") for s in selectors if s in rules)
@@ -108,13 +108,13 @@ def show_heading(text: str, level: int = 3) -> None:
 
 
 def show_list(items: Iterable[str], empty: str = "未发现问题。", css_class: str = "problems") -> None:
-    """A bulleted list; ``empty`` is shown when there is nothing to list."""
-    li = inline_style(f"ul.{css_class} li")
+    """A numbered list; ``empty`` is shown when there is nothing to list."""
+    li = inline_style(f"ol.{css_class} li")
     rows = [f"<li{li}>{esc(item)}</li>" for item in items]
     if not rows:
         show_paragraph(empty, "note")
         return
-    _show_html(f'<ul class="{esc(css_class)}">{"".join(rows)}</ul>')
+    _show_html(f'<ol class="{esc(css_class)}"{inline_style(f"ol.{css_class}")}>{"".join(rows)}</ol>')
 
 
 def show_kpis(kpis: Sequence[tuple[str, str]]) -> None:
@@ -126,41 +126,72 @@ def show_kpis(kpis: Sequence[tuple[str, str]]) -> None:
     _show_html(f'<div class="headline"{inline_style(".headline")}>{boxes}</div>')
 
 
-def table_html(frame: pd.DataFrame, text_columns: Sequence[str] = ()) -> str:
-    """A DataFrame as an escaped HTML table; ``text_columns`` (by default: object and string columns) align left.
+def number_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` that hold numbers: those its builder named
+    (``frame.attrs["number_columns"]``, see :func:`fupin.tables.numbered`),
+    else those of a numeric dtype. Never guessed from the cells' text.
 
-    String columns count whatever their storage, so a table aligns alike
-    under pandas 2 (text as ``object``) and pandas 3 (text as ``str``).
+    >>> number_columns(pd.DataFrame({"村": ["A"], "人数": [3]}))
+    ['人数']
     """
-    text = set(text_columns) or {c for c in frame.columns if _is_text(frame[c].dtype)}
+    named = frame.attrs.get("number_columns")
+    if named is not None:
+        return [c for c in frame.columns if c in set(named)]
+    return [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+
+
+def table_html(frame: pd.DataFrame, text_columns: Sequence[str] = (), css_class: str = "") -> str:
+    """A DataFrame as an escaped HTML table in its own horizontally scrolling box.
+
+    Number columns (:func:`number_columns`) get ``class="num"`` (right-aligned,
+    never wrapped), the others ``class="text"`` (left-aligned); ``text_columns``
+    forces columns to text; ``css_class`` is the table's class (``info``: long text wraps).
+    """
+    numbers = set(number_columns(frame)) - set(text_columns)
+    kind = {c: "num" if c in numbers else "text" for c in frame.columns}
     th = {k: inline_style("th", f"th.{k}") for k in ("text", "num")}
     td = {k: inline_style("td", f"td.{k}") for k in ("text", "num")}
-    kind = ["text" if c in text else "num" for c in frame.columns]
-    head = "".join(f'<th class="{k}"{th[k]}>{esc(c)}</th>' for c, k in zip(frame.columns, kind))
+    head = "".join(f'<th class="{kind[c]}" scope="col"{th[kind[c]]}>{esc(c)}</th>' for c in frame.columns)
     body = "".join(
         "<tr>"
-        + "".join(f'<td class="{k}"{td[k]}>{esc(_cell(v))}</td>' for k, v in zip(kind, row))
+        + "".join(f'<td class="{kind[c]}"{td[kind[c]]}>{esc(_cell(v))}</td>' for c, v in zip(frame.columns, row))
         + "</tr>"
         for row in frame.itertuples(index=False, name=None)
     )
-    return f'<table{inline_style("table")}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    size = "small" if len(frame) <= 12 else "long"
+    cls = f' class="{esc(css_class)}"' if css_class else ""
+    return (f'<div class="table-wrap {size}"{inline_style(".table-wrap")}><table{cls}{inline_style("table")}>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
-def _is_text(dtype: object) -> bool:
-    """Whether a column of ``dtype`` holds text: ``object``, or any pandas string dtype (``str``, ``string``)."""
-    return dtype == object or isinstance(dtype, pd.StringDtype)
-
-
-def show_table(frame: pd.DataFrame, caption: str = "", empty: str = "无。", text_columns: Sequence[str] = ()) -> None:
-    """Show a table as a person reads it (:func:`fupin.tables.for_people`), with an optional caption above."""
-    if caption:
-        show_paragraph(caption, "note")
+def show_table(frame: pd.DataFrame, caption: str = "", empty: str = "无。", text_columns: Sequence[str] = (),
+               css_class: str = "") -> None:
+    """Show a table as a person reads it (:func:`fupin.tables.for_people`), with an optional caption
+    above it; a small table is kept on one sheet of paper. The number columns its builder named
+    stay right-aligned (:func:`number_columns`)."""
     if frame.empty:
+        if caption:
+            show_paragraph(caption, "note")
         show_paragraph(empty, "note")
         return
     from fupin.tables import for_people
 
-    _show_html(table_html(for_people(frame), text_columns))
+    shown = for_people(frame)
+    if "number_columns" in frame.attrs:
+        shown.attrs["number_columns"] = [shown.columns[frame.columns.get_loc(c)] for c in frame.attrs["number_columns"]]
+    cap = f'<p class="note caption"{inline_style("p", ".note")}>{esc(caption)}</p>' if caption else ""
+    size = "small" if len(frame) <= 12 else "long"
+    _show_html(f'<div class="block {size}">{cap}{table_html(shown, text_columns, css_class)}</div>')
+
+
+def show_lists(items: Sequence[tuple[str, str]], where: str) -> None:
+    """Where the household-level lists are, and how many rows each holds.
+
+    ``items`` are ``(list name, count text)``; ``where`` names the workbook.
+    No household appears on the page.
+    """
+    rows = "".join(f"<li>「{esc(name)}」：{esc(count)}</li>" for name, count in items)
+    _show_html(f'<div class="block lists"><p{inline_style("p")}>{esc(where)}</p><ul>{rows}</ul></div>')
 
 
 def show_download(path: str | Path | None, text: str, note: str = "", empty: str = "") -> None:
@@ -173,7 +204,7 @@ def show_download(path: str | Path | None, text: str, note: str = "", empty: str
             show_paragraph(empty, "note")
         return
     tail = f'<span class="note"{inline_style(".note")}>{esc(note)}</span>' if note else ""
-    _show_html(f'<p class="download"{inline_style("p")}><a href="{esc(Path(path).name)}">{esc(text)}</a> {tail}</p>')
+    _show_html(f'<p class="download screen-only"{inline_style("p")}><a href="{esc(Path(path).name)}">{esc(text)}</a> {tail}</p>')
 
 
 def show_figure(fig: Figure, alt: str = "") -> None:

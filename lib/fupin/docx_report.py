@@ -422,6 +422,9 @@ def leader_problems(metrics: Metrics) -> list[str]:
     >>> leader_problems({"township_id": "1", "township_name": "河口乡",
     ...                  "warnings": [{"message": "2户（5人）未脱贫，且没有帮扶责任人：户0001、0002"}]})
     ['2户（5人）未脱贫，且没有帮扶责任人。']
+    >>> leader_problems({"township_id": "1", "township_name": "河口乡", "year": 2018,
+    ...                  "warnings": [{"code": "no_cadre", "count": 2, "message": "…：户0001、0002"}]})
+    ['2户未脱贫户没有帮扶责任人。下一步：为这些户落实帮扶责任人。']
     """
     from fupin import narrative
 

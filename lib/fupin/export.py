@@ -48,11 +48,40 @@ def _exporter() -> HTMLExporter:
     return exporter
 
 
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: everything but letters and digits hex-escaped.
+
+    Text from the data (a township's name) can then end neither the string
+    nor the stylesheet.
+
+    >>> print(css_string('城关镇 2018"</style>'))
+    "城关镇\\0000202018\\000022\\00003c\\00002fstyle\\00003e"
+    """
+    return '"' + "".join(ch if ch.isalnum() else f"\\{ord(ch):06x}" for ch in text) + '"'
+
+
+def print_header_css(left: str) -> str:
+    """The page header on paper: ``left`` (area, year) and the page number, in @page margin boxes.
+
+    Chromium prints CSS page-margin boxes (from version 131) both from its
+    print dialogue and in headless PDF output; the header is drawn in the top
+    margin of every sheet, so it never covers the text.
+    """
+    box = "font-size: 8.5pt; color: #616e7c; font-family: sans-serif;"
+    return (
+        "@page { "
+        f"@top-left {{ content: {css_string(left)}; {box} }} "
+        f'@top-right {{ content: "第 " counter(page) " 页，共 " counter(pages) " 页"; {box} }} '
+        "}"
+    )
+
+
 def notebook_to_html(nb: nbformat.NotebookNode, title: str, docx_href: str | None = None) -> str:
-    """Render an executed notebook as the report page, with a table of contents
+    """Render an executed notebook as the report page, with a table of contents, a print header
     and, with ``docx_href``, a link to the report's Word version."""
     body, _ = _exporter().from_notebook_node(
-        without_inline_styles(nb), resources={"fupin_title": title, "fupin_css": report_css()}
+        without_inline_styles(nb),
+        resources={"fupin_title": title, "fupin_css": report_css(), "fupin_print_css": print_header_css(title)},
     )
     page = add_toc(body)
     return add_docx_link(page, docx_href) if docx_href else page
@@ -62,9 +91,9 @@ def add_docx_link(page: str, href: str) -> str:
     """A link to the Word version, before the table of contents (else at the end of the page).
 
     >>> add_docx_link('<h1>报告</h1><nav class="toc"></nav>', "report.docx")
-    '<h1>报告</h1><p class="download"><a href="report.docx">Word版（公文格式）</a></p><nav class="toc"></nav>'
+    '<h1>报告</h1><p class="download screen-only"><a href="report.docx">Word版（公文格式）</a></p><nav class="toc"></nav>'
     """
-    link = f'<p class="download"><a href="{html.escape(href)}">Word版（公文格式）</a></p>'
+    link = f'<p class="download screen-only"><a href="{html.escape(href)}">Word版（公文格式）</a></p>'
     at = page.find('<nav class="toc">')
     if at == -1:
         at = page.rfind("</body>")
@@ -99,8 +128,10 @@ def add_toc(page: str) -> str:
 
     The template's TOC mark is removed; without sections nothing is added.
 
-    >>> add_toc('<!--fupin:toc--><h2 id="a">一、基本情况<a class="anchor-link" href="#a">¶</a></h2>').split("</ol>")[0]
-    '<nav class="toc"><strong>目录</strong><ol><li><a href="#a">一、基本情况</a></li>'
+    The headings carry their own numbers (一、二、…), so the list is not numbered again.
+
+    >>> add_toc('<!--fupin:toc--><h2 id="a">一、基本情况<a class="anchor-link" href="#a">¶</a></h2>').split("</ul>")[0]
+    '<nav class="toc"><strong>目录</strong><ul><li><a href="#a">一、基本情况</a></li>'
     """
     items = [
         f'<li><a href="#{anchor}">{_plain(text)}</a></li>'
@@ -110,7 +141,7 @@ def add_toc(page: str) -> str:
     page = page.replace(TOC_MARK, "", 1)
     if not items:
         return page
-    toc = f'<nav class="toc"><strong>目录</strong><ol>{"".join(items)}</ol></nav>'
+    toc = f'<nav class="toc"><strong>目录</strong><ul>{"".join(items)}</ul></nav>'
     first = page.find("<h2")
     cell = page.rfind('<div class="cell', 0, first)  # before the cell holding the first section
     at = cell if cell != -1 else first

@@ -7,11 +7,19 @@
 * 监测户: exited(Y) households to monitor (:func:`fupin.depth.monitoring_households`);
 * 受阻贫困村: poor villages not exited by Y that cannot exit in T, with
   the conditions they fail (:func:`fupin.metrics.village_table`);
+* 存在问题: each 存在问题 item of the report (:func:`fupin.narrative.problem_items`)
+  with the households (or villages) it concerns;
 * 说明: the parameters the lists were made with.
 
-Chinese headers, a frozen header row with filters, set column widths, names
-masked (:mod:`fupin.privacy`), ids as text cells (leading zeros and 16-digit
-household codes survive Excel). The file is written atomically.
+It is the cadres' working list: household lists carry the household's
+帮扶责任人 (from the cadres table, name masked), one filterable column per
+unmet guarantee beside the income gap as a number, and empty 帮扶措施 /
+完成时限 / 完成情况 columns to fill in. Every sheet prints on A4 with a
+header (township, list, date), page numbers, gridlines and its header row
+repeated on each page. Chinese headers, a frozen header row with filters,
+set column widths, names masked (:mod:`fupin.privacy`), ids as text cells
+(leading zeros and 16-digit household codes survive Excel). The file is
+written atomically.
 """
 
 from __future__ import annotations
@@ -30,23 +38,40 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from fupin.config import DEFAULT_COLLECTIVE_INCOME_EXIT, DEFAULT_COLLECTIVE_INCOME_LINE
+from fupin import narrative
+from fupin.checks import household_warning_masks
+from fupin.columns import GUARANTEES, TABLES
 from fupin.county import County
 from fupin.depth import INCOME_DROP_SHARE, MONITORING_FACTOR, choose_monitoring_line, monitoring_households
 from fupin.fsutil import atomic_write_bytes
 from fupin.literal import cell_text
-from fupin.metrics import _area, household_frame, non_exit_households, village_table
-from fupin.style import blocker_label, fmt_pct_short
+from fupin.metrics import _area, household_frame, non_exit_households, unsafe_house_mask, village_table
+from fupin.privacy import mask_names
+from fupin.style import blocker_label, fmt_local_time, fmt_pct_short
 
 #: The workbook's name inside a township's report folder.
 FILENAME = "follow_up.xlsx"
 #: Sheet names, in order.
-SHEETS: tuple[str, ...] = ("未脱贫户", "监测户", "受阻贫困村", "说明")
+SHEETS: tuple[str, ...] = ("未脱贫户", "监测户", "受阻贫困村", "存在问题", "说明")
+
+#: The household's helper (帮扶责任人, masked) and the columns a cadre fills in.
+CADRE = "帮扶责任人（已脱敏）"
+TO_FILL: tuple[str, ...] = ("帮扶措施", "完成时限", "完成情况")
+#: One column per guarantee in the household lists: its short name, and what an unmet one reads.
+GUARANTEE_COLUMNS: dict[str, str] = {
+    g: TABLES["households"].column(g).label.removesuffix("保障") for g in GUARANTEES
+}
+UNMET = "未保障"
 
 #: Excel number formats by column kind (``text`` cells are stored as strings with format "@").
 FORMATS: dict[str, str] = {"text": "@", "int": "0", "count": "#,##0", "yuan": "#,##0", "pct": "+0.0%;-0.0%;0.0%", "rate": "0.00%"}
 #: Column kinds shown centred (short numbers that would otherwise touch the next text column).
 CENTRED = frozenset({"int", "pct"})
 MIN_WIDTH, MAX_WIDTH = 8, 48
+#: Header text wider than this wraps; sentence columns wrap at WRAP_WIDTH; the fill-in columns are FILL_WIDTH wide.
+HEADER_WIDTH, WRAP_WIDTH, FILL_WIDTH = 10, 34, 14
+#: Points per line of 11-point text, for rows that hold wrapped text.
+LINE_HEIGHT = 15
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
 
 #: A sheet: its frame and the kind of each column (default ``text``).
@@ -65,30 +90,57 @@ def path_in(output_dir: str | Path | None) -> Path | None:
 # --------------------------------------------------------------------------- sheets
 
 
-def non_exit_sheet(households: pd.DataFrame, target_year: int) -> Sheet:
-    """未脱贫户 from :func:`fupin.metrics.non_exit_households` (income and gap in yuan, blank if unknown)."""
+def helpers(area: County, household_ids: pd.Series) -> pd.Series:
+    """Each household's 帮扶责任人 from the cadres table, name masked (``""`` when none is known)."""
+    ids = pd.Series(household_ids).reset_index(drop=True)
+    hh = area.households
+    if area.cadres is None or "cadre_id" not in hh or "name" not in area.cadres:
+        return pd.Series([""] * len(ids), dtype="string")
+    cadre_of = hh.drop_duplicates("household_id").set_index("household_id")["cadre_id"]
+    name_of = area.cadres.drop_duplicates("cadre_id").set_index("cadre_id")["name"]
+    names = ids.map(cadre_of).map(name_of).astype("string")
+    return mask_names(names).astype("string").fillna("")
+
+
+def _to_fill(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the empty 帮扶措施 / 完成时限 / 完成情况 columns appended."""
+    for column in TO_FILL:
+        frame[column] = None
+    return frame
+
+
+def non_exit_sheet(households: pd.DataFrame, target_year: int, helper: pd.Series | None = None) -> Sheet:
+    """未脱贫户 from :func:`fupin.metrics.non_exit_households` (income and gap in yuan, blank if unknown).
+
+    One column per guarantee reads 未保障 where it fails (filterable);
+    ``helper`` is each row's masked 帮扶责任人 (:func:`helpers`).
+    """
+    codes = households["reason_codes"].fillna("").astype(str).str.split(",")
     frame = pd.DataFrame({
         "户编号": households["household_id"],
         "村代码": households["village_id"],
         "村名称": households["village_name"],
         "户主（已脱敏）": households["head_name_masked"],
         "家庭人口": households["size"],
+        CADRE: helper.to_numpy() if helper is not None else "",
         f"{target_year}年预计人均纯收入（元）": households["income_T"],
         "距贫困线差额（元）": households["gap"],
+        **{label: codes.map(lambda c, g=g: UNMET if g in c else None) for g, label in GUARANTEE_COLUMNS.items()},
         "未脱贫原因": households["reasons"],
     })
     kinds = {"家庭人口": "int", f"{target_year}年预计人均纯收入（元）": "yuan", "距贫困线差额（元）": "yuan"}
-    return frame, kinds
+    return _to_fill(frame), kinds
 
 
-def monitoring_sheet(households: pd.DataFrame, target_year: int) -> Sheet:
-    """监测户 from :func:`fupin.depth.monitoring_households`."""
+def monitoring_sheet(households: pd.DataFrame, target_year: int, helper: pd.Series | None = None) -> Sheet:
+    """监测户 from :func:`fupin.depth.monitoring_households`; ``helper`` as in :func:`non_exit_sheet`."""
     frame = pd.DataFrame({
         "户编号": households["household_id"],
         "村代码": households["village_id"],
         "村名称": households["village_name"],
         "户主（已脱敏）": households["head_name_masked"],
         "家庭人口": households["size"],
+        CADRE: helper.to_numpy() if helper is not None else "",
         "主要致贫原因": households["main_cause"],
         "脱贫年度": households["exit_year"],
         "脱贫当年人均纯收入（元）": households["income_exit"],
@@ -98,7 +150,7 @@ def monitoring_sheet(households: pd.DataFrame, target_year: int) -> Sheet:
     })
     kinds = {"家庭人口": "int", "脱贫年度": "int", "脱贫当年人均纯收入（元）": "yuan",
              f"{target_year}年人均纯收入（元）": "yuan", "收入较脱贫当年变化": "pct"}
-    return frame, kinds
+    return _to_fill(frame), kinds
 
 
 def blocked_villages_sheet(villages: pd.DataFrame, year: int, threshold: float) -> Sheet:
@@ -117,6 +169,83 @@ def blocked_villages_sheet(villages: pd.DataFrame, year: int, threshold: float) 
     kinds = {"户籍人口": "count", f"{year}年底未脱贫人口": "count", f"{target}年预计未脱贫人口": "count",
              f"{target}年预计贫困发生率": "rate"}
     return frame, kinds
+
+
+def problem_households(
+    area: County, frame: pd.DataFrame, villages: pd.DataFrame, stuck: pd.DataFrame, year: int,
+    *, poverty_line: float, growth: float,
+) -> dict[str, pd.DataFrame]:
+    """For each 存在问题 code (:func:`fupin.narrative.problem_items`): the households or villages it concerns.
+
+    Each frame has ``household_id`` (NA for a village item), ``village_name``
+    and ``head_name`` (unmasked here; masked when the sheet is built).
+    Same definitions as the metrics: unsafe houses outside the programme
+    (:func:`fupin.metrics.unsafe_house_mask`), income in T unknown, each
+    guarantee failing for a household not projected to exit, the villages
+    blocked in T, and the households of each consistency warning.
+    """
+    names = area.villages.drop_duplicates("village_id").set_index("village_id")["village_name"]
+    heads = area.households.set_index("household_id")["head_name"] if "head_name" in area.households else None
+
+    def rows(mask: np.ndarray, source: pd.DataFrame = frame) -> pd.DataFrame:
+        chosen = source.loc[np.asarray(mask, dtype=bool), ["household_id", "village_id"]]
+        return pd.DataFrame({
+            "household_id": chosen["household_id"].astype("string"),
+            "village_name": chosen["village_id"].map(names).astype("string"),
+            "head_name": chosen["household_id"].map(heads).astype("string") if heads is not None else pd.NA,
+        }).sort_values(["village_name", "household_id"], ignore_index=True)
+
+    def village_rows(mask: pd.Series) -> pd.DataFrame:
+        return pd.DataFrame({"household_id": pd.NA, "village_name": villages.loc[mask, "village_name"].astype("string"),
+                             "head_name": pd.NA}).reset_index(drop=True)
+
+    blocked = villages["status"] == "blocked"
+    by_incidence = villages["blockers"].map(lambda codes: "incidence" in codes)
+    codes = stuck["reason_codes"].fillna("").astype(str).str.split(",")
+    out = {
+        "unsafe_houses": rows(unsafe_house_mask(area.households, year), area.households),
+        "villages_infrastructure": village_rows(blocked & ~by_incidence),
+        "villages_high_incidence": village_rows(blocked & by_incidence),
+        "income_unknown": rows(frame["registered"].to_numpy() & frame["income_T"].isna().to_numpy()),
+        **{g: rows(codes.map(lambda c, g=g: g in c).to_numpy(), stuck) for g in GUARANTEES},
+    }
+    masks = household_warning_masks(area, frame, year, poverty_line=poverty_line, growth=growth)
+    out.update({code: rows(mask) for code, mask in masks.items()})
+    return out
+
+
+def _problem_villages(metrics: Mapping[str, Any], villages: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The villages of the village-level items the metrics name: weak (or unreported) collective
+    economies, and industry coverage below the line."""
+    names = villages.drop_duplicates("village_id").set_index("village_id")["village_name"]
+    ce, ic = metrics.get("collective_economy") or {}, metrics.get("industry_coverage") or {}
+    ids = {"collective_economy": [*(ce.get("weak_villages") or []), *(ce.get("unknown_villages") or [])],
+           "collective_unknown": list(ce.get("unknown_villages") or []),
+           "industry_coverage": list(ic.get("below_villages") or [])}
+    return {code: pd.DataFrame({"household_id": pd.NA, "village_name": pd.Series(
+                [names.get(v, v) for v in vids], dtype="string"), "head_name": pd.NA})
+            for code, vids in ids.items() if vids}
+
+
+def problems_sheet(items: Sequence[tuple[str, str, str]], lists: Mapping[str, pd.DataFrame]) -> Sheet:
+    """存在问题: each item of the report (``(code, problem, what to do)``) with one row per
+    household or village it concerns (names masked), and the columns a cadre fills in."""
+    parts = []
+    for number, (code, problem, action) in enumerate(items, start=1):
+        rows = lists.get(code)
+        if rows is None or rows.empty:
+            rows = pd.DataFrame({"household_id": [pd.NA], "village_name": [pd.NA], "head_name": [pd.NA]})
+        parts.append(pd.DataFrame({
+            "序号": number,
+            "问题": problem,
+            "下一步": action,
+            "户编号": rows["household_id"].astype(object).to_numpy(),
+            "村名称": rows["village_name"].astype(object).to_numpy(),
+            "户主（已脱敏）": mask_names(rows["head_name"].astype("string")).replace("", None).to_numpy(),
+        }))
+    columns = ["序号", "问题", "下一步", "户编号", "村名称", "户主（已脱敏）"]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return _to_fill(frame), {"序号": "int"}
 
 
 def about_sheet(rows: Sequence[tuple[str, str]]) -> Sheet:
@@ -138,16 +267,20 @@ def follow_up_sheets(
     collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE,
     collective_income_exit: bool = DEFAULT_COLLECTIVE_INCOME_EXIT,
     industry_coverage_line: float | None = None,
+    metrics: Mapping[str, Any] | None = None,
 ) -> dict[str, Sheet]:
-    """The four sheets of :data:`SHEETS` for one area, by name.
+    """The sheets of :data:`SHEETS` for one area, by name.
 
     Same definitions as metrics.json (``projection``, ``monitoring``,
     ``projection.villages_blocked``) with the same parameters (the
     collective-income exit condition included); ``bands`` and
-    ``industry_coverage_line`` are accepted (and unused) so a notebook can
-    pass its parameters as they are.
+    ``industry_coverage_line`` are accepted (and unused by the lists) so a
+    notebook can pass its parameters as they are. ``metrics`` is the area's
+    :func:`fupin.metrics.township_metrics` with the same parameters, for the
+    存在问题 items (computed when not given).
     """
     area, area_id, area_name = _area(county, township_id)
+    metrics = metrics if metrics is None else dict(metrics)
     frame = household_frame(area.households, area.incomes, year, poverty_line=poverty_line, growth=growth)
     villages = village_table(area.villages, frame, year, threshold=village_threshold,
                              collective_income_line=collective_income_line,
@@ -171,13 +304,27 @@ def follow_up_sheets(
         ("未脱贫户", f"{len(stuck)}户：{year}年底未脱贫、预计{year + 1}年不能脱贫的户及原因"),
         ("监测户", f"{len(watch)}户：已脱贫户中{year + 1}年收入低于监测线或较脱贫当年明显下降的户"),
         ("受阻贫困村", f"{int((villages['status'] == 'blocked').sum())}个：未出列且{year + 1}年不具备出列条件的贫困村"),
-        ("个人信息", "户主姓名已脱敏，不含证件号码；户编号、村代码为文本格式"),
-        ("生成时间", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")),
+        ("存在问题", "报告「存在问题」各项及其涉及的户（或村）"),
+        ("个人信息", "户主和帮扶责任人姓名已脱敏，不含证件号码；户编号、村代码为文本格式"),
+        ("生成时间", fmt_local_time()),
     ]
+    if metrics is None:
+        from fupin.metrics import township_metrics
+
+        metrics = township_metrics(area, year, poverty_line=poverty_line, growth=growth,
+                                   village_threshold=village_threshold, monitoring_line=monitoring_line,
+                                   income_drop_share=income_drop_share, collective_income_line=collective_income_line,
+                                   collective_income_exit=collective_income_exit,
+                                   **({"bands": bands} if bands else {}),
+                                   **({"industry_coverage_line": industry_coverage_line}
+                                      if industry_coverage_line is not None else {}))
+    lists = problem_households(area, frame, villages, stuck, year, poverty_line=poverty_line, growth=growth)
+    lists.update(_problem_villages(metrics, villages))
     return dict(zip(SHEETS, (
-        non_exit_sheet(stuck, year + 1),
-        monitoring_sheet(watch, year + 1),
+        non_exit_sheet(stuck, year + 1, helpers(area, stuck["household_id"])),
+        monitoring_sheet(watch, year + 1, helpers(area, watch["household_id"])),
         blocked_villages_sheet(villages, year, village_threshold),
+        problems_sheet(narrative.problem_items(metrics), lists),
         about_sheet(about),
     )))
 
@@ -231,7 +378,36 @@ def _append(ws, values: Sequence[Any]) -> None:
             cell.data_type = "s"
 
 
-def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str]) -> None:
+def _header_text(text: str) -> str:
+    """Text for an Excel page header: ``&`` starts a header code, so it is doubled."""
+    return text.replace("&", "&&")
+
+
+def _print_setup(ws, area: str, date: str) -> None:
+    """A4 landscape, one page wide; header: area, list name, date; footer: page numbers;
+    gridlines; the header row repeated on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+    ws.print_title_rows = "1:1"
+    ws.page_margins.top, ws.page_margins.bottom, ws.page_margins.header, ws.page_margins.footer = 0.75, 0.6, 0.3, 0.3
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+        header.left.text, header.center.text, header.right.text = (
+            _header_text(area), _header_text(f"跟踪清单：{ws.title}"), _header_text(date))
+        header.left.size = header.center.size = header.right.size = 9
+    for footer in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
+        footer.center.text = "第 &P 页，共 &N 页"
+        footer.center.size = 9
+
+
+#: Text columns that hold sentences: wrapped in their cells.
+WRAPPED = frozenset({"问题", "下一步", "未脱贫原因", "监测原因", "未达到的退出条件", "内容", *TO_FILL})
+
+
+def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str], area: str = "", date: str = "") -> None:
     """Header row (bold, filled, frozen, filtered), typed cells, widths and print setup."""
     columns = list(frame.columns)
     _append(ws, [cell_text(c) for c in columns])
@@ -239,35 +415,48 @@ def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str]) -> None:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    widths = [display_width(c) for c in columns]
+    # headers wrap (two or three lines), so a long header does not widen its column
+    widths = [min(display_width(c), HEADER_WIDTH) for c in columns]
     for row in frame.itertuples(index=False, name=None):
         values = [_cell_value(v, kinds.get(c, "text")) for c, v in zip(columns, row)]
         _append(ws, values)
         widths = [max(w, display_width(_shown(v, kinds.get(c, "text")))) for w, c, v in zip(widths, columns, values)]
+    final = []
     for j, column in enumerate(columns, start=1):
         kind = kinds.get(column, "text")
-        centred = Alignment(horizontal="center") if kind in CENTRED else None
+        wrapped = column in WRAPPED
+        align = (Alignment(horizontal="center", vertical="top") if kind in CENTRED
+                 else Alignment(vertical="top", wrap_text=True) if wrapped else Alignment(vertical="top"))
         for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
             cell.number_format = FORMATS[kind]
             if cell.data_type == "f":  # text that starts with "=" stays text, never a formula
                 cell.data_type = "s"
-            if centred:
-                cell.alignment = centred
-        ws.column_dimensions[get_column_letter(j)].width = min(MAX_WIDTH, max(MIN_WIDTH, widths[j - 1] + 2))
+            cell.alignment = align
+        width = FILL_WIDTH if column in TO_FILL else min(WRAP_WIDTH if wrapped else MAX_WIDTH, max(MIN_WIDTH, widths[j - 1] + 2))
+        ws.column_dimensions[get_column_letter(j)].width = width
+        final.append(width)
+    ws.row_dimensions[1].height = LINE_HEIGHT * max(
+        1, *(-(-display_width(c) // max(1, int(w) - 1)) for c, w in zip(columns, final)))
+    wrapped_at = [(j, int(w) - 1) for j, (c, w) in enumerate(zip(columns, final)) if c in WRAPPED and c not in TO_FILL]
+    if wrapped_at:  # room for wrapped text: spreadsheets do not grow a row they did not lay out
+        for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+            lines = max(-(-display_width(str(row[j] or "")) // max(1, w)) for j, w in wrapped_at)
+            if lines > 1:
+                ws.row_dimensions[r].height = LINE_HEIGHT * lines
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 1)}"
-    ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    _print_setup(ws, area, date)
 
 
-def workbook_bytes(sheets: Mapping[str, Sheet]) -> bytes:
-    """The sheets as an .xlsx file's bytes (openpyxl), in the mapping's order."""
+def workbook_bytes(sheets: Mapping[str, Sheet], area: str = "", date: str = "") -> bytes:
+    """The sheets as an .xlsx file's bytes (openpyxl), in the mapping's order.
+
+    ``area`` and ``date`` head every printed page (with the sheet's name).
+    """
     wb = Workbook()
     wb.remove(wb.active)
     for name, (frame, kinds) in sheets.items():
-        _write_sheet(wb.create_sheet(name), frame, kinds)
+        _write_sheet(wb.create_sheet(name), frame, kinds, area, date)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -300,4 +489,7 @@ def write_follow_up(county: County, year: int, path: str | Path | None, **params
     """
     if not path:
         return None
-    return atomic_write_bytes(Path(path), workbook_bytes(follow_up_sheets(county, year, **params)))
+    _, area_id, area_name = _area(county, params.get("township_id"))
+    area = f"{area_name}（{area_id}）" if area_name else str(area_id)
+    date = dt.date.today().isoformat()
+    return atomic_write_bytes(Path(path), workbook_bytes(follow_up_sheets(county, year, **params), area, date))

@@ -293,9 +293,9 @@ def reason_counts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _yuan(values: pd.Series) -> pd.Series:
-    """Amounts as text, rounded up to the fen: 150.0 -> "150", 150.451 -> "150.46"."""
+    """Amounts as text with thousands separators, rounded up to the fen: 150.0 -> "150", 1076.451 -> "1,076.46"."""
     fen = np.ceil(np.round(values.to_numpy(dtype="float64") * 100, 6)) / 100
-    return pd.Series(fen, index=values.index).map(lambda x: f"{x:.2f}".rstrip("0").rstrip("."))
+    return pd.Series(fen, index=values.index).map(lambda x: f"{x:,.2f}".rstrip("0").rstrip("."))
 
 
 def reason_labels(frame: pd.DataFrame, sep: str = "；") -> pd.DataFrame:
@@ -303,7 +303,7 @@ def reason_labels(frame: pd.DataFrame, sep: str = "；") -> pd.DataFrame:
 
     ``reasons`` joins the Chinese labels with ``sep`` in :data:`REASON_CODES`
     order; ``income_short`` reads ``收入差N元`` with N = L - income_T rounded
-    up to the fen, trailing zeros dropped (``收入差150元``, ``收入差0.01元``). Households without a reason get
+    up to the fen, trailing zeros dropped, thousands separated (``收入差150元``, ``收入差1,076元``, ``收入差0.01元``). Households without a reason get
     ``""``. Returns a frame on ``frame``'s index.
     """
     codes = np.full(len(frame), "", dtype=object)
@@ -638,13 +638,17 @@ def unsafe_houses_outside_program(households: pd.DataFrame, year: int) -> dict[s
     >>> unsafe_houses_outside_program(h, 2018)
     {'households': 1, 'people': 2}
     """
+    return counts(households, unsafe_house_mask(households, year))
+
+
+def unsafe_house_mask(households: pd.DataFrame, year: int) -> np.ndarray:
+    """Which households :func:`unsafe_houses_outside_program` counts (one bool per row)."""
     if "house_risk_grade" not in households:
-        return {"households": 0, "people": 0}
+        return np.zeros(len(households), dtype=bool)
     registered = _years(households, "registered_year") <= year
     grade = households["house_risk_grade"]
     unsafe = (grade.eq("C") | grade.eq("D")).fillna(False).to_numpy(dtype=bool)
-    mask = registered & unsafe & ~_flags(households, "in_renovation_program", False)
-    return counts(households, mask)
+    return registered & unsafe & ~_flags(households, "in_renovation_program", False)
 
 
 def income_unknown(frame: pd.DataFrame) -> dict[str, int]:

@@ -8,6 +8,7 @@ only counted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -200,7 +201,59 @@ def basic_situation(metrics: Metrics) -> str:
 # ---------------------------------------------------------------- 存在问题
 
 
-def _problem_villages(metrics: Metrics) -> list[str]:
+#: What to do about each 存在问题 item, by its code (see :func:`problem_items`).
+ACTIONS: dict[str, str] = {
+    "collective_economy": "盘活村级资源资产，发展壮大村集体经济。",
+    "collective_unknown": "组织各村补报村集体经济收入。",
+    "industry_coverage": "扩大产业帮扶覆盖，逐户落实产业扶持措施。",
+    "unsafe_houses": "尽快纳入危房改造计划，落实改造资金。",
+    "villages_infrastructure": "逐村补齐未达到的出列条件，确保按期出列。",
+    "villages_high_incidence": "集中力量帮扶这些村的未脱贫户，逐户落实增收措施。",
+    "income_unknown": "入户核实收入，补录收入记录。",
+    "food_clothing_ok": "落实低保、特困供养等兜底保障。",
+    "education_ok": "落实控辍保学和教育资助，确保适龄儿童不失学辍学。",
+    "medical_ok": "落实医保参保、大病救助和家庭医生签约。",
+    "housing_ok": "纳入危房改造或易地扶贫搬迁，确保住房安全。",
+    "water_ok": "实施饮水安全工程，逐户解决饮水问题。",
+    "remaining_exceeds_population": "核对村户籍人口和建档立卡人口数据。",
+    "registered_exceeds_population": "核对村户籍人口和建档立卡人口数据。",
+    "exited_village_high_incidence": "巩固提升已出列村的帮扶成果，防止返贫。",
+    "deep_poor_not_poor": "核对村表中的贫困村、深度贫困村标识。",
+    "registered_after_year": "核实这些户的识别年度。",
+    "exited_income_below_line": "复核脱贫真实性，必要时纳入防返贫监测。",
+    "exited_income_unknown": "补录脱贫当年的收入记录。",
+    "exited_guarantee_gap": "逐户补齐“两不愁三保障”和饮水安全短板。",
+    "returned_without_exit": "核对脱贫年度和返贫年度。",
+    "estimate_in_closed_year": "将已结账年度的收入改为实际收入。",
+    "projection_income_unknown": "入户核实收入，补录收入记录。",
+    "no_cadre": "为这些户落实帮扶责任人。",
+}
+
+#: The leader's wording of each consistency warning (fupin.checks), from its count alone:
+#: the warning's own message names codes and stays in the workbook and the logs.
+WARNING_PROBLEMS: dict[str, str] = {
+    "remaining_exceeds_population": "{n}个村未脱贫人口多于户籍人口，数据有误。",
+    "registered_exceeds_population": "{n}个村建档立卡人口多于户籍人口，数据有误。",
+    "exited_village_high_incidence": "{n}个已出列贫困村{year}年底贫困发生率仍不低于出列标准。",
+    "deep_poor_not_poor": "{n}个村标为深度贫困村却不是贫困村。",
+    "registered_after_year": "{n}户识别年度晚于{year}年，未计入{year}年底的统计。",
+    "exited_income_below_line": "{n}户已脱贫户脱贫当年人均纯收入低于贫困线。",
+    "exited_income_unknown": "{n}户已脱贫户没有脱贫当年及以前的收入记录。",
+    "exited_guarantee_gap": "{n}户已脱贫户仍有“两不愁三保障”或饮水安全未保障。",
+    "returned_without_exit": "{n}户有返贫年度，却没有早于它的脱贫年度。",
+    "estimate_in_closed_year": "{n}条{year}年及以前（已结账年度）的收入记录标为预计收入。",
+    "projection_income_unknown": "{n}户未脱贫户没有{target}年及以前的收入记录，无法测算能否脱贫。",
+    "no_cadre": "{n}户未脱贫户没有帮扶责任人。",
+}
+
+#: The list of codes a consistency warning's message ends with ("…：户9901…、…", "…：村9901…（李家台村）").
+_ID_LIST = re.compile(r"[：:][户村].*$")
+
+#: Warnings that say again what an earlier item already says (warning code -> item code).
+_SAME_AS: dict[str, str] = {"projection_income_unknown": "income_unknown"}
+
+
+def _problem_villages(metrics: Metrics) -> list[tuple[str, str]]:
     """Poor villages below the threshold in T but blocked by venue or road; and
     those whose incidence stays at or above it."""
     projection = metrics.get("projection") or {}
@@ -210,7 +263,7 @@ def _problem_villages(metrics: Metrics) -> list[str]:
     infra = {vid: [c for c in codes if c != "incidence"] for vid, codes in blocked.items() if "incidence" not in codes}
     below = projection.get("villages_below_threshold")
     count_below = len(below) if below is not None else len(projection.get("villages_exiting") or []) + len(infra)
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     if infra:
         groups: dict[tuple[str, ...], list[str]] = {}
         for vid, codes in infra.items():
@@ -222,27 +275,29 @@ def _problem_villages(metrics: Metrics) -> list[str]:
             detail = f"（{names}）{labels}，暂不具备出列条件"
         else:
             detail = "暂不具备出列条件：" + "；".join(f"{names}（{labels}）" for names, labels in labelled)
-        out.append(f"{metrics.get('target_year')}年{whole_area(metrics)}有{count_below}个贫困村贫困发生率预计降到{limit}以下，"
-                   f"但其中{len(infra)}个村{detail}。")
+        out.append(("villages_infrastructure",
+                    f"{metrics.get('target_year')}年{whole_area(metrics)}有{count_below}个贫困村贫困发生率预计降到{limit}以下，"
+                    f"但其中{len(infra)}个村{detail}。"))
     high = [vid for vid, codes in blocked.items() if "incidence" in codes]
     if high:
-        out.append(f"未出列贫困村中有{len(high)}个村（{'、'.join(_village_names(metrics, high))}）"
-                   f"{metrics.get('target_year')}年贫困发生率预计仍在{limit}以上。")
+        out.append(("villages_high_incidence",
+                    f"未出列贫困村中有{len(high)}个村（{'、'.join(_village_names(metrics, high))}）"
+                    f"{metrics.get('target_year')}年贫困发生率预计仍在{limit}以上。"))
     return out
 
 
-def _problem_guarantees(metrics: Metrics) -> list[str]:
-    """One bullet per household guarantee that fails for some remaining household."""
+def _problem_guarantees(metrics: Metrics) -> list[tuple[str, str]]:
+    """One item per household guarantee that fails for some remaining household."""
     reasons = (metrics.get("projection") or {}).get("reasons") or {}
     out = []
     for code in style.GUARANTEES:
         households, _ = _hp(reasons.get(code))
         if households:
-            out.append(f"未退出贫困户中有{fmt_hh_people(reasons[code])}{GUARANTEE_PROBLEMS[code]}。")
+            out.append((code, f"未退出贫困户中有{fmt_hh_people(reasons[code])}{GUARANTEE_PROBLEMS[code]}。"))
     return out
 
 
-def _problem_collective(metrics: Metrics) -> list[str]:
+def _problem_collective(metrics: Metrics) -> list[tuple[str, str]]:
     """一是乡村集体经济较弱: the weak villages named (poor ones counted), the unknown ones counted."""
     ce = metrics.get("collective_economy")
     if not ce:
@@ -256,14 +311,14 @@ def _problem_collective(metrics: Metrics) -> list[str]:
         text += f"，其中贫困村{poor}个" if poor else "，均为非贫困村"
         if unknown:
             text += f"；另有{unknown}个村未填报村集体经济收入"
-        return [text + "。"]
+        return [("collective_economy", text + "。")]
     if unknown:
         names = _named(metrics, ce.get("unknown_villages") or [])
-        return [f"{whole}有{unknown}个村（{names}）未填报村集体经济收入，无法判断集体经济是否达标。"]
+        return [("collective_unknown", f"{whole}有{unknown}个村（{names}）未填报村集体经济收入，无法判断集体经济是否达标。")]
     return []
 
 
-def _problem_industry(metrics: Metrics) -> list[str]:
+def _problem_industry(metrics: Metrics) -> list[tuple[str, str]]:
     """二是脱贫产业支撑不足: the area's coverage and the villages below the line, named."""
     ic = metrics.get("industry_coverage")
     if not ic:
@@ -273,41 +328,91 @@ def _problem_industry(metrics: Metrics) -> list[str]:
         return []
     known, covered = _hp(ic.get("known"))[0], _hp(ic.get("covered"))[0]
     text = (f"脱贫产业支撑不足，产业覆盖不够全面。{whole_area(metrics)}未脱贫户产业帮扶覆盖率为"
-            f"{fmt_pct(ic.get('share'))}（{covered}户/{known}户）")
+            f"{fmt_pct(ic.get('share'))}（{style.fmt_int(covered)}户/{style.fmt_int(known)}户）")
     if below:
         text += f"，有{len(below)}个村覆盖率低于{style.fmt_pct_short(ic.get('line'))}（{_named(metrics, below)}）"
-    return [text + "。"]
+    return [("industry_coverage", text + "。")]
 
 
-def problems(metrics: Metrics) -> list[str]:
-    """The 存在问题 bullets found in the figures, the seed's own two first, then the most concrete.
+def _problem_warnings(metrics: Metrics) -> list[tuple[str, str]]:
+    """The consistency warnings in a leader's words: a count, never a list of codes."""
+    out = []
+    for warning in metrics.get("warnings") or []:
+        code = str(warning.get("code") or "")
+        template = WARNING_PROBLEMS.get(code)
+        if template is not None:
+            text = template.format(n=style.fmt_int(warning.get("count")), year=metrics.get("year"),
+                                   target=metrics.get("target_year"))
+        elif warning.get("message"):  # a finding without our wording: its message, the code list cut off
+            message = str(warning["message"])
+            cut = _ID_LIST.sub("", message)
+            text = message if cut == message else cut.rstrip("。；，") + "。"
+        else:
+            continue
+        out.append((code, text))
+    return out
 
-    In order: weak collective economies (villages with a collective income
-    below the line, named, and those without a figure counted; the seed's
-    "一是乡村集体经济较弱"); industry coverage below the line (the area's share,
-    the villages below it named; "二是脱贫产业支撑不足…产业覆盖不够全面", left
-    out when the households table has no industry_support column); registered
+
+def problem_items(metrics: Metrics) -> list[tuple[str, str, str]]:
+    """The 存在问题 items found in the figures as ``(code, problem, what to do)``, most concrete first.
+
+    In order, the seed's own two first: weak collective economies (villages
+    with a collective income below the line, named, and those without a
+    figure counted; "一是乡村集体经济较弱"; ``collective_economy``, or
+    ``collective_unknown`` when no village is known to be weak); industry
+    coverage below the line (the area's share, the villages below it named;
+    "二是脱贫产业支撑不足"; left out when the households table has no
+    industry_support column; ``industry_coverage``); then registered
     households in unsafe houses (grade C/D) outside the
-    renovation programme; poor villages below the threshold in T but blocked
-    by venue or road (named), and those whose incidence stays above it;
-    registered households whose income in T is unknown; remaining households
-    failing each guarantee; then each consistency warning's message as it is.
-    Empty when nothing was found.
+    renovation programme (``unsafe_houses``); poor villages below the
+    threshold in T but blocked by venue or road, named
+    (``villages_infrastructure``), and those whose incidence stays above it
+    (``villages_high_incidence``); registered households whose income in T
+    is unknown (``income_unknown``); remaining households failing each
+    guarantee (the guarantee's code); then each consistency warning, counted
+    (its code, :data:`WARNING_PROBLEMS`; a warning without our wording keeps
+    its message with the code list cut off). Each problem appears once: a
+    warning that repeats an earlier item is left out, and so is a repeated
+    text. No household or village code is named. ``what to do`` comes from
+    :data:`ACTIONS`. Empty when nothing was found.
+
+    >>> problem_items({"township_id": "1", "township_name": "城关镇", "year": 2018, "target_year": 2019,
+    ...     "unsafe_houses_outside_program": {"households": 20, "people": 41}})[0][:2]
+    ('unsafe_houses', '全镇尚有20户贫困户的危房没有纳入危房改造。')
     """
     whole = whole_area(metrics)
-    out: list[str] = [*_problem_collective(metrics), *_problem_industry(metrics)]
+    found: list[tuple[str, str]] = [*_problem_collective(metrics), *_problem_industry(metrics)]
     unsafe_hh, _ = _hp(metrics.get("unsafe_houses_outside_program"))
     if unsafe_hh:
-        out.append(f"{whole}尚有{unsafe_hh}户贫困户的危房没有纳入危房改造。")
-    out += _problem_villages(metrics)
+        found.append(("unsafe_houses", f"{whole}尚有{style.fmt_int(unsafe_hh)}户贫困户的危房没有纳入危房改造。"))
+    found += _problem_villages(metrics)
     unknown = metrics.get("income_unknown")
     if unknown is None:
         unknown = ((metrics.get("projection") or {}).get("reasons") or {}).get("income_unknown")
     if _hp(unknown)[0]:
-        out.append(f"{whole}有{fmt_hh_people(unknown)}{metrics.get('target_year')}年收入情况不明，无法预测能否脱贫。")
-    out += _problem_guarantees(metrics)
-    out += [str(w.get("message")) for w in metrics.get("warnings") or [] if w.get("message")]
+        found.append(("income_unknown",
+                      f"{whole}有{fmt_hh_people(unknown)}{metrics.get('target_year')}年收入情况不明，无法预测能否脱贫。"))
+    found += _problem_guarantees(metrics)
+    found += _problem_warnings(metrics)
+    codes = {code for code, _ in found}
+    out: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for code, text in found:
+        if _SAME_AS.get(code) in codes or text in seen:
+            continue
+        seen.add(text)
+        out.append((code, text, ACTIONS.get(code, "")))
     return out
+
+
+def problems(metrics: Metrics) -> list[str]:
+    """The 存在问题 items as sentences: each problem once, with its count and what to do.
+
+    >>> problems({"township_id": "1", "township_name": "城关镇", "year": 2018, "target_year": 2019,
+    ...     "unsafe_houses_outside_program": {"households": 20, "people": 41}})
+    ['全镇尚有20户贫困户的危房没有纳入危房改造。下一步：尽快纳入危房改造计划，落实改造资金。']
+    """
+    return [f"{text}下一步：{action}" if action else text for _, text, action in problem_items(metrics)]
 
 
 # ---------------------------------------------------------------- 脱贫退出预测

@@ -28,6 +28,10 @@ from fupin.style import COLOURS
 
 Metrics = Mapping[str, Any]
 
+#: Width of every chart in inches: narrow enough that its text stays readable
+#: when a phone shows it 360 pixels wide, and printed at natural size on A4.
+CHART_WIDTH = 5.2
+
 
 def _styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
     """Run a chart builder under the report rcParams and resolve its text.
@@ -135,7 +139,7 @@ def income_band_chart(metrics: Metrics) -> Figure:
     included when present), each labelled with its count; bands below the
     poverty line are shaded, and the line itself is drawn at its band edge.
     """
-    fig = _figure(7.6, 4.2)
+    fig = _figure(CHART_WIDTH, 3.6)
     ax = fig.subplots()
     bands = list(metrics.get("income_bands") or [])
     line = (metrics.get("parameters") or {}).get("poverty_line")
@@ -152,8 +156,8 @@ def income_band_chart(metrics: Metrics) -> Figure:
                      color=["#d0d0d0" if u else COLOURS["households"] for u in unknown])
     bars_pp = ax.bar([p + width / 2 for p in positions], people, width, label="人数",
                      color=[COLOURS["national"] if u else COLOURS["people"] for u in unknown])
-    ax.bar_label(bars_hh, labels=[style.fmt_households(v) for v in households], padding=2, fontsize=9)
-    ax.bar_label(bars_pp, labels=[style.fmt_people(v) for v in people], padding=2, fontsize=9)
+    ax.bar_label(bars_hh, labels=[style.fmt_households(v) for v in households], padding=2, fontsize=9.5)
+    ax.bar_label(bars_pp, labels=[style.fmt_people(v) for v in people], padding=2, fontsize=9.5)
     edge = _line_edge(bands, line)
     handles: list[Any] = [bars_hh, bars_pp]
     if edge is not None:
@@ -203,10 +207,10 @@ def _draw_trend(ax: Axes, points: Sequence[Mapping[str, Any]], colour: str, labe
         if math.isnan(rate):
             continue
         ax.annotate(style.fmt_pct(rate), (year, rate), textcoords="offset points", xytext=(0, -14 if below(year, rate) else 7),
-                    ha="center", fontsize=8.5, color=colour)
+                    ha="center", fontsize=9.5, color=colour)
     for point in (p for p in projected if not math.isnan(_rate(p))):
         ax.annotate(f"预测 {style.fmt_pct(point['incidence'])}", (int(point["year"]), _rate(point)),
-                    textcoords="offset points", xytext=(8, 0), ha="left", va="center", fontsize=8.5, color=colour)
+                    textcoords="offset points", xytext=(8, 0), ha="left", va="center", fontsize=9.5, color=colour)
 
 
 def _year_axis(ax: Axes, years: Sequence[int], projected: set[int], compact: bool = False) -> None:
@@ -216,7 +220,7 @@ def _year_axis(ax: Axes, years: Sequence[int], projected: set[int], compact: boo
         labels = [f"{y}\n预测" if y in projected else f"{y}" for y in ticks]
     else:
         labels = [f"{y}年\n（预测）" if y in projected else f"{y}年" for y in ticks]
-    ax.set_xticks(ticks, labels, fontsize=8 if compact else None)
+    ax.set_xticks(ticks, labels, fontsize=9 if compact else None)
     ax.set_xlim(ticks[0] - 0.4, ticks[-1] + (0.4 if compact or not projected else 0.9))
     ax.grid(axis="x", visible=False)
 
@@ -231,7 +235,7 @@ def incidence_trend_chart(metrics: Metrics, national: pd.DataFrame | None = None
     :func:`fupin.reference.national_series`, column ``incidence`` as a
     fraction) adds the national rural incidence over the same years in grey.
     """
-    fig = _figure(7.6, 4.2)
+    fig = _figure(CHART_WIDTH, 3.6)
     ax = fig.subplots()
     points = list(metrics.get("incidence_trend") or [])
     title = f"{_area_name(metrics)}贫困发生率变化"
@@ -285,11 +289,11 @@ def village_trend_chart(metrics: Metrics) -> Figure:
     threshold = (metrics.get("parameters") or {}).get("village_threshold")
     title = f"贫困村贫困发生率变化（虚线为{metrics.get('target_year', '')}年预测）"
     if not series:
-        fig = _figure(7.6, 2.4)
+        fig = _figure(CHART_WIDTH, 2.2)
         return _empty(fig, fig.subplots(), title, "无贫困村")
-    ncols = min(3, len(series))
+    ncols = min(2, len(series))
     nrows = -(-len(series) // ncols)
-    fig = _figure(3.0 * ncols + 0.6, 2.5 * nrows + 0.7)
+    fig = _figure(CHART_WIDTH, 2.1 * nrows + 0.8)
     axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
     top = _top(_rate(r) for points in series.values() for r in points)
     years = sorted({int(r["year"]) for points in series.values() for r in points})
@@ -303,7 +307,7 @@ def village_trend_chart(metrics: Metrics) -> Figure:
             ax.axhline(float(threshold), color=COLOURS["threshold"], linestyle=":", linewidth=1.2)
         _year_axis(ax, years, projected, compact=True)
         ax.text(0.98, 0.97, _village_note(village, points, threshold), transform=ax.transAxes,
-                ha="right", va="top", fontsize=8.5, color=colour, linespacing=1.5,
+                ha="right", va="top", fontsize=9.5, color=colour, linespacing=1.5,
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
         ax.set_title(f"{chart_text(village['village_name'])}（{style.status_label(village.get('status', ''))}）",
                      fontsize=10.5, color=colour)
@@ -336,7 +340,7 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
     rows.sort(key=lambda v: (_village_count(v, "remaining", "people"), str(v["village_name"])))
     target = metrics.get("target_year", "")
     title = f"各村{metrics.get('year', '')}年底未退出贫困人口及{target}年预计退出（人）"
-    fig = _figure(7.6, 1.3 + 0.3 * max(len(rows), 3))
+    fig = _figure(CHART_WIDTH, 1.3 + 0.28 * max(len(rows), 3))
     ax = fig.subplots()
     if not rows:
         return _empty(fig, ax, title, "无未退出贫困人口")
@@ -349,9 +353,9 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
     widest = max(e + r for e, r in zip(exits, remain))
     for bars, values in ((left, exits), (right, remain)):
         ax.bar_label(bars, labels=[style.fmt_int(v) if v >= widest * 0.06 else "" for v in values],
-                     label_type="center", color="white", fontsize=8.5)
+                     label_type="center", color="white", fontsize=9.5)
     for index, (e, r) in enumerate(zip(exits, remain)):
-        ax.text(e + r + widest * 0.01, index, style.fmt_people(e + r), va="center", fontsize=8.5,
+        ax.text(e + r + widest * 0.01, index, style.fmt_people(e + r), va="center", fontsize=9.5,
                 color=COLOURS["text"])
     ax.set_yticks(positions, names)
     ax.set_xlim(0, widest * 1.12)
@@ -381,7 +385,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     poor = {v["village_id"] for v in metrics.get("villages_table") or [] if v.get("is_poor_village")}
     title = (f"各村对贫困距指数（FGT1）的贡献（{_area_name(metrics)}FGT1 = "
              f"{style.fmt_index(depth.get('fgt1'))}，收入缺口{style.fmt_wan(depth.get('income_gap'))}）")
-    fig = _figure(7.6, 1.4 + 0.3 * max(len(rows), 3))
+    fig = _figure(CHART_WIDTH, 1.4 + 0.28 * max(len(rows), 3))
     ax = fig.subplots()
     if not rows:
         return _empty(fig, ax, title, "无收入低于贫困线的未脱贫人口")
@@ -390,7 +394,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     colours = [COLOURS["remaining"] if v["village_id"] in poor else COLOURS["households"] for v in rows]
     bars = ax.barh(positions, shares, color=colours, height=0.65)
     ax.bar_label(bars, labels=[f"{style.fmt_pct(v['gap_share'], 1)}（{style.fmt_wan(v['income_gap'], 2)}）" for v in rows],
-                 padding=3, fontsize=8.5)
+                 padding=3, fontsize=9.5)
     ax.set_yticks(positions, [chart_text(v["village_name"]) for v in rows])
     ax.set_xlim(0, max(shares) * 1.35)
     _pct_axis(ax, "x")
@@ -425,9 +429,9 @@ def sensitivity_chart(metrics: Metrics) -> Figure:
     target = metrics.get("target_year", "")
     title = f"{target}年预计贫困发生率与脱贫人数随贫困线的变化"
     if not curves:
-        fig = _figure(7.6, 2.4)
+        fig = _figure(CHART_WIDTH, 2.2)
         return _empty(fig, fig.subplots(), title, "无敏感性数据")
-    fig = _figure(7.6, 6.4)
+    fig = _figure(CHART_WIDTH, 5.4)
     top, bottom = fig.subplots(2, 1, sharex=True)
     line, growth = float(sens.get("poverty_line") or 0), float(sens.get("growth") or 0)
     near = sens.get("near_line") or {}
@@ -450,13 +454,13 @@ def sensitivity_chart(metrics: Metrics) -> Figure:
         top.plot([line], [_rate(current)], marker="o", color=COLOURS["text"], markersize=6)
         box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
         top.annotate(f"贫困线{style.fmt_yuan(line)}：{style.fmt_pct(current['incidence'])}", (line, _rate(current)),
-                     textcoords="offset points", xytext=(8, 8), fontsize=8.5, color=COLOURS["text"], bbox=box)
+                     textcoords="offset points", xytext=(8, 8), fontsize=9.5, color=COLOURS["text"], bbox=box)
         bottom.annotate(f"预计脱贫{style.fmt_people(current['exits_people'])}", (line, int(current["exits_people"])),
-                        textcoords="offset points", xytext=(8, 6), fontsize=8.5, color=COLOURS["text"], bbox=box)
+                        textcoords="offset points", xytext=(8, 6), fontsize=9.5, color=COLOURS["text"], bbox=box)
     top.set_ylim(0, _top([_rate(p) for ps in curves.values() for p in ps] + [0.03]) * 1.15)
     _pct_axis(top)
     top.set_ylabel(f"{target}年预计贫困发生率")
-    fig.legend(handles=top.get_legend_handles_labels()[0], loc="outside lower center", ncols=3, fontsize=8.5)
+    fig.legend(handles=top.get_legend_handles_labels()[0], loc="outside lower center", ncols=3, fontsize=9.5)
     bottom.set_ylim(0, max([int(p["exits_people"]) for ps in curves.values() for p in ps] + [1]) * 1.15)
     bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_int(value)))
     bottom.set_ylabel(f"{target}年预计脱贫人数")
@@ -481,7 +485,7 @@ def county_overview_chart(summaries: Sequence[Metrics]) -> Figure:
     year = next((s.get("year") for s in summaries if s.get("year")), "")
     target = next((s.get("target_year") for s in summaries if s.get("target_year")), "")
     title = f"各乡镇贫困发生率：{year}年底与{target}年预计"
-    fig = _figure(7.6, 1.4 + 0.55 * max(len(rows), 2))
+    fig = _figure(CHART_WIDTH, 1.4 + 0.5 * max(len(rows), 2))
     ax = fig.subplots()
     if not rows:
         return _empty(fig, ax, title, "无乡镇数据")
@@ -495,7 +499,7 @@ def county_overview_chart(summaries: Sequence[Metrics]) -> Figure:
     for values, shift, colour, label in series:
         bars = ax.barh([p + shift for p in positions], [_zero(v) for v in values], height,
                        color=colour, label=label)
-        ax.bar_label(bars, labels=[style.fmt_pct(v) for v in values], padding=3, fontsize=8.5)
+        ax.bar_label(bars, labels=[style.fmt_pct(v) for v in values], padding=3, fontsize=9.5)
     widest = _top((_zero(v) for v in now + later), floor=0.001)
     ax.set_xlim(0, widest * 1.2)
     ax.set_yticks(positions, names)

@@ -232,6 +232,80 @@ def status_label(code: str) -> str:
     return STATUS_LABELS.get(code, code)
 
 
+#: The run parameters in Chinese, with the unit their values are shown in (rates carry "%" in the value).
+PARAMETER_LABELS: dict[str, str] = {
+    "township_id": "乡镇代码",
+    "year": "统计年度",
+    "poverty_line": "贫困线（元/人·年）",
+    "bands": "收入分组边界（元/人·年）",
+    "growth": "收入年增长率",
+    "village_threshold": "贫困村退出阈值（贫困发生率）",
+    "monitoring_line": "防返贫监测收入线（元/人·年）",
+    "income_drop_share": "收入下降监测比例（较脱贫当年）",
+    "collective_income_line": "村集体经济收入标准（元/年）",
+    "collective_income_exit": "村集体经济达标作为贫困村出列条件",
+    "industry_coverage_line": "产业帮扶覆盖率标准",
+}
+
+#: Parameters that are fractions, shown as percentages.
+_RATE_PARAMETERS = frozenset({"growth", "village_threshold", "income_drop_share", "industry_coverage_line"})
+
+
+def _plain_number(value: Any) -> str:
+    """A number with thousands separators and no needless decimals (3500.0 -> '3,500')."""
+    number = float(value)
+    return fmt_int(number) if number == int(number) else f"{_half_up(number, 2):,f}".rstrip("0").rstrip(".")
+
+
+def fmt_parameter(name: str, value: Any) -> str:
+    """A run parameter's value for 数据说明, in the unit :data:`PARAMETER_LABELS` names.
+
+    >>> fmt_parameter("poverty_line", 3500.0), fmt_parameter("bands", [3500.0, 4000.0])
+    ('3,500', '3,500、4,000')
+    >>> fmt_parameter("village_threshold", 0.02), fmt_parameter("monitoring_line", None)
+    ('2%', '未设定（取贫困线的1.5倍）')
+    >>> fmt_parameter("monitoring_line", {2019: 5250, 2020: 6000}), fmt_parameter("collective_income_exit", False)
+    ('2019年5,250；2020年6,000', '否')
+    """
+    if value is None:
+        return "未设定（取贫困线的1.5倍）" if name == "monitoring_line" else MISSING
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if name in _RATE_PARAMETERS:
+        return fmt_pct_short(value)
+    if isinstance(value, Mapping):
+        return "；".join(f"{k}年{_plain_number(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return "、".join(_plain_number(v) for v in value)
+    if name in ("township_id", "year") or isinstance(value, str):
+        return str(value)
+    return _plain_number(value)
+
+
+def fmt_local_time(moment: "datetime.datetime | None" = None) -> str:
+    """A time in the machine's local zone with its offset: ``2026-11-29 22:14（UTC+08:00）``.
+
+    >>> import datetime as dt
+    >>> fmt_local_time(dt.datetime(2026, 11, 29, 22, 14, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    '2026-11-29 22:14（UTC+08:00）'
+    """
+    import datetime
+
+    if moment is None or moment.tzinfo is None:
+        moment = (moment or datetime.datetime.now()).astimezone()
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M}（UTC{offset[:3]}:{offset[3:]}）"
+
+
+def fmt_checksum(digest: str) -> str:
+    """A hex checksum in groups of eight, easy to compare by eye (and never a long run of digits).
+
+    >>> fmt_checksum("4c77f7082eb63904523a211a")
+    '4c77f708 2eb63904 523a211a'
+    """
+    return " ".join(digest[i:i + 8] for i in range(0, len(digest), 8))
+
+
 # ---------------------------------------------------------------- matplotlib
 
 
@@ -280,9 +354,9 @@ def report_rc() -> dict[str, Any]:
         "grid.linewidth": 0.8,
         "xtick.color": COLOURS["text"],
         "ytick.color": COLOURS["text"],
-        "xtick.labelsize": 9.5,
-        "ytick.labelsize": 9.5,
-        "legend.fontsize": 9.5,
+        "xtick.labelsize": 10,
+        "ytick.labelsize": 10,
+        "legend.fontsize": 10,
         "legend.frameon": False,
         "lines.linewidth": 2.0,
     }

@@ -6,22 +6,37 @@ module only selects, labels and formats (through :mod:`fupin.style`).
 
 from __future__ import annotations
 
-import datetime as dt
 import platform
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import pandas as pd
 
 from fupin import __version__
-from fupin.columns import TEXT_DTYPE
 from fupin.config import PROJECT_ROOT
 from fupin.county import County
+from fupin.columns import TABLES
 from fupin.style import (
-    COLUMN_LABELS, MISSING, band_label, blocker_label, fmt_index, fmt_int, fmt_pct, fmt_wan, fmt_yuan,
-    reason_label, status_label,
+    COLUMN_LABELS, MISSING, PARAMETER_LABELS, band_label, blocker_label, fmt_checksum, fmt_index, fmt_int,
+    fmt_local_time, fmt_parameter, fmt_pct, fmt_wan, fmt_yuan, reason_label, status_label,
 )
+
+#: ``DataFrame.attrs`` key naming a table's number columns (right-aligned by fupin.display).
+NUMBER_COLUMNS = "number_columns"
+
+
+def numbered(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Mark ``columns`` of ``frame`` as numbers (their cells are formatted text).
+
+    The kind of a column is stated where the table is built, from the data it
+    holds, so the page can align numbers right and text left.
+
+    >>> numbered(pd.DataFrame({"村": ["A"], "人数": ["1,872"]}), ["人数"]).attrs
+    {'number_columns': ['人数']}
+    """
+    frame.attrs[NUMBER_COLUMNS] = [c for c in columns if c in frame.columns]
+    return frame
 
 
 def collective_income_cell(v: Mapping) -> str:
@@ -124,7 +139,8 @@ def villages_outlook(m: dict) -> pd.DataFrame:
         for v in m.get("villages_table", [])
         if v["registered_households"] > 0
     ]
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    return numbered(frame, [c for c in frame.columns if c not in ("村", "贫困村")])
 
 
 def non_exit_reasons(m: dict) -> pd.DataFrame:
@@ -135,7 +151,7 @@ def non_exit_reasons(m: dict) -> pd.DataFrame:
         for r in reasons.values()
         if r["households"] > 0
     ]
-    return pd.DataFrame(rows)
+    return numbered(pd.DataFrame(rows), ["户数", "人数"])
 
 
 def poor_villages(m: dict) -> pd.DataFrame:
@@ -151,7 +167,7 @@ def poor_villages(m: dict) -> pd.DataFrame:
         for v in m.get("villages_table", [])
         if v["is_poor_village"]
     ]
-    return pd.DataFrame(rows)
+    return numbered(pd.DataFrame(rows), [f"{m['target_year']}年预计发生率"])
 
 
 def income_bands(m: dict) -> pd.DataFrame:
@@ -166,7 +182,7 @@ def income_bands(m: dict) -> pd.DataFrame:
         }
         for b in m["income_bands"]
     ]
-    return pd.DataFrame(rows)
+    return numbered(pd.DataFrame(rows), ["户数", "人数", "人数占比"])
 
 
 def incidence_trend(m: dict) -> pd.DataFrame:
@@ -176,35 +192,26 @@ def incidence_trend(m: dict) -> pd.DataFrame:
             "年度": str(p["year"]),
             "未脱贫人口": fmt_int(p["remaining_people"]),
             "贫困发生率": fmt_pct(p["incidence"]),
-            "": "预测" if p["projected"] else "",
+            "数据": "预测" if p["projected"] else "实际",
         }
         for p in m["incidence_trend"]
     ]
-    return pd.DataFrame(rows)
-
-
-def non_exit_households(frame: pd.DataFrame) -> pd.DataFrame:
-    """The household list (masked names only) with Chinese headers."""
-    if frame.empty:
-        return pd.DataFrame()
-    columns = ["household_id", "village_name", "head_name_masked", "size", "income_T", "reasons"]
-    shown = frame[[c for c in columns if c in frame.columns]].copy()
-    if "income_T" in shown:
-        shown["income_T"] = shown["income_T"].map(lambda x: "未知" if pd.isna(x) else fmt_int(round(x)))
-    return for_people(shown)
+    return numbered(pd.DataFrame(rows), ["年度", "未脱贫人口", "贫困发生率"])
 
 
 def run_info(parameters: Mapping[str, object], county: County) -> pd.DataFrame:
-    """数据说明: parameters, input files with SHA-256, code version, run time."""
-    rows = [{"项目": f"参数 {k}", "内容": _param(v)} for k, v in parameters.items()]
-    folders = sorted({str(src.path.parent) for src in county.sources.values()})
-    rows.append({"项目": "数据", "内容": "；".join(folders)})
+    """数据说明: parameters in Chinese with units, input files (names only) with SHA-256, code version, run time.
+
+    No folder or server path is shown: a file is named by its name alone.
+    """
+    rows = [{"项目": PARAMETER_LABELS.get(k, k), "内容": fmt_parameter(k, v)} for k, v in parameters.items()]
     for table, src in county.sources.items():
-        sheet = f" [{src.sheet}]" if src.sheet else ""
-        rows.append({"项目": f"输入 {table}", "内容": f"{src.path.name}{sheet} sha256:{src.sha256}"})
+        sheet = f"（工作表「{src.sheet}」）" if src.sheet else ""
+        label = TABLES[table].label if table in TABLES else table
+        rows.append({"项目": f"输入：{label}", "内容": f"{src.path.name}{sheet}，SHA-256 {fmt_checksum(src.sha256)}"})
     rows.append({"项目": "代码版本", "内容": code_version()})
-    rows.append({"项目": "运行环境", "内容": f"Python {platform.python_version()}, pandas {pd.__version__}"})
-    rows.append({"项目": "生成时间", "内容": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")})
+    rows.append({"项目": "运行环境", "内容": f"Python {platform.python_version()}，pandas {pd.__version__}"})
+    rows.append({"项目": "生成时间", "内容": fmt_local_time()})
     return pd.DataFrame(rows)
 
 
@@ -223,12 +230,6 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return f"fupin {__version__}"
     return f"fupin {__version__} (git {sha}{'，有未提交修改' if dirty else ''})"
-
-
-def _param(value: object) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(fmt_int(v) if float(v).is_integer() else str(v) for v in value)
-    return str(value)
 
 
 # --------------------------------------------------------------------------- beyond the headcount
@@ -260,7 +261,8 @@ def depth_indices(m: dict) -> pd.DataFrame:
         }
         for v in [area, *villages]
     ]
-    return pd.DataFrame(rows) if d else pd.DataFrame()
+    frame = pd.DataFrame(rows) if d else pd.DataFrame()
+    return numbered(frame, [c for c in frame.columns if c != "范围"])
 
 
 def near_line(m: dict) -> pd.DataFrame:
@@ -269,12 +271,12 @@ def near_line(m: dict) -> pd.DataFrame:
     if not near:
         return pd.DataFrame()
     line = (m.get("sensitivity") or {}).get("poverty_line")
-    return pd.DataFrame([
+    return numbered(pd.DataFrame([
         {"收入区间（元/人·年）": f"{fmt_yuan(near['lower'])}—{fmt_yuan(line)}（线下）",
          "户数": fmt_int(near["below"]["households"]), "人数": fmt_int(near["below"]["people"])},
         {"收入区间（元/人·年）": f"{fmt_yuan(line)}—{fmt_yuan(near['upper'])}（线上）",
          "户数": fmt_int(near["above"]["households"]), "人数": fmt_int(near["above"]["people"])},
-    ])
+    ]), ["户数", "人数"])
 
 
 def monitoring_groups(m: dict, key: str) -> pd.DataFrame:
@@ -282,24 +284,6 @@ def monitoring_groups(m: dict, key: str) -> pd.DataFrame:
     mo = m.get("monitoring") or {}
     label, field, rows = ("村", "village_name", mo.get("by_village")) if key == "village" \
         else ("主要致贫原因", "main_cause", mo.get("by_cause"))
-    return pd.DataFrame([
+    return numbered(pd.DataFrame([
         {label: r[field], "户数": fmt_int(r["households"]), "人数": fmt_int(r["people"])} for r in rows or []
-    ])
-
-
-def monitoring_households(frame: pd.DataFrame) -> pd.DataFrame:
-    """The monitored households (:func:`fupin.depth.monitoring_households`) with Chinese headers."""
-    if frame.empty:
-        return pd.DataFrame()
-    out = pd.DataFrame({
-        "户编号": frame["household_id"],
-        "村": frame["village_name"],
-        "户主": frame["head_name_masked"],
-        "人口": frame["size"].map(fmt_int),
-        "主要致贫原因": frame["main_cause"],
-        "脱贫年度": frame["exit_year"].astype(TEXT_DTYPE),
-        "脱贫当年人均纯收入": frame["income_exit"].map(lambda x: "未知" if pd.isna(x) else fmt_int(x)),
-        "预计人均纯收入": frame["income_T"].map(fmt_int),
-        "监测原因": frame["reasons"],
-    })
-    return out.astype(object)
+    ]), ["户数", "人数"])

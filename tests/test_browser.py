@@ -1,0 +1,141 @@
+"""The real report pages in a real browser: Debian's chromium driven by Playwright.
+
+Opens the sample batch's report.html of the reference township and the
+county page (index.html) in headless Chromium and checks what a leader sees:
+no sideways scrolling on a 390-pixel phone, the number of A4 sheets when
+printed, numbers right-aligned, no household code or server path in the
+visible text. Skipped, with the reason, where Chromium or Playwright is
+missing (a Windows office PC): `.ci/run` installs both.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fupin.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE, DESK = 390, 1400
+MAX_SHEETS = {"report": 8, "index": 3}
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e .[test])")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium fonts-noto-cjk)"),
+]
+
+#: A cell that shows a number: 1,872 / 3.23% / 31.4万元 / 820户1,872人 / 3,500元 / 2019 / —
+NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?(%|元|万元|人|户|个)?(\d[\d,]*人)?$")
+CODE = re.compile(r"\d{14,}")
+ABSOLUTE = re.compile(r"(?<![\w.])/(?:[A-Za-z0-9._-]+/)+[A-Za-z0-9._-]+|\b[A-Za-z]:\\")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def pages(sample_batch) -> dict[str, Path]:
+    out, proc = sample_batch
+    assert proc.returncode == 0, proc.stderr
+    return {"report": out / REFERENCE_TOWNSHIP_ID / "report.html", "index": out / "index.html"}
+
+
+def _open(browser, path: Path, width: int):
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page
+
+
+def _sheets(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+@pytest.mark.parametrize("name", ["report", "index"])
+def test_no_sideways_scrolling_on_a_phone(browser, pages, name):
+    page = _open(browser, pages[name], PHONE)
+    try:
+        width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+        assert width <= PHONE, f"{name}: {width} px wide in a {PHONE} px viewport"
+        # wide tables scroll in their own box instead
+        wide = page.evaluate("""Array.from(document.querySelectorAll('table')).filter(
+            t => t.getBoundingClientRect().width > window.innerWidth).map(
+            t => getComputedStyle(t.closest('.table-wrap') || t).overflowX)""")
+        assert all(v == "auto" for v in wide), wide
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", ["report", "index"])
+def test_prints_on_few_a4_sheets_with_a_header(browser, pages, name, tmp_path):
+    page = _open(browser, pages[name], DESK)
+    try:
+        page.emulate_media(media="print")
+        pdf = page.pdf(format="A4", prefer_css_page_size=True)
+        hints = page.evaluate("document.body.innerText")
+    finally:
+        page.close()
+    sheets = _sheets(pdf)
+    assert 1 <= sheets <= MAX_SHEETS[name], f"{name}: {sheets} A4 sheets"
+    assert "点击表头可排序" not in hints and "下载跟踪清单" not in hints  # screen-only hints are not printed
+    if shutil.which("pdftotext"):  # poppler-utils: read the header the page margin boxes draw
+        (tmp_path / "p.pdf").write_bytes(pdf)
+        text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "p.pdf"), "-"], capture_output=True,
+                              text=True, encoding="utf-8", check=True).stdout
+        assert f"第 {sheets} 页，共 {sheets} 页" in text and "2018年" in text.splitlines()[0]
+
+
+@pytest.mark.parametrize("name", ["report", "index"])
+def test_every_number_cell_right_aligned_text_left(browser, pages, name):
+    page = _open(browser, pages[name], DESK)
+    try:
+        # 数据说明 (table.info) is a text column of mixed values: left-aligned as a whole
+        cells = page.evaluate("""Array.from(document.querySelectorAll('table:not(.info) tbody td')).map(
+            td => [td.innerText.trim(), getComputedStyle(td).textAlign])""")
+    finally:
+        page.close()
+    numbers = [(text, align) for text, align in cells if NUMBER.match(text)]
+    assert len(numbers) >= (100 if name == "report" else 15)
+    assert [c for c in numbers if c[1] != "right"] == []
+    # names and labels; "未填报"/"未知" stand in for a missing number and align with their column
+    words = [(text, align) for text, align in cells
+             if re.match(r"^[\u4e00-\u9fff]{2,}", text) and text not in ("未填报", "未知")]
+    assert words and [c for c in words if c[1] not in ("left", "start")] == []
+
+
+@pytest.mark.parametrize("name", ["report", "index"])
+def test_no_household_code_or_server_path_in_visible_text(browser, pages, name):
+    page = _open(browser, pages[name], DESK)
+    try:
+        text = page.evaluate("document.body.innerText")
+    finally:
+        page.close()
+    assert not CODE.search(text), CODE.search(text)
+    assert not ABSOLUTE.search(text), ABSOLUTE.search(text)
+    assert str(SAMPLE_DIR) not in text and str(pages[name].parent) not in text
+
+
+def test_county_table_does_not_wrap_names_or_counts_at_1400(browser, pages):
+    page = _open(browser, pages["index"], DESK)
+    try:
+        lines = page.evaluate("""Array.from(document.querySelectorAll('#townships-table tbody td')).map(td => {
+            const r = document.createRange(); r.selectNodeContents(td);
+            const tops = new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top)));
+            return [td.innerText.trim(), tops.size]; })""")
+    finally:
+        page.close()
+    assert ["城关镇", 1] in lines and ["415户924人", 1] in lines
+    assert [c for c in lines if c[1] > 1] == []
