@@ -50,7 +50,7 @@ def test_papermill_int_township_id_gives_that_townships_report(tmp_path):
     assert "乡镇代码 990101002" in shown and "全县" not in shown
     assert "贫困线4,000元/人·年" in shown
     assert "收入预计在4,000元以下" in shown and "3,500元以下" not in shown  # the bands followed the line
-    assert '参数 bands</td><td class="text">4,000, 4,500</td>' in shown  # 数据说明 says which were used
+    assert '收入分组边界（元/人·年）</td><td class="text">4,000、4,500</td>' in shown  # 数据说明 says which were used
 
 
 def test_papermill_bands_as_text_are_parsed_and_checked(tmp_path):
@@ -84,7 +84,7 @@ def test_getting_started_runs_top_to_bottom_on_the_sample(tmp_path):
     shown = html_outputs(out)
     assert "households.csv 第2行 列「识别年度」(registered_year) 值「二〇一四」" in text  # problems read as the user's file
     assert "<NA>" not in shown and "venue_ok" not in shown and "head_name" not in shown
-    assert "<th class=\"text\">村级活动场所达标</th>" in shown and "村级活动场所未达标" in shown
+    assert "<th class=\"text\" scope=\"col\">村级活动场所达标</th>" in shown and "村级活动场所未达标" in shown
     assert "未脱贫原因" in shown and "收入差" in shown
     pngs = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(pngs) == 2  # the chart at the default line and at 4,000
