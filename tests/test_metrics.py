@@ -262,9 +262,11 @@ def test_non_exit_households_lists_reasons_masked():
             {"household_id": "d", "village_id": "V1"},
             {"household_id": "e", "village_id": "V1", "exit_year": 2017},
             {"household_id": "f", "village_id": "V1", "head_name": "赵六"},
+            {"household_id": "g", "village_id": "V1"},
         ),
+        # g's 3499.996 is 3500.00 to the fen: on the line, it exits
         fx.incomes(income("a", 3000.0), income("c", 4000.0), income("d", 3500.0),
-                   income("f", 3499.996)),
+                   income("f", 3499.99), income("g", 3499.996)),
     )
     out = non_exit_households(c, Y)
     assert out.columns.tolist() == [

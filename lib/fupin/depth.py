@@ -26,6 +26,11 @@ out of every sum and counted apart (``income_unknown``), so FGT0 here can be
 below the projected incidence, which also counts them (and households
 failing a guarantee) as remaining.
 
+Amounts are compared in whole fen (:func:`fupin.metrics.to_fen`), shares
+of amounts as exact decimals (:func:`fupin.metrics.below_share`): an income
+of 3000 grown by 15% is on a line of 3450, a drop of exactly 30% is not
+"more than 30%".
+
 Everything is vectorised (``np.bincount``, ``np.searchsorted``); functions
 return new objects and never modify their inputs.
 """
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -47,11 +53,15 @@ from fupin.metrics import (
     _plain,
     _sizes,
     _village_positions,
+    below_share,
     counts,
+    exact,
     household_frame,
     income_in_year,
     population,
     rate,
+    to_fen,
+    to_yuan,
 )
 from fupin.privacy import mask_names
 
@@ -101,7 +111,7 @@ def fgt(income: Sequence[float], size: Sequence[float], line: float, population:
     [0.5, 0.08, 0.0136]
     """
     y, w = _arrays(income, size)
-    poor = y < line
+    poor = to_fen(y) < to_fen(line)
     gap = (line - y[poor]) / line
     return rate(float((w[poor] * gap**alpha).sum()), population)
 
@@ -117,7 +127,7 @@ def watts(income: Sequence[float], size: Sequence[float], line: float, populatio
     0.087744
     """
     y, w = _arrays(income, size)
-    poor = y < line
+    poor = to_fen(y) < to_fen(line)
     return rate(float((w[poor] * np.log(line / np.maximum(y[poor], floor))).sum()), population)
 
 
@@ -130,7 +140,7 @@ def income_gap(income: Sequence[float], size: Sequence[float], line: float) -> f
     40.0
     """
     y, w = _arrays(income, size)
-    poor = y < line
+    poor = to_fen(y) < to_fen(line)
     return float(((line - y[poor]) * w[poor]).sum())
 
 
@@ -140,7 +150,7 @@ def _poverty_sums(income: np.ndarray, size: np.ndarray, groups: np.ndarray, n: i
     ``people``, ``fgt1`` (Σ size·g), ``fgt2`` (Σ size·g²), ``watts`` (Σ size·ln(z/y)),
     ``gap`` (Σ size·(z−y), yuan), ``floored`` (households under :data:`WATTS_FLOOR`);
     g = (z − y)/z. The numerators of :func:`fgt` and :func:`watts`."""
-    poor = income < line
+    poor = to_fen(income) < to_fen(line)
     where, w, y = groups[poor], size[poor], income[poor]
     gap = line - y
     sums = {
@@ -160,7 +170,7 @@ def _poverty_sums(income: np.ndarray, size: np.ndarray, groups: np.ndarray, n: i
 
 def poor_mask(frame: pd.DataFrame, line: float) -> np.ndarray:
     """remaining(Y) households with a known income(h, T) below ``line`` (a :func:`household_frame`)."""
-    return frame["remaining"].to_numpy() & (frame["income_T"].to_numpy(dtype="float64") < line)
+    return frame["remaining"].to_numpy() & (to_fen(frame["income_T"]) < to_fen(line))
 
 
 def _indices(sums: Mapping[str, float], pop: float) -> dict[str, float | None]:
@@ -275,11 +285,11 @@ def exits_by_line(income: np.ndarray, size: np.ndarray, eligible: np.ndarray,
     ...               np.array([True, True, True]), [3500, 4001])
     (array([2, 0]), array([5, 0]))
     """
-    y = np.asarray(income, dtype="float64")[eligible]
+    y = to_fen(income)[eligible]
     w = np.asarray(size, dtype="int64")[eligible]
     order = np.argsort(y, kind="stable")
     y, cum = y[order], np.concatenate([[0], np.cumsum(w[order])])
-    below = np.searchsorted(y, np.asarray(lines, dtype="float64"), side="left")  # how many y < line
+    below = np.searchsorted(y, to_fen(lines), side="left")  # how many y < line, in fen
     return len(y) - below, cum[-1] - cum[below]
 
 
@@ -308,16 +318,21 @@ def near_line(frame: pd.DataFrame, line: float, share: float = NEAR_LINE_SHARE) 
     lower); ``above``: L <= y < (1 + share)·L (would not exit if it were a
     little higher). Unknown incomes are in neither. Returns ``share``,
     ``lower``, ``upper`` (yuan) and ``below``/``above`` {households, people}.
+    Incomes and the line are compared in whole fen, the window's edges
+    exactly ((1 ± share) × L with share as written: 0.1 is 1/10).
     """
     remaining = frame["remaining"].to_numpy()
-    y = frame["income_T"].to_numpy(dtype="float64")
-    lower, upper = line - share * line, line + share * line
+    y, z = to_fen(frame["income_T"]), to_fen(line)
+    known = ~np.isnan(y)
+    low, high = 1 - exact(share), 1 + exact(share)
+    at_least_lower = known & ~below_share(y, z, low)
+    under_upper = below_share(y, z, high)
     return {
         "share": float(share),
-        "lower": float(lower),
-        "upper": float(upper),
-        "below": counts(frame, remaining & (y >= lower) & (y < line)),
-        "above": counts(frame, remaining & (y >= line) & (y < upper)),
+        "lower": float(Fraction(int(z), 100) * low),
+        "upper": float(Fraction(int(z), 100) * high),
+        "below": counts(frame, remaining & at_least_lower & (y < z)),
+        "above": counts(frame, remaining & (y >= z) & under_upper),
     }
 
 
@@ -340,7 +355,7 @@ def sensitivity_points(county: County, frame: pd.DataFrame, year: int, lines: Se
     latest, source = _latest_income(frame, county.incomes, year)
     parts = []
     for g in growth_rates:  # a few rates, each vectorised over all households and lines
-        income = latest * (1.0 + g) ** (year + 1 - source)  # income(h, T) at growth g
+        income = to_yuan(to_fen(latest * (1.0 + g) ** (year + 1 - source)))  # income(h, T) at g
         hh, pp = exits_by_line(income, size, ok & ~np.isnan(income), lines)
         left = remaining["people"] - pp
         parts.append(pd.DataFrame({
@@ -437,18 +452,21 @@ def monitoring_frame(county: County, frame: pd.DataFrame, *, line: float, growth
       growth g; NaN when unknown or not exited);
     * ``income_drop``: 1 − income_T / income_exit, the share of income lost
       since the exit year (NaN when either income is unknown or income_exit is 0);
-    * ``below_line``: exited(Y) and income_T < ``line`` (unknown income: false);
-    * ``dropped``: exited(Y) and income_drop > ``drop_share``, tested as
-      income_T < (1 − drop_share) × income_exit (a drop of exactly the share is not flagged);
+      computed from whole fen, so a drop of exactly 30% is 0.3;
+    * ``below_line``: exited(Y) and income_T < ``line``, in whole fen (unknown income: false);
+    * ``dropped``: exited(Y) and income_drop > ``drop_share``, tested exactly as
+      income_T < (1 − drop_share) × income_exit in fen with the share as written
+      (a drop of exactly the share, 1300 -> 715 at 0.45, is not flagged);
     * ``monitor``: below_line or dropped;
     * ``main_cause``: from ``county.households`` (same order as ``frame``).
     """
     exited = frame["exited"].to_numpy()
     income_T = frame["income_T"].to_numpy(dtype="float64")
     base = _income_at_exit(frame, county.incomes, growth)
-    drop = np.where(base > 0, 1 - income_T / np.where(base > 0, base, 1.0), np.nan)
-    below = exited & (income_T < line)
-    dropped = exited & (income_T < (1 - drop_share) * base)  # drop > share, without 1 - 0.7 != 0.3
+    now_fen, base_fen = to_fen(income_T), to_fen(base)
+    drop = np.where(base_fen > 0, (base_fen - now_fen) / np.where(base_fen > 0, base_fen, 1.0), np.nan)
+    below = exited & (now_fen < to_fen(line))
+    dropped = exited & below_share(now_fen, base_fen, 1 - exact(drop_share))
     cause = (county.households["main_cause"].reset_index(drop=True).astype(TEXT_DTYPE).array
              if "main_cause" in county.households else pd.NA)
     return frame.assign(income_exit=base, income_drop=drop, below_line=below, dropped=dropped,
@@ -513,7 +531,8 @@ def monitoring_reasons(m: pd.DataFrame, line: float, drop_share: float) -> pd.Se
     from fupin.style import fmt_pct, fmt_yuan
 
     below = np.where(m["below_line"].to_numpy(), f"收入低于监测线{fmt_yuan(line)}", "")
-    pct = np.array(["" if pd.isna(x) else fmt_pct(x, 1) for x in m["income_drop"]], dtype=object)
+    pct = np.array(["" if pd.isna(x) else fmt_pct(x, 1, beyond=drop_share) for x in m["income_drop"]],
+                   dtype=object)  # a drop just over the share never reads as the share itself
     dropped = np.where(m["dropped"].to_numpy(), "收入较脱贫当年下降" + pct, "")
     both = np.where((below != "") & (dropped != ""), "；", "")
     return pd.Series(below + both + dropped, index=m.index, dtype=TEXT_DTYPE)

@@ -64,7 +64,7 @@ GUARANTEE_COLUMNS: dict[str, str] = {
 UNMET = "未保障"
 
 #: Excel number formats by column kind (``text`` cells are stored as strings with format "@").
-FORMATS: dict[str, str] = {"text": "@", "int": "0", "count": "#,##0", "yuan": "#,##0", "pct": "+0.0%;-0.0%;0.0%", "rate": "0.00%"}
+FORMATS: dict[str, str] = {"text": "@", "int": "0", "count": "#,##0", "yuan": "#,##0.00", "pct": "+0.0%;-0.0%;0.0%", "rate": "0.00%"}
 #: Column kinds shown centred (short numbers that would otherwise touch the next text column).
 CENTRED = frozenset({"int", "pct"})
 MIN_WIDTH, MAX_WIDTH = 8, 48
@@ -363,7 +363,9 @@ def _shown(value: Any, kind: str) -> str:
     """Roughly what a cell shows, for its column's width."""
     if value is None:
         return ""
-    if kind in ("yuan", "count"):
+    if kind == "yuan":
+        return f"{value:,.2f}"
+    if kind == "count":
         return f"{value:,.0f}"
     if kind in ("pct", "rate"):
         return f"{value:.2%}"

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -86,6 +88,64 @@ def _take(values: pd.Series, where: np.ndarray, fill: float | bool) -> np.ndarra
     out = np.full(len(where), fill)  # float64 for NaN, bool for False
     found = where >= 0
     out[found] = values.to_numpy()[where[found]]
+    return out
+
+
+# --------------------------------------------------------------------------- exact money
+
+
+def to_fen(yuan: Any) -> np.ndarray:
+    """Amounts of yuan as whole numbers of fen (1 yuan = 100 fen), rounded half up.
+
+    Every rule that compares two amounts (the poverty line, the band edges,
+    the monitoring line, the drop share, the near-line window) compares
+    these, never raw floats: ``3000 * 1.15`` is 3449.9999999999995 in
+    floating point, but 345000 fen, exactly the line of 3450 yuan. The
+    result is float64 (NaN, an unknown amount, stays NaN and compares false)
+    holding integers, which float64 represents exactly up to 2**53 fen.
+
+    >>> to_fen([3000 * 1.15, 5735.94, 0.005, np.nan]).tolist()
+    [345000.0, 573594.0, 1.0, nan]
+    """
+    cents = np.asarray(yuan, dtype="float64") * 100
+    return np.floor(np.round(cents, 4) + 0.5)  # round(, 4) absorbs the binary noise of *100
+
+
+def to_yuan(fen: Any) -> np.ndarray:
+    """Whole fen back to yuan (the float nearest the exact amount): 573594 -> 5735.94."""
+    return np.asarray(fen, dtype="float64") / 100
+
+
+def exact(x: float | Fraction) -> Fraction:
+    """A parameter (share, rate, factor) as the exact decimal it is written as: 0.3 -> 3/10.
+
+    >>> exact(0.45), exact(1) - exact(0.3)
+    (Fraction(9, 20), Fraction(7, 10))
+    """
+    return x if isinstance(x, Fraction) else Fraction(Decimal(repr(float(x))))
+
+
+def below_share(a: Any, b: Any, factor: float | Fraction) -> np.ndarray:
+    """``a < factor × b`` exactly, elementwise, for whole numbers ``a`` and ``b``.
+
+    ``a`` and ``b`` are counts or amounts in fen (:func:`to_fen`); ``factor``
+    is taken as its exact decimal (:func:`exact`). NaN in either is false.
+    An income that fell by exactly 30% (8194.20 -> 5735.94) is not below
+    70% of its old value:
+
+    >>> below_share(to_fen([5735.94, 5735.93]), to_fen([8194.2, 8194.2]), 1 - exact(0.3)).tolist()
+    [False, True]
+    """
+    q = exact(factor)
+    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    known = ~(np.isnan(a) | np.isnan(b))
+    out = np.zeros(np.broadcast(a, b).shape, dtype=bool)
+    a, b = np.broadcast_to(a, out.shape)[known], np.broadcast_to(b, out.shape)[known]
+    big = max(np.abs(a).max(initial=0) * q.denominator, np.abs(b).max(initial=0) * abs(q.numerator))
+    if big < 2.0**53:  # products of integers below 2**53 are exact in float64
+        out[known] = a * q.denominator < b * q.numerator
+    else:
+        out[known] = [int(x) * q.denominator < int(y) * q.numerator for x, y in zip(a, b)]
     return out
 
 
@@ -195,8 +255,9 @@ def income_in_year(incomes: pd.DataFrame, year: int, growth: float = 0.0) -> pd.
     """income(h, t) for ``t = year``: one row per household that has one.
 
     The household's incomes row for t (actual or ``is_estimate``) if there
-    is one; otherwise its latest earlier row times (1 + g)^(t - that year).
-    Households with no row at or before t are absent (their income is
+    is one; otherwise its latest earlier row times (1 + g)^(t - that year),
+    rounded half up to the fen (:func:`to_fen`), so that 3000 at 15% growth
+    is 3450 exactly. Households with no row at or before t are absent (their income is
     unknown). Rows with a blank income are ignored. Rows come in no
     particular order. Columns:
     ``household_id``, ``income``, ``income_year`` (the row's year),
@@ -204,7 +265,7 @@ def income_in_year(incomes: pd.DataFrame, year: int, growth: float = 0.0) -> pd.
 
     >>> inc = pd.DataFrame({"household_id": ["a", "a", "b"], "year": [2017, 2018, 2017],
     ...                     "per_capita_income": [3000.0, 3200.0, 3000.0]})
-    >>> income_in_year(inc, 2019, growth=0.1).set_index("household_id")["income"].round(2).sort_index().to_dict()
+    >>> income_in_year(inc, 2019, growth=0.1).set_index("household_id")["income"].sort_index().to_dict()
     {'a': 3520.0, 'b': 3630.0}
     """
     rows = incomes[(incomes["year"] <= year) & incomes["per_capita_income"].notna()]
@@ -214,7 +275,7 @@ def income_in_year(incomes: pd.DataFrame, year: int, growth: float = 0.0) -> pd.
     return pd.DataFrame(
         {
             "household_id": latest["household_id"].to_numpy(),
-            "income": latest["per_capita_income"].to_numpy(dtype="float64") * factor,
+            "income": to_yuan(to_fen(latest["per_capita_income"].to_numpy(dtype="float64") * factor)),
             "income_year": source_year,
             "is_estimate": _flags(latest, "is_estimate", False),
         }
@@ -243,7 +304,8 @@ def household_frame(
     remaining(Y) households; ``projected_exit``.
 
     A remaining(Y) household is projected to exit in T when income_T >= L
-    (exactly on the line exits) and all five guarantees are true. Its
+    (exactly on the line exits; amounts compared in whole fen, :func:`to_fen`)
+    and all five guarantees are true. Its
     reasons otherwise: ``income_short`` (income_T < L), ``income_unknown``
     (no incomes row at or before T), and each guarantee that is false. A
     blank guarantee reads as true, the contract's default.
@@ -258,7 +320,8 @@ def household_frame(
     where = pd.Index(known["household_id"]).get_indexer(base["household_id"])
     income = _take(known["income"], where, np.nan)
     income_year = pd.array(_take(known["income_year"], where, np.nan), dtype="Int64")
-    short = remaining & (income < poverty_line)
+    line_fen, income_fen = to_fen(poverty_line), to_fen(income)
+    short = remaining & (income_fen < line_fen)
     reasons = {
         "reason_income_short": short,
         "reason_income_unknown": remaining & np.isnan(income),
@@ -269,7 +332,7 @@ def household_frame(
         income_T=income,
         income_year=income_year,
         income_is_estimate=_take(known["is_estimate"], where, False),
-        gap=np.where(short, poverty_line - income, np.nan),
+        gap=np.where(short, to_yuan(line_fen - income_fen), np.nan),
         **reasons,
         projected_exit=remaining & ~blocked,
     )
@@ -362,7 +425,8 @@ def band_labels(bands: Sequence[float]) -> list[str]:
 def income_bands(frame: pd.DataFrame, bands: Sequence[float] = (3500.0, 4000.0)) -> pd.DataFrame:
     """Registered(Y) households by income(h, T) in the bands [E_i, E_i+1).
 
-    An income exactly on an edge goes to the upper band. Columns ``band``,
+    An income exactly on an edge goes to the upper band (compared in whole
+    fen, :func:`to_fen`). Columns ``band``,
     ``lower``, ``upper`` (None for open ends), ``households``, ``people``;
     every band appears, zeros included, and an ``unknown`` band (lower and
     upper None) follows only when some registered household's income is
@@ -371,7 +435,7 @@ def income_bands(frame: pd.DataFrame, bands: Sequence[float] = (3500.0, 4000.0))
     edges = _edges(bands)
     registered = frame[frame["registered"]]
     income = registered["income_T"].to_numpy(dtype="float64")
-    index = np.searchsorted(edges, income, side="right")
+    index = np.searchsorted(to_fen(edges), to_fen(income), side="right")  # exact, in fen
     index[np.isnan(income)] = len(edges) + 1
     n = len(edges) + 2
     households = np.bincount(index, minlength=n)
@@ -483,7 +547,8 @@ def village_table(
         )
     open_ = poor & ~table["exited_by_year"].to_numpy()
     fails = {
-        "incidence": open_ & ~(table["projected_incidence"].to_numpy() < threshold),
+        "incidence": open_ & ~below_share(  # people < V × population, exactly
+            table["projected_remaining_people"], table["population"], threshold),
         "venue_ok": open_ & ~_flags(villages, "venue_ok", True),
         "road_ok": open_ & ~_flags(villages, "road_ok", True),
         "collective_income": open_ & bool(collective_income_exit) & weak.fillna(True).to_numpy(dtype=bool),

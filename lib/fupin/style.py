@@ -110,20 +110,34 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _half_up(value: float, digits: int) -> Decimal:
-    """Round as statistics offices do (四舍五入), on the shortest repr of `value`."""
-    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+def _half_up(value: float, digits: int, scale: int = 0) -> Decimal:
+    """Round as statistics offices do (四舍五入), on the shortest repr of `value`
+    times 10**`scale` (exact: the decimal point moves, no floating-point product)."""
+    exact = Decimal(repr(float(value))).scaleb(scale)
+    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
-def fmt_pct(value: float | None, digits: int = 2) -> str:
-    """A fraction as a percentage with `digits` decimals, rounded half up.
+def fmt_pct(value: float | None, digits: int = 2, beyond: float | None = None) -> str:
+    """A fraction as a percentage with `digits` decimals, rounded half up on the exact decimal.
 
-    >>> fmt_pct(0.012517), fmt_pct(None)
-    ('1.25%', '—')
+    Every percentage of the report (text, tables, charts, warnings) goes through
+    here. With `beyond` (a line the value was compared with), more decimals are
+    shown while the rounded value would read as the line itself, so a drop of
+    30.04% judged "more than 30%" never shows as 30.0%.
+
+    >>> fmt_pct(0.012517), fmt_pct(29 / 800), fmt_pct(0.02125), fmt_pct(None)
+    ('1.25%', '3.63%', '2.13%', '—')
+    >>> fmt_pct(0.3004, 1, beyond=0.3), fmt_pct(0.35, 1, beyond=0.3)
+    ('30.04%', '35.0%')
     """
     if _is_missing(value):
         return MISSING
-    return f"{_half_up(float(value) * 100, digits):.{digits}f}%"
+    shown = _half_up(value, digits, 2)
+    if beyond is not None and float(value) != float(beyond):
+        while digits < 8 and shown == _half_up(beyond, digits, 2):
+            digits += 1
+            shown = _half_up(value, digits, 2)
+    return f"{shown:.{digits}f}%"
 
 
 def fmt_pct_short(value: float | None) -> str:
@@ -134,7 +148,7 @@ def fmt_pct_short(value: float | None) -> str:
     """
     if _is_missing(value):
         return MISSING
-    text = f"{_half_up(float(value) * 100, 2):f}"
+    text = f"{_half_up(value, 2, 2):f}"
     return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
 
@@ -166,14 +180,26 @@ def fmt_hh_people(count: Mapping[str, Any] | None) -> str:
     return fmt_households(count.get("households")) + fmt_people(count.get("people"))
 
 
+def fmt_amount(value: float | None) -> str:
+    """An amount of yuan without the unit, to the fen, cents only when present.
+
+    Never rounds to whole yuan, so an amount is never shown on the far side of
+    a line it was compared with (5,249.99 is not "5,250").
+
+    >>> fmt_amount(3500), fmt_amount(5249.99), fmt_amount(3449.9999999999995), fmt_amount(None)
+    ('3,500', '5,249.99', '3,450', '—')
+    """
+    if _is_missing(value):
+        return MISSING
+    fen = _half_up(value, 2)
+    return f"{int(fen):,}" if fen == fen.to_integral_value() else f"{fen:,.2f}"
+
+
 def fmt_yuan(value: float | None) -> str:
     """An amount of yuan: `fmt_yuan(3500) -> '3,500元'` (cents only when present)."""
     if _is_missing(value):
         return MISSING
-    number = float(value)
-    if number == int(number):
-        return f"{int(number):,}元"
-    return f"{_half_up(number, 2):,.2f}元"
+    return fmt_amount(value) + "元"
 
 
 def fmt_wan(value: float | None, digits: int = 1) -> str:
@@ -184,7 +210,7 @@ def fmt_wan(value: float | None, digits: int = 1) -> str:
     """
     if _is_missing(value):
         return MISSING
-    return f"{_half_up(float(value) / 10000, digits):,.{digits}f}万元"
+    return f"{_half_up(value, digits, -4):,.{digits}f}万元"
 
 
 def fmt_index(value: float | None, digits: int = 3) -> str:
