@@ -39,7 +39,8 @@ Y = 2018
 
 
 def test_doctests():
-    assert doctest.testmod(metrics).failed == 0
+    result = doctest.testmod(metrics)
+    assert result.failed == 0 and result.attempted > 0
 
 
 def frame(hh: pd.DataFrame, inc: pd.DataFrame | None = None, **kw) -> pd.DataFrame:

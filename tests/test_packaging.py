@@ -99,7 +99,7 @@ def test_notebooks_are_thin():
         nb = json.loads(path.read_text(encoding="utf-8"))
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
-        assert len(tagged) <= 1, path.name
+        assert len(tagged) == 1, path.name
         for cell in code:
             src = "".join(cell["source"])
             assert not re.search(r"^\s*(def|class|lambda)\b", src, re.M), f"{path.name} defines code"
