@@ -1,15 +1,22 @@
-"""Shared fixtures: the real console command, and one sample batch per test session."""
+"""Shared fixtures: the real console command, one sample batch per test session, and the
+metrics the report tests read, made by the library from hand-made counties."""
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import fupin
+import metrics_fixtures as fx
 from fupin.config import SAMPLE_DIR
+from fupin.county import County
 
 
 def fupin_cli(*args: object, timeout: float = 600, **kwargs) -> subprocess.CompletedProcess:
@@ -35,3 +42,33 @@ def sample_batch(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 def sample_county():
     """The bundled sample county, loaded and validated."""
     return fupin.load(SAMPLE_DIR)
+
+
+@lru_cache(maxsize=1)
+def _report_metrics() -> dict[str, Any]:
+    return fupin.township_metrics(fx.report_county(), 2018)
+
+
+@pytest.fixture
+def report_metrics() -> Callable[..., dict[str, Any]]:
+    """``report_metrics(edit=None, **parameters)``: the metrics dict of the seed's township
+    (:func:`metrics_fixtures.report_county`, Y = 2018) exactly as the library returns it.
+
+    ``edit`` changes the county (a function County -> County) before the figures are
+    computed; ``parameters`` go to :func:`fupin.township_metrics`. Every call returns a
+    fresh dict.
+    """
+    def make(edit: Callable[[County], County] | None = None, **parameters: Any) -> dict[str, Any]:
+        if edit is None and not parameters:
+            return copy.deepcopy(_report_metrics())
+        county = fx.report_county()
+        return fupin.township_metrics(edit(county) if edit else county, 2018, **parameters)
+    return make
+
+
+@pytest.fixture(scope="session")
+def county_summaries() -> list[dict[str, Any]]:
+    """The metrics of the four townships of :func:`metrics_fixtures.report_county_of_four`
+    (城关镇 first), as the county page reads them."""
+    county = fx.report_county_of_four()
+    return [fupin.township_metrics(county, 2018, township_id=t) for t in ("001", "002", "003", "004")]

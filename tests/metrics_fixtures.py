@@ -167,3 +167,59 @@ def reference_county() -> County:
     ])
     cad = cadres(*[{"cadre_id": f"c{i:03d}", "name": "李四", "unit": "县扶贫办"} for i in range(150)])
     return County(villages=vil, households=hh, incomes=inc, cadres=cad)
+
+
+# --------------------------------------------------------------------------- the report tests' county
+
+#: The seed report's village names for V01-V05 (the poor villages) and V06-V20.
+REPORT_VILLAGE_NAMES: dict[str, str] = dict(zip(
+    [f"V{i:02d}" for i in range(1, 21)],
+    ["李家沟村", "王家坪村", "马家岭村", "高家洼村", "刘家峁村", "东关村", "西关村", "南街村", "北街村",
+     "河湾村", "杨庄村", "柳树湾村", "石门村", "红旗村", "新庄村", "大坪村", "小河村", "白杨村", "前进村",
+     "张家塬村"],
+))
+#: Remaining households already short of income that also lack a guarantee:
+#: H0657 (3 people), H0689 and H0690 (2 each) basic medical care: 3 households, 7 people;
+#: H0658-H0660 (3 each) and H0691-H0695 (2 each) safe housing: 8 households, 19 people.
+REPORT_NO_MEDICAL = ("H0657", "H0689", "H0690")
+REPORT_NO_HOUSING = ("H0658", "H0659", "H0660", "H0691", "H0692", "H0693", "H0694", "H0695")
+
+
+def report_county() -> County:
+    """:func:`reference_county` as the report tests read it: 城关镇 of 示例县, the seed's
+    village names, and the guarantee gaps of :data:`REPORT_NO_MEDICAL` and
+    :data:`REPORT_NO_HOUSING` (households that stay poor anyway, so every
+    figure of the seed is unchanged)."""
+    c = reference_county()
+    vil = c.villages.assign(
+        township_name=pd.array(["城关镇"] * len(c.villages), dtype="string"),
+        county_name=pd.array(["示例县"] * len(c.villages), dtype="string"),
+        village_name=c.villages["village_id"].map(REPORT_VILLAGE_NAMES).astype("string"),
+    )
+    ids = c.households["household_id"]
+    hh = c.households.assign(medical_ok=~ids.isin(REPORT_NO_MEDICAL).to_numpy(),
+                             housing_ok=~ids.isin(REPORT_NO_HOUSING).to_numpy())
+    return County(villages=vil, households=hh, incomes=c.incomes, cadres=c.cadres)
+
+
+#: The county page's other townships: (id, name, village, remaining households of one
+#: person in a village of 1,000, of which projected to exit). 2018 incidence 3.30%,
+#: 4.00% and 1.60%; 2019 projected 3.30%, 2.00% and 0.00%.
+OTHER_TOWNSHIPS = (("002", "河口乡", "K01", 33, 0), ("003", "石桥镇", "S01", 40, 20),
+                   ("004", "白云乡", "B01", 16, 16))
+
+
+def report_county_of_four() -> County:
+    """:func:`report_county` plus the three small townships of :data:`OTHER_TOWNSHIPS`."""
+    base = report_county()
+    vil, hh, inc = [base.villages], [base.households], [base.incomes]
+    for tid, name, vid, remaining, exits in OTHER_TOWNSHIPS:
+        vil.append(villages({"village_id": vid, "township_id": tid, "township_name": name,
+                             "county_name": "示例县", "population": 1000}))
+        rows = [{"household_id": f"{vid}-{i:02d}", "village_id": vid} for i in range(remaining)]
+        hh.append(households(*rows))
+        inc.append(incomes(*({"household_id": r["household_id"], "year": 2019,
+                              "per_capita_income": 3800.0 if i < exits else 3000.0}
+                             for i, r in enumerate(rows))))
+    return County(villages=pd.concat(vil, ignore_index=True), households=pd.concat(hh, ignore_index=True),
+                  incomes=pd.concat(inc, ignore_index=True), cadres=base.cadres)

@@ -205,31 +205,11 @@ def test_messages_never_name_people():
 
 # --------------------------------------------------------------------------- claims
 
-#: The reference township's computed figures (metrics.json; definitions in docs/data.md).
-REFERENCE_METRICS = {
-    "township_id": "001", "township_name": "示例镇", "year": 2018, "target_year": 2019,
-    "villages": {"total": 20, "poor": 5, "deep_poor": 0, "poor_exited": 1, "poor_remaining": 4},
-    "population": 28600,
-    "registered": {"households": 820, "people": 1872},
-    "exited": {"households": 405, "people": 948},
-    "remaining": {"households": 415, "people": 924},
-    "incidence": 924 / 28600,
-    "projection": {
-        "exits": {"households": 252, "people": 566},
-        "remaining": {"households": 163, "people": 358},
-        "incidence": 358 / 28600,
-        "villages_exiting": ["V02"],
-        "villages_blocked": {"V03": ["venue_ok"], "V04": ["venue_ok"], "V05": ["incidence"]},
-        "villages_below_threshold": ["V02", "V03", "V04"],
-    },
-    "income_bands": [
-        {"band": "<3500", "lower": None, "upper": 3500, "households": 163, "people": 358},
-        {"band": "3500–4000", "lower": 3500, "upper": 4000, "households": 252, "people": 566},
-        {"band": ">=4000", "lower": 4000, "upper": None, "households": 405, "people": 948},
-    ],
-    "cadres": 150,
-    "unsafe_houses_outside_program": {"households": 20, "people": 44},
-}
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    """The reference township's figures, as the library computes them (metrics_fixtures)."""
+    return township_metrics(fx.reference_county(), 2018)
+
 
 #: Every figure the seed report states (docs/data.md, "The sample county"), as it states them.
 SEED_CLAIMS = {
@@ -248,8 +228,8 @@ SEED_CLAIMS = {
 }
 
 
-def test_claim_figures_of_the_reference():
-    f = claim_figures(REFERENCE_METRICS)
+def test_claim_figures_of_the_reference(reference):
+    f = claim_figures(reference)
     assert f["villages_exiting"] == 1 and f["villages_blocked"] == 3
     assert f["villages_blocked_by_venue_ok"] == 2 and f["villages_blocked_by_incidence"] == 1
     assert f["villages_blocked_by_road_ok"] == 0 and f["villages_below_threshold"] == 3
@@ -257,8 +237,8 @@ def test_claim_figures_of_the_reference():
     assert f["projected_remaining_people"] == 358
 
 
-def test_seed_report_contradictions_are_caught():
-    found = check_claims(REFERENCE_METRICS, SEED_CLAIMS)
+def test_seed_report_contradictions_are_caught(reference):
+    found = check_claims(reference, SEED_CLAIMS)
     mismatches = [(c["key"], c["stated"], c["expected"]) for c in found if c["code"] == "claim_mismatch"]
     assert mismatches == [
         ("registered_households", 300, 820),
@@ -288,17 +268,12 @@ def test_seed_report_contradictions_are_caught():
         assert set(c) == {"code", "key", "stated", "expected", "message"}
 
 
-def test_seed_claims_against_computed_reference_metrics():
-    computed = township_metrics(fx.reference_county(), 2018)
-    assert check_claims(computed, SEED_CLAIMS) == check_claims(REFERENCE_METRICS, SEED_CLAIMS)
-
-
-def test_true_claims_pass_and_rates_agree_at_display_precision():
+def test_true_claims_pass_and_rates_agree_at_display_precision(reference):
     claims = {k: v for k, v in SEED_CLAIMS.items()
               if k not in ("registered_households", "registered_people", "villages_exiting")}
-    assert check_claims(REFERENCE_METRICS, {**claims, "registered_households": 820,
+    assert check_claims(reference, {**claims, "registered_households": 820,
                                             "registered_people": 1872, "villages_exiting": 1}) == []
-    wrong = check_claims(REFERENCE_METRICS, {"incidence": 0.0324})
+    wrong = check_claims(reference, {"incidence": 0.0324})
     assert [(c["code"], c["message"]) for c in wrong] == [
         ("claim_mismatch", "材料称贫困发生率为3.24%，数据计算为3.23%")
     ]
@@ -310,6 +285,6 @@ def test_stated_rate_against_stated_counts():
     assert found[0]["message"] == "材料自相矛盾：贫困发生率为5.00%，但未退出贫困人口924÷户籍人口28600为3.23%"
 
 
-def test_unknown_claim_name():
+def test_unknown_claim_name(reference):
     with pytest.raises(ValueError, match="nonsense"):
-        check_claims(REFERENCE_METRICS, {"nonsense": 1})
+        check_claims(reference, {"nonsense": 1})

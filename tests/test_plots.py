@@ -1,36 +1,49 @@
 """fupin.plots: every chart draws its Chinese text with Noto Sans SC, leaves no
-global state behind, and shows the figures of the metrics dict."""
+global state behind, and shows the figures of the metrics dict.
+
+The metrics dicts are the library's own (conftest.py ``report_metrics`` and
+``county_summaries``), on the seed's township and three small townships.
+"""
 
 from __future__ import annotations
 
 import io
-import math
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from report_fixtures import county_summaries, reference_metrics
 
+import metrics_fixtures as fx
+from fupin.county import County
+from fupin.metrics import township_metrics
 from fupin import plots, style
 from fupin.reference import national_series
 
-CHART_DIR = Path("/tmp/fupin-charts")
-
-CHARTS: dict[str, Callable[[], Figure]] = {
-    "income_bands": lambda: plots.income_band_chart(reference_metrics()),
-    "incidence_trend": lambda: plots.incidence_trend_chart(reference_metrics(), national_series()),
-    "village_trend": lambda: plots.village_trend_chart(reference_metrics()),
-    "exits_by_village": lambda: plots.exits_by_village_chart(reference_metrics()),
-    "county_overview": lambda: plots.county_overview_chart(county_summaries()),
+#: Each chart, built from (the seed township's metrics, the four townships' metrics).
+BUILDERS: dict[str, Callable[[dict, list], Figure]] = {
+    "income_bands": lambda m, s: plots.income_band_chart(m),
+    "incidence_trend": lambda m, s: plots.incidence_trend_chart(m, national_series()),
+    "village_trend": lambda m, s: plots.village_trend_chart(m),
+    "exits_by_village": lambda m, s: plots.exits_by_village_chart(m),
+    "county_overview": lambda m, s: plots.county_overview_chart(s),
 }
+CHARTS = sorted(BUILDERS)
+
+
+@pytest.fixture
+def build(report_metrics, county_summaries) -> Callable[[str], Figure]:
+    """``build(name)``: the chart ``name`` of the library's metrics."""
+    return lambda name: BUILDERS[name](report_metrics(), county_summaries)
 
 
 @pytest.fixture(autouse=True)
@@ -66,33 +79,32 @@ def _assert_noto(fig: Figure) -> None:
         assert font_manager.findfont(text.get_fontproperties()) == path, text.get_text()
 
 
-@pytest.mark.parametrize("name", sorted(CHARTS))
-def test_chart_renders_chinese_without_missing_glyphs(name: str) -> None:
-    fig = CHARTS[name]()
+@pytest.mark.parametrize("name", CHARTS)
+def test_chart_renders_chinese_without_missing_glyphs(build, name: str, tmp_path: Path) -> None:
+    fig = build(name)
     assert isinstance(fig, Figure)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in _all_text(fig))
     data = _render(fig)
     _assert_noto(fig)
-    CHART_DIR.mkdir(parents=True, exist_ok=True)
-    (CHART_DIR / f"{name}.png").write_bytes(data)
+    (tmp_path / f"{name}.png").write_bytes(data)  # kept by pytest for a look after a failure
 
 
-@pytest.mark.parametrize("name", sorted(CHARTS))
-def test_font_survives_seaborn_set_theme(name: str) -> None:
-    built_before = CHARTS[name]()
+@pytest.mark.parametrize("name", CHARTS)
+def test_font_survives_seaborn_set_theme(build, name: str) -> None:
+    built_before = build(name)
     sns.set_theme()  # resets font.sans-serif to Arial/DejaVu Sans
     assert "Noto Sans SC" not in mpl.rcParams["font.sans-serif"]
-    built_after = CHARTS[name]()
+    built_after = build(name)
     for fig in (built_before, built_after):
         _render(fig)
         _assert_noto(fig)
 
 
-def test_charts_leave_no_global_state() -> None:
+def test_charts_leave_no_global_state(build) -> None:
     before = dict(mpl.rcParams)
     figures_before = plt.get_fignums()
-    for build in CHARTS.values():
-        fig = build()
+    for name in CHARTS:
+        fig = build(name)
         plt.close(fig)  # close-safe, although pyplot never saw it
     assert dict(mpl.rcParams) == before
     assert plt.get_fignums() == figures_before
@@ -104,16 +116,16 @@ def _tick_labels(fig: Figure, axis: str = "x", index: int = 0) -> list[str]:
     return [t.get_text() for t in ticks]
 
 
-def test_income_band_chart_content() -> None:
-    fig = plots.income_band_chart(reference_metrics())
+def test_income_band_chart_content(report_metrics) -> None:
+    fig = plots.income_band_chart(report_metrics())
     assert _tick_labels(fig) == ["3,500元以下", "3,500元—4,000元", "4,000元以上"]
     text = _all_text(fig)
     for label in ("163户", "358人", "252户", "566人", "405户", "948人", "贫困线3,500元", "2019年"):
         assert label in text
 
 
-def test_incidence_trend_chart_content() -> None:
-    fig = plots.incidence_trend_chart(reference_metrics(), national_series())
+def test_incidence_trend_chart_content(report_metrics) -> None:
+    fig = plots.incidence_trend_chart(report_metrics(), national_series())
     ax = fig.axes[0]
     text = _all_text(fig)
     assert "预测 1.25%" in text and "3.23%" in text
@@ -128,14 +140,14 @@ def test_incidence_trend_chart_content() -> None:
     assert "%" in _tick_labels(fig, "y")[1]
 
 
-def test_incidence_trend_chart_without_national_series() -> None:
-    fig = plots.incidence_trend_chart(reference_metrics())
+def test_incidence_trend_chart_without_national_series(report_metrics) -> None:
+    fig = plots.incidence_trend_chart(report_metrics())
     assert "全国" not in _all_text(fig)
     _render(fig)
 
 
-def test_village_trend_chart_content() -> None:
-    fig = plots.village_trend_chart(reference_metrics())
+def test_village_trend_chart_content(report_metrics) -> None:
+    fig = plots.village_trend_chart(report_metrics())
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.axison]
     assert titles == [
         "李家沟村（已出列）", "王家坪村（拟出列）", "马家岭村（暂不具备出列条件）",
@@ -143,53 +155,58 @@ def test_village_trend_chart_content() -> None:
     ]
     text = _all_text(fig)
     assert "村级活动场所未达标" in text and "贫困发生率未降到2%以下" in text
-    assert "出列标准2%" in text and "5.72% → 预测1.23%" in text
+    # 36 remaining people of 1,000 in 刘家峁村 (V05), none of them projected to exit
+    assert "出列标准2%" in text and "3.60% → 预测3.60%\n贫困发生率未降到2%以下" in text
+    assert "0.90% → 预测0.90%" in text and "1.50% → 预测1.50%\n村级活动场所未达标" in text
 
 
-def test_exits_by_village_chart_content() -> None:
-    fig = plots.exits_by_village_chart(reference_metrics())
+def test_exits_by_village_chart_content(report_metrics) -> None:
+    m = report_metrics()
+    fig = plots.exits_by_village_chart(m)
     names = _tick_labels(fig, "y")
-    assert len(names) == 20
-    assert names[-1] == "刘家峁村（贫困村）"  # most remaining people on top
-    assert "106人" in _all_text(fig)
+    assert len(names) == 19  # 李家沟村 has nobody left
+    # fewest remaining people at the bottom: the poor villages' 9, 15, 18, 36
+    assert names[:4] == ["王家坪村（贫困村）", "马家岭村（贫困村）", "高家洼村（贫困村）", "刘家峁村（贫困村）"]
+    text = _all_text(fig)
+    assert all(f"{n}人" in text for n in (9, 15, 18, 36))
+    top = max(m["villages_table"], key=lambda v: (v["remaining_people"], v["village_name"]))
+    assert names[-1] == top["village_name"] and f"{top['remaining_people']}人" in text
 
 
-def test_county_overview_chart_content() -> None:
-    fig = plots.county_overview_chart(county_summaries())
+def test_county_overview_chart_content(county_summaries) -> None:
+    fig = plots.county_overview_chart(county_summaries)
     assert _tick_labels(fig, "y") == ["白云乡", "城关镇", "河口乡", "石桥镇"]
     text = _all_text(fig)
     assert "3.23%" in text and "1.25%" in text and "2018年底" in text
+    for rate in ("3.30%", "4.00%", "2.00%", "1.60%", "0.00%"):  # metrics_fixtures.OTHER_TOWNSHIPS
+        assert rate in text
 
 
-def _flat_villages(metrics: dict[str, Any]) -> dict[str, Any]:
-    """villages_table with flat count keys (remaining_people ...), as metrics.py writes it."""
-    for village in metrics["villages_table"]:
-        for name in ("registered", "exited", "remaining", "projected_exits"):
-            count = village.pop(name)
-            village[f"{name}_households"] = count["households"]
-            village[f"{name}_people"] = count["people"]
-    return metrics
+@pytest.fixture(scope="module")
+def edge_cases() -> dict[str, dict[str, Any]]:
+    """The library's metrics of changed counties: no poor village, incomes unknown,
+    villages of population 0 (rates None), and an area without villages."""
+    def no_poor(c: County) -> County:
+        return replace(c, villages=c.villages.assign(
+            is_poor_village=False, village_exit_year=pd.array([None] * len(c.villages), dtype="Int64")))
+
+    def unknown(c: County) -> County:  # 10 exited households (23 people) without income
+        ids = ["H0000", "H0001", "H0002", *(f"H{i:04d}" for i in range(138, 145))]
+        return replace(c, incomes=c.incomes[~c.incomes["household_id"].isin(ids)])
+
+    def zero_population(c: County) -> County:
+        return replace(c, villages=c.villages.assign(population=0))
+
+    def empty(c: County) -> County:
+        return replace(c, households=c.households.iloc[:0], incomes=c.incomes.iloc[:0],
+                       villages=c.villages.iloc[:0])
+    edits = {"no_poor": no_poor, "unknown": unknown, "nan_rates": zero_population, "empty": empty}
+    return {name: township_metrics(edit(fx.report_county()), 2018) for name, edit in edits.items()}
 
 
-def _edge_cases() -> dict[str, dict[str, Any]]:
-    no_poor = reference_metrics()
-    for village in no_poor["villages_table"]:
-        village.update(is_poor_village=False, status="non_poor", blockers=[])
-    unknown = reference_metrics()
-    unknown["income_bands"].append({"band": "unknown", "lower": None, "upper": None, "households": 10, "people": 23})
-    nan_rates = reference_metrics()
-    nan_rates["incidence_trend"][0]["incidence"] = math.nan
-    nan_rates["incidence_trend_by_village"][0]["incidence"] = None
-    empty = reference_metrics()
-    for key in ("income_bands", "incidence_trend", "incidence_trend_by_village", "villages_table"):
-        empty[key] = []
-    return {"flat": _flat_villages(reference_metrics()), "no_poor": no_poor, "unknown": unknown,
-            "nan_rates": nan_rates, "empty": empty}
-
-
-@pytest.mark.parametrize("case", sorted(_edge_cases()))
-def test_charts_draw_on_edge_cases(case: str) -> None:
-    metrics = _edge_cases()[case]
+@pytest.mark.parametrize("case", ["no_poor", "unknown", "nan_rates", "empty"])
+def test_charts_draw_on_edge_cases(edge_cases, case: str) -> None:
+    metrics = edge_cases[case]
     figures = [
         plots.income_band_chart(metrics),
         plots.incidence_trend_chart(metrics, national_series()),
@@ -202,16 +219,11 @@ def test_charts_draw_on_edge_cases(case: str) -> None:
         _assert_noto(fig)
 
 
-def test_flat_village_counts_read_like_nested_ones() -> None:
-    flat = plots.exits_by_village_chart(_flat_villages(reference_metrics()))
-    nested = plots.exits_by_village_chart(reference_metrics())
-    assert _all_text(flat) == _all_text(nested)
-
-
-def test_unknown_band_and_empty_charts_say_so() -> None:
-    metrics = _edge_cases()["unknown"]
+def test_unknown_band_and_empty_charts_say_so(edge_cases) -> None:
+    metrics = edge_cases["unknown"]
     assert _tick_labels(plots.income_band_chart(metrics))[-1] == "收入不明"
-    empty = _edge_cases()["empty"]
+    empty = edge_cases["empty"]
+    assert empty["villages_table"] == [] and empty["incidence_trend_by_village"] == []
     assert "无贫困村" in _all_text(plots.village_trend_chart(empty))
     assert "无未退出贫困人口" in _all_text(plots.exits_by_village_chart(empty))
     assert "无乡镇数据" in _all_text(plots.county_overview_chart([]))

@@ -261,8 +261,7 @@ def _problem_villages(metrics: Metrics) -> list[tuple[str, str]]:
     threshold = _threshold(metrics)
     limit = style.fmt_pct_short(threshold) if threshold is not None else "出列标准"
     infra = {vid: [c for c in codes if c != "incidence"] for vid, codes in blocked.items() if "incidence" not in codes}
-    below = projection.get("villages_below_threshold")
-    count_below = len(below) if below is not None else len(projection.get("villages_exiting") or []) + len(infra)
+    count_below = len(projection.get("villages_below_threshold") or [])
     out: list[tuple[str, str]] = []
     if infra:
         groups: dict[tuple[str, ...], list[str]] = {}
@@ -387,8 +386,6 @@ def problem_items(metrics: Metrics) -> list[tuple[str, str, str]]:
         found.append(("unsafe_houses", f"{whole}尚有{style.fmt_int(unsafe_hh)}户贫困户的危房没有纳入危房改造。"))
     found += _problem_villages(metrics)
     unknown = metrics.get("income_unknown")
-    if unknown is None:
-        unknown = ((metrics.get("projection") or {}).get("reasons") or {}).get("income_unknown")
     if _hp(unknown)[0]:
         found.append(("income_unknown",
                       f"{whole}有{fmt_hh_people(unknown)}{metrics.get('target_year')}年收入情况不明，无法预测能否脱贫。"))

@@ -96,10 +96,7 @@ def _count(value: Mapping[str, Any] | None, key: str) -> int:
 
 
 def _village_count(village: Mapping[str, Any], name: str, key: str) -> int:
-    """A villages_table count, nested (``remaining.people``) or flat (``remaining_people``)."""
-    nested = village.get(name)
-    if isinstance(nested, Mapping):
-        return _count(nested, key)
+    """A villages_table count (``remaining_people`` for name "remaining", key "people")."""
     return int(village.get(f"{name}_{key}") or 0)
 
 
