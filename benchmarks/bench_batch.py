@@ -46,21 +46,41 @@ def townships(data: Path) -> list[str]:
     return list(fupin.load(data).townships()["township_id"])
 
 
+def naive_commands(data: Path, year: int, tid: str, work: Path) -> tuple[list[str], list[str], Path]:
+    """The naive loop's two commands for one township, and the HTML report they write.
+
+    ``-r`` passes the id as text: with ``-p`` papermill would read 990101001 as an int,
+    and the notebook would report on the whole county instead of the township.
+    """
+    out = work / f"naive-{tid}.ipynb"
+    papermill = [str(BIN / "papermill"), str(NOTEBOOK), str(out), "-r", "township_id", tid,
+                 "-p", "year", str(year), "-r", "data", str(data), "--cwd", str(NOTEBOOK.parent),
+                 "--no-progress-bar"]
+    nbconvert = [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)]
+    return papermill, nbconvert, out.with_suffix(".html")
+
+
+def names_its_township(html: Path, name: str, year: int) -> bool:
+    """The report's title is the township's (report.title): ``城关镇2018年脱贫攻坚情况报告``."""
+    return f"{name}{year}年脱贫攻坚情况报告" in html.read_text(encoding="utf-8")
+
+
 def naive(data: Path, year: int, ids: list[str], work: Path) -> float:
-    """(a) papermill CLI + nbconvert CLI per township, sequentially."""
-    started = time.perf_counter()
+    """(a) papermill CLI + nbconvert CLI per township, sequentially; each report checked
+    (outside the timing) to be about its own township."""
+    import fupin
+
+    names = dict(fupin.load(data).townships()[["township_id", "township_name"]].itertuples(index=False))
+    seconds = 0.0
     for tid in ids:
-        out = work / f"naive-{tid}.ipynb"
-        subprocess.run(
-            [str(BIN / "papermill"), str(NOTEBOOK), str(out), "-p", "township_id", tid, "-p", "year", str(year),
-             "-p", "data", str(data), "--cwd", str(NOTEBOOK.parent), "--no-progress-bar"],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        subprocess.run(
-            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-    return time.perf_counter() - started
+        papermill, nbconvert, html = naive_commands(data, year, tid, work)
+        started = time.perf_counter()
+        subprocess.run(papermill, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(nbconvert, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seconds += time.perf_counter() - started
+        if not names_its_township(html, names[tid], year):
+            raise SystemExit(f"naive report {html} is not about township {tid} ({names[tid]})")
+    return seconds
 
 
 def fupin_run(data: Path, year: int, workers: int, work: Path) -> float:

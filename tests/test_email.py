@@ -65,9 +65,24 @@ def reports(sample_reports, tmp_path) -> Path:
 
 
 def free_port() -> int:
+    """A loopback port free now: only for a server started at once."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class HeldPort:
+    """A loopback port kept bound, not listening (a connection is refused, as to a server
+    that is down), until :meth:`release`: no other process can take it meanwhile."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port: int = self.sock.getsockname()[1]
+
+    def release(self) -> int:
+        self.sock.close()
+        return self.port
 
 
 class Mailbox:
@@ -352,9 +367,12 @@ def test_server_stopping_mid_batch_then_later_run_completes(reports, smtp_server
 
 
 def test_server_down_fails_every_message_and_next_run_sends_them(reports, smtp_server, tmp_path, capsys):
-    port = free_port()
-    config = write_config(tmp_path / "e.yml", port)
-    status, out, err = email_cli(capsys, reports, "--config", config)
+    held = HeldPort()
+    config = write_config(tmp_path / "e.yml", held.port)
+    try:
+        status, out, err = email_cli(capsys, reports, "--config", config)
+    finally:
+        port = held.release()
     assert status == 1, out + err
     assert "连接被拒绝" in out and "Traceback" not in err
     box, _ = smtp_server(port=port)
