@@ -187,7 +187,7 @@ REPORT_NO_HOUSING = ("H0658", "H0659", "H0660", "H0691", "H0692", "H0693", "H069
 
 def report_county() -> County:
     """:func:`reference_county` as the report tests read it: 城关镇 of 示例县, the seed's
-    village names, and the guarantee gaps of :data:`REPORT_NO_MEDICAL` and
+    village names, collective incomes of 80,000 yuan, and the guarantee gaps of :data:`REPORT_NO_MEDICAL` and
     :data:`REPORT_NO_HOUSING` (households that stay poor anyway, so every
     figure of the seed is unchanged)."""
     c = reference_county()
@@ -195,6 +195,7 @@ def report_county() -> County:
         township_name=pd.array(["城关镇"] * len(c.villages), dtype="string"),
         county_name=pd.array(["示例县"] * len(c.villages), dtype="string"),
         village_name=c.villages["village_id"].map(REPORT_VILLAGE_NAMES).astype("string"),
+        collective_income=80000.0,  # every collective economy above the 50,000-yuan line
     )
     ids = c.households["household_id"]
     hh = c.households.assign(medical_ok=~ids.isin(REPORT_NO_MEDICAL).to_numpy(),

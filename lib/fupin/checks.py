@@ -23,6 +23,7 @@ import pandas as pd
 from fupin import metrics as m
 from fupin.columns import GUARANTEES
 from fupin.county import County
+from fupin.money import below_share, to_fen, to_yuan
 from fupin.style import fmt_pct
 
 #: Every warning code of :func:`consistency_warnings`, in the order reported.
@@ -74,7 +75,7 @@ def _village_warnings(villages: pd.DataFrame, year: int, threshold: float) -> li
             items = name[bad] + f"：{what}" + people + "人，户籍人口" + population + "人"
             message = f"{bad.sum()}个村{what}多于户籍人口：村{_ids(items)}"
             out.append(_warning(code, bad.sum(), message))
-    bad = villages["exited_by_year"] & (villages["population"] > 0) & ~m.below_share(
+    bad = villages["exited_by_year"] & (villages["population"] > 0) & ~below_share(
         villages["remaining_people"], villages["population"], threshold)  # incidence >= V, exactly
     if bad.any():
         items = name[bad] + "：" + villages.loc[bad, "incidence"].map(_pct)
@@ -108,7 +109,7 @@ def _exit_year_incomes(
     last = np.append(owner[1:] != owner[:-1], True) if len(owner) else np.zeros(0, bool)
     income = np.full(len(households), np.nan)
     grown = value[last] * (1.0 + growth) ** (exit_year[owner[last]] - year[last])
-    income[owner[last]] = m.to_yuan(m.to_fen(grown))  # income(h, t) is kept to the fen
+    income[owner[last]] = to_yuan(to_fen(grown))  # income(h, t) is kept to the fen
     return income
 
 
@@ -137,7 +138,7 @@ def _household_masks(
             f"识别年度晚于{year}年，未计入{year}年底的统计",
         ),
         "exited_income_below_line": (
-            exited & (m.to_fen(at_exit) < m.to_fen(lines.to_numpy())),
+            exited & (to_fen(at_exit) < to_fen(lines.to_numpy())),
             f"已脱贫，但脱贫当年人均纯收入低于{line_text}",
         ),
         "exited_income_unknown": (exited & np.isnan(at_exit), "已脱贫，但没有脱贫当年及以前的收入记录"),

@@ -26,8 +26,8 @@ out of every sum and counted apart (``income_unknown``), so FGT0 here can be
 below the projected incidence, which also counts them (and households
 failing a guarantee) as remaining.
 
-Amounts are compared in whole fen (:func:`fupin.metrics.to_fen`), shares
-of amounts as exact decimals (:func:`fupin.metrics.below_share`): an income
+Amounts are compared in whole fen (:func:`fupin.money.to_fen`), shares
+of amounts as exact decimals (:func:`fupin.money.below_share`): an income
 of 3000 grown by 15% is on a line of 3450, a drop of exactly 30% is not
 "more than 30%".
 
@@ -53,16 +53,13 @@ from fupin.metrics import (
     _plain,
     _sizes,
     _village_positions,
-    below_share,
     counts,
-    exact,
     household_frame,
     income_in_year,
     population,
     rate,
-    to_fen,
-    to_yuan,
 )
+from fupin.money import below_share, exact, to_fen, to_yuan
 from fupin.privacy import mask_names
 
 #: Incomes below this many yuan count as this many in the Watts index, whose

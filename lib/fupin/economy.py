@@ -27,14 +27,13 @@ Compute only: numbers, booleans and ids. The words are in
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from fupin.config import DEFAULT_COLLECTIVE_INCOME_LINE, DEFAULT_INDUSTRY_COVERAGE_LINE
+from fupin.money import below_share, to_fen
 
 #: Per-village industry columns of :func:`industry_by_village` (and of the village table).
 INDUSTRY_COLUMNS: tuple[str, ...] = (
@@ -50,7 +49,7 @@ def _num(x: float) -> int | float:
 
 
 def fen(amount: Any) -> int | None:
-    """An amount of yuan as whole fen, half up on its shortest decimal form; ``None`` when blank.
+    """An amount of yuan as whole fen (:func:`fupin.money.to_fen`, half up); ``None`` when blank.
 
     >>> fen(50000), fen(49999.99), fen(0.285), fen(52000.5), fen(None), fen(float("nan"))
     (5000000, 4999999, 29, 5200050, None, None)
@@ -60,7 +59,7 @@ def fen(amount: Any) -> int | None:
     x = float(amount)
     if math.isnan(x):
         return None
-    return int(Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).scaleb(2))
+    return int(to_fen(x))
 
 
 def collective_weak(
@@ -114,7 +113,8 @@ def collective_economy(table: pd.DataFrame, line: float = DEFAULT_COLLECTIVE_INC
 
 
 def below_line(covered: int, known: int, line: float) -> bool:
-    """``covered / known < line``, exactly (the line as the decimal it is written as).
+    """``covered / known < line``, exactly (the line as the decimal it is written as,
+    :func:`fupin.money.below_share`).
 
     False when nothing is known (``known`` is 0).
 
@@ -123,8 +123,7 @@ def below_line(covered: int, known: int, line: float) -> bool:
     """
     if known <= 0:
         return False
-    exact = Fraction(repr(float(line)))
-    return int(covered) * exact.denominator < exact.numerator * int(known)
+    return bool(below_share(covered, known, line))
 
 
 def _known_and_covered(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
