@@ -239,3 +239,16 @@ def test_to_fen_and_below_share():
     assert below_share([71499], [130000], 0.55).tolist() == [True]
     big = 2**48  # products beyond float64's exact integers: Python integers take over
     assert below_share([big * 11 - 1, big * 11], [big * 20] * 2, 0.55).tolist() == [True, False]
+
+
+def test_lines_are_shown_to_the_fen_in_the_subtitle_and_the_follow_up_workbook():
+    from fupin import followup, report
+
+    c = exited(("a", 6000.0, 5249.98))
+    m = township_metrics(c, Y, poverty_line=3500.5)
+    assert "贫困线3,500.50元/人·年" in report.subtitle(m)  # not "3,500" (nor "3,501")
+    sheets = followup.follow_up_sheets(c, Y, poverty_line=3500.5, monitoring_line=5249.99)
+    frame, _ = sheets["说明"]
+    about = dict(zip(frame.iloc[:, 0], frame.iloc[:, 1]))
+    assert about["贫困线"] == "3,500.50元/人·年"
+    assert about["监测收入线"] == "5,249.99元/人·年（按参数设定）"

@@ -47,7 +47,7 @@ from fupin.fsutil import atomic_write_bytes
 from fupin.literal import cell_text
 from fupin.metrics import _area, household_frame, non_exit_households, unsafe_house_mask, village_table
 from fupin.privacy import mask_names
-from fupin.style import blocker_label, fmt_local_time, fmt_pct_short
+from fupin.style import blocker_label, fmt_local_time, fmt_pct_short, fmt_yuan
 
 #: The workbook's name inside a township's report folder.
 FILENAME = "follow_up.xlsx"
@@ -294,12 +294,12 @@ def follow_up_sheets(
     about = [
         ("乡镇", f"{area_name}（{area_id}）"),
         ("统计年度", f"截至{year}年底，预测{year + 1}年"),
-        ("贫困线", f"{poverty_line:,.0f}元/人·年"),
+        ("贫困线", f"{fmt_yuan(poverty_line)}/人·年"),
         ("收入年增长率", f"{growth:g}"),
         ("贫困村退出阈值", fmt_pct_short(village_threshold)),
-        ("村集体经济收入标准", f"{collective_income_line:,.0f}元/年"
+        ("村集体经济收入标准", f"{fmt_yuan(collective_income_line)}/年"
                               + ("（纳入贫困村出列条件）" if collective_income_exit else "（不作为出列条件）")),
-        ("监测收入线", f"{chosen['line']:,.0f}元/人·年（{source}）"),
+        ("监测收入线", f"{fmt_yuan(chosen['line'])}/人·年（{source}）"),  # to the fen: 5,249.99
         ("收入下降比例", f"收入较脱贫当年下降超过{fmt_pct_short(income_drop_share)}即列为监测户"),
         ("未脱贫户", f"{len(stuck)}户：{year}年底未脱贫、预计{year + 1}年不能脱贫的户及原因"),
         ("监测户", f"{len(watch)}户：已脱贫户中{year + 1}年收入低于监测线或较脱贫当年明显下降的户"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fupin.style import fmt_hh_people, fmt_pct, fmt_pct_short
+from fupin.style import fmt_hh_people, fmt_pct, fmt_pct_short, fmt_yuan
 
 
 def area_name(m: dict) -> str:
@@ -22,7 +22,7 @@ def subtitle(m: dict) -> str:
     code = "" if m["township_id"] == "county" else f" · 乡镇代码 {m['township_id']}"
     return (
         f"{county}{code} · 截至{m['year']}年底，预测{m['target_year']}年 · "
-        f"贫困线{p['poverty_line']:,.0f}元/人·年 · 贫困村退出阈值{fmt_pct_short(p['village_threshold'])}"
+        f"贫困线{fmt_yuan(p['poverty_line'])}/人·年 · 贫困村退出阈值{fmt_pct_short(p['village_threshold'])}"
     )
 
 
