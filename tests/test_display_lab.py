@@ -10,7 +10,6 @@ import pytest
 from IPython.core.formatters import DisplayFormatter
 from IPython.core.interactiveshell import InteractiveShell
 from matplotlib.figure import Figure
-from report_fixtures import reference_metrics
 
 from fupin import display, plots
 from fupin.export import notebook_to_html, without_inline_styles
@@ -74,12 +73,9 @@ def test_the_report_export_drops_the_inline_styles_and_keeps_the_classes(outputs
     assert without_inline_styles(nb) is not nb
 
 
-@pytest.mark.parametrize("chart", [
-    lambda: plots.income_band_chart(reference_metrics()),
-    lambda: plots.sensitivity_chart(reference_metrics()),
-])
-def test_a_chart_as_a_cells_last_line_shows_the_chart(chart):
-    fig = chart()
+@pytest.mark.parametrize("chart", [plots.income_band_chart, plots.sensitivity_chart])
+def test_a_chart_as_a_cells_last_line_shows_the_chart(chart, report_metrics):
+    fig = chart(report_metrics())
     assert isinstance(fig, Figure) and isinstance(fig, plots.Chart)
     formats, _ = DisplayFormatter().format(fig)
     png = formats["image/png"]

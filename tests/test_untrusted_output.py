@@ -39,7 +39,6 @@ from fupin.runner import (
     check_out_folder, run_township,
 )
 from fupin.state import FolderLock
-from report_fixtures import county_summaries, reference_metrics
 
 TID = REFERENCE_TOWNSHIP_ID
 HOSTILE_IDS = ["../../x", "..", ".", "../x", "a/b", "..\\..\\x", "C:x", "javascript:alert(1)", "a\x00b", "NUL", "",
@@ -328,15 +327,15 @@ def _with_names(obj, names):
     return walk(obj)
 
 
-def test_charts_draw_names_literally_without_mathtext():
+def test_charts_draw_names_literally_without_mathtext(report_metrics, county_summaries):
     from fupin.reference import national_series
 
-    metrics = _with_names(reference_metrics(), MATH_NAMES)
+    metrics = _with_names(report_metrics(), MATH_NAMES)
     figures = [
         plots.income_band_chart(metrics), plots.incidence_trend_chart(metrics, national_series()),
         plots.village_trend_chart(metrics), plots.exits_by_village_chart(metrics),
         plots.gap_decomposition_chart(metrics), plots.sensitivity_chart(metrics),
-        plots.county_overview_chart(_with_names(county_summaries(), MATH_NAMES)),
+        plots.county_overview_chart(_with_names(county_summaries, MATH_NAMES)),
     ]
     shown = []
     for fig in figures:
