@@ -55,7 +55,7 @@ def test_non_exit_sheet(book):
         ["h5", "B", "村B", None, 4, None, None, None, None, None, None, None, None, "收入未知", *blank],
         ["h9", "B", "村B", None, 2, None, 2100, None, None, None, None, "未保障", None, "住房安全未保障", *blank],
     ]
-    assert ws["H2"].data_type == "n" and ws["H2"].number_format == "#,##0"  # the gap is a number
+    assert ws["H2"].data_type == "n" and ws["H2"].number_format == "#,##0.00"  # the gap is a number, to the fen
     assert ws["A2"].data_type == "s" and ws["A2"].number_format == "@"
     assert ws["G2"].number_format == "#,##0.00"  # to the fen: 5,249.99 never shows as 5,250
 

@@ -14,7 +14,11 @@ import pandas as pd
 import pytest
 
 import metrics_fixtures as fx
-from fupin import checks, tables
+import io
+
+import openpyxl
+
+from fupin import checks, followup
 from fupin.depth import exits_by_line, monitoring_households, near_line
 from fupin import money
 from fupin.metrics import household_frame, non_exit_households, township_metrics
@@ -155,9 +159,9 @@ def test_monitoring_line_and_the_displayed_income():
     rows = monitoring_households(c, Y)
     assert rows["household_id"].tolist() == ["a"]
     assert rows["reasons"].tolist() == ["收入低于监测线5,250元"]
-    shown = tables.monitoring_households(rows)
-    assert shown["预计人均纯收入"].tolist() == ["5,249.99"]  # not "5,250" beside that reason
-    assert shown["脱贫当年人均纯收入"].tolist() == ["6,000"]
+    # the cadres' workbook shows the income to the fen, not "5,250" beside that reason
+    ws = _sheet(followup.monitoring_sheet(rows, T), f"{T}年人均纯收入（元）")
+    assert (ws.value, ws.number_format) == (5249.99, "#,##0.00")
 
 
 def test_projected_monitoring_income_on_the_line_is_not_below_it():
@@ -173,8 +177,18 @@ def test_projected_monitoring_income_on_the_line_is_not_below_it():
 
 def test_non_exit_list_shows_income_to_the_fen():
     c = _one_village({"household_id": "a"}, incomes=[_income("a", T, 3499.99)])
-    shown = tables.non_exit_households(non_exit_households(c, Y))
-    assert shown[["预计人均纯收入", "未脱贫原因"]].values.tolist() == [["3,499.99", "收入差0.01元"]]
+    rows = non_exit_households(c, Y)
+    assert rows["reasons"].tolist() == ["收入差0.01元"]
+    ws = _sheet(followup.non_exit_sheet(rows, T), f"{T}年预计人均纯收入（元）")
+    assert (ws.value, ws.number_format) == (3499.99, "#,##0.00")  # not "3,500" beside 收入差0.01元
+
+
+def _sheet(sheet: followup.Sheet, column: str):
+    """The first data cell of ``column`` as follow_up.xlsx writes it."""
+    book = openpyxl.load_workbook(io.BytesIO(followup.workbook_bytes({"表": sheet})))
+    ws = book["表"]
+    header = [c.value for c in ws[1]]
+    return ws.cell(row=2, column=header.index(column) + 1)
 
 
 # --------------------------------------------------------------------------- checks
