@@ -20,9 +20,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fupin import metrics as m
 from fupin.columns import GUARANTEES
 from fupin.county import County
+from fupin.frame import (
+    BLOCKER_CODES,
+    counts,
+    flag_values,
+    household_frame,
+    number_text,
+    village_table,
+    year_values,
+)
 from fupin.money import below_share, to_fen, to_yuan
 from fupin.style import fmt_pct
 
@@ -97,7 +105,7 @@ def _exit_year_incomes(
     households: pd.DataFrame, incomes: pd.DataFrame, growth: float
 ) -> np.ndarray:
     """income(h, exit_year) of each household given, in order (NaN where unknown)."""
-    exit_year = m._years(households, "exit_year")
+    exit_year = year_values(households, "exit_year")
     owner = pd.Index(households["household_id"]).get_indexer(incomes["household_id"])
     year = incomes["year"].to_numpy(dtype="float64")
     value = incomes["per_capita_income"].to_numpy(dtype="float64")
@@ -126,9 +134,9 @@ def _household_masks(
     exited = frame["exited"].to_numpy()
     at_exit = _exit_year_incomes(frame, county.incomes, growth)
     lines = frame["exit_year"].map(dict(poverty_lines or {})).astype("float64").fillna(poverty_line)
-    line_text = "当年贫困线" if poverty_lines else f"{m._edge_text(poverty_line)}元"
-    failing = np.logical_or.reduce([~m._flags(hh, g, True) for g in GUARANTEES])
-    exit_year, returned_year = m._years(hh, "exit_year"), m._years(hh, "returned_year")
+    line_text = "当年贫困线" if poverty_lines else f"{number_text(poverty_line)}元"
+    failing = np.logical_or.reduce([~flag_values(hh, g, True) for g in GUARANTEES])
+    exit_year, returned_year = year_values(hh, "exit_year"), year_values(hh, "returned_year")
     cadres_named = "cadre_id" in hh and bool(hh["cadre_id"].notna().any())
     no_cadre = hh["cadre_id"].isna().to_numpy() if cadres_named else np.zeros(len(hh), bool)
     remaining = frame["remaining"].to_numpy()
@@ -173,13 +181,13 @@ def _household_warnings(county: County, frame: pd.DataFrame, year: int, **params
     out = []
     for code, (mask, what) in _household_masks(county, frame, year, **params).items():
         if mask.any():
-            n = m.counts(frame, mask)
+            n = counts(frame, mask)
             out.append(_warning(
                 code, n["households"],
                 f"{n['households']}户（{n['people']}人）{what}：户{_ids(frame.loc[mask, 'household_id'])}",
             ))
     inc = county.incomes
-    closed = (inc["year"] <= year).to_numpy() & m._flags(inc, "is_estimate", False)
+    closed = (inc["year"] <= year).to_numpy() & flag_values(inc, "is_estimate", False)
     if closed.any():
         out.append(_warning(
             "estimate_in_closed_year", closed.sum(),
@@ -235,10 +243,10 @@ def consistency_warnings(
     to save computing it again.
     """
     if frame is None:
-        frame = m.household_frame(
+        frame = household_frame(
             county.households, county.incomes, year, poverty_line=poverty_line, growth=growth
         )
-    villages = m.village_table(county.villages, frame, year, threshold=village_threshold)
+    villages = village_table(county.villages, frame, year, threshold=village_threshold)
     found = [
         *_village_warnings(villages, year, village_threshold),
         *_household_warnings(
@@ -336,7 +344,7 @@ def claim_figures(metrics: Mapping[str, Any]) -> dict[str, Any]:
         "villages_below_threshold": _len(projection.get("villages_below_threshold")),
         "villages_blocked": _len(blocked),
         **{f"villages_blocked_by_{c}": None if blocked is None else
-           sum(c in b for b in blocked.values()) for c in m.BLOCKER_CODES},
+           sum(c in b for b in blocked.values()) for c in BLOCKER_CODES},
         "cadres": get("cadres"),
         **{f"unsafe_houses_{k}": get("unsafe_houses_outside_program", k)
            for k in ("households", "people")},
@@ -367,7 +375,7 @@ def _label(key: str) -> str:
 
 
 def _show(key: str, value: Any) -> str:
-    return m._edge_text(value) if key not in RATE_FIGURES else _pct(value)
+    return number_text(value) if key not in RATE_FIGURES else _pct(value)
 
 
 def _same(key: str, a: float, b: float) -> bool:

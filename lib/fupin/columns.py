@@ -48,6 +48,19 @@ GUARANTEES: tuple[str, ...] = (
 )
 
 
+#: Chinese label of each reason a remaining household is not projected to exit
+#: (fupin.frame.REASON_CODES). A household's own ``income_short`` label names
+#: its gap instead (``收入差150元``, see :func:`fupin.metrics.reason_labels`).
+REASON_LABELS: dict[str, str] = {
+    "income_short": "收入低于贫困线",
+    "income_unknown": "收入未知",
+    "food_clothing_ok": "不愁吃穿未保障",
+    "education_ok": "义务教育未保障",
+    "medical_ok": "基本医疗未保障",
+    "housing_ok": "住房安全未保障",
+    "water_ok": "饮水安全未保障",
+}
+
 #: The one dtype of every id, text and enum column, under pandas 2.2+ and 3.x alike.
 TEXT_DTYPE = pd.StringDtype("python")  # missing: pd.NA (the default of both majors)
 

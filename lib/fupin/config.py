@@ -38,3 +38,8 @@ COUNTY_DOCX = "county.docx"
 #: The township the seed report describes; the notebooks open on it.
 REFERENCE_TOWNSHIP_ID = "990101001"
 REFERENCE_YEAR = 2018
+
+#: Output metadata key of HTML whose inline styles are for JupyterLab only: the
+#: display helpers (fupin.display) mark such outputs, the HTML export
+#: (fupin.export) drops their inline styles.
+INLINE_STYLED = "fupin_inline_styles"

@@ -47,17 +47,17 @@ import pandas as pd
 
 from fupin.columns import GUARANTEES, TEXT_DTYPE
 from fupin.county import County
-from fupin.metrics import (
-    _area,
-    _num,
-    _plain,
-    _sizes,
-    _village_positions,
+from fupin.frame import (
     counts,
     household_frame,
+    household_sizes,
     income_in_year,
+    json_number,
+    json_plain,
     population,
     rate,
+    select_area,
+    village_positions,
 )
 from fupin.money import below_share, exact, to_fen, to_yuan
 from fupin.privacy import mask_names
@@ -193,10 +193,10 @@ def village_depth(villages: pd.DataFrame, frame: pd.DataFrame, line: float) -> p
     """
     villages = villages.sort_values("village_id", kind="stable", ignore_index=True)
     n = len(villages)
-    where = _village_positions(villages, frame)
+    where = village_positions(villages, frame)
     income = frame["income_T"].to_numpy(dtype="float64")
     remaining = frame["remaining"].to_numpy()
-    size = _sizes(frame).astype("float64")
+    size = household_sizes(frame).astype("float64")
     sums = _poverty_sums(np.where(remaining, income, np.nan), size, where, n + 1, line)
     unknown = np.bincount(where[remaining & np.isnan(income)], minlength=n + 1)
     pop = villages["population"].to_numpy(dtype="float64")
@@ -235,12 +235,12 @@ def depth(villages: pd.DataFrame, frame: pd.DataFrame, line: float) -> dict[str,
     """
     remaining = frame["remaining"].to_numpy()
     income = np.where(remaining, frame["income_T"].to_numpy(dtype="float64"), np.nan)
-    size = _sizes(frame).astype("float64")
+    size = household_sizes(frame).astype("float64")
     sums = {k: float(v[0]) for k, v in
             _poverty_sums(income, size, np.zeros(len(frame), dtype="int64"), 1, line).items()}
     pop = population(villages)
-    return _plain({
-        "poverty_line": _num(line),
+    return json_plain({
+        "poverty_line": json_number(line),
         "population": pop,
         "poor": counts(frame, poor_mask(frame, line)),
         "income_unknown": counts(frame, remaining & frame["income_T"].isna().to_numpy()),
@@ -345,7 +345,7 @@ def sensitivity_points(county: County, frame: pd.DataFrame, year: int, lines: Se
     (remaining people / the villages' population; NaN when it is 0).
     """
     ok = _guarantees_ok(frame)
-    size = _sizes(frame)
+    size = household_sizes(frame)
     remaining = counts(frame, frame["remaining"])
     pop = population(county.villages)
     lines = np.asarray(lines, dtype="float64")
@@ -379,8 +379,8 @@ def sensitivity(county: County, frame: pd.DataFrame, year: int, *, poverty_line:
     """
     lines = line_grid(poverty_line) if lines is None else sorted({float(x) for x in lines})
     rates = sorted({float(g) for g in growth_rates} | {float(growth)})
-    return _plain({
-        "poverty_line": _num(poverty_line),
+    return json_plain({
+        "poverty_line": json_number(poverty_line),
         "growth": float(growth),
         "lines": lines,
         "growth_rates": rates,
@@ -505,13 +505,13 @@ def monitoring(county: County, frame: pd.DataFrame, year: int, *, poverty_line: 
     by_village = _group_counts(m, flagged, "village_id")
     for row in by_village:
         row["village_name"] = names.get(row["village_id"], "")
-    return _plain({
+    return json_plain({
         "line": chosen["line"],
         "line_source": chosen["source"],
         "line_table_year": chosen["table_year"],
         "given": dict(monitoring_line) if isinstance(monitoring_line, Mapping)
         else monitoring_line,
-        "poverty_line": _num(poverty_line),
+        "poverty_line": json_number(poverty_line),
         "income_drop_share": float(income_drop_share),
         "exited": counts(m, m["exited"]),
         "monitored": counts(m, flagged),
@@ -556,7 +556,7 @@ def monitoring_households(
     ``income_T``, ``income_drop`` (share, NaN when unknown), ``below_line``,
     ``dropped``, ``reasons``. Sorted by village and household.
     """
-    area = _area(county, township_id)[0]
+    area = select_area(county, township_id)[0]
     frame = household_frame(area.households, area.incomes, year, poverty_line=poverty_line,
                             growth=growth)
     line = choose_monitoring_line(monitoring_line, poverty_line, year + 1)["line"]

@@ -25,10 +25,10 @@ import pandas as pd
 from IPython.display import HTML, Image, display
 from matplotlib.figure import Figure
 
+from fupin.config import INLINE_STYLED
+
 #: MIME type of the hidden output that carries metrics.json to the runner.
 METRICS_MIME = "application/vnd.fupin.metrics+json"
-#: Output metadata key of HTML whose inline styles are for JupyterLab only.
-INLINE_STYLED = "fupin_inline_styles"
 _RULE = re.compile(r"([^{}@]+)\{([^{}]*)\}")
 _VAR = re.compile(r"var\((--[\w-]+)\)")
 

@@ -18,7 +18,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from fupin.config import TEMPLATES_DIR
+from fupin.config import INLINE_STYLED, TEMPLATES_DIR
 
 #: Cells with these tags never reach the HTML (they stay in the .ipynb).
 HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "metrics"})
@@ -110,8 +110,6 @@ def without_inline_styles(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     that Lab shows it as the report does; in the report the stylesheet alone
     decides. Data text is escaped there, so `` style="`` only ever is ours.
     """
-    from fupin.display import INLINE_STYLED
-
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         for output in cell.get("outputs", []):

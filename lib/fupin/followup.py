@@ -45,7 +45,8 @@ from fupin.county import County
 from fupin.depth import INCOME_DROP_SHARE, MONITORING_FACTOR, choose_monitoring_line, monitoring_households
 from fupin.fsutil import atomic_write_bytes
 from fupin.literal import cell_text
-from fupin.metrics import _area, household_frame, non_exit_households, unsafe_house_mask, village_table
+from fupin.frame import household_frame, select_area, village_table
+from fupin.metrics import non_exit_households, unsafe_house_mask
 from fupin.privacy import mask_names
 from fupin.style import blocker_label, fmt_local_time, fmt_pct_short, fmt_yuan
 
@@ -279,7 +280,7 @@ def follow_up_sheets(
     :func:`fupin.metrics.township_metrics` with the same parameters, for the
     存在问题 items (computed when not given).
     """
-    area, area_id, area_name = _area(county, township_id)
+    area, area_id, area_name = select_area(county, township_id)
     metrics = metrics if metrics is None else dict(metrics)
     frame = household_frame(area.households, area.incomes, year, poverty_line=poverty_line, growth=growth)
     villages = village_table(area.villages, frame, year, threshold=village_threshold,
@@ -491,7 +492,7 @@ def write_follow_up(county: County, year: int, path: str | Path | None, **params
     """
     if not path:
         return None
-    _, area_id, area_name = _area(county, params.get("township_id"))
+    _, area_id, area_name = select_area(county, params.get("township_id"))
     area = f"{area_name}（{area_id}）" if area_name else str(area_id)
     date = dt.date.today().isoformat()
     return atomic_write_bytes(Path(path), workbook_bytes(follow_up_sheets(county, year, **params), area, date))

@@ -16,7 +16,6 @@ frames: NaN), never a ZeroDivisionError.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,7 +23,9 @@ import numpy as np
 import pandas as pd
 
 from fupin import economy
-from fupin.columns import GUARANTEES, TEXT_DTYPE
+from fupin.checks import consistency_warnings
+from fupin import depth as beyond
+from fupin.columns import REASON_LABELS, TEXT_DTYPE
 from fupin.config import (
     BAND_STEP,
     DEFAULT_COLLECTIVE_INCOME_EXIT,
@@ -32,254 +33,38 @@ from fupin.config import (
     DEFAULT_INDUSTRY_COVERAGE_LINE,
 )
 from fupin.county import County
+# The household frame and the village table live in fupin.frame; their public
+# names stay importable from here, where notebooks and users have always found them.
+from fupin.frame import (  # noqa: F401 (re-exported)
+    BLOCKER_CODES,
+    REASON_CODES,
+    VILLAGE_STATUSES,
+    counts,
+    household_frame,
+    household_sizes,
+    household_status,
+    incidence,
+    income_in_year,
+    json_number,
+    json_plain,
+    number_text,
+    population,
+    rate,
+    rates,
+    select_area,
+    village_counts,
+    village_positions,
+    village_sums,
+    village_table,
+    year_values,
+    flag_values,
+)
 from fupin.money import below_share, exact, to_fen, to_yuan  # noqa: F401 (re-exported)
 from fupin.privacy import mask_names
-
-#: Why a remaining household is not projected to exit in T, in report order.
-REASON_CODES: tuple[str, ...] = ("income_short", "income_unknown", *GUARANTEES)
-
-#: Chinese label of each reason. A household's own ``income_short`` label names
-#: its gap instead (``收入差150元``, see :func:`reason_labels`).
-REASON_LABELS: dict[str, str] = {
-    "income_short": "收入低于贫困线",
-    "income_unknown": "收入未知",
-    "food_clothing_ok": "不愁吃穿未保障",
-    "education_ok": "义务教育未保障",
-    "medical_ok": "基本医疗未保障",
-    "housing_ok": "住房安全未保障",
-    "water_ok": "饮水安全未保障",
-}
-
-#: The conditions a poor village can fail in T, in this order
-#: (``collective_income`` only when the run asks for it).
-BLOCKER_CODES: tuple[str, ...] = ("incidence", "venue_ok", "road_ok", "collective_income")
-
-#: ``status`` of a village in T: exited by Y, meets every exit condition,
-#: poor but blocked, or never a poor village.
-VILLAGE_STATUSES: tuple[str, ...] = ("exited", "exiting", "blocked", "non_poor")
 
 UNKNOWN_BAND = "unknown"
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def _years(df: pd.DataFrame, column: str) -> np.ndarray:
-    """A year column as float64 with NaN for blanks (NaN compares False)."""
-    if column not in df:
-        return np.full(len(df), np.nan)
-    return df[column].to_numpy(dtype="float64", na_value=np.nan)
-
-
-def _flags(df: pd.DataFrame, column: str, default: bool) -> np.ndarray:
-    """A boolean column as numpy bools, blanks and a missing column read as ``default``."""
-    if column not in df:
-        return np.full(len(df), default)
-    return df[column].astype("boolean").fillna(default).to_numpy(dtype=bool)
-
-
-def _sizes(df: pd.DataFrame) -> np.ndarray:
-    return df["size"].to_numpy(dtype="int64")
-
-
-def _take(values: pd.Series, where: np.ndarray, fill: float | bool) -> np.ndarray:
-    """``values`` at positions ``where`` (as from ``get_indexer``), ``fill`` where -1."""
-    out = np.full(len(where), fill)  # float64 for NaN, bool for False
-    found = where >= 0
-    out[found] = values.to_numpy()[where[found]]
-    return out
-
-
-def rate(people: float, population: float) -> float | None:
-    """``people / population``, or ``None`` when the population is 0 (or unknown).
-
-    >>> rate(924, 28600) == 924 / 28600, rate(0, 0)
-    (True, None)
-    """
-    if population is None or not population > 0:
-        return None
-    return float(people) / float(population)
-
-
-def _rates(people: np.ndarray, population: np.ndarray) -> np.ndarray:
-    """Elementwise :func:`rate`, NaN where the population is not positive."""
-    population = np.asarray(population, dtype="float64")
-    safe = np.where(population > 0, population, 1.0)
-    return np.where(population > 0, np.asarray(people, dtype="float64") / safe, np.nan)
-
-
-def _num(x: float) -> int | float:
-    """A parameter as JSON shows it: 3500.0 -> 3500, 0.02 stays 0.02."""
-    x = float(x)
-    return int(x) if x.is_integer() else x
-
-
-def _plain(obj: Any) -> Any:
-    """``obj`` with numpy scalars turned into Python ones and NaN into ``None``."""
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return None if math.isnan(obj) else float(obj)
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return obj
-
-
-def counts(frame: pd.DataFrame, mask: np.ndarray | pd.Series | None = None) -> dict[str, int]:
-    """``{"households": n, "people": sum of size}`` over the rows where ``mask`` holds.
-
-    >>> counts(pd.DataFrame({"size": [2, 3, 4]}), [True, False, True])
-    {'households': 2, 'people': 6}
-    """
-    sizes = _sizes(frame)
-    if mask is not None:
-        sizes = sizes[np.asarray(mask, dtype=bool)]
-    return {"households": int(len(sizes)), "people": int(sizes.sum())}
-
-
-def population(villages: pd.DataFrame) -> int:
-    """The incidence denominator: the sum of ``population`` over the villages (0 if none)."""
-    return int(villages["population"].sum())
-
-
-# --------------------------------------------------------------------------- households
-
-
-def household_status(households: pd.DataFrame, year: int) -> pd.DataFrame:
-    """``households`` with three boolean columns for the status at the end of ``year``.
-
-    * ``registered``: registered_year <= Y;
-    * ``exited``: registered and exit_year <= Y, unless returned_year <= Y
-      (a household that returned to poverty counts as remaining);
-    * ``remaining``: registered and not exited.
-
-    A blank exit_year or returned_year never satisfies ``<= Y``.
-
-    >>> h = pd.DataFrame({"registered_year": [2014, 2014, 2015, 2019],
-    ...                   "exit_year": pd.array([None, 2016, 2016, None], dtype="Int64"),
-    ...                   "returned_year": pd.array([None, None, 2018, None], dtype="Int64")})
-    >>> household_status(h, 2018)[["registered", "exited", "remaining"]].values.tolist()
-    [[True, False, True], [True, True, False], [True, False, True], [False, False, False]]
-    """
-    registered = _years(households, "registered_year") <= year
-    exited = (
-        registered
-        & (_years(households, "exit_year") <= year)
-        & ~(_years(households, "returned_year") <= year)
-    )
-    return households.assign(registered=registered, exited=exited, remaining=registered & ~exited)
-
-
-def incidence(villages: pd.DataFrame, households: pd.DataFrame, year: int) -> float | None:
-    """Poverty incidence at the end of ``year``: remaining(Y) people / population.
-
-    The population is the sum of the villages' ``population``; ``None`` when
-    it is 0 (an empty area).
-
-    >>> v = pd.DataFrame({"population": [100, 100]})
-    >>> h = pd.DataFrame({"size": [3, 2], "registered_year": [2014, 2014],
-    ...                   "exit_year": pd.array([None, 2016], dtype="Int64")})
-    >>> incidence(v, h, 2018)
-    0.015
-    """
-    status = household_status(households, year)
-    return rate(counts(status, status["remaining"])["people"], population(villages))
-
-
-def income_in_year(incomes: pd.DataFrame, year: int, growth: float = 0.0) -> pd.DataFrame:
-    """income(h, t) for ``t = year``: one row per household that has one.
-
-    The household's incomes row for t (actual or ``is_estimate``) if there
-    is one; otherwise its latest earlier row times (1 + g)^(t - that year),
-    rounded half up to the fen (:func:`to_fen`), so that 3000 at 15% growth
-    is 3450 exactly. Households with no row at or before t are absent (their income is
-    unknown). Rows with a blank income are ignored. Rows come in no
-    particular order. Columns:
-    ``household_id``, ``income``, ``income_year`` (the row's year),
-    ``is_estimate`` (of that row).
-
-    >>> inc = pd.DataFrame({"household_id": ["a", "a", "b"], "year": [2017, 2018, 2017],
-    ...                     "per_capita_income": [3000.0, 3200.0, 3000.0]})
-    >>> income_in_year(inc, 2019, growth=0.1).set_index("household_id")["income"].sort_index().to_dict()
-    {'a': 3520.0, 'b': 3630.0}
-    """
-    rows = incomes[(incomes["year"] <= year) & incomes["per_capita_income"].notna()]
-    latest = rows.sort_values("year", kind="stable").drop_duplicates("household_id", keep="last")
-    source_year = latest["year"].to_numpy(dtype="int64")
-    factor = (1.0 + growth) ** (year - source_year).astype("float64")
-    return pd.DataFrame(
-        {
-            "household_id": latest["household_id"].to_numpy(),
-            "income": to_yuan(to_fen(latest["per_capita_income"].to_numpy(dtype="float64") * factor)),
-            "income_year": source_year,
-            "is_estimate": _flags(latest, "is_estimate", False),
-        }
-    )
-
-
-def household_frame(
-    households: pd.DataFrame,
-    incomes: pd.DataFrame,
-    year: int,
-    *,
-    poverty_line: float = 3500.0,
-    growth: float = 0.0,
-) -> pd.DataFrame:
-    """One row per household (in ``households``' order): status in Y, income in T, projection.
-
-    Columns: ``household_id``, ``village_id``, ``size``, ``registered_year``,
-    ``exit_year``, ``returned_year``; ``registered``, ``exited``,
-    ``remaining`` (:func:`household_status`); ``industry_support`` where the
-    households table has it; ``income_T`` = income(h, T)
-    for T = Y + 1 (:func:`income_in_year`, NaN if unknown) and
-    ``income_year`` and ``income_is_estimate``, the year and the
-    ``is_estimate`` flag of the incomes row it comes from;
-    ``gap`` = L - income_T where the income is short (else NaN); one boolean
-    ``reason_<code>`` per code of :data:`REASON_CODES`, true only for
-    remaining(Y) households; ``projected_exit``.
-
-    A remaining(Y) household is projected to exit in T when income_T >= L
-    (exactly on the line exits; amounts compared in whole fen, :func:`to_fen`)
-    and all five guarantees are true. Its
-    reasons otherwise: ``income_short`` (income_T < L), ``income_unknown``
-    (no incomes row at or before T), and each guarantee that is false. A
-    blank guarantee reads as true, the contract's default.
-    """
-    keep = ["household_id", "village_id", "size", "registered_year", "exit_year", "returned_year"]
-    optional = [c for c in ("industry_support",) if c in households]  # absent stays absent
-    base = households[[c for c in keep + optional if c in households]].reset_index(drop=True)
-    missing = {c: pd.array([None] * len(base), dtype="Int64") for c in keep if c not in base}
-    status = household_status(base.assign(**missing), year)
-    remaining = status["remaining"].to_numpy()
-    known = income_in_year(incomes, year + 1, growth)
-    where = pd.Index(known["household_id"]).get_indexer(base["household_id"])
-    income = _take(known["income"], where, np.nan)
-    income_year = pd.array(_take(known["income_year"], where, np.nan), dtype="Int64")
-    line_fen, income_fen = to_fen(poverty_line), to_fen(income)
-    short = remaining & (income_fen < line_fen)
-    reasons = {
-        "reason_income_short": short,
-        "reason_income_unknown": remaining & np.isnan(income),
-        **{f"reason_{g}": remaining & ~_flags(households, g, True) for g in GUARANTEES},
-    }
-    blocked = np.logical_or.reduce(list(reasons.values()))
-    return status.assign(
-        income_T=income,
-        income_year=income_year,
-        income_is_estimate=_take(known["is_estimate"], where, False),
-        gap=np.where(short, to_yuan(line_fen - income_fen), np.nan),
-        **reasons,
-        projected_exit=remaining & ~blocked,
-    )
-
-
-# --------------------------------------------------------------------------- projection
 
 
 def reason_counts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -342,10 +127,6 @@ def _edges(bands: Sequence[float]) -> np.ndarray:
     return edges
 
 
-def _edge_text(x: float) -> str:
-    x = float(x)
-    return str(int(x)) if x.is_integer() else repr(x)
-
 
 def band_labels(bands: Sequence[float]) -> list[str]:
     """The labels of the bands cut at ``bands`` (ascending, at least one edge).
@@ -358,7 +139,7 @@ def band_labels(bands: Sequence[float]) -> list[str]:
     >>> band_labels([3500.5])
     ['<3500.5', '>=3500.5']
     """
-    text = [_edge_text(x) for x in _edges(bands)]
+    text = [number_text(x) for x in _edges(bands)]
     middle = [f"{a}\u2013{b}" for a, b in zip(text, text[1:])]
     return [f"<{text[0]}", *middle, f">={text[-1]}"]
 
@@ -380,9 +161,9 @@ def income_bands(frame: pd.DataFrame, bands: Sequence[float] = (3500.0, 4000.0))
     index[np.isnan(income)] = len(edges) + 1
     n = len(edges) + 2
     households = np.bincount(index, minlength=n)
-    people = np.bincount(index, weights=_sizes(registered), minlength=n).astype("int64")
-    lowers = [None, *(_num(e) for e in edges)]
-    uppers = [*(_num(e) for e in edges), None]
+    people = np.bincount(index, weights=household_sizes(registered), minlength=n).astype("int64")
+    lowers = [None, *(json_number(e) for e in edges)]
+    uppers = [*(json_number(e) for e in edges), None]
     rows = [
         {"band": label, "lower": lo, "upper": up, "households": int(h), "people": int(p)}
         for label, lo, up, h, p in zip(band_labels(edges), lowers, uppers, households, people)
@@ -398,132 +179,6 @@ def income_bands(frame: pd.DataFrame, bands: Sequence[float] = (3500.0, 4000.0))
     )
 
 
-# --------------------------------------------------------------------------- villages
-
-
-def _village_positions(villages: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
-    """Each household's row in ``villages``; ``len(villages)`` for an unknown village."""
-    where = pd.Index(villages["village_id"]).get_indexer(frame["village_id"])
-    return np.where(where >= 0, where, len(villages))
-
-
-def _by_village(where: np.ndarray, sizes: np.ndarray, mask: np.ndarray, n: int):
-    """Households and people per village row (the last slot collects unknown villages)."""
-    households = np.bincount(where[mask], minlength=n + 1)
-    people = np.bincount(where[mask], weights=sizes[mask], minlength=n + 1).astype("int64")
-    return households, people
-
-
-def village_table(
-    villages: pd.DataFrame,
-    frame: pd.DataFrame,
-    year: int,
-    *,
-    threshold: float = 0.02,
-    collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE,
-    collective_income_exit: bool = DEFAULT_COLLECTIVE_INCOME_EXIT,
-    industry_coverage_line: float = DEFAULT_INDUSTRY_COVERAGE_LINE,
-) -> pd.DataFrame:
-    """One row per village (by village_id) with its counts, rates and exit status in T.
-
-    Counts (households and people, from the :func:`household_frame`):
-    ``registered_*``, ``exited_*``, ``remaining_*``, ``projected_exits_*``,
-    ``projected_remaining_*``. ``incidence`` = remaining people /
-    population; ``projected_incidence`` = projected remaining people /
-    population (NaN when the population is 0).
-
-    ``exited_by_year``: a poor village with village_exit_year <= Y. A poor
-    village not exited by Y exits in T when its projected incidence is
-    below V (``threshold``) and ``venue_ok`` and ``road_ok`` hold (blank
-    reads true); otherwise ``blockers`` lists what fails, in the order
-    ``incidence`` (also when the incidence is NaN), ``venue_ok``,
-    ``road_ok``. ``status`` is ``exited``, ``exiting``, ``blocked`` or
-    ``non_poor``.
-
-    Collective economy (:mod:`fupin.economy`): ``collective_income`` (NaN
-    when not given) and ``collective_weak`` (below ``collective_income_line``
-    to the fen; ``<NA>`` when unknown). With ``collective_income_exit`` a poor
-    village not exited by Y whose collective income is weak or unknown is
-    also blocked by ``collective_income`` (last in the blockers); off by
-    default, when nothing else changes.
-
-    Industry coverage (:func:`fupin.economy.industry_by_village`, against
-    ``industry_coverage_line``): the columns of
-    :data:`fupin.economy.INDUSTRY_COLUMNS`, all missing (None) when the
-    households table has no ``industry_support`` column.
-    """
-    villages = villages.sort_values("village_id", kind="stable", ignore_index=True)
-    n = len(villages)
-    where = _village_positions(villages, frame)
-    sizes = _sizes(frame)
-    table = villages[["village_id", "village_name"]].copy()
-    poor = _flags(villages, "is_poor_village", False)
-    table["is_poor_village"] = poor
-    table["is_deep_poor_village"] = _flags(villages, "is_deep_poor_village", False)
-    table["exited_by_year"] = poor & (_years(villages, "village_exit_year") <= year)
-    table["population"] = villages["population"].to_numpy(dtype="int64")
-    projected_remaining = frame["remaining"].to_numpy() & ~frame["projected_exit"].to_numpy()
-    for name, mask in (
-        ("registered", frame["registered"].to_numpy()),
-        ("exited", frame["exited"].to_numpy()),
-        ("remaining", frame["remaining"].to_numpy()),
-        ("projected_exits", frame["projected_exit"].to_numpy()),
-        ("projected_remaining", projected_remaining),
-    ):
-        hh, pp = _by_village(where, sizes, mask, n)
-        table[f"{name}_households"] = hh[:n]
-        table[f"{name}_people"] = pp[:n]
-    table["incidence"] = _rates(table["remaining_people"], table["population"])
-    table["projected_incidence"] = _rates(table["projected_remaining_people"], table["population"])
-    weak = economy.collective_weak(villages, collective_income_line)
-    table["collective_income"] = (
-        villages["collective_income"].to_numpy(dtype="float64") if "collective_income" in villages
-        else np.full(n, np.nan)
-    )
-    table["collective_weak"] = weak.to_numpy()
-    coverage = economy.industry_by_village(villages, frame, industry_coverage_line)
-    for column in economy.INDUSTRY_COLUMNS:
-        table[column] = (
-            coverage[column].to_numpy() if coverage is not None else pd.Series([None] * n, dtype=object)
-        )
-    open_ = poor & ~table["exited_by_year"].to_numpy()
-    fails = {
-        "incidence": open_ & ~below_share(  # people < V × population, exactly
-            table["projected_remaining_people"], table["population"], threshold),
-        "venue_ok": open_ & ~_flags(villages, "venue_ok", True),
-        "road_ok": open_ & ~_flags(villages, "road_ok", True),
-        "collective_income": open_ & bool(collective_income_exit) & weak.fillna(True).to_numpy(dtype=bool),
-    }
-    table["blockers"] = pd.Series(
-        [
-            [code for code, failed in zip(BLOCKER_CODES, row) if failed]  # per village, not household
-            for row in zip(*(fails[c] for c in BLOCKER_CODES))
-        ],
-        index=table.index,
-        dtype=object,
-    )
-    blocked = np.logical_or.reduce([fails[c] for c in BLOCKER_CODES])
-    table["status"] = np.select(
-        [~poor, table["exited_by_year"].to_numpy(), blocked],
-        ["non_poor", "exited", "blocked"],
-        default="exiting",
-    ).astype(object)
-    return table
-
-
-def village_counts(table: pd.DataFrame) -> dict[str, int]:
-    """``total``, ``poor``, ``deep_poor``, ``poor_exited`` (by Y), ``poor_remaining`` of a :func:`village_table`."""
-    poor = int(table["is_poor_village"].sum())
-    exited = int(table["exited_by_year"].sum())
-    return {
-        "total": int(len(table)),
-        "poor": poor,
-        "deep_poor": int(table["is_deep_poor_village"].sum()),
-        "poor_exited": exited,
-        "poor_remaining": poor - exited,
-    }
-
-
 # --------------------------------------------------------------------------- trend
 
 
@@ -533,7 +188,7 @@ def trend_years(frame: pd.DataFrame, year: int) -> list[int]:
     >>> trend_years(pd.DataFrame({"registered_year": [2015, 2014, 2020]}), 2018)
     [2014, 2015, 2016, 2017, 2018]
     """
-    registered = _years(frame, "registered_year")
+    registered = year_values(frame, "registered_year")
     registered = registered[registered <= year]
     first = int(registered.min()) if len(registered) else year
     return list(range(first, year + 1))
@@ -543,27 +198,27 @@ def _remaining_people_by_year(
     where: np.ndarray, frame: pd.DataFrame, years: Sequence[int], n: int
 ) -> np.ndarray:
     """remaining(y) people per (year, village row) for ``n`` villages, the last column
-    holding unknown villages (``where``: :func:`_village_positions`); the same rule
+    holding unknown villages (``where``: :func:`village_positions`); the same rule
     as :func:`household_status`."""
-    registered = _years(frame, "registered_year")
-    exit_year = _years(frame, "exit_year")
-    returned_year = _years(frame, "returned_year")
-    sizes = _sizes(frame)
+    registered = year_values(frame, "registered_year")
+    exit_year = year_values(frame, "exit_year")
+    returned_year = year_values(frame, "returned_year")
+    sizes = household_sizes(frame)
     out = np.zeros((len(years), n + 1), dtype="int64")
     for i, y in enumerate(years):  # a handful of years, each one vectorised
         remaining = (registered <= y) & ~((exit_year <= y) & ~(returned_year <= y))
-        out[i] = _by_village(where, sizes, remaining, n)[1]
+        out[i] = village_sums(where, sizes, remaining, n)[1]
     return out
 
 
 def _projected_people_by_village(where: np.ndarray, frame: pd.DataFrame, n: int) -> np.ndarray:
     mask = frame["remaining"].to_numpy() & ~frame["projected_exit"].to_numpy()
-    return _by_village(where, _sizes(frame), mask, n)[1]
+    return village_sums(where, household_sizes(frame), mask, n)[1]
 
 
 def _trend_people(villages: pd.DataFrame, frame: pd.DataFrame, years: Sequence[int]) -> np.ndarray:
     """People per (year of ``years`` then T, village row + unknown-village slot)."""
-    where = _village_positions(villages, frame)
+    where = village_positions(villages, frame)
     return np.vstack(
         [
             _remaining_people_by_year(where, frame, years, len(villages)),
@@ -586,7 +241,7 @@ def incidence_trend(villages: pd.DataFrame, frame: pd.DataFrame, year: int) -> p
         {
             "year": [*years, year + 1],
             "remaining_people": people,
-            "incidence": _rates(people, np.full(len(people), population(villages))),
+            "incidence": rates(people, np.full(len(people), population(villages))),
             "projected": [False] * len(years) + [True],
         }
     )
@@ -610,7 +265,7 @@ def incidence_trend_by_village(
             "village_id": np.repeat(villages["village_id"].to_numpy(), len(all_years)),
             "year": np.tile(all_years, len(villages)),
             "remaining_people": people.T.ravel(),
-            "incidence": _rates(people, pop[None, :]).T.ravel(),
+            "incidence": rates(people, pop[None, :]).T.ravel(),
             "projected": np.tile(all_years == year + 1, len(villages)),
         }
     ).astype({"village_id": villages["village_id"].dtype})
@@ -628,7 +283,7 @@ def cadre_count(households: pd.DataFrame, year: int) -> int:
     """
     if "cadre_id" not in households:
         return 0
-    registered = _years(households, "registered_year") <= year
+    registered = year_values(households, "registered_year") <= year
     return int(households.loc[registered, "cadre_id"].dropna().nunique())
 
 
@@ -651,10 +306,10 @@ def unsafe_house_mask(households: pd.DataFrame, year: int) -> np.ndarray:
     """Which households :func:`unsafe_houses_outside_program` counts (one bool per row)."""
     if "house_risk_grade" not in households:
         return np.zeros(len(households), dtype=bool)
-    registered = _years(households, "registered_year") <= year
+    registered = year_values(households, "registered_year") <= year
     grade = households["house_risk_grade"]
     unsafe = (grade.eq("C") | grade.eq("D")).fillna(False).to_numpy(dtype=bool)
-    return registered & unsafe & ~_flags(households, "in_renovation_program", False)
+    return registered & unsafe & ~flag_values(households, "in_renovation_program", False)
 
 
 def income_unknown(frame: pd.DataFrame) -> dict[str, int]:
@@ -663,20 +318,6 @@ def income_unknown(frame: pd.DataFrame) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------- the whole report
-
-
-def _area(county: County, township_id: str | None) -> tuple[County, str, str]:
-    """The slice of ``county`` the figures cover, its id and its name."""
-    ids = county.villages["township_id"].dropna().unique().tolist()
-    if township_id is None or township_id == "county":
-        if township_id is None and len(ids) == 1:
-            township_id = str(ids[0])
-        else:
-            return county, "county", county.name or "全县"
-    township_id = county.township_id(township_id)  # UnknownTownshipError (a KeyError) names the choices
-    area = county.township(township_id) if len(ids) > 1 else county
-    names = area.villages["township_name"].dropna()
-    return area, township_id, str(names.iloc[0]) if len(names) else ""
 
 
 def _projection(frame: pd.DataFrame, villages: pd.DataFrame, pop: int) -> dict[str, Any]:
@@ -769,12 +410,9 @@ def township_metrics(
       taken. ``income_drop_share`` (default 0.3): an exited household whose
       income fell by more than this share since its exit year is monitored.
     """
-    from fupin import depth as beyond
-    from fupin.checks import consistency_warnings
-
     if bands is None:  # bands follow the line: (L, L + 500)
         bands = (float(poverty_line), float(poverty_line) + BAND_STEP)
-    area, area_id, area_name = _area(county, township_id)
+    area, area_id, area_name = select_area(county, township_id)
     frame = household_frame(
         area.households, area.incomes, year, poverty_line=poverty_line, growth=growth
     )
@@ -792,11 +430,11 @@ def township_metrics(
         "year": int(year),
         "target_year": int(year) + 1,
         "parameters": {
-            "poverty_line": _num(poverty_line),
-            "bands": [_num(b) for b in _edges(bands)],
+            "poverty_line": json_number(poverty_line),
+            "bands": [json_number(b) for b in _edges(bands)],
             "growth": float(growth),
             "village_threshold": float(village_threshold),
-            "collective_income_line": _num(collective_income_line),
+            "collective_income_line": json_number(collective_income_line),
             "collective_income_exit": bool(collective_income_exit),
             "industry_coverage_line": float(industry_coverage_line),
         },
@@ -831,7 +469,7 @@ def township_metrics(
             monitoring_line=monitoring_line, income_drop_share=income_drop_share,
         ),
     }
-    return _plain(result)
+    return json_plain(result)
 
 
 def non_exit_households(
@@ -854,7 +492,7 @@ def non_exit_households(
     :data:`REASON_CODES`). Sorted by village and household. No unmasked
     personal data.
     """
-    county = _area(county, township_id)[0]
+    county = select_area(county, township_id)[0]
     frame = household_frame(
         county.households, county.incomes, year, poverty_line=poverty_line, growth=growth
     )

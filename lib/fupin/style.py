@@ -16,8 +16,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any, Mapping
 
-from fupin.columns import GUARANTEES
-from fupin.metrics import REASON_LABELS as METRICS_REASON_LABELS
+# Why a remaining household is not projected to exit (projection.reasons), and the
+# five guarantees: one home each, the contract (fupin.columns).
+from fupin.columns import GUARANTEES, REASON_LABELS  # noqa: F401 (re-exported)
 
 #: Placeholder for a missing number (None or NaN).
 MISSING = "—"
@@ -45,10 +46,6 @@ PALETTE: list[str] = [
     "#1f5f8b", "#c8102e", "#2a9d8f", "#e9a23b", "#6a4c93",
     "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
 ]
-
-#: Why a remaining household is not projected to exit (projection.reasons), and
-#: the five guarantees: one home each (metrics, columns), re-exported here.
-REASON_LABELS = METRICS_REASON_LABELS
 
 #: Poor-village status in the target year (villages_table.status).
 STATUS_LABELS: dict[str, str] = {
