@@ -9,11 +9,6 @@ import fupin
 PACKAGE = Path(fupin.__file__).parent
 MODULES = {p.stem: p for p in PACKAGE.glob("*.py")}
 
-#: Cycles still to break (issue 16): the batch's township execution and its result types live in
-#: runner, which cluster and county_page import while runner imports them. Only shrinks.
-KNOWN_CYCLES = [["cluster", "county_page", "docx_report", "runner"]]
-
-
 def imports() -> tuple[dict[str, set[str]], list[tuple[str, str, str]]]:
     """Each module's fupin imports, and every (importer, module, private name) taken."""
     edges: dict[str, set[str]] = {m: set() for m in MODULES}
@@ -47,7 +42,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_import_cycles_between_modules():
-    assert cycles(imports()[0]) == KNOWN_CYCLES
+    assert cycles(imports()[0]) == []
 
 
 def test_no_private_names_across_modules():

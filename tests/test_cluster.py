@@ -160,7 +160,7 @@ def test_a_worker_killed_mid_batch_costs_no_township(dask_cluster, tmp_path):
     notebooks, started, go = blocking_notebooks(tmp_path, held)
 
     def kernel_pid():  # runs in a worker (pickled by value)
-        kernel = sys.modules["fupin.runner"]._kernel if "fupin.runner" in sys.modules else None
+        kernel = sys.modules["fupin.jobs"]._kernel if "fupin.jobs" in sys.modules else None
         return kernel.km.provisioner.pid if kernel is not None and kernel.km is not None else None
 
     def killer() -> None:

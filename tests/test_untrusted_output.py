@@ -34,8 +34,9 @@ from fupin.fsutil import id_path, inside, is_safe_name, safe_name
 from fupin.literal import FORMULA_STARTS, cell_text, chart_text, url_segment
 from fupin.mailer import county_table
 from fupin.metrics import township_metrics
+from fupin.jobs import _remove_stale
 from fupin.runner import (
-    REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS, Job, RunParameters, TownshipResult, _remove_stale,
+    REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS, Job, RunParameters, TownshipResult,
     check_out_folder, run_township,
 )
 from fupin.state import FolderLock

@@ -5,9 +5,9 @@ module only replaces the local process pool. :func:`execute_on_cluster`
 connects to a running Dask scheduler (``tcp://host:8786``) or starts a
 private one on this machine (``local:N``), sends the townships out in
 batches (:func:`batch_size`) and collects one
-:class:`~fupin.runner.TownshipResult` per township, exactly as the local
+:class:`~fupin.jobs.TownshipResult` per township, exactly as the local
 loop does. Each batch is a Dask task, :func:`run_township_batch`, that calls
-:func:`fupin.runner.run_township` for each of its townships in the worker
+:func:`fupin.jobs.run_township` for each of its townships in the worker
 process's warm kernel, which stays warm from task to task and is shut down
 when the run ends or the worker closes (:class:`KernelCleanup`).
 
@@ -43,7 +43,7 @@ from pathlib import Path
 from distributed import WorkerPlugin
 
 from fupin.errors import UsageError
-from fupin.runner import Job, TownshipResult
+from fupin.jobs import Job, TownshipResult, run_township, shutdown_kernel
 
 #: Seconds to wait for the scheduler to answer.
 CONNECT_TIMEOUT = 15.0
@@ -119,7 +119,7 @@ _kernel_thread_lock = threading.Lock()
 def _on_kernel_thread(fn, *args) -> Future:
     """Run ``fn`` on this process's one kernel thread.
 
-    The warm kernel (``fupin.runner``'s module-level one) and its event loop
+    The warm kernel (``fupin.jobs``' module-level one) and its event loop
     live on a single thread, and only one township runs in it at a time,
     whichever Dask thread the task arrived on.
     """
@@ -131,8 +131,6 @@ def _on_kernel_thread(fn, *args) -> Future:
 
 
 def _run_jobs(jobs: list[Job]) -> list[TownshipResult]:
-    from fupin.runner import run_township
-
     return [run_township(job) for job in jobs]
 
 
@@ -146,17 +144,10 @@ def run_township_batch(jobs: Sequence[Job]) -> list[TownshipResult]:
     return _on_kernel_thread(_run_jobs, list(jobs)).result()
 
 
-def _stop_kernel() -> None:
-    from fupin import runner
-
-    if runner._kernel is not None:
-        runner._kernel.shutdown()
-
-
 def release_kernel() -> None:
     """Shut this worker's warm kernel down once the township running in it (if any) is done."""
     if _kernel_thread is not None:
-        _on_kernel_thread(_stop_kernel)
+        _on_kernel_thread(shutdown_kernel)
 
 
 class KernelCleanup(WorkerPlugin):
@@ -171,7 +162,7 @@ class KernelCleanup(WorkerPlugin):
     async def teardown(self, worker) -> None:
         if _kernel_thread is None:
             return
-        done = asyncio.wrap_future(_on_kernel_thread(_stop_kernel))
+        done = asyncio.wrap_future(_on_kernel_thread(shutdown_kernel))
         with contextlib.suppress(Exception):
             await asyncio.wait_for(done, timeout=10)
 

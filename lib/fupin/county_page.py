@@ -12,18 +12,13 @@ import jinja2
 
 from fupin.config import COUNTY_DOCX, TEMPLATES_DIR
 from fupin.county import County
+from fupin.county_table import HEADERS, cell, report_href, township_row  # noqa: F401 (re-exported)
 from fupin.export import report_css
 from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text, id_path, inside
-from fupin.literal import finalize, url_segment
+from fupin.literal import finalize
 
 if TYPE_CHECKING:
-    from fupin.runner import RunParameters, TownshipResult
-
-HEADERS = (
-    "乡镇", "行政村", "贫困村", "建档立卡", "未脱贫", "贫困发生率",
-    "预计脱贫", "预计发生率", "拟出列贫困村", "收入缺口", "防返贫监测户",
-    "集体经济薄弱村", "产业帮扶覆盖率",
-)
+    from fupin.jobs import RunParameters, TownshipResult
 
 
 def _env() -> jinja2.Environment:
@@ -35,56 +30,12 @@ def _env() -> jinja2.Environment:
     )
 
 
-def _cell(label: object, sort: object = None, href: str = "", text: bool = False) -> dict:
-    return {"label": label, "sort": label if sort is None else sort, "href": href, "text": text, "span": 0}
-
-
-def township_row(m: dict) -> list[dict]:
-    """One township's row of the county table, from its metrics.json."""
-    from fupin.style import fmt_hh_people, fmt_pct, fmt_wan
-
-    v, p = m["villages"], m["projection"]
-    gap = (m.get("depth") or {}).get("income_gap")
-    monitored = (m.get("monitoring") or {}).get("monitored")
-    ce, ic = m.get("collective_economy") or {}, m.get("industry_coverage") or {}
-    weak = ce.get("weak") or {}
-    weak_n = int(weak.get("poor") or 0) + int(weak.get("non_poor") or 0)
-    return [
-        _cell(m["township_name"], m["township_id"], report_href(m["township_id"]), text=True),
-        _cell(v["total"]),
-        _cell(f"{v['poor']}（已出列{v['poor_exited']}）", v["poor"]),
-        _cell(fmt_hh_people(m["registered"]), m["registered"]["people"]),
-        _cell(fmt_hh_people(m["remaining"]), m["remaining"]["people"]),
-        _cell(fmt_pct(m["incidence"]), _num(m["incidence"])),
-        _cell(fmt_hh_people(p["exits"]), p["exits"]["people"]),
-        _cell(fmt_pct(p["incidence"]), _num(p["incidence"])),
-        _cell(len(p["villages_exiting"])),
-        _cell(fmt_wan(gap), _num(gap)),
-        _cell(fmt_hh_people(monitored), monitored["people"] if monitored else -1),
-        _cell(f"{weak_n}（贫困村{int(weak.get('poor') or 0)}）" if ce else "—", weak_n if ce else -1),
-        _cell(fmt_pct(ic.get("share")), _num(ic.get("share"))),
-    ]
-
-
-def report_href(township_id: object, page: str = "report.html") -> str:
-    """The relative link to a township's page: its id percent-encoded, never a scheme.
-
-    >>> report_href("990101001"), report_href("javascript:alert(1)")
-    ('990101001/report.html', 'javascript%3Aalert%281%29/report.html')
-    """
-    return f"{url_segment(township_id)}/{url_segment(page)}"
-
-
 def failed_row(r: "TownshipResult") -> list[dict]:
     """A failed township's row: its name, then one cell across the figures saying it has no report."""
     return [
-        _cell(r.township_name, r.township_id, text=True),
-        {**_cell("报告未能生成，本行无数据（原因见下文「未能生成的报告」）", "", text=True), "span": len(HEADERS) - 1},
+        cell(r.township_name, r.township_id, text=True),
+        {**cell("报告未能生成，本行无数据（原因见下文「未能生成的报告」）", "", text=True), "span": len(HEADERS) - 1},
     ]
-
-
-def _num(x: float | None) -> float:
-    return -1.0 if x is None else float(x)
 
 
 def write_county_page(

@@ -523,7 +523,7 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     三、收入分组与贫困发生率; 四、存在问题; 五、数据说明.
     """
     from fupin import narrative, plots, reference
-    from fupin.county_page import HEADERS, township_row
+    from fupin.county_table import HEADERS, township_row
     from fupin.style import use_report_style
 
     use_report_style()

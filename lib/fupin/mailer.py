@@ -563,7 +563,7 @@ TABLE_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "预�
 
 def county_table(townships: Sequence[Metrics], report_url: str | None) -> Table:
     """index.html's table of townships (its cells, TABLE_COLUMNS only); names link when report_url is set."""
-    from fupin.county_page import HEADERS, township_row
+    from fupin.county_table import HEADERS, township_row
 
     keep = [HEADERS.index(h) for h in TABLE_COLUMNS]
     rows = []

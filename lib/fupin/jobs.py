@@ -1,0 +1,364 @@
+"""One township's job and its execution in a worker's warm kernel (``fupin run`` and the Dask cluster).
+
+A :class:`Job` is picklable; :func:`run_township` runs it in this process's
+warm kernel (:mod:`fupin.kernel`, reset between townships) and returns a
+:class:`TownshipResult`. :mod:`fupin.runner` (local worker processes) and
+:mod:`fupin.cluster` (Dask workers) both call it; neither is imported here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import shutil
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fupin.config import (
+    DEFAULT_COLLECTIVE_INCOME_LINE,
+    DEFAULT_GROWTH,
+    DEFAULT_INDUSTRY_COVERAGE_LINE,
+    DEFAULT_POVERTY_LINE,
+    DEFAULT_VILLAGE_THRESHOLD,
+    TOWNSHIP_DOCX,
+)
+from fupin.errors import UnsafePath, describe_os_error
+from fupin.fsutil import id_path, inside
+from fupin.parameters import ReportParameters, default_bands, report_parameters
+
+#: Notebook parameters (given with ``-p``) that are also figures' parameters.
+METRICS_PARAMETERS = ("monitoring_line", "income_drop_share", "collective_income_exit")
+#: The runner's own folder inside DIR (prepared slices, state).
+STATE_DIR = ".fupin"
+
+#: How ``fupin run`` names each parameter in a message (the option the user typed).
+_OPTIONS = {"year": "--year", "poverty_line": "--poverty-line", "bands": "--bands", "growth": "--growth",
+            "village_threshold": "--village-threshold", "collective_income_line": "--collective-income-line",
+            "industry_coverage_line": "--industry-coverage-line"}
+
+
+def _spell_option(name: str, value: object) -> str:
+    if name in _OPTIONS:
+        shown = ",".join(f"{b:g}" for b in value) if isinstance(value, (list, tuple)) else value
+        return f"{_OPTIONS[name]} {shown}"
+    return f"-p {name}={value}"
+
+
+@dataclass(frozen=True)
+class RunParameters:
+    """The figures' parameters of one batch (the notebook's ``parameters`` cell).
+
+    ``bands`` None follows the poverty line (:func:`fupin.parameters.default_bands`).
+    Checking is :func:`fupin.parameters.report_parameters`, the notebook's own.
+    """
+
+    year: int
+    poverty_line: float = DEFAULT_POVERTY_LINE
+    bands: tuple[float, ...] | None = None
+    growth: float = DEFAULT_GROWTH
+    village_threshold: float = DEFAULT_VILLAGE_THRESHOLD
+    collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE
+    industry_coverage_line: float = DEFAULT_INDUSTRY_COVERAGE_LINE
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def checked(self) -> ReportParameters:
+        """The parameters read and checked; UsageError (exit 2) lists every problem."""
+        passed_on = {k: v for k, v in self.extra.items() if k in METRICS_PARAMETERS}
+        return report_parameters(
+            year=self.year, poverty_line=self.poverty_line, bands=self.bands, growth=self.growth,
+            village_threshold=self.village_threshold, collective_income_line=self.collective_income_line,
+            industry_coverage_line=self.industry_coverage_line, spell=_spell_option, **passed_on,
+        )
+
+    def check(self) -> None:
+        """Reject values no analyst means (exit 2, before anything runs)."""
+        self.checked()
+
+    @property
+    def used_bands(self) -> tuple[float, ...]:
+        """The bands the figures use: the given ones, or those following the line."""
+        return tuple(float(b) for b in self.bands) if self.bands else default_bands(self.poverty_line)
+
+    def notebook_parameters(self, township_id: str, data: Path, output_dir: Path | None = None) -> dict[str, object]:
+        """The papermill parameters of one township's run (``output_dir``: its report folder)."""
+        return {
+            "township_id": township_id,
+            "year": self.year,
+            "data": str(data),
+            "output_dir": str(output_dir) if output_dir is not None else "",
+            "poverty_line": float(self.poverty_line),
+            "bands": list(self.used_bands),
+            "growth": float(self.growth),
+            "village_threshold": float(self.village_threshold),
+            "collective_income_line": float(self.collective_income_line),
+            "industry_coverage_line": float(self.industry_coverage_line),
+            **dict(self.extra),
+        }
+
+    def metrics_kwargs(self) -> dict[str, object]:
+        """Keyword arguments of :func:`fupin.metrics.township_metrics` (county summary too)."""
+        passed_on = {k: v for k, v in self.extra.items() if k in METRICS_PARAMETERS}
+        return {
+            "poverty_line": float(self.poverty_line),
+            "bands": self.used_bands,
+            "growth": float(self.growth),
+            "village_threshold": float(self.village_threshold),
+            "collective_income_line": float(self.collective_income_line),
+            "industry_coverage_line": float(self.industry_coverage_line),
+            **passed_on,
+        }
+
+
+@dataclass(frozen=True)
+class Job:
+    """One township's work, picklable for a spawned worker process."""
+
+    township_id: str
+    township_name: str
+    parameters: dict[str, object]
+    out_dir: Path
+    notebooks_dir: Path
+    notebooks: tuple[str, ...]
+    start_timeout: float
+    cell_timeout: float
+    owned: tuple[str, ...] = ()  # file names in DIR/<township_id> a run of ours wrote (may be removed)
+
+
+@dataclass
+class TownshipResult:
+    """What became of one township."""
+
+    township_id: str
+    township_name: str
+    ok: bool
+    seconds: float
+    files: list[str] = field(default_factory=list)
+    notebook: str = ""  # the executed notebook to open when it failed
+    error: str = ""
+    skipped: bool = False  # inputs unchanged since the last complete run
+
+
+@dataclass
+class BatchResult:
+    """The whole batch: per-township results and the county page's path."""
+
+    out: Path
+    results: list[TownshipResult]
+    index: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[TownshipResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.failed else 0
+
+
+_kernel = None  # this worker process's WarmKernel
+
+
+def _exit_with_parent() -> None:
+    """Stop this worker (and its kernel) as soon as the runner process is gone.
+
+    A killed ``fupin run`` (even ``kill -9``) must not leave workers or
+    kernels behind; ``multiprocessing`` workers do not notice on their own.
+    """
+    import threading
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        if _kernel is not None:
+            _kernel.shutdown()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="fupin-parent-watch", daemon=True).start()
+
+
+def shutdown_kernel() -> None:
+    """Shut this process's warm kernel down, if it has one (the next township starts a fresh one)."""
+    if _kernel is not None:
+        _kernel.shutdown()
+
+
+def init_worker(notebooks_dir: Path, start_timeout: float) -> None:
+    """Worker start-up: import the heavy parts and warm a kernel at once."""
+    global _kernel
+    from fupin.kernel import WarmKernel
+
+    _exit_with_parent()
+    _kernel = WarmKernel(notebooks_dir, start_timeout=start_timeout)
+    atexit.register(_kernel.shutdown)
+    try:
+        _kernel.start()
+    except Exception:  # noqa: BLE001 - retried (and reported) by the first township
+        _kernel.shutdown()
+    import nbconvert  # noqa: F401  (export is needed for every township)
+
+
+def _warm_kernel(job: Job):
+    global _kernel
+    from fupin.kernel import WarmKernel
+
+    if _kernel is None or _kernel.cwd != job.notebooks_dir:
+        if _kernel is not None:
+            _kernel.shutdown()
+        _kernel = WarmKernel(job.notebooks_dir, start_timeout=job.start_timeout)
+        atexit.register(_kernel.shutdown)
+    _kernel.reset()
+    return _kernel
+
+
+def run_township(job: Job) -> TownshipResult:
+    """Execute one township's notebooks and write its files (in a worker).
+
+    Everything is produced in ``DIR/.fupin/tmp/<township>`` first (the
+    executed notebook, and any file the notebook writes to its
+    ``output_dir``) and moved into ``DIR/<township>`` by atomic renames, so
+    the report folder only ever holds complete files.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from fupin.display import METRICS_MIME
+    from fupin.docx_report import document_bytes, township_document
+    from fupin.export import notebook_to_html
+    from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
+    from fupin.kernel import ENGINE
+    from fupin.report import title
+
+    started = time.perf_counter()
+    try:
+        town_dir = id_path(job.out_dir, job.township_id)
+        tmp = inside(job.out_dir, STATE_DIR, "tmp")
+        staging = id_path(tmp, job.township_id)
+    except UnsafePath as exc:  # checked before the batch; never write anywhere else
+        return TownshipResult(job.township_id, job.township_name, False, 0.0, error=str(exc))
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "files").mkdir(parents=True)
+    parameters = {**job.parameters, "output_dir": str(staging / "files")} if "output_dir" in job.parameters else job.parameters
+    result = TownshipResult(job.township_id, job.township_name, True, 0.0)
+    try:
+        html_parts: list[tuple[nbformat.NotebookNode, str]] = []
+        for name in job.notebooks:
+            executed = staging / name
+            try:
+                kernel = _warm_kernel(job)
+                papermill.execute_notebook(
+                    str(job.notebooks_dir / name), str(executed), parameters=parameters,
+                    engine_name=ENGINE, km=kernel.km, kernel_name=kernel.kernel_name,
+                    progress_bar=False, start_timeout=job.start_timeout,
+                    execution_timeout=job.cell_timeout,
+                    # papermill would rewrite the whole notebook (images and all) before and
+                    # after every cell; it still saves at the end and when a cell fails.
+                    request_save_on_cell_execute=False, failure_path=str(executed),
+                )
+            except PapermillExecutionError as exc:
+                result.ok = False
+                result.error = f"{exc.ename}: {exc.evalue}（第{exc.exec_count}个代码单元）"
+            except Exception as exc:  # kernel died, timed out, could not start
+                result.ok = False
+                result.error = describe_failure(exc, job.cell_timeout)
+            if not result.ok and _kernel is not None:
+                _kernel.shutdown()  # never reuse a kernel that failed; the next township gets a fresh one
+            nb = _read_notebook(executed)  # None when the run could not even save it whole
+            if nb is not None:
+                final = atomic_write_bytes(id_path(job.out_dir, job.township_id, name), executed.read_bytes(), tmp)
+                result.files.append(str(final))
+                result.notebook = str(final)
+            elif result.ok:
+                result.ok, result.error = False, f"执行后的笔记本无法读取：{executed.name}"
+            if not result.ok:
+                _remove_stale(town_dir, job, keep=job.notebooks if nb is not None else ())
+                return result
+            html_parts.append((nb, name))
+        metrics = next((m for nb, _ in html_parts if (m := _find_metrics(nb, METRICS_MIME))), None)
+        if metrics is None:
+            result.ok, result.error = False, "笔记本没有输出 metrics（缺少 fupin.display.emit_metrics 调用）"
+            _remove_stale(town_dir, job, keep=job.notebooks)
+            return result
+        try:  # built before any file is written: a township's files are all there or none are
+            docx = document_bytes(township_document(metrics))
+        except Exception as exc:  # noqa: BLE001 - this township fails, the batch goes on
+            result.ok, result.error = False, f"Word 文档生成失败：{type(exc).__name__}: {exc}"
+            _remove_stale(town_dir, job, keep=job.notebooks)
+            return result
+        for extra in sorted((staging / "files").iterdir()):
+            if extra.is_symlink() or not extra.is_file():
+                continue  # only the notebook's own regular files travel into the report folder
+            target = id_path(job.out_dir, job.township_id, extra.name)
+            result.files.append(str(atomic_write_bytes(target, extra.read_bytes(), tmp)))
+        target = id_path(job.out_dir, job.township_id, TOWNSHIP_DOCX)
+        result.files.append(str(atomic_write_bytes(target, docx, tmp)))
+        for nb, name in html_parts:
+            first = name == job.notebooks[0]
+            page = "report.html" if first else Path(name).with_suffix(".html").name
+            target = id_path(job.out_dir, job.township_id, page)
+            html = notebook_to_html(nb, title(metrics), docx_href=TOWNSHIP_DOCX if first else None)
+            result.files.append(str(atomic_write_text(target, html, tmp)))
+        result.files.append(str(atomic_write_json(id_path(job.out_dir, job.township_id, "metrics.json"), metrics, tmp)))
+        return result
+    except OSError as exc:  # disk full, permissions: this township fails, the batch goes on
+        result.ok, result.error = False, describe_failure(exc, job.cell_timeout)
+        return result
+    except UnsafePath as exc:  # a link planted while the batch ran: write nothing through it
+        result.ok, result.error = False, str(exc)
+        return result
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        result.seconds = time.perf_counter() - started
+
+
+def describe_failure(exc: BaseException, cell_timeout: float) -> str:
+    """A failure in the user's terms (timeout, dead kernel, full disk, ...)."""
+    name = type(exc).__name__
+    if name in {"CellTimeoutError", "TimeoutError"} or isinstance(exc, TimeoutError):
+        return f"超时：某个代码单元运行超过 {cell_timeout:g} 秒，已停止并关闭其内核（{exc}）"
+    if name == "DeadKernelError":
+        return f"内核意外退出（可能内存不足或被终止）：{exc}"
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    return f"{name}: {exc}"
+
+
+def _remove_stale(town_dir: Path, job: Job, keep: Sequence[str]) -> None:
+    """A failed township keeps only its executed notebooks, nothing from an earlier run.
+
+    Only files a run writes are removed (``job.owned``, the notebooks and
+    their HTML); anything else in the folder is not ours and stays. A
+    symlink is removed as a link, never followed.
+    """
+    ours = {*job.owned, *job.notebooks, *(Path(n).with_suffix(".html").name for n in job.notebooks)}
+    if town_dir.is_dir() and not town_dir.is_symlink():
+        for path in town_dir.iterdir():
+            if path.name in ours and path.name not in keep and (path.is_symlink() or path.is_file()):
+                path.unlink(missing_ok=True)
+
+
+def _read_notebook(path: Path):
+    """The executed notebook, or None if it is missing or not a whole notebook."""
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return None
+
+
+def _find_metrics(nb, mime: str) -> dict | None:
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if mime in data:
+                return dict(data[mime])
+    return None
