@@ -1,7 +1,9 @@
 """The import structure of the package: no cycles between fupin modules, no private names taken
-across modules. Imports inside functions (and under TYPE_CHECKING) count as well."""
+across modules (imports inside functions and under TYPE_CHECKING count as well); every exception
+class in errors.py."""
 
 import ast
+import builtins
 from pathlib import Path
 
 import fupin
@@ -51,3 +53,15 @@ def test_no_private_names_across_modules():
 
 def test_cycle_finder_sees_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_every_exception_class_is_in_errors():
+    classes = {(name, node.name): [b.id for b in node.bases if isinstance(b, ast.Name)]
+               for name, path in MODULES.items()
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.ClassDef)}
+    exceptions = {n for n in vars(builtins) if isinstance(getattr(builtins, n), type)
+                  and issubclass(getattr(builtins, n), BaseException)}
+    for _ in range(len(classes)):  # subclasses of fupin's own exceptions too
+        exceptions |= {cls for (_, cls), bases in classes.items() if exceptions & set(bases)}
+    assert sorted((m, cls) for (m, cls) in classes if cls in exceptions and m != "errors") == []

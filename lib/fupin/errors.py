@@ -145,6 +145,33 @@ class DataError(FupinError):
         return self.format()
 
 
+# Errors of fupin's own modules (reading files, the warm kernel, mail), handled by the package.
+
+
+class KernelSetupError(RuntimeError):
+    """The kernel could not be started, primed or reset."""
+
+
+class Refused(ValueError):
+    """A file refused at a row (and column) before it is read in full: too wide, a cell too long."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.row, self.column = message, row, column
+
+
+class Unconvertible(ValueError):
+    """A cell that does not hold a value of its column's kind."""
+
+
+class ReportIncomplete(Exception):
+    """A configured township's folder lacks metrics.json or report.html."""
+
+
+class DeliveryError(Exception):
+    """The message reached no recipient (connection, login, sender or data refused)."""
+
+
 def describe_os_error(exc: OSError) -> str:
     """A file-system error in the user's terms (full disk, permissions, ...)."""
     where = f"：{exc.filename}" if getattr(exc, "filename", None) else ""

@@ -21,15 +21,13 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.iorw import write_ipynb
 from papermill.utils import merge_kwargs, remove_args
 
+from fupin.errors import KernelSetupError
+
 logger = logging.getLogger("fupin.kernel")
 
 ENGINE = "fupin-warm"
 PRIME = "__import__('fupin.kernel_state').kernel_state.prime()"
 RESET = "__import__('fupin.kernel_state').kernel_state.reset()"
-
-
-class KernelSetupError(RuntimeError):
-    """The kernel could not be started, primed or reset."""
 
 
 class WarmKernel:

@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 from fupin import schema
 from fupin.columns import CHECK_DTYPES, TABLES, Column, Table, contract_dtype
 from fupin.county import County, Source
-from fupin.errors import DataError, Problem
+from fupin.errors import DataError, Problem, Refused, Unconvertible
 from fupin.schema import Origin
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -532,14 +532,6 @@ def _csv_rows(data: bytes, name: str, source: Source, table: Table) -> tuple[Gri
     return Grid(columns, name, source, strict_width=True, head=head), None
 
 
-class Refused(ValueError):
-    """A file refused at a row (and column) before it is read in full: too wide, a cell too long."""
-
-    def __init__(self, message: str, row: int | None = None, column: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.row, self.column = message, row, column
-
-
 def _too_wide(row: int, width: int) -> Refused:
     return Refused(
         f"该行有{width:,}个字段，超过上限{MAX_COLUMNS:,}列（Excel 工作表的最大列数）：请检查文件内容和分隔符", row
@@ -1022,10 +1014,6 @@ def _ragged(header: list[str], body: list[pa.ChunkedArray], numbers: np.ndarray,
 
 # ---------------------------------------------------------------------------
 # Converting text to the contract's types.
-
-
-class Unconvertible(ValueError):
-    """A cell that does not hold a value of its column's kind."""
 
 
 def _clean(text: str) -> str | None:

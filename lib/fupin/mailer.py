@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from fupin.config import COUNTY_DOCX, TOWNSHIP_DOCX
-from fupin.errors import EXIT_FAILED, EXIT_OK, UsageError
+from fupin.errors import EXIT_FAILED, EXIT_OK, DeliveryError, ReportIncomplete, UsageError
 from fupin.fsutil import atomic_write_bytes, atomic_write_json, inside, is_safe_name, sha256_file
 from fupin.literal import file_name, finalize, url_segment, without_controls
 from fupin.state import FolderLock
@@ -360,10 +360,6 @@ class Report:
     def name(self) -> str:
         """The township's (or county's) name."""
         return str(self.metrics.get("township_name") or self.metrics.get("county_name") or self.key)
-
-
-class ReportIncomplete(Exception):
-    """A configured township's folder lacks metrics.json or report.html."""
 
 
 def report_checksum(files: Sequence[Path]) -> str:
@@ -773,10 +769,6 @@ def folder_lock(folder: Path) -> FolderLock:
 
 
 # ---------------------------------------------------------------- SMTP
-
-
-class DeliveryError(Exception):
-    """The message reached no recipient (connection, login, sender or data refused)."""
 
 
 def _reply(code: int, text: bytes | str) -> str:
