@@ -16,7 +16,8 @@ from fupin.prepare import prepare
 
 pytestmark = pytest.mark.slow
 
-STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4}")
+# Run times as the pages write them ("2026-11-29 22:14（UTC+08:00）") and as older ones did ("... 22:14:05 +0800").
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2} [+-]\d{4}|（UTC[+-]\d{2}:\d{2}）)")
 
 
 @pytest.fixture(scope="module")
