@@ -139,3 +139,51 @@ def test_county_table_does_not_wrap_names_or_counts_at_1400(browser, pages):
         page.close()
     assert ["城关镇", 1] in lines and ["415户924人", 1] in lines
     assert [c for c in lines if c[1] > 1] == []
+
+
+@pytest.fixture(scope="module")
+def emails(sample_batch, tmp_path_factory) -> dict[str, Path]:
+    """The township's and the county's messages (``fupin email --dry-run``), as a mail client shows them:
+    the HTML part with each ``cid:`` image put in place, written to a page of its own."""
+    import base64
+    from email import policy
+    from email.parser import BytesParser
+
+    import yaml
+
+    from conftest import fupin_cli
+
+    out, _ = sample_batch
+    work = tmp_path_factory.mktemp("emails")
+    config = work / "email.yml"
+    config.write_text(yaml.safe_dump({
+        "smtp": {"host": "127.0.0.1", "port": 25, "tls": "none"},
+        "sender": "示例县扶贫办 <report-bot@example.gov.cn>",
+        "recipients": {REFERENCE_TOWNSHIP_ID: {"to": ["head@example.gov.cn"]}, "county": {"to": ["leader@example.gov.cn"]}},
+    }, allow_unicode=True), encoding="utf-8")
+    reports = Path(shutil.copytree(out, work / "reports"))
+    proc = fupin_cli("email", reports, "--config", config, "--dry-run", work / "eml")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pages = {}
+    for key in (REFERENCE_TOWNSHIP_ID, "county"):
+        msg = BytesParser(policy=policy.default).parsebytes((work / "eml" / f"{key}.eml").read_bytes())
+        html = msg.get_body(("html",)).get_content()
+        for part in msg.walk():
+            if cid := part.get("Content-ID"):
+                data = base64.b64encode(part.get_payload(decode=True)).decode("ascii")
+                html = html.replace(f"cid:{cid.strip('<>')}", f"data:{part.get_content_type()};base64,{data}")
+        pages[key] = work / f"{key}.html"
+        pages[key].write_text(html, encoding="utf-8")
+    return pages
+
+
+@pytest.mark.parametrize("key", [REFERENCE_TOWNSHIP_ID, "county"])
+def test_emails_do_not_scroll_sideways_on_a_phone(browser, emails, key):
+    page = _open(browser, emails[key], PHONE)
+    try:
+        width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+        assert width <= PHONE, f"{key}.eml: {width} px wide in a {PHONE} px viewport"
+        images = page.evaluate("Array.from(document.images).map(i => i.naturalWidth > 0)")
+        assert images and all(images), "every chart shows"
+    finally:
+        page.close()
