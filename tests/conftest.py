@@ -4,6 +4,7 @@ metrics the report tests read, made by the library from hand-made counties."""
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,6 +17,9 @@ import pytest
 import fupin
 import metrics_fixtures as fx
 from fupin.config import SAMPLE_DIR
+
+#: A run time as the pages write it ("2026-11-29 22:14（UTC+08:00）") or as older ones did ("… 22:14:05 +0800").
+RUN_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2} [+-]\d{4}|（UTC[+-]\d{2}:\d{2}）)")
 from fupin.county import County
 
 

@@ -24,6 +24,7 @@ import psutil
 import pytest
 
 import fupin
+from conftest import RUN_TIME
 from fupin.cluster import ClusterAddress, batch_size, batches, execute_on_cluster, parse_address
 from fupin.config import NOTEBOOKS_DIR, SAMPLE_DIR
 from fupin.errors import UsageError
@@ -31,8 +32,7 @@ from fupin.metrics import township_metrics
 from fupin.runner import Job, RunParameters, run_batch
 from notebook_fixtures import blocking_notebooks
 
-# Run times as the pages write them ("2026-11-29 22:14（UTC+08:00）") and as older ones did ("... 22:14:05 +0800").
-STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2} [+-]\d{4}|（UTC[+-]\d{2}:\d{2}）)")
+STAMP = RUN_TIME
 CODE = re.compile(r"\(git [0-9a-f]+[^)]*\)")  # another engineer may commit between the two runs
 
 

@@ -10,14 +10,14 @@ import papermill
 import pytest
 
 import fupin
+from conftest import RUN_TIME
 from fupin.config import NOTEBOOKS_DIR, SAMPLE_DIR
 from fupin.kernel import ENGINE, WarmKernel
 from fupin.prepare import prepare
 
 pytestmark = pytest.mark.slow
 
-# Run times as the pages write them ("2026-11-29 22:14（UTC+08:00）") and as older ones did ("... 22:14:05 +0800").
-STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2} [+-]\d{4}|（UTC[+-]\d{2}:\d{2}）)")
+STAMP = RUN_TIME
 
 
 @pytest.fixture(scope="module")
