@@ -14,7 +14,7 @@ Warnings name villages and households by id only, never by a person's name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -27,12 +27,13 @@ from fupin.frame import (
     counts,
     flag_values,
     household_frame,
-    number_text,
+    income_at_exit,
     village_table,
     year_values,
 )
-from fupin.money import below_share, to_fen, to_yuan
-from fupin.style import fmt_pct
+from fupin.money import below_share, to_fen
+from fupin.formats import fmt_pct
+from fupin.labels import number_text, warning_message
 
 #: Every warning code of :func:`consistency_warnings`, in the order reported.
 WARNING_CODES: tuple[str, ...] = (
@@ -50,151 +51,126 @@ WARNING_CODES: tuple[str, ...] = (
     "no_cadre",
 )
 
-LIST_LIMIT = 10
+def _finding(code: str, count: int, **facts: Any) -> dict[str, Any]:
+    return {"code": code, "count": int(count), **facts}
 
 
-def _ids(values: Iterable[object], limit: int = LIST_LIMIT) -> str:
-    """``a、b、c`` or, past ``limit`` items, ``a、b…等N个``."""
-    values = [str(v) for v in values]
-    text = "、".join(values[:limit])
-    return f"{text}等{len(values)}个" if len(values) > limit else text
-
-
-def _pct(x: float) -> str:
-    return fmt_pct(x)
-
-
-def _warning(code: str, count: int, message: str) -> dict[str, Any]:
-    return {"code": code, "message": message, "count": int(count)}
-
-
-def _village_warnings(villages: pd.DataFrame, year: int, threshold: float) -> list[dict]:
-    """Warnings about villages, from a :func:`fupin.metrics.village_table`."""
+def _village_findings(villages: pd.DataFrame, year: int, threshold: float) -> list[dict]:
+    """Findings about villages, from a :func:`fupin.frame.village_table`."""
     out = []
-    name = villages["village_id"].astype(str) + "（" + villages["village_name"].astype(str) + "）"
-    for code, column, what in (
-        ("remaining_exceeds_population", "remaining_people", "未脱贫人口"),
-        ("registered_exceeds_population", "registered_people", "建档立卡人口"),
+
+    def named(bad: pd.Series, **columns: str) -> list[dict[str, Any]]:
+        rows = villages[bad]
+        return [{"village_id": rows["village_id"].iloc[i], "village_name": rows["village_name"].iloc[i],
+                 **{k: rows[c].iloc[i] for k, c in columns.items()}} for i in range(len(rows))]
+
+    for code, column in (
+        ("remaining_exceeds_population", "remaining_people"),
+        ("registered_exceeds_population", "registered_people"),
     ):
         bad = villages[column] > villages["population"]
         if bad.any():
-            people = villages.loc[bad, column].astype(str)
-            population = villages.loc[bad, "population"].astype(str)
-            items = name[bad] + f"：{what}" + people + "人，户籍人口" + population + "人"
-            message = f"{bad.sum()}个村{what}多于户籍人口：村{_ids(items)}"
-            out.append(_warning(code, bad.sum(), message))
+            out.append(_finding(code, bad.sum(), villages=named(bad, people=column, population="population")))
     bad = villages["exited_by_year"] & (villages["population"] > 0) & ~below_share(
         villages["remaining_people"], villages["population"], threshold)  # incidence >= V, exactly
     if bad.any():
-        items = name[bad] + "：" + villages.loc[bad, "incidence"].map(_pct)
-        out.append(_warning(
-            "exited_village_high_incidence", bad.sum(),
-            f"{bad.sum()}个贫困村已于{year}年底前出列，但{year}年底贫困发生率仍不低于"
-            f"{_pct(threshold)}：村{_ids(items)}",
-        ))
+        out.append(_finding("exited_village_high_incidence", bad.sum(), year=int(year), threshold=threshold,
+                            villages=named(bad, incidence="incidence")))
     bad = villages["is_deep_poor_village"] & ~villages["is_poor_village"]
     if bad.any():
-        out.append(_warning(
-            "deep_poor_not_poor", bad.sum(),
-            f"{bad.sum()}个村标为深度贫困村却不是贫困村：村{_ids(name[bad])}",
-        ))
+        out.append(_finding("deep_poor_not_poor", bad.sum(), villages=named(bad)))
     return out
 
 
-def _exit_year_incomes(
-    households: pd.DataFrame, incomes: pd.DataFrame, growth: float
-) -> np.ndarray:
-    """income(h, exit_year) of each household given, in order (NaN where unknown)."""
-    exit_year = year_values(households, "exit_year")
-    owner = pd.Index(households["household_id"]).get_indexer(incomes["household_id"])
-    year = incomes["year"].to_numpy(dtype="float64")
-    value = incomes["per_capita_income"].to_numpy(dtype="float64")
-    use = (owner >= 0) & ~np.isnan(value)
-    use[use] &= year[use] <= exit_year[owner[use]]
-    owner, year, value = owner[use], year[use], value[use]
-    order = np.lexsort((year, owner))  # by household, then year: the last row per household wins
-    owner, year, value = owner[order], year[order], value[order]
-    last = np.append(owner[1:] != owner[:-1], True) if len(owner) else np.zeros(0, bool)
-    income = np.full(len(households), np.nan)
-    grown = value[last] * (1.0 + growth) ** (exit_year[owner[last]] - year[last])
-    income[owner[last]] = to_yuan(to_fen(grown))  # income(h, t) is kept to the fen
-    return income
+def household_warning_masks(
+    county: County, frame: pd.DataFrame, year: int, *, poverty_line: float = 3500.0, growth: float = 0.0,
+    poverty_lines: Mapping[int, float] | None = None, at_exit: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """For each household warning of :func:`consistency_warnings`: which rows of ``frame``
+    (a :func:`fupin.frame.household_frame` of ``county``) it concerns.
 
-
-def _household_masks(
-    county: County,
-    frame: pd.DataFrame,
-    year: int,
-    poverty_line: float,
-    growth: float,
-    poverty_lines: Mapping[int, float] | None,
-) -> dict[str, tuple[np.ndarray, str]]:
-    """For each household warning: which rows of ``frame`` it concerns, and what to say."""
+    The follow-up workbook lists these households; the report only counts them.
+    ``at_exit`` may pass in :func:`fupin.frame.income_at_exit` of the same
+    frame and growth, to save computing it again.
+    """
     hh = county.households
     exited = frame["exited"].to_numpy()
-    at_exit = _exit_year_incomes(frame, county.incomes, growth)
+    if at_exit is None:
+        at_exit = income_at_exit(frame, county.incomes, growth)
     lines = frame["exit_year"].map(dict(poverty_lines or {})).astype("float64").fillna(poverty_line)
-    line_text = "当年贫困线" if poverty_lines else f"{number_text(poverty_line)}元"
     failing = np.logical_or.reduce([~flag_values(hh, g, True) for g in GUARANTEES])
     exit_year, returned_year = year_values(hh, "exit_year"), year_values(hh, "returned_year")
     cadres_named = "cadre_id" in hh and bool(hh["cadre_id"].notna().any())
     no_cadre = hh["cadre_id"].isna().to_numpy() if cadres_named else np.zeros(len(hh), bool)
     remaining = frame["remaining"].to_numpy()
-    return {
-        "registered_after_year": (
-            (frame["registered_year"] > year).to_numpy(),
-            f"识别年度晚于{year}年，未计入{year}年底的统计",
-        ),
-        "exited_income_below_line": (
-            exited & (to_fen(at_exit) < to_fen(lines.to_numpy())),
-            f"已脱贫，但脱贫当年人均纯收入低于{line_text}",
-        ),
-        "exited_income_unknown": (exited & np.isnan(at_exit), "已脱贫，但没有脱贫当年及以前的收入记录"),
-        "exited_guarantee_gap": (exited & failing, "已脱贫，但仍有“两不愁三保障”或饮水安全未保障"),
-        "returned_without_exit": (
-            ~np.isnan(returned_year) & ~(returned_year > exit_year), "有返贫年度，却没有早于它的脱贫年度"
-        ),
-        "projection_income_unknown": (
-            frame["reason_income_unknown"].to_numpy(),
-            f"未脱贫，且没有{year + 1}年及以前的收入记录，无法测算能否脱贫",
-        ),
-        "no_cadre": (remaining & no_cadre, "未脱贫，且没有帮扶责任人"),
+    masks = {
+        "registered_after_year": (frame["registered_year"] > year).to_numpy(),
+        "exited_income_below_line": exited & (to_fen(at_exit) < to_fen(lines.to_numpy())),
+        "exited_income_unknown": exited & np.isnan(at_exit),
+        "exited_guarantee_gap": exited & failing,
+        "returned_without_exit": ~np.isnan(returned_year) & ~(returned_year > exit_year),
+        "projection_income_unknown": frame["reason_income_unknown"].to_numpy(),
+        "no_cadre": remaining & no_cadre,
     }
+    return {code: np.asarray(mask, dtype=bool) for code, mask in masks.items()}
 
 
-def household_warning_masks(
-    county: County, frame: pd.DataFrame, year: int, *, poverty_line: float = 3500.0, growth: float = 0.0,
-    poverty_lines: Mapping[int, float] | None = None,
-) -> dict[str, np.ndarray]:
-    """For each household warning of :func:`consistency_warnings`: which rows of ``frame``
-    (a :func:`fupin.metrics.household_frame` of ``county``) it concerns.
-
-    The follow-up workbook lists these households; the report only counts them.
-    """
-    masks = _household_masks(county, frame, year, poverty_line=poverty_line, growth=growth,
-                             poverty_lines=poverty_lines)
-    return {code: np.asarray(mask, dtype=bool) for code, (mask, _) in masks.items()}
-
-
-def _household_warnings(county: County, frame: pd.DataFrame, year: int, **params) -> list[dict]:
-    """Warnings about households, from a :func:`fupin.metrics.household_frame`."""
+def _household_findings(
+    county: County, frame: pd.DataFrame, year: int, masks: Mapping[str, np.ndarray],
+    poverty_line: float, poverty_lines: Mapping[int, float] | None,
+) -> list[dict]:
+    """Findings about households, from a :func:`fupin.frame.household_frame` and its warning masks."""
     out = []
-    for code, (mask, what) in _household_masks(county, frame, year, **params).items():
+    for code, mask in masks.items():
         if mask.any():
             n = counts(frame, mask)
-            out.append(_warning(
-                code, n["households"],
-                f"{n['households']}户（{n['people']}人）{what}：户{_ids(frame.loc[mask, 'household_id'])}",
-            ))
+            facts: dict[str, Any] = {"households": n["households"], "people": n["people"], "year": int(year),
+                                     "household_ids": frame.loc[mask, "household_id"].tolist()}
+            if code == "exited_income_below_line":
+                facts["poverty_line"] = None if poverty_lines else poverty_line
+            out.append(_finding(code, n["households"], **facts))
     inc = county.incomes
     closed = (inc["year"] <= year).to_numpy() & flag_values(inc, "is_estimate", False)
     if closed.any():
-        out.append(_warning(
-            "estimate_in_closed_year", closed.sum(),
-            f"{closed.sum()}条{year}年及以前（已结账年度）的收入记录标为预计，应为实际收入：户"
-            + _ids(inc.loc[closed, "household_id"].unique()),
-        ))
+        out.append(_finding("estimate_in_closed_year", closed.sum(), year=int(year),
+                            household_ids=inc.loc[closed, "household_id"].unique().tolist()))
     return out
+
+
+def consistency_findings(
+    county: County,
+    year: int,
+    village_threshold: float,
+    *,
+    frame: pd.DataFrame,
+    villages: pd.DataFrame,
+    poverty_line: float = 3500.0,
+    poverty_lines: Mapping[int, float] | None = None,
+    masks: Mapping[str, np.ndarray] | None = None,
+) -> list[dict[str, Any]]:
+    """The facts of :func:`consistency_warnings`, as codes and numbers (no words), in report order.
+
+    Each finding is ``{"code", "count", ...}`` with the ids and numbers its
+    message names: ``villages`` (dicts with ``village_id``, ``village_name``
+    and the figures concerned), or ``households``, ``people`` and
+    ``household_ids``; ``year``, ``threshold`` or ``poverty_line`` where the
+    message names them. :func:`fupin.labels.warning_message` words it.
+    ``frame`` and ``villages`` are the area's :func:`fupin.frame.household_frame`
+    and :func:`fupin.frame.village_table`; ``masks`` its
+    :func:`household_warning_masks` (computed when not given).
+    """
+    if masks is None:
+        masks = household_warning_masks(county, frame, year, poverty_line=poverty_line, poverty_lines=poverty_lines)
+    found = [
+        *_village_findings(villages, year, village_threshold),
+        *_household_findings(county, frame, year, masks, poverty_line, poverty_lines),
+    ]
+    return sorted(found, key=lambda w: WARNING_CODES.index(w["code"]))
+
+
+def warnings_of(findings: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """metrics.json's ``warnings``: each finding as ``{"code", "message", "count"}``."""
+    return [{"code": f["code"], "message": warning_message(f), "count": int(f["count"])} for f in findings]
 
 
 def consistency_warnings(
@@ -247,14 +223,12 @@ def consistency_warnings(
             county.households, county.incomes, year, poverty_line=poverty_line, growth=growth
         )
     villages = village_table(county.villages, frame, year, threshold=village_threshold)
-    found = [
-        *_village_warnings(villages, year, village_threshold),
-        *_household_warnings(
-            county, frame, year,
-            poverty_line=poverty_line, growth=growth, poverty_lines=poverty_lines,
-        ),
-    ]
-    return sorted(found, key=lambda w: WARNING_CODES.index(w["code"]))
+    masks = household_warning_masks(county, frame, year, poverty_line=poverty_line, growth=growth,
+                                    poverty_lines=poverty_lines)
+    return warnings_of(consistency_findings(
+        county, year, village_threshold, frame=frame, villages=villages, poverty_line=poverty_line,
+        poverty_lines=poverty_lines, masks=masks,
+    ))
 
 
 # --------------------------------------------------------------------------- stated figures
@@ -375,7 +349,7 @@ def _label(key: str) -> str:
 
 
 def _show(key: str, value: Any) -> str:
-    return number_text(value) if key not in RATE_FIGURES else _pct(value)
+    return number_text(value) if key not in RATE_FIGURES else fmt_pct(value)
 
 
 def _same(key: str, a: float, b: float) -> bool:
@@ -447,8 +421,8 @@ def check_claims(metrics: Mapping[str, Any], claims: Mapping[str, float]) -> lis
                 out.append({
                     "code": "claim_inconsistent", "key": f"{rate_key} = {people} / {pop}",
                     "stated": claims[rate_key], "expected": implied,
-                    "message": f"材料自相矛盾：{_label(rate_key)}为{_pct(claims[rate_key])}，"
+                    "message": f"材料自相矛盾：{_label(rate_key)}为{fmt_pct(claims[rate_key])}，"
                                f"但{_label(people)}{claims[people]}÷{_label(pop)}{claims[pop]}"
-                               f"为{_pct(implied)}",
+                               f"为{fmt_pct(implied)}",
                 })
     return out

@@ -30,6 +30,12 @@ DEFAULT_COLLECTIVE_INCOME_EXIT = False
 #: Industry coverage (data.md): a village whose covered share of known
 #: remaining households is below this line is named in 存在问题.
 DEFAULT_INDUSTRY_COVERAGE_LINE = 0.8
+#: Monitoring (防返贫监测, data.md): the monitoring line when none is given is
+#: this factor times the poverty line (the provinces' first monitoring lines,
+#: data/reference/README.md); an exited household whose income fell by more
+#: than this share since its exit year is monitored.
+MONITORING_FACTOR = 1.5
+DEFAULT_INCOME_DROP_SHARE = 0.3
 
 #: The Word documents beside report.html and index.html (fupin.docx_report).
 TOWNSHIP_DOCX = "report.docx"

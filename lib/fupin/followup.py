@@ -4,7 +4,7 @@
 
 * 未脱贫户: remaining(Y) households not projected to exit in T, with their
   reasons (:func:`fupin.metrics.non_exit_households`);
-* 监测户: exited(Y) households to monitor (:func:`fupin.depth.monitoring_households`);
+* 监测户: exited(Y) households to monitor (:func:`fupin.monitoring.monitoring_households`);
 * 受阻贫困村: poor villages not exited by Y that cannot exit in T, with
   the conditions they fail (:func:`fupin.metrics.village_table`);
 * 存在问题: each 存在问题 item of the report (:func:`fupin.narrative.problem_items`)
@@ -37,16 +37,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from fupin.config import DEFAULT_COLLECTIVE_INCOME_EXIT, DEFAULT_COLLECTIVE_INCOME_LINE
 from fupin import narrative
+from fupin.analysis import Analysis, analyse
 from fupin.checks import household_warning_masks
 from fupin.columns import GUARANTEES, TABLES
 from fupin.county import County
-from fupin.depth import INCOME_DROP_SHARE, MONITORING_FACTOR, choose_monitoring_line, monitoring_households
+from fupin.config import MONITORING_FACTOR
 from fupin.fsutil import atomic_write_bytes
 from fupin.literal import cell_text
-from fupin.frame import household_frame, select_area, village_table
-from fupin.metrics import non_exit_households, unsafe_house_mask
+from fupin.headcount import unsafe_house_mask
+from fupin.parameters import report_parameters
 from fupin.privacy import mask_names
 from fupin.style import blocker_label, fmt_local_time, fmt_pct_short, fmt_yuan
 
@@ -174,7 +174,7 @@ def blocked_villages_sheet(villages: pd.DataFrame, year: int, threshold: float) 
 
 def problem_households(
     area: County, frame: pd.DataFrame, villages: pd.DataFrame, stuck: pd.DataFrame, year: int,
-    *, poverty_line: float, growth: float,
+    *, poverty_line: float, growth: float, masks: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """For each 存在问题 code (:func:`fupin.narrative.problem_items`): the households or villages it concerns.
 
@@ -210,7 +210,8 @@ def problem_households(
         "income_unknown": rows(frame["registered"].to_numpy() & frame["income_T"].isna().to_numpy()),
         **{g: rows(codes.map(lambda c, g=g: g in c).to_numpy(), stuck) for g in GUARANTEES},
     }
-    masks = household_warning_masks(area, frame, year, poverty_line=poverty_line, growth=growth)
+    if masks is None:
+        masks = household_warning_masks(area, frame, year, poverty_line=poverty_line, growth=growth)
     out.update({code: rows(mask) for code, mask in masks.items()})
     return out
 
@@ -254,54 +255,30 @@ def about_sheet(rows: Sequence[tuple[str, str]]) -> Sheet:
     return pd.DataFrame(rows, columns=["项目", "内容"]), {}
 
 
-def follow_up_sheets(
-    county: County,
-    year: int,
-    *,
-    poverty_line: float = 3500.0,
-    growth: float = 0.0,
-    village_threshold: float = 0.02,
-    monitoring_line: float | Mapping[Any, float] | None = None,
-    income_drop_share: float = INCOME_DROP_SHARE,
-    township_id: str | None = None,
-    bands: Sequence[float] | None = None,
-    collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE,
-    collective_income_exit: bool = DEFAULT_COLLECTIVE_INCOME_EXIT,
-    industry_coverage_line: float | None = None,
-    metrics: Mapping[str, Any] | None = None,
-) -> dict[str, Sheet]:
-    """The sheets of :data:`SHEETS` for one area, by name.
+def analysis_sheets(a: Analysis, metrics: Mapping[str, Any] | None = None) -> dict[str, Sheet]:
+    """The sheets of :data:`SHEETS` for the area of an :class:`fupin.analysis.Analysis`, by name.
 
-    Same definitions as metrics.json (``projection``, ``monitoring``,
-    ``projection.villages_blocked``) with the same parameters (the
-    collective-income exit condition included); ``bands`` and
-    ``industry_coverage_line`` are accepted (and unused by the lists) so a
-    notebook can pass its parameters as they are. ``metrics`` is the area's
-    :func:`fupin.metrics.township_metrics` with the same parameters, for the
-    存在问题 items (computed when not given).
+    Same definitions and parameters as its metrics.json (``projection``,
+    ``monitoring``, ``projection.villages_blocked``), from the same household
+    frame and village table: nothing is computed again. ``metrics`` (the
+    analysis' own by default) gives the 存在问题 items.
     """
-    area, area_id, area_name = select_area(county, township_id)
-    metrics = metrics if metrics is None else dict(metrics)
-    frame = household_frame(area.households, area.incomes, year, poverty_line=poverty_line, growth=growth)
-    villages = village_table(area.villages, frame, year, threshold=village_threshold,
-                             collective_income_line=collective_income_line,
-                             collective_income_exit=collective_income_exit)
-    stuck = non_exit_households(area, year, poverty_line=poverty_line, growth=growth)
-    watch = monitoring_households(area, year, poverty_line=poverty_line, growth=growth,
-                                  monitoring_line=monitoring_line, income_drop_share=income_drop_share)
-    chosen = choose_monitoring_line(monitoring_line, poverty_line, year + 1)
+    p, year = a.params, a.params.year
+    metrics = a.metrics if metrics is None else metrics
+    villages, stuck, watch = a.villages, a.non_exit_households, a.monitoring_households
+    chosen = a.monitoring_line
     source = {"default": f"默认：贫困线的{MONITORING_FACTOR:g}倍", "given": "按参数设定",
               "table": f"按监测线表取{chosen['table_year']}年"}[chosen["source"]]
     about = [
-        ("乡镇", f"{area_name}（{area_id}）"),
+        ("乡镇", f"{a.area_name}（{a.area_id}）"),
         ("统计年度", f"截至{year}年底，预测{year + 1}年"),
-        ("贫困线", f"{fmt_yuan(poverty_line)}/人·年"),
-        ("收入年增长率", f"{growth:g}"),
-        ("贫困村退出阈值", fmt_pct_short(village_threshold)),
-        ("村集体经济收入标准", f"{fmt_yuan(collective_income_line)}/年"
-                              + ("（纳入贫困村出列条件）" if collective_income_exit else "（不作为出列条件）")),
+        ("贫困线", f"{fmt_yuan(p.poverty_line)}/人·年"),
+        ("收入年增长率", f"{p.growth:g}"),
+        ("贫困村退出阈值", fmt_pct_short(p.village_threshold)),
+        ("村集体经济收入标准", f"{fmt_yuan(p.collective_income_line)}/年"
+                              + ("（纳入贫困村出列条件）" if p.collective_income_exit else "（不作为出列条件）")),
         ("监测收入线", f"{fmt_yuan(chosen['line'])}/人·年（{source}）"),  # to the fen: 5,249.99
-        ("收入下降比例", f"收入较脱贫当年下降超过{fmt_pct_short(income_drop_share)}即列为监测户"),
+        ("收入下降比例", f"收入较脱贫当年下降超过{fmt_pct_short(p.income_drop_share)}即列为监测户"),
         ("未脱贫户", f"{len(stuck)}户：{year}年底未脱贫、预计{year + 1}年不能脱贫的户及原因"),
         ("监测户", f"{len(watch)}户：已脱贫户中{year + 1}年收入低于监测线或较脱贫当年明显下降的户"),
         ("受阻贫困村", f"{int((villages['status'] == 'blocked').sum())}个：未出列且{year + 1}年不具备出列条件的贫困村"),
@@ -309,25 +286,39 @@ def follow_up_sheets(
         ("个人信息", "户主和帮扶责任人姓名已脱敏，不含证件号码；户编号、村代码为文本格式"),
         ("生成时间", fmt_local_time()),
     ]
-    if metrics is None:
-        from fupin.metrics import township_metrics
-
-        metrics = township_metrics(area, year, poverty_line=poverty_line, growth=growth,
-                                   village_threshold=village_threshold, monitoring_line=monitoring_line,
-                                   income_drop_share=income_drop_share, collective_income_line=collective_income_line,
-                                   collective_income_exit=collective_income_exit,
-                                   **({"bands": bands} if bands else {}),
-                                   **({"industry_coverage_line": industry_coverage_line}
-                                      if industry_coverage_line is not None else {}))
-    lists = problem_households(area, frame, villages, stuck, year, poverty_line=poverty_line, growth=growth)
+    lists = problem_households(a.area, a.frame, villages, stuck, year, poverty_line=p.poverty_line,
+                               growth=p.growth, masks=a.warning_masks)
     lists.update(_problem_villages(metrics, villages))
     return dict(zip(SHEETS, (
-        non_exit_sheet(stuck, year + 1, helpers(area, stuck["household_id"])),
-        monitoring_sheet(watch, year + 1, helpers(area, watch["household_id"])),
-        blocked_villages_sheet(villages, year, village_threshold),
+        non_exit_sheet(stuck, year + 1, helpers(a.area, stuck["household_id"])),
+        monitoring_sheet(watch, year + 1, helpers(a.area, watch["household_id"])),
+        blocked_villages_sheet(villages, year, p.village_threshold),
         problems_sheet(narrative.problem_items(metrics), lists),
         about_sheet(about),
     )))
+
+
+def _analysis(county: County, year: int, params: Mapping[str, Any]) -> Analysis:
+    """The analysis of the area ``params`` name (township_id) with the figures' parameters in ``params``."""
+    params = dict(params)
+    township_id = params.pop("township_id", None)
+    if params.get("industry_coverage_line") is None:
+        params.pop("industry_coverage_line", None)
+    return analyse(county, report_parameters(year=year, **params), township_id=township_id)
+
+
+def follow_up_sheets(county: County, year: int, *, metrics: Mapping[str, Any] | None = None,
+                     **params: Any) -> dict[str, Sheet]:
+    """The sheets of :data:`SHEETS` for one area, by name (:func:`analysis_sheets`).
+
+    ``params`` are the figures' parameters as :func:`fupin.metrics.township_metrics`
+    takes them (poverty_line, bands, growth, village_threshold, monitoring_line,
+    income_drop_share, collective_income_line, collective_income_exit,
+    industry_coverage_line) and ``township_id``; ``metrics`` is the area's
+    :func:`fupin.metrics.township_metrics` with the same parameters, for the
+    存在问题 items (computed when not given).
+    """
+    return analysis_sheets(_analysis(county, year, params), metrics)
 
 
 # --------------------------------------------------------------------------- workbook
@@ -481,18 +472,31 @@ def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "清单") ->
     return atomic_write_bytes(Path(path), workbook_bytes({sheet: (frame, kinds)}))
 
 
-def write_follow_up(county: County, year: int, path: str | Path | None, **params: Any) -> Path | None:
-    """Write the follow-up workbook of one area to ``path`` atomically; return the path.
+def write_analysis(a: Analysis, path: str | Path | None) -> Path | None:
+    """Write the follow-up workbook of an :class:`fupin.analysis.Analysis` to ``path`` atomically; return the path.
 
-    ``params`` are those of :func:`follow_up_sheets` (poverty_line, growth,
-    village_threshold, monitoring_line, income_drop_share,
-    collective_income_line, collective_income_exit, township_id; bands and
-    industry_coverage_line accepted). With ``path`` None or ``""`` nothing is written and
-    None is returned (a notebook run without an output folder).
+    With ``path`` None or ``""`` nothing is written and None is returned (a
+    notebook run without an output folder).
     """
     if not path:
         return None
-    _, area_id, area_name = select_area(county, params.get("township_id"))
-    area = f"{area_name}（{area_id}）" if area_name else str(area_id)
+    area = f"{a.area_name}（{a.area_id}）" if a.area_name else str(a.area_id)
     date = dt.date.today().isoformat()
-    return atomic_write_bytes(Path(path), workbook_bytes(follow_up_sheets(county, year, **params), area, date))
+    return atomic_write_bytes(Path(path), workbook_bytes(analysis_sheets(a), area, date))
+
+
+def write_follow_up(county: County, year: int, path: str | Path | None, *,
+                    metrics: Mapping[str, Any] | None = None, **params: Any) -> Path | None:
+    """Write the follow-up workbook of one area to ``path`` atomically; return the path.
+
+    ``params`` as for :func:`follow_up_sheets` (the figures' parameters and
+    ``township_id``). With ``path`` None or ``""`` nothing is written and None
+    is returned. A notebook that has its :class:`fupin.analysis.Analysis`
+    calls :func:`write_analysis` instead.
+    """
+    if not path:
+        return None
+    a = _analysis(county, year, params)
+    area = f"{a.area_name}（{a.area_id}）" if a.area_name else str(a.area_id)
+    date = dt.date.today().isoformat()
+    return atomic_write_bytes(Path(path), workbook_bytes(analysis_sheets(a, metrics), area, date))

@@ -24,6 +24,7 @@ from fupin.config import (
     DEFAULT_INDUSTRY_COVERAGE_LINE,
 )
 from fupin.county import County
+from fupin.labels import number_text  # noqa: F401 (re-exported)
 from fupin.money import below_share, to_fen, to_yuan
 
 #: Why a remaining household is not projected to exit in T, in report order.
@@ -266,15 +267,38 @@ def household_frame(
     )
 
 
-# --------------------------------------------------------------------------- projection
-def number_text(x: float) -> str:
-    """A number as band labels and messages print it: integers without decimals.
+def income_at_exit(frame: pd.DataFrame, incomes: pd.DataFrame, growth: float = 0.0) -> np.ndarray:
+    """income(h, exit_year) of each household of ``frame``, in order (NaN where unknown or no exit year).
 
-    >>> number_text(3500.0), number_text(3500.5)
-    ('3500', '3500.5')
+    The contract's income(h, t) at t = the household's exit_year: its incomes
+    row of that year, else its latest earlier row times (1 + g)^(t - that
+    year), kept to the fen (as :func:`income_in_year`). One pass over the
+    incomes for every exit year at once. The one implementation the
+    consistency checks and the monitoring use.
+
+    >>> f = pd.DataFrame({"household_id": ["a", "b", "c"], "exit_year": pd.array([2017, 2016, None], dtype="Int64")})
+    >>> inc = pd.DataFrame({"household_id": ["a", "a", "b"], "year": [2015, 2018, 2017],
+    ...                     "per_capita_income": [3000.0, 9000.0, 2000.0]})
+    >>> income_at_exit(f, inc, growth=0.1).tolist()
+    [3630.0, nan, nan]
     """
-    x = float(x)
-    return str(int(x)) if x.is_integer() else repr(x)
+    exit_year = year_values(frame, "exit_year")
+    owner = pd.Index(frame["household_id"]).get_indexer(incomes["household_id"])
+    year = incomes["year"].to_numpy(dtype="float64")
+    value = incomes["per_capita_income"].to_numpy(dtype="float64")
+    use = (owner >= 0) & ~np.isnan(value)
+    use[use] &= year[use] <= exit_year[owner[use]]
+    owner, year, value = owner[use], year[use], value[use]
+    order = np.lexsort((year, owner))  # by household, then year: the last row per household wins
+    owner, year, value = owner[order], year[order], value[order]
+    last = np.append(owner[1:] != owner[:-1], True) if len(owner) else np.zeros(0, bool)
+    income = np.full(len(frame), np.nan)
+    grown = value[last] * (1.0 + growth) ** (exit_year[owner[last]] - year[last])
+    income[owner[last]] = to_yuan(to_fen(grown))  # income(h, t) is kept to the fen
+    return income
+
+
+# --------------------------------------------------------------------------- projection
 
 # --------------------------------------------------------------------------- villages
 

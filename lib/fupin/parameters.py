@@ -10,6 +10,11 @@ Each is read into its one type, every problem is collected, and one
 When the bands are not given they follow the poverty line: ``(L, L + 500)``,
 the seed report's pattern (3,500 and 4,000 for the default line). Definitions
 of every parameter: docs/data.md.
+
+The result is one frozen :class:`Parameters`: the year Y and every figure
+parameter, read and checked together (the monitoring-line table is checked
+against T = Y + 1). :func:`fupin.analysis.analyse` takes it as it is;
+:func:`fupin.metrics.township_metrics` and the notebook build it here.
 """
 
 from __future__ import annotations
@@ -25,12 +30,12 @@ from fupin.config import (
     DEFAULT_COLLECTIVE_INCOME_EXIT,
     DEFAULT_COLLECTIVE_INCOME_LINE,
     DEFAULT_GROWTH,
+    DEFAULT_INCOME_DROP_SHARE,
     DEFAULT_INDUSTRY_COVERAGE_LINE,
     DEFAULT_POVERTY_LINE,
     DEFAULT_VILLAGE_THRESHOLD,
+    MONITORING_FACTOR,
 )
-from fupin.depth import INCOME_DROP_SHARE as DEFAULT_INCOME_DROP_SHARE
-from fupin.depth import choose_monitoring_line
 from fupin.errors import ParameterError
 
 #: How a parameter is named in a message: ``spell(name, value)``.
@@ -42,8 +47,15 @@ def _as_written(name: str, value: object) -> str:
 
 
 @dataclass(frozen=True)
-class ReportParameters:
-    """The checked parameters of one report (see :func:`report_parameters`)."""
+class Parameters:
+    """The checked parameters of one report: the year Y and every figure parameter.
+
+    Built and checked by :func:`report_parameters` only (the one place); frozen,
+    so an :class:`fupin.analysis.Analysis` and everything shown from it use the
+    same values. ``bands`` are the edges in use (following the line when
+    ``bands_follow_line``); ``monitoring_line`` is None (1.5 × L), a number or
+    a table {year: line}.
+    """
 
     year: int
     poverty_line: float = DEFAULT_POVERTY_LINE
@@ -65,6 +77,55 @@ class ReportParameters:
             "income_drop_share": self.income_drop_share, "collective_income_line": self.collective_income_line,
             "collective_income_exit": self.collective_income_exit, "industry_coverage_line": self.industry_coverage_line,
         }
+
+    def as_dict(self) -> dict[str, Any]:
+        """``year`` then :meth:`metrics_kwargs`: the parameters as 数据说明 lists them (:func:`fupin.tables.run_info`)."""
+        return {"year": self.year, **self.metrics_kwargs()}
+
+    @property
+    def target_year(self) -> int:
+        """T = Y + 1."""
+        return self.year + 1
+
+    def monitoring(self) -> dict[str, Any]:
+        """The monitoring line for T and where it came from (:func:`choose_monitoring_line`)."""
+        return choose_monitoring_line(self.monitoring_line, self.poverty_line, self.target_year)
+
+
+#: The name :func:`report_parameters` has always returned.
+ReportParameters = Parameters
+
+
+def choose_monitoring_line(given: float | Mapping[Any, float] | None, poverty_line: float,
+                    target_year: int) -> dict[str, Any]:
+    """The monitoring income line for T and where it came from.
+
+    ``given`` None: :data:`MONITORING_FACTOR` × L (``source`` "default"); a
+    number: that number ("given"); a table {year: line} (keys may be text):
+    the line of T, else of the latest earlier year ("table", ``table_year``
+    naming the year used). Raises ValueError for a non-positive line or a
+    table without a year <= T.
+
+    >>> choose_monitoring_line(None, 3500, 2019)
+    {'line': 5250.0, 'source': 'default', 'table_year': None}
+    >>> choose_monitoring_line({"2018": 5000, 2020: 6000}, 3500, 2019)
+    {'line': 5000.0, 'source': 'table', 'table_year': 2018}
+    """
+    table_year = None
+    if given is None:
+        line, source = MONITORING_FACTOR * float(poverty_line), "default"
+    elif isinstance(given, Mapping):
+        years = {int(float(k)): float(v) for k, v in given.items()}
+        usable = [y for y in years if y <= target_year]
+        if not usable:
+            raise ValueError(f"监测收入线表中没有{target_year}年及以前的年度：{sorted(years)}")
+        table_year = max(usable)
+        line, source = years[table_year], "table"
+    else:
+        line, source = float(given), "given"
+    if not (math.isfinite(line) and line > 0):
+        raise ValueError(f"监测收入线应为正数：{line}")
+    return {"line": float(line), "source": source, "table_year": table_year}
 
 
 def default_bands(poverty_line: float) -> tuple[float, ...]:
@@ -150,7 +211,7 @@ def report_parameters(
     collective_income_exit: object = DEFAULT_COLLECTIVE_INCOME_EXIT,
     industry_coverage_line: object = DEFAULT_INDUSTRY_COVERAGE_LINE,
     spell: Spelling = _as_written,
-) -> ReportParameters:
+) -> Parameters:
     """Read and check the figures' parameters; every problem at once in one ParameterError.
 
     ``bands`` None (or empty) follows the line: :func:`default_bands`.
@@ -208,7 +269,7 @@ def report_parameters(
         problems.append(f"{spell('monitoring_line', monitoring_line)}：应为正数或按年度的表，如 {{2019: 5250}}（{exc}）")
     if problems:
         raise ParameterError(problems)
-    return ReportParameters(
+    return Parameters(
         year=y, poverty_line=line, bands=tuple(edges), growth=g, village_threshold=v,
         monitoring_line=monitor, income_drop_share=share, collective_income_line=collective,
         collective_income_exit=exit_rule, industry_coverage_line=coverage, bands_follow_line=follow,

@@ -11,17 +11,29 @@ formats and labels from here; notebooks do not restyle.
 
 from __future__ import annotations
 
-import math
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any, Mapping
 
 # Why a remaining household is not projected to exit (projection.reasons), and the
 # five guarantees: one home each, the contract (fupin.columns).
 from fupin.columns import GUARANTEES, REASON_LABELS  # noqa: F401 (re-exported)
+# Number formats live in fupin.formats (the contract's labels use them too); re-exported here.
+from fupin.formats import (  # noqa: F401 (re-exported)
+    MISSING,
+    fmt_amount,
+    fmt_hh_people,
+    fmt_households,
+    fmt_index,
+    fmt_int,
+    fmt_pct,
+    fmt_pct_short,
+    fmt_people,
+    fmt_wan,
+    fmt_yuan,
+    half_up,
+    is_missing,
+)
 
-#: Placeholder for a missing number (None or NaN).
-MISSING = "—"
 
 #: Figure resolution: sharp in an email or a browser, small enough to inline.
 DPI = 120
@@ -99,126 +111,6 @@ COLUMN_LABELS: dict[str, str] = {
 }
 
 
-# ---------------------------------------------------------------- numbers
-
-
-def _is_missing(value: Any) -> bool:
-    """True for None and NaN."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _half_up(value: float, digits: int, scale: int = 0) -> Decimal:
-    """Round as statistics offices do (四舍五入), on the shortest repr of `value`
-    times 10**`scale` (exact: the decimal point moves, no floating-point product)."""
-    exact = Decimal(repr(float(value))).scaleb(scale)
-    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-
-
-def fmt_pct(value: float | None, digits: int = 2, beyond: float | None = None) -> str:
-    """A fraction as a percentage with `digits` decimals, rounded half up on the exact decimal.
-
-    Every percentage of the report (text, tables, charts, warnings) goes through
-    here. With `beyond` (a line the value was compared with), more decimals are
-    shown while the rounded value would read as the line itself, so a drop of
-    30.04% judged "more than 30%" never shows as 30.0%.
-
-    >>> fmt_pct(0.012517), fmt_pct(29 / 800), fmt_pct(0.02125), fmt_pct(None)
-    ('1.25%', '3.63%', '2.13%', '—')
-    >>> fmt_pct(0.3004, 1, beyond=0.3), fmt_pct(0.35, 1, beyond=0.3)
-    ('30.04%', '35.0%')
-    """
-    if _is_missing(value):
-        return MISSING
-    shown = _half_up(value, digits, 2)
-    if beyond is not None and float(value) != float(beyond):
-        while digits < 8 and shown == _half_up(beyond, digits, 2):
-            digits += 1
-            shown = _half_up(value, digits, 2)
-    return f"{shown:.{digits}f}%"
-
-
-def fmt_pct_short(value: float | None) -> str:
-    """A fraction as a percentage without trailing zeros, for thresholds.
-
-    >>> fmt_pct_short(0.02), fmt_pct_short(0.025)
-    ('2%', '2.5%')
-    """
-    if _is_missing(value):
-        return MISSING
-    text = f"{_half_up(value, 2, 2):f}"
-    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
-
-
-def fmt_int(value: float | None) -> str:
-    """A count with thousands separators, rounded half up to a whole number.
-
-    >>> fmt_int(1872)
-    '1,872'
-    """
-    if _is_missing(value):
-        return MISSING
-    return f"{int(_half_up(float(value), 0)):,}"
-
-
-def fmt_people(value: float | None) -> str:
-    """A number of people: `fmt_people(1872) -> '1,872人'`."""
-    return fmt_int(value) + ("" if _is_missing(value) else "人")
-
-
-def fmt_households(value: float | None) -> str:
-    """A number of households: `fmt_households(820) -> '820户'`."""
-    return fmt_int(value) + ("" if _is_missing(value) else "户")
-
-
-def fmt_hh_people(count: Mapping[str, Any] | None) -> str:
-    """A {households, people} count: `'820户1,872人'`; None -> '—'."""
-    if count is None:
-        return MISSING
-    return fmt_households(count.get("households")) + fmt_people(count.get("people"))
-
-
-def fmt_amount(value: float | None) -> str:
-    """An amount of yuan without the unit, to the fen, cents only when present.
-
-    Never rounds to whole yuan, so an amount is never shown on the far side of
-    a line it was compared with (5,249.99 is not "5,250").
-
-    >>> fmt_amount(3500), fmt_amount(5249.99), fmt_amount(3449.9999999999995), fmt_amount(None)
-    ('3,500', '5,249.99', '3,450', '—')
-    """
-    if _is_missing(value):
-        return MISSING
-    fen = _half_up(value, 2)
-    return f"{int(fen):,}" if fen == fen.to_integral_value() else f"{fen:,.2f}"
-
-
-def fmt_yuan(value: float | None) -> str:
-    """An amount of yuan: `fmt_yuan(3500) -> '3,500元'` (cents only when present)."""
-    if _is_missing(value):
-        return MISSING
-    return fmt_amount(value) + "元"
-
-
-def fmt_wan(value: float | None, digits: int = 1) -> str:
-    """An amount of yuan in 万元 (10,000 yuan), rounded half up.
-
-    >>> fmt_wan(313737), fmt_wan(4300, 2), fmt_wan(None)
-    ('31.4万元', '0.43万元', '—')
-    """
-    if _is_missing(value):
-        return MISSING
-    return f"{_half_up(value, digits, -4):,.{digits}f}万元"
-
-
-def fmt_index(value: float | None, digits: int = 3) -> str:
-    """A poverty index (FGT1, FGT2, Watts: a fraction) as a percentage with `digits` decimals.
-
-    >>> fmt_index(0.0031342357), fmt_index(None)
-    ('0.313%', '—')
-    """
-    return fmt_pct(value, digits)
-
-
 def band_label(band: Mapping[str, Any]) -> str:
     """A short Chinese label for an income band dict (lower/upper in yuan).
 
@@ -277,7 +169,7 @@ _RATE_PARAMETERS = frozenset({"growth", "village_threshold", "income_drop_share"
 def _plain_number(value: Any) -> str:
     """A number with thousands separators and no needless decimals (3500.0 -> '3,500')."""
     number = float(value)
-    return fmt_int(number) if number == int(number) else f"{_half_up(number, 2):,f}".rstrip("0").rstrip(".")
+    return fmt_int(number) if number == int(number) else f"{half_up(number, 2):,f}".rstrip("0").rstrip(".")
 
 
 def fmt_parameter(name: str, value: Any) -> str:
