@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import metrics_fixtures as fx
-from fupin import metrics
+from fupin import headcount, labels, metrics
 from fupin.columns import GUARANTEES
 from fupin.economy import INDUSTRY_COLUMNS
 from fupin.errors import UnknownTownshipError
@@ -39,8 +39,9 @@ Y = 2018
 
 
 def test_doctests():
-    result = doctest.testmod(metrics)
-    assert result.failed == 0 and result.attempted > 0
+    for module in (metrics, headcount, labels):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
 
 
 def frame(hh: pd.DataFrame, inc: pd.DataFrame | None = None, **kw) -> pd.DataFrame:

@@ -69,6 +69,7 @@ from fupin.headcount import (  # noqa: F401 (re-exported)
     unsafe_house_mask,
     unsafe_houses_outside_program,
 )
+from fupin.columns import REASON_LABELS, TEXT_DTYPE  # noqa: F401 (re-exported)
 from fupin.labels import reason_texts
 from fupin.money import below_share, exact, to_fen, to_yuan  # noqa: F401 (re-exported)
 from fupin.parameters import report_parameters
@@ -79,6 +80,12 @@ def reason_labels(frame: pd.DataFrame, sep: str = "；") -> pd.DataFrame:
     ``reasons``, their words (:func:`fupin.labels.reason_texts`: ``收入差150元``, ...).
 
     Returns a frame on ``frame``'s index (a :func:`household_frame`).
+
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"gap": [150.0, float("nan")], **{f"reason_{c}": [c in ("income_short", "housing_ok"),
+    ...                   c == "income_unknown"] for c in REASON_CODES}})
+    >>> reason_labels(f).to_dict("list")
+    {'reason_codes': ['income_short,housing_ok', 'income_unknown'], 'reasons': ['收入差150元；住房安全未保障', '收入未知']}
     """
     codes = reason_codes(frame)
     return pd.DataFrame({"reason_codes": codes, "reasons": reason_texts(codes, frame["gap"], sep)})
