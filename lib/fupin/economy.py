@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from fupin.config import DEFAULT_COLLECTIVE_INCOME_LINE, DEFAULT_INDUSTRY_COVERAGE_LINE
+from fupin.formats import json_number
 from fupin.money import below_share, to_fen
 
 #: Per-village industry columns of :func:`industry_by_village` (and of the village table).
@@ -40,12 +41,6 @@ INDUSTRY_COLUMNS: tuple[str, ...] = (
     "industry_known_households", "industry_known_people",
     "industry_covered_households", "industry_covered_people", "industry_share", "industry_below",
 )
-
-
-def _num(x: float) -> int | float:
-    """A line as JSON shows it: 50000.0 -> 50000, 0.8 stays 0.8."""
-    x = float(x)
-    return int(x) if x.is_integer() else x
 
 
 def fen(amount: Any) -> int | None:
@@ -104,7 +99,7 @@ def collective_economy(table: pd.DataFrame, line: float = DEFAULT_COLLECTIVE_INC
     poor = table["is_poor_village"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     ids = table["village_id"].astype(str).to_numpy(dtype=object)
     return {
-        "line": _num(line),
+        "line": json_number(line),
         "weak": {"poor": int((known_weak & poor).sum()), "non_poor": int((known_weak & ~poor).sum())},
         "unknown": int(unknown.sum()),
         "weak_villages": sorted(ids[known_weak].tolist()),
@@ -214,7 +209,7 @@ def industry_coverage(
         "covered": c,
         "share": c["households"] / k["households"] if k["households"] else None,
         "share_people": c["people"] / k["people"] if k["people"] else None,
-        "line": _num(line),
+        "line": json_number(line),
         "below": below_line(c["households"], k["households"], line),
         "below_villages": sorted(table.loc[below, "village_id"].astype(str).tolist()),
         "unknown": count(blank),

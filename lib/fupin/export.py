@@ -132,7 +132,7 @@ def add_toc(page: str) -> str:
     '<nav class="toc"><strong>目录</strong><ul><li><a href="#a">一、基本情况</a></li>'
     """
     items = [
-        f'<li><a href="#{anchor}">{_plain(text)}</a></li>'
+        f'<li><a href="#{anchor}">{_heading_text(text)}</a></li>'
         for level, anchor, text in _HEADING.findall(page)
         if level == "2"
     ]
@@ -146,6 +146,6 @@ def add_toc(page: str) -> str:
     return page[:at] + toc + page[at:]
 
 
-def _plain(fragment: str) -> str:
+def _heading_text(fragment: str) -> str:
     """Heading HTML -> escaped text (drops any inner tags)."""
     return html.escape(html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip())

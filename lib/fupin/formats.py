@@ -3,6 +3,7 @@
 One home for every number format the report and the contract's labels use
 (:mod:`fupin.style` re-exports them): a percentage, a count or an amount is
 rounded as statistics offices do (四舍五入) on the exact decimal of the value.
+Also how metrics.json writes a number: :func:`json_number`, :func:`json_plain`.
 
 >>> fmt_pct(0.032307), fmt_int(1872), fmt_yuan(5249.99)
 ('3.23%', '1,872', '5,249.99元')
@@ -13,6 +14,9 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
 
 #: Placeholder for a missing number (None or NaN).
 MISSING = "—"
@@ -133,3 +137,33 @@ def fmt_index(value: float | None, digits: int = 3) -> str:
     ('0.313%', '—')
     """
     return fmt_pct(value, digits)
+
+
+# ---------------------------------------------------------------- JSON values
+
+
+def json_number(x: float) -> int | float:
+    """A parameter as JSON shows it: 3500.0 -> 3500, 0.02 stays 0.02.
+
+    >>> json_number(3500.0), json_number(0.02)
+    (3500, 0.02)
+    """
+    x = float(x)
+    return int(x) if x.is_integer() else x
+
+
+def json_plain(obj: Any) -> Any:
+    """``obj`` with numpy scalars turned into Python ones and NaN into ``None``."""
+    if isinstance(obj, dict):
+        return {str(k): json_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_plain(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return None if math.isnan(obj) else float(obj)
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return obj

@@ -24,6 +24,7 @@ from fupin.config import (
     DEFAULT_INDUSTRY_COVERAGE_LINE,
 )
 from fupin.county import County
+from fupin.formats import json_number, json_plain  # noqa: F401 (re-exported)
 from fupin.labels import number_text  # noqa: F401 (re-exported)
 from fupin.money import below_share, to_fen, to_yuan
 
@@ -90,33 +91,6 @@ def rates(people: np.ndarray, population: np.ndarray) -> np.ndarray:
     population = np.asarray(population, dtype="float64")
     safe = np.where(population > 0, population, 1.0)
     return np.where(population > 0, np.asarray(people, dtype="float64") / safe, np.nan)
-
-
-def json_number(x: float) -> int | float:
-    """A parameter as JSON shows it: 3500.0 -> 3500, 0.02 stays 0.02.
-
-    >>> json_number(3500.0), json_number(0.02)
-    (3500, 0.02)
-    """
-    x = float(x)
-    return int(x) if x.is_integer() else x
-
-
-def json_plain(obj: Any) -> Any:
-    """``obj`` with numpy scalars turned into Python ones and NaN into ``None``."""
-    if isinstance(obj, dict):
-        return {str(k): json_plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_plain(v) for v in obj]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return None if math.isnan(obj) else float(obj)
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return obj
 
 
 def counts(frame: pd.DataFrame, mask: np.ndarray | pd.Series | None = None) -> dict[str, int]:

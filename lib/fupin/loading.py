@@ -1216,7 +1216,7 @@ _ALNUM_BLANKS = pa.array(sorted({
 _DECIMAL = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
 
 
-def _plain(text: pa.Array, kind: str) -> np.ndarray:
+def _parse_as_is(text: pa.Array, kind: str) -> np.ndarray:
     """Cells whose text the careful parser would take as it is (an id) or as Arrow reads it (a number).
 
     Such text is plain ASCII digits (and letters, for ids) that NFKC leaves
@@ -1243,7 +1243,7 @@ def _convert_text(text: pa.Array, column: Column) -> tuple[np.ndarray, np.ndarra
     if kind == "text":  # only stripped: exactly what str.strip() does
         filled = _filled_mask(text)
         return _strings(pc.utf8_trim(text, WHITESPACE), ~filled), ~filled, np.zeros(n, dtype=bool)
-    clean = _plain(text, kind)
+    clean = _parse_as_is(text, kind)
     rest = np.flatnonzero(~clean)
     distinct, failed_distinct, index = _parse_distinct(text.take(pa.array(rest)) if len(rest) < n else text, column)
     missing_distinct = np.array([value is None for value in distinct], dtype=bool)

@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from fupin import style
 from fupin.literal import chart_text
+from fupin.narrative import area_name
 from fupin.style import COLOURS
 
 Metrics = Mapping[str, Any]
@@ -85,9 +86,10 @@ def _empty(fig: Figure, ax: Axes, title: str, message: str) -> Figure:
     return fig
 
 
-def _area_name(metrics: Metrics) -> str:
-    """The township's (or county's) name for legends and titles, drawn literally (no mathtext)."""
-    return chart_text(metrics.get("township_name") or metrics.get("county_name") or "本地")
+def _chart_area_name(metrics: Metrics) -> str:
+    """The area's name (:func:`fupin.narrative.area_name`) for legends and titles, drawn
+    literally (no mathtext); 本地 for an area without a name."""
+    return chart_text(area_name(metrics) or "本地")
 
 
 def _count(value: Mapping[str, Any] | None, key: str) -> int:
@@ -235,7 +237,7 @@ def incidence_trend_chart(metrics: Metrics, national: pd.DataFrame | None = None
     fig = _figure(CHART_WIDTH, 3.6)
     ax = fig.subplots()
     points = list(metrics.get("incidence_trend") or [])
-    title = f"{_area_name(metrics)}贫困发生率变化"
+    title = f"{_chart_area_name(metrics)}贫困发生率变化"
     if not points:
         return _empty(fig, ax, title, "无贫困发生率数据")
     years = [int(p["year"]) for p in points]
@@ -248,7 +250,7 @@ def incidence_trend_chart(metrics: Metrics, national: pd.DataFrame | None = None
             ax.plot(shown["year"].astype(int), shown["incidence"].astype(float), color=COLOURS["national"],
                     linewidth=1.5, marker="s", markersize=3.5, label="全国农村贫困发生率")
             top = _top([top, *shown["incidence"].astype(float)])
-    _draw_trend(ax, points, COLOURS["area"], f"{_area_name(metrics)}贫困发生率",
+    _draw_trend(ax, points, COLOURS["area"], f"{_chart_area_name(metrics)}贫困发生率",
                 below=lambda year, rate: rate < reference.get(year, -1.0))
     _year_axis(ax, years, {int(p["year"]) for p in points if p.get("projected")})
     ax.set_ylim(0, top * 1.2)
@@ -380,7 +382,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     rows = [v for v in depth.get("villages") or [] if (v.get("income_gap") or 0) > 0]
     rows.sort(key=lambda v: (float(v["income_gap"]), str(v["village_name"])))
     poor = {v["village_id"] for v in metrics.get("villages_table") or [] if v.get("is_poor_village")}
-    title = (f"各村对贫困距指数（FGT1）的贡献（{_area_name(metrics)}FGT1 = "
+    title = (f"各村对贫困距指数（FGT1）的贡献（{_chart_area_name(metrics)}FGT1 = "
              f"{style.fmt_index(depth.get('fgt1'))}，收入缺口{style.fmt_wan(depth.get('income_gap'))}）")
     fig = _figure(CHART_WIDTH, 1.4 + 0.28 * max(len(rows), 3))
     ax = fig.subplots()

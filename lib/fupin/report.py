@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
+from fupin.narrative import area_name  # noqa: F401 (the one definition; re-exported)
 from fupin.style import fmt_hh_people, fmt_pct, fmt_pct_short, fmt_yuan
-
-
-def area_name(m: dict) -> str:
-    """The township's name, or the county's for the county summary."""
-    return m.get("township_name") or m.get("county_name") or ""
 
 
 def title(m: dict) -> str:
