@@ -1,4 +1,4 @@
-"""Hand-made mini counties with the dtypes of ``County`` (lib/fupin/county.py).
+"""Hand-made mini counties with the contract dtypes of a loaded ``County`` (``columns.Table.dtypes``).
 
 Give only the columns a test is about; the others get the contract's
 defaults. ``reference_county()`` builds, row by row from a few rules, a
@@ -12,22 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fupin.columns import TABLES, TEXT_DTYPE, Column
+from fupin.columns import TABLES, TEXT_DTYPE
 from fupin.county import County
-
-OPTIONAL_INTS = {"exit_year", "returned_year", "village_exit_year"}
-
-
-def dtype(col: Column) -> object:
-    """The dtype ``County`` documents for a column."""
-    if col.kind in ("id", "text", "enum"):
-        return TEXT_DTYPE
-    if col.kind == "int":
-        return "Int64" if col.name in OPTIONAL_INTS or not col.required else "int64"
-    if col.kind == "number":
-        return "float64"
-    return "bool" if col.default is not None else "boolean"
-
 
 VILLAGE_DEFAULTS: dict[str, Any] = {
     "township_id": "001",
@@ -49,7 +35,7 @@ def table(name: str, rows: list[dict[str, Any]], defaults: dict[str, Any] | None
             continue  # as loaded from a file without the column
         fill = defaults.get(col.name, col.default)
         values = [r.get(col.name, fill) for r in rows]
-        data[col.name] = pd.array(values, dtype=dtype(col))
+        data[col.name] = pd.array(values, dtype=spec.dtypes[col.name])
     extra = set().union(*rows) - set(spec.names) if rows else set()
     if extra:
         raise KeyError(f"not a column of {name}: {sorted(extra)}")

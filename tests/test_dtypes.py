@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import fixtures_data as fd
+import metrics_fixtures as fx
 from fupin.columns import CHECK_DTYPES, TABLES, TEXT_DTYPE, contract_dtype
 from fupin.county import County
 from fupin.loading import load
@@ -32,6 +33,17 @@ def test_text_dtype_is_stated_once_and_spelled_out() -> None:
     assert {k for k in kinds if CHECK_DTYPES[k] is TEXT_DTYPE} == {"id", "text", "enum"}
     assert all(contract_dtype(c) is TEXT_DTYPE for t in TABLES.values() for c in t.columns
                if c.kind in ("id", "text", "enum"))
+
+
+def test_hand_made_tables_of_the_tests_have_the_dtypes_of_a_loaded_county(county: County) -> None:
+    """metrics_fixtures reads the dtypes from the contract; is_poor_village is ``bool`` as loaded."""
+    made = fx.county(fx.villages({"village_id": "V1"}), fx.households({"household_id": "H1", "village_id": "V1"}),
+                     fx.incomes({"household_id": "H1", "year": 2018, "per_capita_income": 3000.0}),
+                     fx.cadres({"cadre_id": "C1"}))
+    for name in ("villages", "households", "incomes", "cadres"):
+        loaded = getattr(county, name)
+        assert getattr(made, name).dtypes.to_dict() == loaded.dtypes.to_dict(), name
+    assert made.villages["is_poor_village"].dtype == "bool"
 
 
 def test_every_text_column_of_a_loaded_county_is_the_text_dtype(county: County) -> None:

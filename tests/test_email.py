@@ -26,7 +26,9 @@ import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from fupin import mailer
+from fupin.mail import config as mail_config
+from fupin.mail import content as mail_content
+from fupin.mail import ledger as mail_ledger
 from fupin.cli import main
 from fupin.config import SAMPLE_DIR
 
@@ -317,8 +319,8 @@ def test_second_run_sends_nothing(reports, smtp_server, tmp_path, capsys):
     status, out, _ = email_cli(capsys, reports, "--config", config)
     assert status == 0 and len(box.envelopes) == 2
     assert "已发送过（报告未变）：城关镇（990101001）" in out
-    ledger = json.loads((reports / mailer.LEDGER_NAME).read_text(encoding="utf-8"))
-    assert ledger["format"] == mailer.LEDGER_FORMAT and ledger["failed"] == []
+    ledger = json.loads((reports / mail_ledger.LEDGER_NAME).read_text(encoding="utf-8"))
+    assert ledger["format"] == mail_ledger.LEDGER_FORMAT and ledger["failed"] == []
     assert sorted((e["key"], e["recipient"]) for e in ledger["sent"]) == [
         (TOWN, HEAD), (TOWN, OFFICE), ("county", LEADER)]
     assert all(e["checksum"] and e["sent_at"] and e["message_id"] for e in ledger["sent"])
@@ -354,7 +356,7 @@ def test_server_stopping_mid_batch_then_later_run_completes(reports, smtp_server
     assert status == 1
     assert len(first.envelopes) == 1
     assert "未发送：" in out and "再次运行" in out
-    ledger = json.loads((reports / mailer.LEDGER_NAME).read_text(encoding="utf-8"))
+    ledger = json.loads((reports / mail_ledger.LEDGER_NAME).read_text(encoding="utf-8"))
     assert ledger["failed"] and all("421" in e["error"] or "断开" in e["error"] for e in ledger["failed"])
     ctl.stop()
 
@@ -363,7 +365,7 @@ def test_server_stopping_mid_batch_then_later_run_completes(reports, smtp_server
     assert status == 0, out
     total = first.deliveries() + second.deliveries()
     assert len(total) == 3 and set(total.values()) == {1}  # every recipient once, no duplicates
-    assert json.loads((reports / mailer.LEDGER_NAME).read_text(encoding="utf-8"))["failed"] == []
+    assert json.loads((reports / mail_ledger.LEDGER_NAME).read_text(encoding="utf-8"))["failed"] == []
 
 
 def test_server_down_fails_every_message_and_next_run_sends_them(reports, smtp_server, tmp_path, capsys):
@@ -388,7 +390,7 @@ def test_refused_recipient_is_retried_alone(reports, smtp_server, tmp_path, caps
     assert status == 1
     assert f"未发送：城关镇（990101001） → {OFFICE}：550 5.1.1 Mailbox unavailable" in out
     assert [e.rcpt_tos for e in refusing.envelopes] == [[HEAD], [LEADER]]
-    ledger = json.loads((reports / mailer.LEDGER_NAME).read_text(encoding="utf-8"))
+    ledger = json.loads((reports / mail_ledger.LEDGER_NAME).read_text(encoding="utf-8"))
     assert [(e["key"], e["recipient"]) for e in ledger["failed"]] == [(TOWN, OFFICE)]
     ctl.stop()
 
@@ -429,7 +431,7 @@ def test_password_from_environment_is_used_and_never_shown(reports, smtp_server,
     handler = Mailbox()
     box, ctl = smtp_server(handler, authenticator=handler.authenticate, auth_required=True, auth_require_tls=False)
     config = write_config(tmp_path / "e.yml", ctl.port)
-    env = {**__import__("os").environ, mailer.PASSWORD_ENV: PASSWORD}
+    env = {**__import__("os").environ, mail_config.PASSWORD_ENV: PASSWORD}
     proc = subprocess.run(
         [sys.executable, "-m", "fupin", "email", str(reports), "--config", str(config), "--smtp-user", "report-bot"],
         capture_output=True, text=True, encoding="utf-8", env=env, stdin=subprocess.DEVNULL, timeout=300,
@@ -437,7 +439,7 @@ def test_password_from_environment_is_used_and_never_shown(reports, smtp_server,
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert box.logins and set(box.logins) == {("report-bot", PASSWORD)}
     assert len(box.envelopes) == 2
-    ledger = (reports / mailer.LEDGER_NAME).read_text(encoding="utf-8")
+    ledger = (reports / mail_ledger.LEDGER_NAME).read_text(encoding="utf-8")
     for text in (proc.stdout, proc.stderr, ledger, config.read_text(encoding="utf-8")):
         assert PASSWORD not in text
 
@@ -446,21 +448,21 @@ def test_wrong_password_fails_once_and_is_not_shown(reports, smtp_server, tmp_pa
     handler = Mailbox()
     box, ctl = smtp_server(handler, authenticator=handler.authenticate, auth_required=True, auth_require_tls=False)
     wrong = "wrong-" + PASSWORD
-    monkeypatch.setenv(mailer.PASSWORD_ENV, wrong)
+    monkeypatch.setenv(mail_config.PASSWORD_ENV, wrong)
     config = write_config(tmp_path / "e.yml", ctl.port)
     status, out, err = email_cli(capsys, reports, "--config", config, "--smtp-user", "report-bot")
     assert status == 1
     assert "登录邮件服务器失败" in out
     assert len(box.login_peers) == 1  # one connection tried per batch, not one per message
-    ledger = (reports / mailer.LEDGER_NAME).read_text(encoding="utf-8")
+    ledger = (reports / mail_ledger.LEDGER_NAME).read_text(encoding="utf-8")
     assert wrong not in out + err + ledger and not box.envelopes
 
 
 def test_user_without_password_is_a_usage_error(reports, tmp_path, capsys, monkeypatch):
-    monkeypatch.delenv(mailer.PASSWORD_ENV, raising=False)
+    monkeypatch.delenv(mail_config.PASSWORD_ENV, raising=False)
     status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", 1),
                                  "--smtp-user", "report-bot")
-    assert status == 2 and mailer.PASSWORD_ENV in err and "Traceback" not in err
+    assert status == 2 and mail_config.PASSWORD_ENV in err and "Traceback" not in err
 
 
 @pytest.fixture(scope="module")
@@ -488,7 +490,7 @@ def test_tls_modes_with_a_private_ca(mode, certificate, reports, smtp_server, tm
     tls = ({"tls_context": context, "require_starttls": True} if mode == "starttls"
            else {"ssl_context": context, "auth_require_tls": False})
     box, ctl = smtp_server(handler, authenticator=handler.authenticate, auth_required=True, **tls)
-    monkeypatch.setenv(mailer.PASSWORD_ENV, PASSWORD)
+    monkeypatch.setenv(mail_config.PASSWORD_ENV, PASSWORD)
     config = write_config(tmp_path / "e.yml", ctl.port)
     raw = yaml.safe_load(config.read_text(encoding="utf-8"))
     raw["smtp"].update(tls=mode, user="report-bot", cafile=str(cert))
@@ -533,7 +535,7 @@ def test_dry_run_writes_parseable_eml_and_sends_nothing(reports, smtp_server, tm
     msg = BytesParser(policy=policy.default).parsebytes((out_dir / f"{TOWN}.eml").read_bytes())
     assert msg["Subject"] == SUBJECT and msg["To"] == HEAD and msg["Cc"] == OFFICE
     assert structure(msg)[0] == "multipart/alternative"
-    assert not box.envelopes and not (reports / mailer.LEDGER_NAME).exists()
+    assert not box.envelopes and not (reports / mail_ledger.LEDGER_NAME).exists()
     assert "未发送任何邮件" in out
 
 
@@ -585,48 +587,67 @@ def test_missing_folder_summary_or_config_exits_2(reports, tmp_path, capsys):
 
 
 def test_concurrent_sender_is_refused(reports, tmp_path, capsys):
-    with mailer.folder_lock(reports):  # another sender holds the folder
+    with mail_ledger.folder_lock(reports):  # another sender holds the folder
         status, _, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", 25))
     assert status == 2 and "正被另一个 fupin email 使用" in err
 
 
-def test_a_stale_lock_file_from_a_killed_sender_does_not_block(reports, tmp_path, capsys):
-    (reports / mailer.LOCK_NAME).write_text("进程 12345\n", encoding="utf-8")
-    status, _, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", 25), "--dry-run",
-                               tmp_path / "eml")
-    assert status == 0, err
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from fupin.mail.ledger import folder_lock
+with folder_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_sender_killed_while_holding_the_lock_does_not_block_the_next(reports, smtp_server, tmp_path, capsys):
+    """docs/email.md: the OS releases the lock of a killed sender; nothing has to be deleted."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(reports)], stdout=subprocess.PIPE,
+                              text=True, encoding="utf-8")
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        box, ctl = smtp_server()
+        config = write_config(tmp_path / "e.yml", ctl.port)
+        status, _, err = email_cli(capsys, reports, "--config", config)
+        assert status == 2 and "正被另一个 fupin email 使用" in err and f"进程 {holder.pid}" in err
+        assert not box.envelopes
+    finally:
+        holder.kill()  # SIGKILL on POSIX: no clean-up code of the holder runs
+        holder.wait(timeout=30)
+        holder.stdout.close()
+    lock = reports / mail_ledger.LOCK_NAME
+    assert lock.is_file() and f"进程 {holder.pid}" in lock.read_text(encoding="utf-8")  # left behind, as killed
+    status, out, err = email_cli(capsys, reports, "--config", config)
+    assert status == 0, out + err
+    assert set(by_key(box)) == {TOWN, "county"}
+    assert lock.is_file()  # the next run went ahead without anyone deleting the file
 
 
 def test_example_configuration_is_valid():
     from fupin.config import PROJECT_ROOT
 
-    config = mailer.load_config(PROJECT_ROOT / "email.example.yml")
-    assert config.smtp.tls in mailer.TLS_MODES and config.sender_address
+    config = mail_config.load_config(PROJECT_ROOT / "email.example.yml")
+    assert config.smtp.tls in mail_config.TLS_MODES and config.sender_address
     assert "county" in config.recipients
 
 
 # ---------------------------------------------------------------- library
 
 
-def test_doctests():
-    import doctest
-
-    result = doctest.testmod(mailer)
-    assert result.failed == 0 and result.attempted > 0
-
-
 @pytest.mark.parametrize(("townships", "table_kept"), [(40, True), (150, False)])
 def test_html_body_stays_under_100_kb_for_any_county(townships, table_kept, sample_reports):
     town = json.loads((sample_reports / TOWN / "metrics.json").read_text(encoding="utf-8"))
     many = [{**town, "township_id": f"99{i:07d}", "township_name": f"第{i}镇"} for i in range(townships)]
-    content = mailer.Content(
+    content = mail_content.Content(
         title="示例县2018年脱贫攻坚情况（乡镇汇总）", subtitle="示例县", kpis=[("2.60%", "2018年底贫困发生率")],
         overview_heading="全县基本情况", paragraph="示例。" * 200, problems=["问题。" * 40] * 12, charts=[],
         note="全县汇总页见附件。", link=None, footer=["本邮件由 fupin 自动生成。"],
-        table=mailer.county_table(many, "https://intranet.example.gov.cn/fupin/2018"),
+        table=mail_content.county_table(many, "https://intranet.example.gov.cn/fupin/2018"),
     )
-    html = mailer.fitted_html(content)
-    assert len(html.encode("utf-8")) < mailer.HTML_LIMIT
+    html = mail_content.fitted_html(content)
+    assert len(html.encode("utf-8")) < mail_content.HTML_LIMIT
     assert ("第39镇" in html) is table_kept
     assert ("纯文本部分" in html) is not table_kept
-    assert f"第{townships - 1}镇" in mailer.text_body(content)  # the last township, always in the text part
+    assert f"第{townships - 1}镇" in mail_content.text_body(content)  # the last township, always in the text part

@@ -18,7 +18,7 @@ from fupin.loading import (
     Unconvertible, decode, find_header, load, normalize_header, parse_bool, parse_id, parse_int,
     parse_number,
 )
-from fupin.summary import township_summary
+from fupin.data_summary import township_summary
 
 NA = pd.NA
 

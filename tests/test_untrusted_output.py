@@ -32,14 +32,14 @@ from fupin.errors import UnsafePath
 from fupin.followup import workbook_bytes, write_follow_up
 from fupin.fsutil import id_path, inside, is_safe_name, safe_name
 from fupin.literal import FORMULA_STARTS, cell_text, chart_text, url_segment
-from fupin.mailer import county_table
+from fupin.mail.content import county_table
 from fupin.metrics import township_metrics
 from fupin.jobs import _remove_stale
 from fupin.runner import (
     REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS, Job, RunParameters, TownshipResult,
     check_out_folder, run_township,
 )
-from fupin.state import FolderLock
+from fupin.lock import FolderLock
 
 TID = REFERENCE_TOWNSHIP_ID
 HOSTILE_IDS = ["../../x", "..", ".", "../x", "a/b", "..\\..\\x", "C:x", "javascript:alert(1)", "a\x00b", "NUL", "",
@@ -429,7 +429,8 @@ def test_whatever_validate_accepts_run_renders(tiny_county, tmp_path):
 
 
 def test_email_subject_and_attachment_name_carry_no_control_or_path_characters():
-    from fupin.mailer import Report, attachment_name, render_subject
+    from fupin.mail.content import attachment_name, render_subject
+    from fupin.mail.folder import Report
 
     m = {"county_name": "示例县", "township_id": "1", "township_name": "城关镇\r\nBcc: x@evil.example\x00/../x",
          "year": 2018, "incidence": 0.0323}

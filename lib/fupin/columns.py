@@ -134,7 +134,17 @@ class Table:
 
     @property
     def names(self) -> list[str]:
+        """The canonical column names, in order."""
         return [c.name for c in self.columns]
+
+    @property
+    def dtypes(self) -> dict[str, object]:
+        """Column name -> its dtype in a loaded county (:func:`contract_dtype`), in order.
+
+        >>> TABLES["villages"].dtypes["is_poor_village"], TABLES["households"].dtypes["exit_year"]
+        ('bool', 'Int64')
+        """
+        return {c.name: contract_dtype(c) for c in self.columns}
 
 
 VILLAGES = Table(

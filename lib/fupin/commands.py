@@ -16,7 +16,7 @@ def _validate(sub: argparse._SubParsersAction) -> None:
 
 def _run_validate(args: argparse.Namespace) -> int:
     from fupin.loading import load
-    from fupin.summary import township_summary
+    from fupin.data_summary import township_summary
 
     county = load(args.data)
     table = township_summary(county)
@@ -197,16 +197,17 @@ def _email(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_email(args: argparse.Namespace) -> int:
-    from fupin import mailer
+    from fupin.mail import send
+    from fupin.mail.config import load_config, smtp_password, with_smtp_overrides
 
-    overrides = mailer.with_smtp_overrides(host=args.smtp_host, port=args.smtp_port, tls=args.tls, user=args.smtp_user)
-    config = mailer.load_config(args.config, overrides)
+    overrides = with_smtp_overrides(host=args.smtp_host, port=args.smtp_port, tls=args.tls, user=args.smtp_user)
+    config = load_config(args.config, overrides)
     if args.dry_run is not None:
-        batch = mailer.dry_run(args.dir, config, args.dry_run, only=args.township, echo=print)
+        batch = send.dry_run(args.dir, config, args.dry_run, only=args.township, echo=print)
     else:
-        mailer.plan(args.dir, config, args.township, sending=True)  # exit 2 before any password prompt
-        password = mailer.smtp_password(config.smtp.user)
-        batch = mailer.send_reports(args.dir, config, password, resend=args.resend, only=args.township, echo=print)
+        send.plan(args.dir, config, args.township, sending=True)  # exit 2 before any password prompt
+        password = smtp_password(config.smtp.user)
+        batch = send.send_reports(args.dir, config, password, resend=args.resend, only=args.township, echo=print)
     for line in batch.summary():
         print(line)
     return batch.exit_status

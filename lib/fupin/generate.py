@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fupin.columns import ATTRIBUTES, CAUSES, GUARANTEES, HOUSE_GRADES, TABLES, TEXT_DTYPE, contract_dtype
+from fupin.columns import ATTRIBUTES, CAUSES, CHECK_DTYPES, GUARANTEES, HOUSE_GRADES, TABLES
 from fupin.config import DATA_DIR, REFERENCE_TOWNSHIP_ID, REFERENCE_YEAR
 from fupin.errors import UsageError
 
@@ -954,12 +954,17 @@ def _optional_int(values: np.ndarray) -> pa.Array:
 
 
 def _to_pandas(table: pa.Table, name: str) -> pd.DataFrame:
-    """An arrow table as a DataFrame with the contract dtypes."""
-    mapper = {pa.string(): TEXT_DTYPE, pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
+    """An arrow table as a DataFrame with the contract dtypes (:attr:`fupin.columns.Table.dtypes`).
+
+    Each column goes through its kind's nullable dtype (:data:`fupin.columns.CHECK_DTYPES`),
+    so a blank stays missing on its way to the contract dtype.
+    """
     data = {}
     for column in TABLES[name].columns:
+        nullable = pd.api.types.pandas_dtype(CHECK_DTYPES[column.kind])
+        mapper = (lambda _type, dtype=nullable: dtype) if isinstance(nullable, pd.api.extensions.ExtensionDtype) else None
         series = table.column(column.name).to_pandas(types_mapper=mapper)
-        data[column.name] = series.astype(contract_dtype(column))
+        data[column.name] = series.astype(TABLES[name].dtypes[column.name])
     return pd.DataFrame(data)
 
 

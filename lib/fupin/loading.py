@@ -41,10 +41,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fupin import schema
-from fupin.columns import CHECK_DTYPES, TABLES, Column, Table, contract_dtype
+from fupin.columns import CHECK_DTYPES, TABLES, Column, Table
 from fupin.county import County, Source
 from fupin.errors import DataError, Problem, Refused, Unconvertible
 from fupin.schema import Origin
+from fupin.slices import MANIFEST, load_prepared
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 #: Spreadsheet files we do not read, and what to call them when refusing one.
@@ -154,8 +155,6 @@ def load(path: str | Path) -> County:
     ``fupin-prepared.json``) is read as it was written, without validating
     again: the batch validated the whole county once.
     """
-    from fupin.prepare import MANIFEST, load_prepared
-
     if (Path(path) / MANIFEST).is_file():
         return load_prepared(Path(path))
     grids, problems = read_grids(Path(path))
@@ -1320,5 +1319,5 @@ def finish(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     Required whole numbers become ``int64``; booleans that are required or
     have a default become ``bool``; the rest keep their nullable dtype.
     """
-    final = {c.name: contract_dtype(c) for c in table.columns if c.name in frame}
+    final = {name: dtype for name, dtype in table.dtypes.items() if name in frame}
     return frame.astype(final).reset_index(drop=True)

@@ -6,14 +6,13 @@ manifest. Personal data does not travel into the report folder: head and
 cadre names are masked (王*明) and ID numbers dropped before anything is
 written. A township's notebook reads only that folder, so its cost does not
 grow with the size of the county. :func:`fupin.load` recognises such a folder
-and reads it back with :func:`load_prepared`, keeping the original input
+and reads it back with :func:`fupin.slices.load_prepared`, keeping the original input
 files and checksums in ``County.sources`` for the report's 数据说明.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,16 +22,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fupin.columns import TABLES, TEXT_DTYPE, contract_dtype
-from fupin.county import County, Source
+from fupin.columns import TEXT_DTYPE
+from fupin.county import County
 from fupin.fsutil import atomic_write_json, id_path
+from fupin.slices import FORMAT_VERSION, MANIFEST, load_prepared, read_manifest
 
-MANIFEST = "fupin-prepared.json"
-FORMAT_VERSION = 1
-
-
-def _dtypes(table: str) -> dict[str, object]:
-    return {c.name: contract_dtype(c) for c in TABLES[table].columns}
+__all__ = ["FORMAT_VERSION", "MANIFEST", "load_prepared", "prepare", "read_manifest", "write_slice"]
 
 
 def _masked(names: pd.Series) -> pd.Series:
@@ -150,23 +145,3 @@ def write_slice(
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp.rename(folder)
     return folder
-
-
-def read_manifest(folder: Path) -> dict:
-    return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
-
-
-def load_prepared(folder: Path) -> County:
-    """Read a prepared township folder back as a :class:`County`."""
-    manifest = read_manifest(folder)
-    frames = {}
-    for name in ("villages", "households", "incomes", "cadres"):
-        path = folder / f"{name}.parquet"
-        if path.is_file():
-            frame = pd.read_parquet(path)  # an omit_if_absent column may be left out
-            frames[name] = frame.astype({k: v for k, v in _dtypes(name).items() if k in frame})
-    sources = {
-        s["table"]: Source(Path(s["path"]), s.get("sheet"), s.get("sha256", ""))
-        for s in manifest.get("sources", [])
-    }
-    return County(frames["villages"], frames["households"], frames["incomes"], frames.get("cadres"), sources)

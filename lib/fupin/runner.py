@@ -43,7 +43,8 @@ from fupin.jobs import (  # noqa: F401 (re-exported: Job, RunParameters, ... hav
     run_township,
 )
 from fupin.fsutil import SAFE_NAME_RULE, id_path, inside, is_safe_name, shown_value
-from fupin.state import LOCK_FILE, STATE_FILE, BatchState, FolderLock, inputs_digest
+from fupin.lock import FolderLock
+from fupin.run_state import LOCK_FILE, STATE_FILE, BatchState, inputs_digest
 
 log = logging.getLogger("fupin.run")
 
@@ -137,7 +138,8 @@ def run_batch(
     with FolderLock(inside(out, STATE_DIR, LOCK_FILE), "fupin run"):
         log.info("开始：%s，%d 个乡镇，报告文件夹 %s", data, len(wanted), out)
         tmp = _clean_tmp(out)
-        from fupin.prepare import prepare, read_manifest
+        from fupin.prepare import prepare
+        from fupin.slices import read_manifest
 
         slices = prepare(county, inside(out, STATE_DIR, "prepared"), wanted, tmp_dir=tmp)
         state = BatchState(inside(out, STATE_DIR))

@@ -170,8 +170,15 @@ def poor_villages(m: dict) -> pd.DataFrame:
     return numbered(pd.DataFrame(rows), [f"{m['target_year']}年预计发生率"])
 
 
-def income_bands(m: dict) -> pd.DataFrame:
-    """The income-band distribution for T: households, people and share of people."""
+def income_bands_table(m: dict) -> pd.DataFrame:
+    """The income-band distribution for T (``m["income_bands"]``, :func:`fupin.metrics.income_bands`):
+    households, people and share of people.
+
+    >>> income_bands_table({"income_bands": [{"lower": None, "upper": 3500, "households": 1, "people": 3},
+    ...                                      {"lower": 3500, "upper": None, "households": 2, "people": 1}]}
+    ...                   )["人数占比"].tolist()
+    ['75.00%', '25.00%']
+    """
     total = sum(b["people"] for b in m["income_bands"]) or None
     rows = [
         {
@@ -185,8 +192,15 @@ def income_bands(m: dict) -> pd.DataFrame:
     return numbered(pd.DataFrame(rows), ["户数", "人数", "人数占比"])
 
 
-def incidence_trend(m: dict) -> pd.DataFrame:
-    """Incidence by year, the projected year marked."""
+def incidence_trend_table(m: dict) -> pd.DataFrame:
+    """Incidence by year (``m["incidence_trend"]``, :func:`fupin.metrics.incidence_trend`), the projected year marked.
+
+    >>> incidence_trend_table({"incidence_trend": [
+    ...     {"year": 2018, "remaining_people": 924, "incidence": 0.0323, "projected": False},
+    ...     {"year": 2019, "remaining_people": 358, "incidence": 0.0125, "projected": True}]}
+    ... )[["年度", "贫困发生率", "数据"]].values.tolist()
+    [['2018', '3.23%', '实际'], ['2019', '1.25%', '预测']]
+    """
     rows = [
         {
             "年度": str(p["year"]),
@@ -265,8 +279,9 @@ def depth_indices(m: dict) -> pd.DataFrame:
     return numbered(frame, [c for c in frame.columns if c != "范围"])
 
 
-def near_line(m: dict) -> pd.DataFrame:
-    """Remaining households whose income for T lies within ±10% of the poverty line."""
+def near_line_table(m: dict) -> pd.DataFrame:
+    """Remaining households whose income for T lies within ±10% of the poverty line
+    (``m["sensitivity"]["near_line"]``, :func:`fupin.depth.near_line`); empty when there is none."""
     near = (m.get("sensitivity") or {}).get("near_line")
     if not near:
         return pd.DataFrame()
@@ -287,3 +302,10 @@ def monitoring_groups(m: dict, key: str) -> pd.DataFrame:
     return numbered(pd.DataFrame([
         {label: r[field], "户数": fmt_int(r["households"]), "人数": fmt_int(r["people"])} for r in rows or []
     ]), ["户数", "人数"])
+
+
+# The names the township notebook uses; they shadowed the figure functions of
+# the same name (fupin.metrics.income_bands, ...), hence the ``_table`` names.
+income_bands = income_bands_table
+incidence_trend = incidence_trend_table
+near_line = near_line_table
