@@ -1,7 +1,7 @@
 """The county table: one row per township, from its metrics.json.
 
 The county page (:mod:`fupin.county_page`), the county Word document
-(:mod:`fupin.docx_report`) and the email (:mod:`fupin.mailer`) show it.
+(:mod:`fupin.docx_report`) and the email (:mod:`fupin.mail.content`) show it.
 """
 
 from __future__ import annotations
