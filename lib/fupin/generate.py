@@ -962,7 +962,8 @@ def _to_pandas(table: pa.Table, name: str) -> pd.DataFrame:
     data = {}
     for column in TABLES[name].columns:
         nullable = pd.api.types.pandas_dtype(CHECK_DTYPES[column.kind])
-        mapper = (lambda _type, dtype=nullable: dtype) if isinstance(nullable, pd.api.extensions.ExtensionDtype) else None
+        extension = isinstance(nullable, pd.api.extensions.ExtensionDtype)
+        mapper = (lambda _type, dtype=nullable: dtype) if extension else None
         series = table.column(column.name).to_pandas(types_mapper=mapper)
         data[column.name] = series.astype(TABLES[name].dtypes[column.name])
     return pd.DataFrame(data)

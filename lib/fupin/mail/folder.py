@@ -1,5 +1,4 @@
-"""The report folder a message is built from: its townships, each report's files and checksum.
-"""
+"""The report folder a message is built from: its townships, each report's files and checksum."""
 
 from __future__ import annotations
 

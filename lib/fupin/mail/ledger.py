@@ -1,5 +1,4 @@
-"""What was delivered, per recipient (``DIR/email-ledger.json``), and the lock held while sending.
-"""
+"""What was delivered, per recipient (``DIR/email-ledger.json``), and the lock held while sending."""
 
 from __future__ import annotations
 

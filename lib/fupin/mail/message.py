@@ -1,5 +1,4 @@
-"""One complete message (MIME structure in :mod:`fupin.mail`), built from a report and its content.
-"""
+"""One complete message (MIME structure in :mod:`fupin.mail`), built from a report and its content."""
 
 from __future__ import annotations
 
@@ -11,7 +10,9 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from fupin.mail.config import COUNTY, MailConfig
-from fupin.mail.content import attachment_name, build_content, docx_attachment_name, fitted_html, render_subject, text_body
+from fupin.mail.content import (
+    attachment_name, build_content, docx_attachment_name, fitted_html, render_subject, text_body,
+)
 from fupin.mail.folder import Report
 
 

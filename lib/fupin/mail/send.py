@@ -1,5 +1,4 @@
-"""A whole ``fupin email`` run: plan the messages, write them (dry run) or send them, record each.
-"""
+"""A whole ``fupin email`` run: plan the messages, write them (dry run) or send them, record each."""
 
 from __future__ import annotations
 

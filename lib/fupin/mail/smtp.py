@@ -1,5 +1,4 @@
-"""The SMTP session of a batch (:class:`Postman`) and errors described in the user's terms.
-"""
+"""The SMTP session of a batch (:class:`Postman`) and errors described in the user's terms."""
 
 from __future__ import annotations
 
