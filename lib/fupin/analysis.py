@@ -17,9 +17,10 @@ checked with them, since the monitoring-line table is checked against T = Y + 1.
 Each part is computed on first use and kept (the object is frozen).
 
 >>> import fupin
+>>> from fupin.config import SAMPLE_DIR
 >>> from fupin.parameters import report_parameters
->>> a = analyse(fupin.load("data/sample").area("990101001"), report_parameters(year=2018))  # doctest: +SKIP
->>> a.metrics["township_name"], len(a.non_exit_households)  # doctest: +SKIP
+>>> a = analyse(fupin.load(SAMPLE_DIR).area("990101001"), report_parameters(year=2018))
+>>> a.metrics["township_name"], len(a.non_exit_households)
 ('城关镇', 163)
 """
 

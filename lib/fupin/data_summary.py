@@ -27,7 +27,9 @@ def township_summary(county: County) -> pd.DataFrame:
     incomes rows (blank when they have none). Townships without households
     show 0.
 
-    >>> township_summary(county).columns.tolist()  # doctest: +SKIP
+    >>> import fupin
+    >>> from fupin.config import SAMPLE_DIR
+    >>> township_summary(fupin.load(SAMPLE_DIR)).columns.tolist()
     ['乡镇代码', '乡镇', '村数', '建档立卡户数', '人数', '收入年度']
     """
     place = county.villages[["village_id", "township_id"]]

@@ -565,10 +565,14 @@ def write_township_docx(metrics: Metrics | str | Path, path: str | Path) -> Path
     `metrics` is the dict of :func:`fupin.township_metrics` or the path of
     a report folder's ``metrics.json``. Returns the path written.
 
+    >>> import tempfile
     >>> import fupin
-    >>> town = fupin.load("data/sample").township("990101001")  # doctest: +SKIP
-    >>> write_township_docx(fupin.township_metrics(town, 2018), "城关镇.docx")  # doctest: +SKIP
-    PosixPath('城关镇.docx')
+    >>> from fupin.config import SAMPLE_DIR
+    >>> town = fupin.load(SAMPLE_DIR).township("990101001")
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_township_docx(fupin.township_metrics(town, 2018), folder / "城关镇.docx").name
+    '城关镇.docx'
+    >>> import shutil; shutil.rmtree(folder)
     """
     from fupin.fsutil import atomic_write_bytes
 
