@@ -77,11 +77,38 @@ def esc(value: object) -> str:
     return html.escape(without_controls("" if value is None else str(value)))
 
 
-def figure_png(fig: Figure, dpi: int | None = None) -> bytes:
-    """The figure as PNG bytes (tight bounding box)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    return buffer.getvalue()
+def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
+    """The figure as PNG bytes at ``dpi`` (default: the figure's own), cut to its tight bounding box.
+
+    Laid out once and rendered once: ``savefig(bbox_inches="tight")`` on a
+    figure with a layout engine (every chart of :mod:`fupin.plots` is laid
+    out ``constrained``) lays it out three times (in a pre-pass, to find the
+    box, in the rendering draw); here the layout is computed once at the
+    final resolution, frozen for the rendering draw, and the box (padded by
+    ``savefig.pad_inches``, as ``"tight"`` does) is passed as it is.
+    """
+    import matplotlib as mpl
+
+    dpi = dpi or fig.dpi
+    engine = fig.get_layout_engine()
+    if engine is None:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+        return buffer.getvalue()
+    shown_dpi = fig.dpi
+    try:
+        fig.dpi = dpi
+        fig.draw_without_rendering()  # the layout, at the resolution it is rendered at
+        pad = mpl.rcParams["savefig.pad_inches"]
+        box = fig.get_tightbbox().padded(pad if isinstance(pad, (int, float)) else 0.1)
+        with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            fig.set_layout_engine(None)  # keeps the positions just computed; savefig then draws once
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=box)
+        return buffer.getvalue()
+    finally:
+        fig.dpi = shown_dpi
+        fig.set_layout_engine(engine)
 
 
 def emit_metrics(metrics: dict) -> None:

@@ -35,17 +35,20 @@ CHART_WIDTH = 5.2
 
 
 def _styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Run a chart builder under the report rcParams and resolve its text.
+    """Build a chart under the report rcParams, and keep them for its every later draw.
 
-    The figure is laid out once (``draw_without_rendering``) while the rc
-    context is active, so tick labels are created with the report font too.
+    Nothing is drawn here: the chart is drawn once, when it is saved or
+    shown (:meth:`Chart.draw` applies the same rcParams, so tick labels made
+    then get the report font too).
     """
 
     @functools.wraps(build)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
-        with mpl.rc_context(style.chart_rc()):
+        rc = style.chart_rc()
+        with mpl.rc_context(rc):
             fig = build(*args, **kwargs)
-            fig.draw_without_rendering()
+        if isinstance(fig, Chart):
+            fig.rc = rc
         return fig
 
     return wrapper
@@ -56,8 +59,16 @@ class Chart(Figure):
 
     Everything a Figure does still works (``savefig``, ``axes``,
     :func:`fupin.display.show_figure`); IPython and JupyterLab call
-    ``_repr_png_`` to show it, as the report embeds it (same PNG).
+    ``_repr_png_`` to show it, as the report embeds it (same PNG). It is
+    drawn under the rcParams it was built with (:attr:`rc`), whatever the
+    global style is by then.
     """
+
+    rc: dict[str, Any] = {}
+
+    def draw(self, renderer: Any) -> None:
+        with mpl.rc_context(self.rc):
+            super().draw(renderer)
 
     def _repr_png_(self) -> bytes:
         from fupin.display import figure_png
