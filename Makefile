@@ -19,10 +19,10 @@ YEAR   ?= 2018
 DATA   ?= data/sample
 OUT    ?= reports/$(YEAR)
 
-.PHONY: help install report test test-pandas3 lab bench soak sample clean
+.PHONY: help install report test test-pandas3 lab bench bench-province soak sample clean
 
 help: ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ lab: $(STAMP) ## start JupyterLab in the project environment
 
 bench: $(STAMP) ## benchmark the batch: naive loop vs fupin run vs floor (prints figures and ratios)
 	$(BIN)/python benchmarks/bench_batch.py
+
+TOWNSHIPS ?= 1000
+bench-province: $(STAMP) ## province from cold: generate TOWNSHIPS townships (default 1000, 1,000 households each), fupin run on every core; wall time, peak memory, cost per township
+	$(BIN)/python benchmarks/bench_province.py --townships $(TOWNSHIPS)
 
 soak: $(STAMP) ## soak test: the sample county 50 times, some runs killed at random (slow)
 	$(BIN)/python benchmarks/soak.py
