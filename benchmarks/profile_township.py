@@ -68,11 +68,11 @@ def floor(data: Path, year: int, township: str, repeat: int, work: Path) -> dict
     nb = nbformat.read(NOTEBOOK, as_version=4)
     cells = [c.source for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
     params = next(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    # the parts: charts are built (plots.*) then encoded (display.figure_png); tables built (tables.*)
+    # the parts: charts are built (plots.*) then drawn and encoded (display.figure_png); tables built (tables.*)
     # then rendered (display.show_table); fupin.load and township_metrics are looked up on fupin.
     for name in [n for n in dir(plots) if n.endswith("_chart")]:
         _wrap(plots, name, f"chart build: {name}", clock)
-    _wrap(display, "figure_png", "chart PNG encode (savefig)", clock)
+    _wrap(display, "figure_png", "charts: draw + PNG (display.figure_png)", clock)
     for name in ["villages_outlook", "non_exit_reasons", "poor_villages", "income_bands", "incidence_trend",
                  "depth_indices", "near_line", "monitoring_groups", "run_info"]:
         if hasattr(tables, name):
