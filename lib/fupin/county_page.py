@@ -40,9 +40,13 @@ def failed_row(r: "TownshipResult") -> list[dict]:
 
 def write_county_page(
     out: Path, county: County, params: "RunParameters", results: Sequence["TownshipResult"],
-    tmp_dir: Path | None = None,
+    tmp_dir: Path | None = None, summary: dict | None = None,
 ) -> Path:
-    """Write ``summary.json`` (the county's metrics), ``county.docx`` and ``index.html``."""
+    """Write ``summary.json`` (the county's metrics), ``county.docx`` and ``index.html``.
+
+    ``summary`` is the county's :func:`fupin.metrics.township_metrics` when
+    the caller computed it already (``fupin run`` does, while the townships run).
+    """
     from fupin import narrative, plots, report
     from fupin.columns import TABLES
     from fupin.display import figure_png
@@ -52,7 +56,8 @@ def write_county_page(
     from fupin.style import PARAMETER_LABELS, fmt_checksum, fmt_local_time, fmt_parameter, use_report_style
     from fupin.tables import code_version
 
-    summary = township_metrics(county, params.year, **params.metrics_kwargs())
+    if summary is None:
+        summary = township_metrics(county, params.year, **params.metrics_kwargs())
     atomic_write_json(inside(out, "summary.json"), summary, tmp_dir)
 
     per_township = []

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from fupin.config import (
@@ -168,17 +168,23 @@ def run_batch(
         digests = {job.township_id: digest for job, digest in jobs}
         todo = [job for job, _ in jobs]
         results: list[TownshipResult] = []
-        if todo and cluster:
-            from fupin.cluster import execute_on_cluster
+        from fupin.metrics import township_metrics
 
-            results = execute_on_cluster(todo, cluster, progress, done)
-        elif todo:
-            results = _execute(todo, workers or default_workers(len(todo)), progress, done)
+        # The county's own figures need no township's result: computed here while the workers run.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fupin-county") as side:
+            county_summary = side.submit(township_metrics, county, params.year, **params.metrics_kwargs())
+            if todo and cluster:
+                from fupin.cluster import execute_on_cluster
+
+                results = execute_on_cluster(todo, cluster, progress, done)
+            elif todo:
+                results = _execute(todo, workers or default_workers(len(todo)), progress, done)
+            summary = county_summary.result()
         results = sorted(results + skipped, key=lambda r: r.township_id)
 
         from fupin.county_page import write_county_page
 
-        index = write_county_page(out, county, params, results, tmp_dir=tmp)
+        index = write_county_page(out, county, params, results, tmp_dir=tmp, summary=summary)
         batch = BatchResult(out, results, index, time.perf_counter() - started)
         log.info("结束：完成 %d，跳过 %d，失败 %d，用时 %.1f秒", len(results) - len(batch.failed) - len(skipped),
                  len(skipped), len(batch.failed), batch.seconds)
