@@ -62,6 +62,11 @@ def floor(data: Path, year: int, township: str, repeat: int, work: Path) -> dict
     from fupin import display, followup, plots, tables
     from fupin.prepare import prepare
 
+    try:
+        from fupin import analysis
+    except ImportError:  # before the one-analysis redesign
+        analysis = None
+
     clock: dict[str, float] = collections.defaultdict(float)
     county = fupin.load(data)
     slices = prepare(county, work / "floor-prepared", [township])
@@ -69,7 +74,7 @@ def floor(data: Path, year: int, township: str, repeat: int, work: Path) -> dict
     cells = [c.source for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
     params = next(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     # the parts: charts are built (plots.*) then drawn and encoded (display.figure_png); tables built (tables.*)
-    # then rendered (display.show_table); fupin.load and township_metrics are looked up on fupin.
+    # then rendered (display.show_table); fupin.load, analyse and the workbook are looked up on their modules.
     for name in [n for n in dir(plots) if n.endswith("_chart")]:
         _wrap(plots, name, f"chart build: {name}", clock)
     _wrap(display, "figure_png", "charts: draw + PNG (display.figure_png)", clock)
@@ -79,8 +84,12 @@ def floor(data: Path, year: int, township: str, repeat: int, work: Path) -> dict
             _wrap(tables, name, "tables: build frames", clock)
     _wrap(display, "show_table", "tables: render HTML", clock)
     _wrap(fupin, "load", "load the township's slice", clock)
+    if analysis is not None:  # one analysis per township: frame, village table, metrics
+        _wrap(analysis, "analyse", "analysis (analyse: frame, villages, metrics)", clock)
     _wrap(fupin, "township_metrics", "analysis (township_metrics)", clock)
-    _wrap(followup, "write_follow_up", "workbook (follow_up.xlsx)", clock)
+    for name in ("write_analysis", "write_follow_up"):
+        if hasattr(followup, name):
+            _wrap(followup, name, "workbook (follow_up.xlsx)", clock)
     total = 0.0
     for i in range(repeat + 1):  # the first run warms imports and caches; not counted
         started = time.perf_counter()
