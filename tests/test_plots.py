@@ -235,3 +235,37 @@ def test_national_series_reads_the_reference_file() -> None:
     row = frame.set_index("year").loc[2018]
     assert row["incidence_pct"] == pytest.approx(1.7)
     assert row["incidence"] == pytest.approx(0.017)
+
+
+@pytest.mark.parametrize("name", ["exits_by_village", "income_bands", "village_trend"])
+def test_figure_png_cuts_the_same_box_as_a_tight_savefig(build, name: str) -> None:
+    """figure_png saves the chart's tight bounding box as ``bbox_inches="tight"`` does: a title
+    or legend wider than the chart is kept, nothing is cropped."""
+    from PIL import Image
+
+    from fupin.display import figure_png
+
+    ours = Image.open(io.BytesIO(figure_png(build(name)))).size
+    buffer = io.BytesIO()
+    build(name).savefig(buffer, format="png", bbox_inches="tight")
+    assert ours == Image.open(io.BytesIO(buffer.getvalue())).size
+
+
+def test_figure_png_lays_a_chart_out_once_and_renders_it_once(build, monkeypatch) -> None:
+    """Nothing is drawn at build; figure_png draws twice (the layout pass, the rendering),
+    not four times as build + savefig(bbox_inches="tight") did."""
+    from fupin.display import figure_png
+
+    calls: list[bool] = []
+    original = plots.Chart.draw
+
+    def counted(self, renderer):
+        calls.append(True)
+        return original(self, renderer)
+
+    monkeypatch.setattr(plots.Chart, "draw", counted)
+    fig = build("exits_by_village")
+    assert calls == []
+    figure_png(fig)
+    assert len(calls) == 2
+    assert fig.get_layout_engine() is not None  # the chart is left as it was built
