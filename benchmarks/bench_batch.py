@@ -210,7 +210,7 @@ def main() -> None:
         if "a_naive" in figures:
             print(f"| naive / fupin run (2 workers) | {figures['a_naive'] / figures['b_run_2']:.2f}× | ≥ 4× |")
             print(f"| naive / fupin run (1 worker) | {figures['a_naive'] / figures['b_run_1']:.2f}× | |")
-        print(f"| fupin run (1 worker) / floor, per township | {figures["b_run_1"] / figures["c_floor"]:.2f}× | ≤ 1.3× |")
+        print(f"| fupin run (1 worker) / floor, per township | {figures['b_run_1'] / figures['c_floor']:.2f}× | ≤ 1.3× |")
         print(f"| 1 worker / 2 workers (the same batch, measured side by side) | "
               f"{figures['b_run_1'] / figures['b_run_2']:.2f}× | |")
         if args.province:
