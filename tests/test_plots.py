@@ -182,6 +182,20 @@ def test_county_overview_chart_content(county_summaries) -> None:
         assert rate in text
 
 
+def test_county_overview_chart_of_many_townships_shows_those_of_highest_incidence(county_summaries) -> None:
+    base = county_summaries[0]
+    many = [{**base, "township_id": f"T{i:04d}", "township_name": f"乡{i:04d}", "incidence": i / 10000}
+            for i in range(1000)]
+    fig = plots.county_overview_chart(many)
+    names = _tick_labels(fig, "y")
+    assert len(names) == plots.OVERVIEW_MAX_TOWNSHIPS == 30
+    assert names == [f"乡{i:04d}" for i in range(970, 1000)]  # highest on top
+    assert "共1,000个乡镇，图中为贫困发生率最高的30个" in _all_text(fig)
+    assert fig.get_size_inches()[1] < 20
+    few = plots.county_overview_chart(many[:30])
+    assert len(_tick_labels(few, "y")) == 30 and "图中为" not in _all_text(few)
+
+
 @pytest.fixture(scope="module")
 def edge_cases() -> dict[str, dict[str, Any]]:
     """The library's metrics of changed counties: no poor village, incomes unknown,

@@ -483,6 +483,11 @@ def sensitivity_chart(metrics: Metrics) -> Figure:
 # ---------------------------------------------------------------- county page
 
 
+#: The county overview chart shows at most this many townships (those of highest incidence):
+#: a leader reads 30 bars, not 1,000; the county table lists every township.
+OVERVIEW_MAX_TOWNSHIPS = 30
+
+
 @_styled
 def county_overview_chart(summaries: Sequence[Metrics]) -> Figure:
     """Incidence at the end of Y and projected incidence in T per township.
@@ -490,11 +495,16 @@ def county_overview_chart(summaries: Sequence[Metrics]) -> Figure:
     Each summary is a township metrics dict (``township_name``,
     ``incidence``, ``projection.incidence``); townships are sorted by
     incidence, highest on top. Missing rates are left out of the bars.
+    Of more than :data:`OVERVIEW_MAX_TOWNSHIPS` townships, the chart shows
+    those of highest incidence and says so in its title.
     """
-    rows = sorted(summaries, key=lambda s: _zero(s.get("incidence")))
+    rows = sorted(summaries, key=lambda s: (_zero(s.get("incidence")), str(s.get("township_id") or "")))
     year = next((s.get("year") for s in summaries if s.get("year")), "")
     target = next((s.get("target_year") for s in summaries if s.get("target_year")), "")
     title = f"各乡镇贫困发生率：{year}年底与{target}年预计"
+    if len(rows) > OVERVIEW_MAX_TOWNSHIPS:
+        rows = rows[-OVERVIEW_MAX_TOWNSHIPS:]
+        title += f"\n（共{len(summaries):,}个乡镇，图中为贫困发生率最高的{OVERVIEW_MAX_TOWNSHIPS}个）"
     fig = _figure(CHART_WIDTH, 1.4 + 0.5 * max(len(rows), 2))
     ax = fig.subplots()
     if not rows:
