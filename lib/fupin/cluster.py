@@ -33,6 +33,7 @@ import math
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -244,6 +245,7 @@ def _client(where: ClusterAddress, jobs: int) -> Iterator:
                 )
             client = Client(cluster, set_as_default=False)
         else:
+            _reachable(where.scheduler)
             try:
                 client = Client(where.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
             except (OSError, TimeoutError) as exc:
@@ -258,6 +260,30 @@ def _client(where: ClusterAddress, jobs: int) -> Iterator:
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _reachable(scheduler: str) -> None:
+    """Fail at once when nothing listens at ``scheduler`` (connection refused, unknown host).
+
+    Dask's client retries a refused connection until its timeout; a plain TCP
+    connection tells a machine that answers "nothing here" in milliseconds.
+    A connection that gets no answer at all is left to the client's timeout.
+    """
+    from distributed.comm.addressing import parse_address as split_scheme, parse_host_port
+
+    host, port = parse_host_port(split_scheme(scheduler)[1])
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
+            pass
+    except ConnectionRefusedError as exc:
+        raise UsageError(
+            f"无法连接 Dask 调度器 {scheduler}（连接被拒绝，该端口上没有程序在监听）：请确认该机器上已运行 "
+            f"`dask scheduler`、地址和端口无误（{_HELP}）"
+        ) from exc
+    except socket.gaierror as exc:
+        raise UsageError(f"无法连接 Dask 调度器 {scheduler}（找不到主机 {host}）：请检查地址（{_HELP}）") from exc
+    except OSError:
+        pass  # no answer, or a network error: the client's own timeout decides
 
 
 @contextlib.contextmanager
