@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import doctest
 
 import pytest
 
 import metrics_fixtures as fx
-from fupin import checks
 from fupin.checks import WARNING_CODES, check_claims, claim_figures, consistency_warnings
 from fupin.metrics import township_metrics
 
 Y = 2018
-
-
-def test_doctests():
-    result = doctest.testmod(checks)
-    assert result.failed == 0 and result.attempted > 0
 
 
 def warnings_of(county, **kw) -> dict[str, dict]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import doctest
 
 import pytest
 
 import metrics_fixtures as fx
-from fupin import county as county_module
 from fupin.errors import EmptyAreaError, UnknownTownshipError, UsageError
 
 
@@ -72,5 +70,3 @@ def test_area_without_villages_is_refused():
         fx.county().area(None)
 
 
-def test_doctests():
-    assert doctest.testmod(county_module).failed == 0

@@ -6,7 +6,6 @@ worked example of Haughton & Khandker (2009).
 
 from __future__ import annotations
 
-import doctest
 import json
 import math
 
@@ -31,11 +30,6 @@ from fupin.metrics import household_frame, township_metrics
 Y, T = 2018, 2019
 Z = 2000.0
 EXACT = {"rel": 1e-12, "abs": 0.0}
-
-
-def test_doctests():
-    result = doctest.testmod(depth)
-    assert result.failed == 0 and result.attempted > 0
 
 
 # --------------------------------------------------------------------------- published example

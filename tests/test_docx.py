@@ -8,7 +8,6 @@ both documents to PDF with LibreOffice when it is installed.
 
 from __future__ import annotations
 
-import doctest
 import io
 import json
 import os
@@ -26,7 +25,7 @@ from PIL import Image
 
 import fupin
 from depth_fixtures import Y, Z, county
-from fupin import docx_report, narrative, report, tables
+from fupin import narrative, report, tables
 from fupin.config import REFERENCE_TOWNSHIP_ID
 from fupin.county_page import township_row
 from fupin.docx_report import (
@@ -74,10 +73,6 @@ def metrics() -> dict:
 @pytest.fixture(scope="module")
 def town_doc(metrics):
     return reopen(township_document(metrics))
-
-
-def test_doctests():
-    assert doctest.testmod(docx_report).failed == 0
 
 
 def test_title_headings_and_the_narrative_of_the_html(town_doc, metrics):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import re
 from pathlib import Path
@@ -18,10 +17,6 @@ from fupin.metrics import township_metrics
 
 Y = 2018
 GOLDEN = Path(__file__).parent / "data" / "reference_township_metrics_2018.json"
-
-
-def test_doctests():
-    assert doctest.testmod(economy).failed == 0
 
 
 # --------------------------------------------------------------------------- collective economy

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 
 import openpyxl
 import pytest
@@ -11,11 +10,6 @@ import metrics_fixtures as fx
 from depth_fixtures import Y, Z, county
 from fupin import followup
 from fupin.followup import FILENAME, SHEETS, path_in, write_follow_up
-
-
-def test_doctests():
-    result = doctest.testmod(followup)
-    assert result.failed == 0 and result.attempted > 0
 
 
 @pytest.fixture(scope="module")

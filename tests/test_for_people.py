@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
 
 import openpyxl
 import pandas as pd
 
-from fupin import followup, tables
+from fupin import followup
 from fupin.tables import for_people
 
 
@@ -52,6 +51,3 @@ def test_write_table_keeps_numbers_as_numbers_and_text_as_text(tmp_path):
     assert ws["A2"].data_type == "s"  # text from the data never becomes a formula
 
 
-def test_doctests():
-    result = doctest.testmod(tables)
-    assert result.attempted > 0 and result.failed == 0

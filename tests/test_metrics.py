@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import math
 from dataclasses import replace
@@ -12,7 +11,6 @@ import pandas as pd
 import pytest
 
 import metrics_fixtures as fx
-from fupin import headcount, labels, metrics
 from fupin.columns import GUARANTEES
 from fupin.economy import INDUSTRY_COLUMNS
 from fupin.errors import UnknownTownshipError
@@ -36,12 +34,6 @@ from fupin.metrics import (
 )
 
 Y = 2018
-
-
-def test_doctests():
-    for module in (metrics, headcount, labels):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, module.__name__
 
 
 def frame(hh: pd.DataFrame, inc: pd.DataFrame | None = None, **kw) -> pd.DataFrame:

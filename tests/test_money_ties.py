@@ -8,7 +8,6 @@ are what a cadre computes by hand.
 
 from __future__ import annotations
 
-import doctest
 
 import pandas as pd
 import pytest
@@ -20,7 +19,6 @@ import openpyxl
 
 from fupin import checks, followup
 from fupin.depth import exits_by_line, monitoring_households, near_line
-from fupin import money
 from fupin.metrics import household_frame, non_exit_households, township_metrics
 from fupin.money import below_share, to_fen
 from fupin.style import fmt_amount, fmt_pct, fmt_pct_short, fmt_wan, fmt_yuan
@@ -240,11 +238,6 @@ def test_other_formats_round_half_up_exactly():
     assert fmt_wan(1234.5, 2) == "0.12万元" and fmt_wan(1250, 2) == "0.13万元"
     assert fmt_amount(5249.99) == "5,249.99" and fmt_amount(3000 * 1.15) == "3,450"
     assert fmt_yuan(5249.995) == "5,250元" and fmt_yuan(0.005) == "0.01元"
-
-
-def test_money_doctests():
-    result = doctest.testmod(money)
-    assert result.failed == 0 and result.attempted > 0
 
 
 def test_to_fen_and_below_share():

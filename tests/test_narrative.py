@@ -7,7 +7,6 @@ expected texts are written out by hand.
 
 from __future__ import annotations
 
-import doctest
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,7 +14,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from fupin import narrative, reference, style
+from fupin import narrative
 from fupin.county import County
 
 REFERENCE_PARAGRAPH = (
@@ -244,7 +243,3 @@ def test_text_never_shows_personal_fields(report_metrics) -> None:
     assert "王小明" not in text and "110101" not in text and "李四" not in text
 
 
-@pytest.mark.parametrize("module", [style, narrative, reference])
-def test_docstring_examples(module: object) -> None:
-    result = doctest.testmod(module)  # type: ignore[arg-type]
-    assert result.failed == 0 and result.attempted > 0

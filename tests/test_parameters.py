@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import doctest
 
 import pytest
 
-from fupin import parameters
 from fupin.errors import ParameterError, UsageError
 from fupin.parameters import default_bands, parse_numbers, report_parameters
 from fupin.runner import RunParameters
@@ -82,10 +80,6 @@ def test_parse_numbers_refuses_what_is_not_a_number():
     for bad in ("abc", None, True, {"a": 1}):
         with pytest.raises(ValueError):
             parse_numbers(bad)
-
-
-def test_doctests():
-    assert doctest.testmod(parameters).failed == 0
 
 
 def test_collective_economy_and_industry_parameters_are_read_and_checked_here_too():

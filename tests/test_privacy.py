@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
 
 import pandas as pd
 import pytest
 
-from fupin import privacy
 from fupin.columns import PERSONAL_COLUMNS
 from fupin.privacy import drop_personal, mask_id_number, mask_name, mask_names, mask_personal
-
-
-def test_doctests():
-    result = doctest.testmod(privacy)
-    assert result.failed == 0 and result.attempted > 0
 
 
 @pytest.mark.parametrize(
