@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -185,12 +186,18 @@ def test_depth_sensitivity_monitoring_and_the_follow_up_workbook(sample_batch, s
 # --- small counties, made by the generator ------------------------------------
 
 
-@pytest.fixture()
-def small_county(tmp_path) -> Path:
-    data = tmp_path / "data"
+@pytest.fixture(scope="module")
+def generated_county(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("small-county") / "data"
     proc = fupin_cli("generate", data, "--townships", 2, "--households", 240, "--seed", 7)
     assert proc.returncode == 0, proc.stderr
     return data
+
+
+@pytest.fixture()
+def small_county(generated_county, tmp_path) -> Path:
+    """A private copy of a small generated county (2 townships): tests may edit it."""
+    return Path(shutil.copytree(generated_county, tmp_path / "data"))
 
 
 def _townships(data: Path) -> list[str]:
