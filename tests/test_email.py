@@ -1,7 +1,7 @@
 """`fupin email` end to end: the real sample reports through a real SMTP server.
 
-The report folder is made once by the real ``fupin run`` (two townships and
-the county page); every test sends it through an aiosmtpd server on
+The report folder is the session's sample batch (the real ``fupin run``: every
+township and the county page); every test sends it through an aiosmtpd server on
 127.0.0.1 and inspects what the server received, the ledger and the output.
 """
 
@@ -48,15 +48,11 @@ SUBJECT = "【示例县】城关镇2018年脱贫攻坚情况报告：贫困发�
 
 
 @pytest.fixture(scope="module")
-def sample_reports(tmp_path_factory) -> Path:
-    """Two townships and the county page, made once by the real `fupin run`."""
-    out = tmp_path_factory.mktemp("email-reports") / "2018"
-    proc = subprocess.run(
-        [sys.executable, "-m", "fupin", "run", str(SAMPLE_DIR), "--year", "2018", "--out", str(out),
-         "--township", TOWN, "--township", OTHER, "--quiet"],
-        capture_output=True, text=True, encoding="utf-8", timeout=900,
-    )
+def sample_reports(sample_batch) -> Path:
+    """The sample county's townships and county page, made once per session by the real `fupin run`."""
+    out, proc = sample_batch
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (out / TOWN / "report.html").is_file() and (out / OTHER / "report.html").is_file()
     return out
 
 
