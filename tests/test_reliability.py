@@ -63,17 +63,28 @@ def run(*args: object, marker: str | None = None, env: dict | None = None, **kw)
                           timeout=600, env=env, **kw)
 
 
-@pytest.fixture(scope="module")
-def county(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("county") / "data"
-    proc = run("generate", data, "--townships", 3, "--households", 300, "--seed", 11)
+def _generate(data: Path, townships: int) -> Path:
+    """A small generated county: a run's cost is its processes and kernels, not its households."""
+    proc = run("generate", data, "--townships", townships, "--households", 60 * townships, "--seed", 11)
     assert proc.returncode == 0, proc.stderr
     return data
 
 
 @pytest.fixture(scope="module")
+def county(tmp_path_factory) -> Path:
+    """Two townships: one to fail, one that must not notice."""
+    return _generate(tmp_path_factory.mktemp("county") / "data", 2)
+
+
+@pytest.fixture(scope="module")
 def townships(county) -> list[str]:
     return sorted(fupin.load(county).townships()["township_id"])
+
+
+@pytest.fixture(scope="module")
+def county_of_three(tmp_path_factory) -> Path:
+    """Three townships: one done, one held, one not yet started when the runner is killed."""
+    return _generate(tmp_path_factory.mktemp("county3") / "data", 3)
 
 
 def assert_complete(out: Path) -> None:
@@ -124,9 +135,9 @@ def test_raising_notebook_fails_one_township_and_a_rerun_retries_only_it(county,
     log = tmp_path / "run.log"
     proc = run("run", county, "--year", 2018, "--out", out, "--quiet", "--log", log, "--notebooks", notebooks)
     assert proc.returncode == 0, proc.stderr
-    assert "其中 2 个输入未变化" in proc.stdout
+    assert "其中 1 个输入未变化" in proc.stdout
     lines = log.read_text(encoding="utf-8").splitlines()
-    assert sum("跳过：输入未变化" in line for line in lines) == 2
+    assert sum("跳过：输入未变化" in line for line in lines) == 1
     assert any(f"{bad} " in line and "完成" in line for line in lines)
     assert files_of(out, bad) == TOWN_FILES
     # --force reruns everything.
@@ -134,36 +145,54 @@ def test_raising_notebook_fails_one_township_and_a_rerun_retries_only_it(county,
     assert proc.returncode == 0 and "未变化" not in proc.stdout
 
 
-def test_killed_kernel_fails_its_township_only(county, townships, tmp_path):
-    bad = townships[1]
-    notebooks = faulty_notebooks(tmp_path, bad, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def faulty_run(county_of_three, tmp_path_factory):
+    """One run, one worker, three townships in turn: the first kills its kernel, the second
+    hangs past the cell timeout, the third is fine (so it runs in a kernel started after
+    both faults). Every process of the run carries a marker: (townships, out, process, marker)."""
+    tmp = tmp_path_factory.mktemp("faulty-run")
+    killed, hanging, fine = sorted(fupin.load(county_of_three).townships()["township_id"])
+    notebooks = faulty_notebooks(tmp, killed, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    path = notebooks / "township_report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(f'if township_id == "{hanging}":\n    import time\n    time.sleep(3600)'))
+    nbformat.write(nb, path)
+    out = tmp / "out"
     marker = uuid.uuid4().hex
-    proc = run("run", county, "--year", 2018, "--out", out, "--notebooks", notebooks, "--quiet",
-               "--workers", 1, marker=marker)
+    proc = run("run", county_of_three, "--year", 2018, "--out", out, "--notebooks", notebooks, "--quiet",
+               "--workers", 1, "--cell-timeout", 8, marker=marker)
+    return (killed, hanging, fine), out, proc, marker
+
+
+def _failure_line(proc: subprocess.CompletedProcess, township: str) -> str:
+    lines = [line for line in proc.stdout.splitlines() if township in line and "失败" in line]
+    assert lines, proc.stdout
+    return lines[0]
+
+
+def test_killed_kernel_fails_its_township_only(faulty_run):
+    (bad, _, fine), out, proc, marker = faulty_run
     assert proc.returncode == 1
-    assert "内核意外退出" in proc.stdout
+    assert "内核意外退出" in _failure_line(proc, bad)
     assert files_of(out, bad) == ["township_report.ipynb"]
-    assert [files_of(out, t) for t in townships if t != bad] == [TOWN_FILES, TOWN_FILES]
+    assert files_of(out, fine) == TOWN_FILES
     assert_complete(out)
     assert wait_gone(marker) == []
 
 
-def test_hanging_notebook_is_stopped_at_its_timeout_and_its_kernel_killed(county, townships, tmp_path):
-    bad = townships[2]
-    notebooks = faulty_notebooks(tmp_path, bad, "import time\ntime.sleep(3600)")
-    out = tmp_path / "out"
-    marker = uuid.uuid4().hex
-    proc = run("run", county, "--year", 2018, "--out", out, "--notebooks", notebooks, "--quiet",
-               "--cell-timeout", 8, marker=marker)
+def test_hanging_notebook_is_stopped_at_its_timeout_and_its_kernel_killed(faulty_run):
+    (_, bad, fine), out, proc, marker = faulty_run
     assert proc.returncode == 1
-    assert "超时" in proc.stdout and bad in proc.stdout
+    assert "超时" in _failure_line(proc, bad)
     assert files_of(out, bad) == ["township_report.ipynb"]
+    assert files_of(out, fine) == TOWN_FILES
     assert_complete(out)
     assert wait_gone(marker) == []
 
 
-def test_sigkill_of_the_runner_leaves_only_complete_files_and_a_rerun_finishes(county, townships, tmp_path):
+def test_sigkill_of_the_runner_leaves_only_complete_files_and_a_rerun_finishes(county_of_three, tmp_path):
+    county = county_of_three
+    townships = sorted(fupin.load(county).townships()["township_id"])
     out = tmp_path / "out"
     marker = uuid.uuid4().hex
     # one worker: township 0 completes, township 1 is held, township 2 never starts
@@ -199,9 +228,10 @@ def test_sigkill_of_the_runner_leaves_only_complete_files_and_a_rerun_finishes(c
 
 def test_a_second_run_on_the_same_folder_refuses_while_the_first_runs(county, tmp_path):
     out = tmp_path / "out"
-    notebooks, started, go = blocking_notebooks(tmp_path, sorted(fupin.load(county).townships()["township_id"])[0])
+    held = sorted(fupin.load(county).townships()["township_id"])[0]
+    notebooks, started, go = blocking_notebooks(tmp_path, held)
     first = subprocess.Popen(fupin_cmd("run", county, "--year", 2018, "--out", out, "--quiet", "--workers", 1,
-                                       "--notebooks", notebooks),
+                                       "--township", held, "--notebooks", notebooks),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
     try:
         wait_for(started.exists, what="the first run holding its first township")
