@@ -31,18 +31,6 @@ def fupin_cli(*args: object, timeout: float = 600, **kwargs) -> subprocess.Compl
     )
 
 
-def pytest_collection_modifyitems(config, items) -> None:
-    """With pytest-xdist (``-n``, ``--dist loadgroup``): keep each test file on one worker, so
-    its module fixtures (a generated county, a batch, a cluster) are made once, and every test
-    of the session's ``sample_batch``, whatever its file, on one worker, so the sample county
-    is run once per session."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        uses_batch = "sample_batch" in getattr(item, "fixturenames", ())
-        item.add_marker(pytest.mark.xdist_group("sample_batch" if uses_batch else item.nodeid.split("::")[0]))
-
-
 @pytest.fixture(scope="session")
 def sample_batch(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """The bundled sample county run once by the real ``fupin run``: (report folder, process).
