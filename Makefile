@@ -41,11 +41,15 @@ install: $(STAMP) ## create .venv (if missing) and install the project into it
 report: $(STAMP) ## run the batch on the bundled sample county (validated once, inside the run); prints the county page's path
 	$(BIN)/fupin run $(DATA) --year $(YEAR) --out $(OUT)
 
+# Two worker processes (pytest-xdist), each test file on one of them, so that a file's module
+# fixtures (a generated county, a batch, a Dask cluster) are made once.
+XDIST := -n 2 --dist loadfile
+
 test: $(STAMP) ## run the whole test suite (pandas 2, .venv)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 test-pandas3: $(STAMP3) ## run the fast tests (not the notebook/batch ones) under pandas 3, in .venv-pandas3
-	$(BIN3)/python -m pytest -m "not slow"
+	$(BIN3)/python -m pytest $(XDIST) -m "not slow"
 
 lab: $(STAMP) ## start JupyterLab in the project environment
 	$(BIN)/jupyter lab notebooks/
