@@ -4,6 +4,7 @@ metrics the report tests read, made by the library from hand-made counties."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 import subprocess
 import sys
@@ -14,13 +15,18 @@ from typing import Any
 
 import pytest
 
+try:
+    import fcntl
+except ImportError:  # Windows: each worker runs its own sample batch
+    fcntl = None
+
 import fupin
 import metrics_fixtures as fx
 from fupin.config import SAMPLE_DIR
+from fupin.county import County
 
 #: A run time as the pages write it ("2026-11-29 22:14（UTC+08:00）") or as older ones did ("… 22:14:05 +0800").
 RUN_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2} [+-]\d{4}|（UTC[+-]\d{2}:\d{2}）)")
-from fupin.county import County
 
 
 def fupin_cli(*args: object, timeout: float = 600, **kwargs) -> subprocess.CompletedProcess:
@@ -32,13 +38,26 @@ def fupin_cli(*args: object, timeout: float = 600, **kwargs) -> subprocess.Compl
 
 
 @pytest.fixture(scope="session")
-def sample_batch(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+def sample_batch(request, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """The bundled sample county run once by the real ``fupin run``: (report folder, process).
 
-    Shared by every test module; tests that change files must work on a copy.
+    Shared by every test module, and by every worker process under pytest-xdist
+    (``make test``): the first worker to need it runs it while holding a lock in
+    the session's shared temporary folder, the others wait and read it. Tests
+    that change files must work on a copy.
     """
-    out = tmp_path_factory.mktemp("sample-reports") / "2018"
-    proc = fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", out, "--quiet", timeout=900)
+    if not hasattr(request.config, "workerinput") or fcntl is None:  # one process: no one to share with
+        out = tmp_path_factory.mktemp("sample-reports") / "2018"
+        return out, fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", out, "--quiet", timeout=900)
+    shared = tmp_path_factory.getbasetemp().parent  # the session's folder, above each worker's own
+    out, record = shared / "sample-reports" / "2018", shared / "sample-reports.json"
+    with open(shared / "sample-reports.lock", "a", encoding="utf-8") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # blocks while another worker runs the batch
+        if not record.exists():
+            proc = fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", out, "--quiet", timeout=900)
+            record.write_text(json.dumps({"args": proc.args, "returncode": proc.returncode,
+                                          "stdout": proc.stdout, "stderr": proc.stderr}), encoding="utf-8")
+        proc = subprocess.CompletedProcess(**json.loads(record.read_text(encoding="utf-8")))
     return out, proc
 
 
