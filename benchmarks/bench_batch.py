@@ -114,7 +114,7 @@ for tid in ids:
     with contextlib.redirect_stdout(io.StringIO()):
         for src in cells:
             exec(src, ns)
-    document_bytes(township_document(ns["m"]))  # the Word version, as the runner makes it
+    document_bytes(township_document(ns["m"], pictures=out))  # the Word version, as the runner makes it
 print(json.dumps({"seconds": time.perf_counter() - started}))
 """
 

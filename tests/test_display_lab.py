@@ -73,6 +73,25 @@ def test_the_report_export_drops_the_inline_styles_and_keeps_the_classes(outputs
     assert without_inline_styles(nb) is not nb
 
 
+def test_show_figure_leaves_the_word_documents_copy_only_when_asked(outputs, report_metrics, tmp_path):
+    """With output_dir, show_figure also writes the chart at 300 dpi where the Word document
+    takes it (display.docx_picture); the cell shows the same PNG as without."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    alone = display.figure_png(plots.income_band_chart(report_metrics()))
+    display.show_figure(plots.income_band_chart(report_metrics()), alt="收入分组", output_dir=tmp_path)
+    display.show_figure(plots.income_band_chart(report_metrics()), alt="收入分组", output_dir="")
+    assert [base64.b64decode(data["image/png"]) for data, _ in outputs] == [alone, alone]
+    path = display.docx_picture(tmp_path, "income_band_chart")
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [path.name]
+    printed = Image.open(io.BytesIO(path.read_bytes()))
+    assert [round(d) for d in printed.info["dpi"]] == [300, 300]
+    assert printed.size[0] > 2 * Image.open(io.BytesIO(alone)).size[0]
+
+
 @pytest.mark.parametrize("chart", [plots.income_band_chart, plots.sensitivity_chart])
 def test_a_chart_as_a_cells_last_line_shows_the_chart(chart, report_metrics):
     fig = chart(report_metrics())

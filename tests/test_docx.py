@@ -124,6 +124,25 @@ def test_data_notes_table(town_doc, metrics):
     assert rows["生成"].startswith("fupin ")
 
 
+def test_charts_left_by_the_notebook_are_taken_not_drawn_again(metrics, tmp_path):
+    """township_document takes each chart the notebook left in its output_dir
+    (display.docx_picture) as it is; a chart not there is drawn."""
+    from fupin.display import docx_picture
+
+    marker = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(marker, format="png", dpi=(300, 300))
+    docx_picture(tmp_path, "income_band_chart").parent.mkdir()
+    docx_picture(tmp_path, "income_band_chart").write_bytes(marker.getvalue())
+    doc = reopen(township_document(metrics, pictures=tmp_path))
+    blobs = [doc.part.related_parts[s._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+             for s in doc.inline_shapes]
+    assert len(blobs) == 3
+    assert blobs[1] == marker.getvalue()  # 三、收入分组: the income bands chart, as left
+    assert Image.open(io.BytesIO(blobs[0])).size[0] > 1000 and Image.open(io.BytesIO(blobs[2])).size[0] > 1000
+    with pytest.raises(ValueError):
+        docx_picture(tmp_path, "../x")
+
+
 def test_three_charts_at_300_dpi_as_wide_as_the_text(town_doc):
     shapes = town_doc.inline_shapes
     assert len(shapes) == 3

@@ -266,20 +266,66 @@ def test_figure_png_cuts_the_same_box_as_a_tight_savefig(build, name: str) -> No
 
 
 def test_figure_png_lays_a_chart_out_once_and_renders_it_once(build, monkeypatch) -> None:
-    """Nothing is drawn at build; figure_png draws twice (the layout pass, the rendering),
-    not four times as build + savefig(bbox_inches="tight") did."""
-    from fupin.display import figure_png
+    """Nothing is drawn at build; figure_png lays the chart out once and draws it once (the
+    rendering), not four times as build + savefig(bbox_inches="tight") did; figure_pngs at two
+    resolutions still lays it out once."""
+    from fupin.display import figure_png, figure_pngs
 
-    calls: list[bool] = []
-    original = plots.Chart.draw
+    calls: list[str] = []
+    draw, engine = plots.Chart.draw, mpl.layout_engine.ConstrainedLayoutEngine.execute
 
     def counted(self, renderer):
-        calls.append(True)
-        return original(self, renderer)
+        calls.append("draw")
+        return draw(self, renderer)
+
+    def laid_out(self, fig):
+        calls.append("layout")
+        return engine(self, fig)
 
     monkeypatch.setattr(plots.Chart, "draw", counted)
+    monkeypatch.setattr(mpl.layout_engine.ConstrainedLayoutEngine, "execute", laid_out)
     fig = build("exits_by_village")
     assert calls == []
     figure_png(fig)
-    assert len(calls) == 2
+    assert calls == ["layout", "draw"]
     assert fig.get_layout_engine() is not None  # the chart is left as it was built
+    calls.clear()
+    figure_pngs(fig, [None, 300])
+    assert calls == ["layout", "draw", "draw"]
+
+
+@pytest.mark.parametrize("name", ["exits_by_village", "income_bands", "incidence_trend"])
+def test_figure_pngs_first_is_figure_png_and_the_second_keeps_the_whole_chart(build, name: str) -> None:
+    """The first PNG is the chart figure_png makes at that resolution, pixel for pixel; the
+    300 dpi one, rendered from the same layout, is the tight 300 dpi chart, nothing cropped
+    (its box measured at 120 dpi is at most a few pixels wider)."""
+    from PIL import Image
+
+    from fupin.display import figure_png, figure_pngs
+
+    shown, printed = (Image.open(io.BytesIO(png)) for png in figure_pngs(build(name), [None, 300]))
+    alone = Image.open(io.BytesIO(figure_png(build(name))))
+    assert shown.size == alone.size and shown.tobytes() == alone.tobytes()
+    buffer = io.BytesIO()
+    build(name).savefig(buffer, format="png", dpi=300, bbox_inches="tight")
+    tight = Image.open(io.BytesIO(buffer.getvalue())).size
+    assert [round(d) for d in printed.info["dpi"]] == [300, 300]
+    assert all(t - 3 <= ours <= t * 1.02 for ours, t in zip(printed.size, tight)), (printed.size, tight)
+
+
+def test_cached_font_metrics_give_the_same_pixels(build, monkeypatch) -> None:
+    """The chart canvas looks each font's line metrics up once (plots._font_height_metrics);
+    a plain Agg canvas, which asks the font for every text, draws the same pixels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    from fupin.display import figure_png
+
+    plots._font_heights.clear()
+    for name in ("village_trend", "income_bands"):
+        ours = Image.open(io.BytesIO(figure_png(build(name))))
+        plain = build(name)
+        FigureCanvasAgg(plain)
+        theirs = Image.open(io.BytesIO(figure_png(plain)))
+        assert ours.size == theirs.size and ours.tobytes() == theirs.tobytes(), name
+    assert plots._font_heights  # matplotlib did ask the chart canvas

@@ -40,6 +40,12 @@ DEFAULT_INCOME_DROP_SHARE = 0.3
 #: The Word documents beside report.html and index.html (fupin.docx_report).
 TOWNSHIP_DOCX = "report.docx"
 COUNTY_DOCX = "county.docx"
+#: Resolution of the Word documents' charts (printed as wide as the A4 text, 156 mm).
+DOCX_PICTURE_DPI = 300
+#: Folder inside a run's ``output_dir`` where the report notebook leaves the charts the Word
+#: document shows, already rendered at :data:`DOCX_PICTURE_DPI` (``<chart function>.png``;
+#: fupin.display.show_figure writes them, fupin.docx_report.township_document takes them).
+DOCX_PICTURES = "docx-pictures"
 
 #: The township the seed report describes; the notebooks open on it.
 REFERENCE_TOWNSHIP_ID = "990101001"

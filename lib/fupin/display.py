@@ -77,38 +77,63 @@ def esc(value: object) -> str:
     return html.escape(without_controls("" if value is None else str(value)))
 
 
-def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
-    """The figure as PNG bytes at ``dpi`` (default: the figure's own), cut to its tight bounding box.
+#: zlib level of the charts' PNG: 1 encodes in two thirds of the time of Pillow's default 6, the
+#: pixels are the same (lossless), and the report's six charts come out no larger (docs/performance.md).
+PNG_COMPRESS_LEVEL = 1
 
-    Laid out once and rendered once: ``savefig(bbox_inches="tight")`` on a
-    figure with a layout engine (every chart of :mod:`fupin.plots` is laid
-    out ``constrained``) lays it out three times (in a pre-pass, to find the
-    box, in the rendering draw); here the layout is computed once at the
-    final resolution, frozen for the rendering draw, and the box (padded by
-    ``savefig.pad_inches``, as ``"tight"`` does) is passed as it is.
+
+def figure_pngs(fig: Figure, dpis: Sequence[float | None]) -> list[bytes]:
+    """The figure as PNG bytes at each of ``dpis`` (None: the figure's own), cut to its tight bounding box.
+
+    Laid out once and rendered once per resolution: ``savefig(bbox_inches="tight")``
+    on a figure with a layout engine (every chart of :mod:`fupin.plots` is
+    laid out ``constrained``) lays it out three times (in a pre-pass, to find
+    the box, in the rendering draw); here the layout is computed once at the
+    first resolution (under the chart's own rcParams, :attr:`fupin.plots.Chart.rc`),
+    the box (padded by ``savefig.pad_inches``, as ``"tight"`` does) measured
+    in inches, and both are kept for every rendering. The first PNG is what
+    :func:`figure_png` makes at that resolution, pixel for pixel; the later
+    ones differ from a layout of their own by the text's sub-pixel extents
+    only (the box's 0.1 in padding is wider than any such difference).
     """
     import matplotlib as mpl
 
-    dpi = dpi or fig.dpi
+    shown_dpi = fig.dpi
+    dpis = [dpi or shown_dpi for dpi in dpis]
     engine = fig.get_layout_engine()
     if engine is None:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-        return buffer.getvalue()
-    shown_dpi = fig.dpi
+        out = []
+        for dpi in dpis:
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight",
+                        pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+            out.append(buffer.getvalue())
+        return out
     try:
-        fig.dpi = dpi
-        fig.draw_without_rendering()  # the layout, at the resolution it is rendered at
-        pad = mpl.rcParams["savefig.pad_inches"]
-        box = fig.get_tightbbox().padded(pad if isinstance(pad, (int, float)) else 0.1)
+        fig.dpi = dpis[0]
+        with mpl.rc_context(getattr(fig, "rc", {})):  # text the layout makes (tick labels) gets the chart's font
+            if fig.axes:  # as Figure.draw does
+                engine.execute(fig)  # the layout, at the resolution it is first rendered at
+            pad = mpl.rcParams["savefig.pad_inches"]
+            box = fig.get_tightbbox().padded(pad if isinstance(pad, (int, float)) else 0.1)
         with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
             fig.set_layout_engine(None)  # keeps the positions just computed; savefig then draws once
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=box)
-        return buffer.getvalue()
+        out = []
+        for dpi in dpis:
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=box,
+                        pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+            out.append(buffer.getvalue())
+        return out
     finally:
         fig.dpi = shown_dpi
         fig.set_layout_engine(engine)
+
+
+def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
+    """The figure as PNG bytes at ``dpi`` (default: the figure's own), cut to its tight bounding box,
+    laid out once and rendered once (:func:`figure_pngs`)."""
+    return figure_pngs(fig, [dpi])[0]
 
 
 def emit_metrics(metrics: dict) -> None:
@@ -234,9 +259,37 @@ def show_download(path: str | Path | None, text: str, note: str = "", empty: str
     _show_html(f'<p class="download screen-only"{inline_style("p")}><a href="{esc(Path(path).name)}">{esc(text)}</a> {tail}</p>')
 
 
-def show_figure(fig: Figure, alt: str = "") -> None:
-    """Embed a chart as a PNG and release the figure's memory."""
-    png = figure_png(fig)
+def docx_picture(output_dir: str | Path, chart: str) -> Path:
+    """Where a run leaves a chart for its Word document: ``output_dir/docx-pictures/<chart>.png``
+    (:data:`fupin.config.DOCX_PICTURES`; `chart` is the :mod:`fupin.plots` function's name).
+
+    >>> docx_picture("/tmp/r/001", "income_band_chart").as_posix()
+    '/tmp/r/001/docx-pictures/income_band_chart.png'
+    """
+    from fupin.config import DOCX_PICTURES
+
+    if not re.fullmatch(r"[a-z_]+", chart):
+        raise ValueError(f"not a chart function's name: {chart!r}")
+    return Path(output_dir) / DOCX_PICTURES / f"{chart}.png"
+
+
+def show_figure(fig: Figure, alt: str = "", output_dir: str | Path | None = None) -> None:
+    """Embed a chart as a PNG and release the figure's memory.
+
+    With an ``output_dir`` (a run's folder; ``""`` or None: nothing is written), the
+    chart, one of :mod:`fupin.plots`, is also written at the Word document's
+    resolution to :func:`docx_picture`, from the same layout (:func:`figure_pngs`),
+    for :func:`fupin.docx_report.township_document` to take instead of drawing it again.
+    """
+    if not output_dir:
+        png = figure_png(fig)
+    else:
+        from fupin.config import DOCX_PICTURE_DPI
+        from fupin.fsutil import atomic_write_bytes
+
+        path = docx_picture(output_dir, getattr(fig, "name", ""))
+        png, printed = figure_pngs(fig, [None, DOCX_PICTURE_DPI])
+        atomic_write_bytes(path, printed)
     display(Image(data=png, format="png", metadata={"alt": alt} if alt else None))
     fig.clf()
 

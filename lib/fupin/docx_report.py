@@ -38,7 +38,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
+from fupin.config import DOCX_PICTURE_DPI
 from fupin.literal import without_controls
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ FOOTER_DISTANCE = Mm(22)
 #: Body line pitch: 225 mm of text height / 22 lines = 28.95 pt (579 twips).
 LINE_PITCH = Twips(579)
 #: Pictures are rendered at this resolution and scaled to the text width.
-PICTURE_DPI = 300
+PICTURE_DPI = DOCX_PICTURE_DPI
 
 #: Font per role; Word uses the fallback (``altName`` in the font table) where the first is missing.
 FONTS: dict[str, tuple[str, str]] = {
@@ -323,7 +324,26 @@ def add_figure(doc: "DocumentObject", fig: "Figure") -> None:
 
     png = figure_png(fig, dpi=PICTURE_DPI)
     fig.clf()
+    add_png(doc, png)
+
+
+def add_png(doc: "DocumentObject", png: bytes) -> None:
+    """A picture (PNG bytes, 300 dpi) as wide as the text (style ``公文图片``)."""
     doc.add_paragraph(style=PICTURE).add_run().add_picture(io.BytesIO(png), width=text_width(doc))
+
+
+def add_chart(doc: "DocumentObject", pictures: str | Path | None, build: Callable[..., "Figure"], *args: Any) -> None:
+    """The chart ``build(*args)`` (a :mod:`fupin.plots` function) as :func:`add_figure` adds it,
+    taken from the run's ``pictures`` folder when the notebook left it there
+    (:func:`fupin.display.docx_picture`: the same chart, from the same metrics, at
+    300 dpi), else drawn here."""
+    from fupin.display import docx_picture
+
+    path = docx_picture(pictures, build.__name__) if pictures else None
+    if path is not None and path.is_file() and not path.is_symlink():
+        add_png(doc, path.read_bytes())
+    else:
+        add_figure(doc, build(*args))
 
 
 def _display_width(text: str) -> float:
@@ -470,8 +490,11 @@ def _add_notes(doc: "DocumentObject", rows: Sequence[tuple[str, str]]) -> None:
 OUTLOOK_LEFT_OUT = ("村集体经济", "产业帮扶")
 
 
-def township_document(metrics: Metrics) -> "DocumentObject":
+def township_document(metrics: Metrics, pictures: str | Path | None = None) -> "DocumentObject":
     """A township's report as a Word document, from its metrics dict (metrics.json).
+
+    `pictures` is the ``output_dir`` the report notebook ran with: the charts it
+    left there for this document (:func:`add_chart`) are taken, the others drawn.
 
     Title (:func:`fupin.report.title`); 一、基本情况
     (:func:`fupin.narrative.basic_situation`); 二、脱贫退出预测
@@ -496,10 +519,10 @@ def township_document(metrics: Metrics) -> "DocumentObject":
     if not outlook.empty:
         add_table(doc, list(outlook.columns), outlook.itertuples(index=False, name=None),
                   caption="表1　各村脱贫情况与预测")
-    add_figure(doc, plots.exits_by_village_chart(m))
+    add_chart(doc, pictures, plots.exits_by_village_chart, m)
     add_heading(doc, "三、收入分组与贫困发生率")
-    add_figure(doc, plots.income_band_chart(m))
-    add_figure(doc, plots.incidence_trend_chart(m, reference.national_series()))
+    add_chart(doc, pictures, plots.income_band_chart, m)
+    add_chart(doc, pictures, plots.incidence_trend_chart, m, reference.national_series())
     add_heading(doc, "四、存在问题")
     add_numbered(doc, leader_problems(m))
     add_heading(doc, "五、数据说明")

@@ -288,7 +288,9 @@ def run_township(job: Job) -> TownshipResult:
             _remove_stale(town_dir, job, keep=job.notebooks)
             return result
         try:  # built before any file is written: a township's files are all there or none are
-            docx = document_bytes(township_document(metrics))
+            # the notebook left the Word document's charts (300 dpi) in staging/files/docx-pictures,
+            # which stays in the staging folder (only regular files travel below)
+            docx = document_bytes(township_document(metrics, pictures=staging / "files"))
         except Exception as exc:  # noqa: BLE001 - this township fails, the batch goes on
             result.ok, result.error = False, f"Word 文档生成失败：{type(exc).__name__}: {exc}"
             _remove_stale(town_dir, job, keep=job.notebooks)

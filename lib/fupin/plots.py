@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, fontManager, get_font
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -49,6 +50,7 @@ def _styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
             fig = build(*args, **kwargs)
         if isinstance(fig, Chart):
             fig.rc = rc
+            fig.name = build.__name__
         return fig
 
     return wrapper
@@ -65,6 +67,8 @@ class Chart(Figure):
     """
 
     rc: dict[str, Any] = {}
+    #: The :mod:`fupin.plots` function that built it (``income_band_chart``), or "".
+    name: str = ""
 
     def draw(self, renderer: Any) -> None:
         with mpl.rc_context(self.rc):
@@ -76,10 +80,57 @@ class Chart(Figure):
         return figure_png(self)
 
 
+#: The rcParams a font lookup depends on (those ``FontManager.findfont`` keys its cache by).
+_FONT_RC = tuple(f"font.{key}" for key in ("family", "style", "variant", "weight", "stretch", "size",
+                                           "serif", "sans-serif", "cursive", "fantasy", "monospace"))
+_font_heights: dict[tuple[Any, ...], tuple[float | None, float | None, float | None]] = {}
+
+
+def _font_height_metrics(prop: FontProperties, dpi: float) -> tuple[float | None, float | None, float | None]:
+    """Ascent, descent and line gap in pixels of the font `prop` resolves to, as matplotlib's
+    ``Text._get_layout`` computes them (the font's OS/2 table, else its hhea table; None, None,
+    None: let matplotlib measure), looked up once per font, size, resolution and font rcParams.
+
+    matplotlib (3.10, 3.11) resolves the font and reads these tables again for every text at
+    every layout, measurement and draw: about a tenth of a report chart's cost. It asks a
+    renderer that has a ``_get_font_height_metrics`` method instead (its PDF and PS renderers
+    have one); :class:`_ChartCanvas` gives its Agg renderer this one. Same numbers, so the
+    same pixels (``tests/test_plots.py``).
+    """
+    rc = tuple(tuple(v) if isinstance(v, list) else v for v in (mpl.rcParams[k] for k in _FONT_RC))
+    key = (hash(prop), float(dpi), rc)
+    found = _font_heights.get(key)
+    if found is None:
+        font = get_font(fontManager._find_fonts_by_props(prop))
+        found = (None, None, None)
+        for table_name, gap_key, ascent_key, descent_key in (
+                ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent")):
+            table = font.get_sfnt_table(table_name)
+            if table is None:
+                continue
+            scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
+            found = (table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale)
+            break
+        if len(_font_heights) > 1024:  # a handful of fonts and sizes in practice
+            _font_heights.clear()
+        _font_heights[key] = found
+    return found
+
+
+class _ChartCanvas(FigureCanvasAgg):
+    """An Agg canvas whose renderer looks each font's line metrics up once (:func:`_font_height_metrics`)."""
+
+    def get_renderer(self) -> Any:
+        renderer = super().get_renderer()
+        if "_get_font_height_metrics" not in vars(renderer):
+            renderer._get_font_height_metrics = functools.partial(_font_height_metrics, dpi=renderer.dpi)
+        return renderer
+
+
 def _figure(width: float, height: float) -> Chart:
     """A :class:`Chart` with an Agg canvas, outside pyplot's registry."""
     fig = Chart(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
+    _ChartCanvas(fig)
     return fig
 
 
