@@ -191,8 +191,8 @@ def generate_county(
     :mod:`fupin.columns` and :class:`fupin.county.County`.
 
     >>> frames = generate_county(3, 300, seed=1)
-    >>> len(frames["households"]), frames["households"]["household_id"].dtype
-    (300, string[python])
+    >>> len(frames["households"]), str(frames["households"]["household_id"].dtype)
+    (300, 'string')
     """
     tables = county_tables(townships, households, seed, reference=reference)
     return {name: _to_pandas(table, name) for name, table in tables.items()}
