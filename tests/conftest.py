@@ -46,15 +46,18 @@ def sample_batch(request, tmp_path_factory) -> tuple[Path, subprocess.CompletedP
     the session's shared temporary folder, the others wait and read it. Tests
     that change files must work on a copy.
     """
+    def run(out: Path) -> subprocess.CompletedProcess:
+        return fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", out, "--quiet", timeout=900)
+
     if not hasattr(request.config, "workerinput") or fcntl is None:  # one process: no one to share with
         out = tmp_path_factory.mktemp("sample-reports") / "2018"
-        return out, fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", out, "--quiet", timeout=900)
+        return out, run(out)
     shared = tmp_path_factory.getbasetemp().parent  # the session's folder, above each worker's own
     out, record = shared / "sample-reports" / "2018", shared / "sample-reports.json"
     with open(shared / "sample-reports.lock", "a", encoding="utf-8") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # blocks while another worker runs the batch
         if not record.exists():
-            proc = fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", out, "--quiet", timeout=900)
+            proc = run(out)
             record.write_text(json.dumps({"args": proc.args, "returncode": proc.returncode,
                                           "stdout": proc.stdout, "stderr": proc.stderr}), encoding="utf-8")
         proc = subprocess.CompletedProcess(**json.loads(record.read_text(encoding="utf-8")))
