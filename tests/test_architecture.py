@@ -25,7 +25,7 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 #: layer or below; batch and mail sit side by side and never import each other.
 ORDER = {"base": 0, "contract": 1, "io": 2, "figures": 3, "report": 4, "batch": 5, "mail": 5, "cli": 6}
 LAYERS = {
-    "base": ["__init__", "config", "errors", "money", "literal", "formats", "fsutil", "lock"],
+    "base": ["__init__", "config", "errors", "money", "literal", "formats", "fsutil", "lock", "startup"],
     "contract": ["columns", "county", "privacy", "labels"],
     "io": ["schema", "loading", "slices", "generate"],
     "figures": ["parameters", "frame", "economy", "headcount", "depth", "sensitivity", "monitoring", "checks",

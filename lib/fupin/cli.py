@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from fupin.errors import EXIT_FAILED, FupinError, describe_os_error
+from fupin.startup import defer_iri_grammar
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fupin`` console script; returns the exit status."""
     _utf8_stdio()
+    defer_iri_grammar()  # before anything imports jsonschema (nbformat): see fupin.startup
     parser = _parser()
     try:
         args = parser.parse_args(argv)

@@ -36,7 +36,7 @@ _VAR = re.compile(r"var\((--[\w-]+)\)")
 @lru_cache(maxsize=1)
 def _declarations() -> dict[str, str]:
     """Top-level rules of report.css by single selector, CSS variables resolved."""
-    from fupin.export import report_css
+    from fupin.style import report_css  # not fupin.export: a report kernel never imports nbconvert
 
     css = re.sub(r"/\*.*?\*/", "", report_css(), flags=re.S)
     css = re.sub(r"@[\w-]+[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css)  # @media, @page blocks

@@ -19,17 +19,12 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from fupin.config import INLINE_STYLED, TEMPLATES_DIR
+from fupin.style import report_css  # noqa: F401 (re-exported: the stylesheet lived here)
 
 #: Cells with these tags never reach the HTML (they stay in the .ipynb).
 HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "metrics"})
 TOC_MARK = "<!--fupin:toc-->"
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)(?:<a class="anchor-link"[^>]*>.*?</a>)?</h\1>', re.S)
-
-
-@lru_cache(maxsize=1)
-def report_css() -> str:
-    """The one stylesheet of every page we write (report, county page)."""
-    return (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

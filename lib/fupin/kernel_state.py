@@ -43,8 +43,11 @@ def prime() -> None:
 
     import fupin  # noqa: F401
     from fupin import (  # noqa: F401
-        display as _display, loading, metrics, narrative, plots, prepare, reference, report, style, tables,
+        analysis, display as _display, followup, loading, metrics, narrative, plots, prepare, reference, report,
+        style, tables,
     )
+
+    _display.inline_style("td")  # reads report.css once
 
     _baseline = _Baseline(
         cwd=os.getcwd(),

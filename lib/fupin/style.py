@@ -17,6 +17,7 @@ from typing import Any, Mapping
 # Why a remaining household is not projected to exit (projection.reasons), and the
 # five guarantees: one home each, the contract (fupin.columns).
 from fupin.columns import GUARANTEES, REASON_LABELS  # noqa: F401 (re-exported)
+from fupin.config import TEMPLATES_DIR
 # Number formats live in fupin.formats (the contract's labels use them too); re-exported here.
 from fupin.formats import (  # noqa: F401 (re-exported)
     MISSING,
@@ -33,6 +34,12 @@ from fupin.formats import (  # noqa: F401 (re-exported)
     half_up,
     is_missing,
 )
+
+
+@lru_cache(maxsize=1)
+def report_css() -> str:
+    """The one stylesheet of every page we write (report, county page, the kernel's inline styles)."""
+    return (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
 
 
 #: Figure resolution: sharp in an email or a browser, small enough to inline.
