@@ -32,7 +32,7 @@ LAYERS = {
                 "analysis", "metrics"],
     "report": ["style", "narrative", "report", "tables", "plots", "display", "export", "county_table",
                "followup", "docx_report", "reference", "data_summary", "summary"],
-    "batch": ["kernel", "kernel_state", "jobs", "cluster", "prepare", "run_state", "state", "county_page",
+    "batch": ["kernel", "engine", "kernel_state", "jobs", "cluster", "prepare", "run_state", "state", "county_page",
               "runner"],
     "mail": ["mail", "mail.config", "mail.folder", "mail.content", "mail.message", "mail.ledger", "mail.smtp",
              "mail.send", "mailer"],

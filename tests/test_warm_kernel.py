@@ -12,7 +12,8 @@ import pytest
 import fupin
 from conftest import RUN_TIME
 from fupin.config import NOTEBOOKS_DIR, SAMPLE_DIR
-from fupin.kernel import ENGINE, WarmKernel
+from fupin.engine import ENGINE
+from fupin.kernel import WarmKernel
 from fupin.prepare import prepare
 
 pytestmark = pytest.mark.slow
@@ -44,7 +45,7 @@ def _run(path: Path, out: Path, params: dict, kernel: WarmKernel | None) -> nbfo
     extra = {"engine_name": ENGINE, "km": kernel.km} if kernel else {}
     if kernel:
         kernel.reset()
-        extra["km"] = kernel.km
+        extra.update(km=kernel.km, kc=kernel.kc)  # as the runner does: the kernel's one client
     return papermill.execute_notebook(
         str(path), str(out), parameters=params, kernel_name="python3", progress_bar=False,
         cwd=str(path.parent), **extra,

@@ -191,18 +191,38 @@ def shutdown_kernel() -> None:
 
 
 def init_worker(notebooks_dir: Path, start_timeout: float) -> None:
-    """Worker start-up: import the heavy parts and warm a kernel at once."""
+    """Worker start-up: start and prime a kernel, importing the worker's own libraries meanwhile.
+
+    The kernel imports pandas, matplotlib and fupin (about a second) in its own
+    process while this one imports papermill, nbconvert and the report's
+    writers; the first township then pays for neither.
+    """
     global _kernel
+    from fupin.startup import defer_iri_grammar
+
+    defer_iri_grammar()  # before papermill imports jsonschema: see fupin.startup
     from fupin.kernel import WarmKernel
 
     _exit_with_parent()
     _kernel = WarmKernel(notebooks_dir, start_timeout=start_timeout)
     atexit.register(_kernel.shutdown)
     try:
-        _kernel.start()
+        _kernel.launch()
     except Exception:  # noqa: BLE001 - retried (and reported) by the first township
         _kernel.shutdown()
+    _import_worker_libraries()
+    try:
+        _kernel.wait_primed()
+    except Exception:  # noqa: BLE001 - retried (and reported) by the first township
+        _kernel.shutdown()
+
+
+def _import_worker_libraries() -> None:
+    """What :func:`run_township` imports, imported once at start-up."""
     import nbconvert  # noqa: F401  (export is needed for every township)
+    import papermill  # noqa: F401
+
+    from fupin import display, docx_report, engine, export, report  # noqa: F401
 
 
 def _warm_kernel(job: Job):
@@ -226,15 +246,18 @@ def run_township(job: Job) -> TownshipResult:
     ``output_dir``) and moved into ``DIR/<township>`` by atomic renames, so
     the report folder only ever holds complete files.
     """
+    from fupin.startup import defer_iri_grammar
+
+    defer_iri_grammar()  # a Dask worker comes here without init_worker
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     from fupin.display import METRICS_MIME
     from fupin.docx_report import document_bytes, township_document
+    from fupin.engine import ENGINE
     from fupin.export import notebook_to_html
     from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
-    from fupin.kernel import ENGINE
     from fupin.report import title
 
     started = time.perf_counter()
@@ -256,7 +279,7 @@ def run_township(job: Job) -> TownshipResult:
                 kernel = _warm_kernel(job)
                 papermill.execute_notebook(
                     str(job.notebooks_dir / name), str(executed), parameters=parameters,
-                    engine_name=ENGINE, km=kernel.km, kernel_name=kernel.kernel_name,
+                    engine_name=ENGINE, km=kernel.km, kc=kernel.kc, kernel_name=kernel.kernel_name,
                     progress_bar=False, start_timeout=job.start_timeout,
                     execution_timeout=job.cell_timeout,
                     # papermill would rewrite the whole notebook (images and all) before and

@@ -6,42 +6,58 @@ started and primed once (:func:`fupin.kernel_state.prime`), reset before
 every township (:func:`fupin.kernel_state.reset`), and replaced by a fresh
 one after any failure, so a crashed, hung or broken kernel never carries into
 the next township. Papermill executes the notebook in it through the
-``fupin-warm`` engine registered here.
+``fupin-warm`` engine (:mod:`fupin.engine`). This module needs only
+``jupyter_client``: a worker starts its kernel first and imports papermill
+while the kernel starts.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import time
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
-from papermill.iorw import write_ipynb
-from papermill.utils import merge_kwargs, remove_args
 
 from fupin.errors import KernelSetupError
 
 logger = logging.getLogger("fupin.kernel")
 
-ENGINE = "fupin-warm"
 PRIME = "__import__('fupin.kernel_state').kernel_state.prime()"
 RESET = "__import__('fupin.kernel_state').kernel_state.reset()"
 
 
 class WarmKernel:
-    """One long-lived report kernel, owned by one worker process."""
+    """One long-lived report kernel, owned by one worker process.
+
+    It keeps one kernel client for its whole life: the priming, every reset and
+    every notebook run (``papermill.execute_notebook(..., kc=kernel.kc)``) go
+    through it. A new client costs 0.2 s before its first message (it waits
+    for the kernel's output channel to stay quiet that long), twice per
+    township when the reset and papermill each made their own.
+    """
 
     def __init__(self, cwd: Path, kernel_name: str = "python3", start_timeout: float = 120.0) -> None:
         self.cwd = Path(cwd)
         self.kernel_name = kernel_name
         self.start_timeout = start_timeout
         self.km: AsyncKernelManager | None = None
+        self.kc = None  # the kernel's one client (AsyncKernelClient) while it runs
         self.runs = 0
+        self._priming: str | None = None  # id of the priming request not yet answered
 
     def start(self) -> None:
         """Start the kernel and import the report's libraries in it."""
+        self.launch()
+        self.wait_primed()
+
+    def launch(self) -> None:
+        """Start the kernel, connect its client and send the priming imports without waiting for them.
+
+        The worker imports its own libraries meanwhile; :meth:`wait_primed` collects the answer.
+        """
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         # Loopback TCP as Jupyter always uses; the kernel's start-up chatter
         # (e.g. "running over TCP without encryption") would only clutter the
@@ -53,14 +69,28 @@ class WarmKernel:
             extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"],
         )
         self.km = km
-        self._run(PRIME, self.start_timeout)
+        kc = km.client()
+        kc.start_channels()
+        self.kc = kc
+        run_sync(kc.wait_for_ready)(timeout=self.start_timeout)
+        kc.allow_stdin = False  # as nbclient sets it on the clients it makes
+        self._priming = kc.execute(PRIME, silent=False, store_history=False)
+
+    def wait_primed(self) -> None:
+        """Wait for the priming imports sent by :meth:`launch`; KernelSetupError if they failed."""
+        if self._priming is None:
+            return
+        msg_id, self._priming = self._priming, None
+        self._check(self._reply(msg_id, self.start_timeout), [])
 
     def reset(self) -> None:
         """Clean slate before a township (starts the kernel if needed)."""
         if self.km is None or not self.alive():
             self.restart()
-        elif self.runs:
-            self._run(RESET, 60)
+        else:
+            self.wait_primed()
+            if self.runs:
+                self._run(RESET, 60)
         self.runs += 1
 
     def alive(self) -> bool:
@@ -74,6 +104,13 @@ class WarmKernel:
 
     def shutdown(self) -> None:
         """Stop the kernel process (at once) and close the channels."""
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:  # noqa: BLE001 - closing what is already closed is fine
+                logger.debug("closing the kernel client failed", exc_info=True)
+            self.kc = None
+        self._priming = None
         if self.km is not None:
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
@@ -81,60 +118,34 @@ class WarmKernel:
                 logger.debug("kernel shutdown failed", exc_info=True)
             self.km = None
 
+    def _reply(self, msg_id: str, timeout: float) -> dict:
+        """The shell reply to request ``msg_id`` (others are skipped); KernelSetupError on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                reply = run_sync(self.kc.get_shell_msg)(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise KernelSetupError(f"内核在 {timeout:g} 秒内没有完成准备") from None
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return reply
+
+    @staticmethod
+    def _check(reply: dict, errors: list[str]) -> None:
+        content = reply["content"]
+        if content.get("status") == "error" and not errors:
+            errors.append(f"{content.get('ename')}: {content.get('evalue')}")
+        if content.get("status") != "ok" or errors:
+            raise KernelSetupError("; ".join(errors) or str(content))
+
     def _run(self, code: str, timeout: float) -> None:
-        """Run set-up code through a short-lived client (as papermill's runs do)."""
+        """Run set-up code through the kernel's client and wait for it."""
         errors: list[str] = []
 
         def hook(msg: dict) -> None:
             if msg["msg_type"] == "error":
                 errors.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
 
-        kc = self.km.client()
-        kc.start_channels()
-        try:
-            run_sync(kc.wait_for_ready)(timeout=timeout)
-            reply = run_sync(kc.execute_interactive)(
-                code, silent=False, store_history=False, timeout=timeout, output_hook=hook
-            )
-        finally:
-            kc.stop_channels()
-        if reply["content"]["status"] != "ok" or errors:
-            raise KernelSetupError("; ".join(errors) or str(reply["content"]))
-
-
-class WarmEngine(NBClientEngine):
-    """Papermill's nbclient engine, executing in a kernel the caller owns.
-
-    Pass ``km=`` (a started :class:`AsyncKernelManager`); the kernel is left
-    running and the per-run client's channels are closed after the run.
-    ``failure_path=`` receives the notebook as far as it got when the run
-    ends in an exception that is not a cell error (a dead kernel, a
-    timeout), since papermill only saves those when it saves after every
-    cell.
-    """
-
-    @classmethod
-    def execute_managed_notebook(
-        cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-        start_timeout=60, execution_timeout=None, failure_path=None, **kwargs,
-    ):
-        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-        final = merge_kwargs(
-            kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
-            log=logging.getLogger("papermill"), log_output=log_output, stdout_file=stdout_file,
-            stderr_file=stderr_file,
+        reply = run_sync(self.kc.execute_interactive)(
+            code, silent=False, store_history=False, timeout=timeout, output_hook=hook
         )
-        client = PapermillNotebookClient(nb_man, **final)
-        try:
-            return client.execute()
-        except Exception:
-            if failure_path:
-                nb_man.notebook_complete()  # closes the cell statuses, as papermill does
-                write_ipynb(nb_man.nb, failure_path)
-            raise
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
-
-
-papermill_engines.register(ENGINE, WarmEngine)
+        self._check(reply, errors)
