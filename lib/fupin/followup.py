@@ -34,8 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from fupin import narrative
 from fupin.analysis import Analysis, analyse
@@ -364,14 +366,6 @@ def _shown(value: Any, kind: str) -> str:
     return str(value)
 
 
-def _append(ws, values: Sequence[Any]) -> None:
-    """Append a row; every str is stored as a string cell (openpyxl would read ``=...`` as a formula)."""
-    ws.append(values)
-    for cell, value in zip(ws[ws.max_row], values):
-        if isinstance(value, str):
-            cell.data_type = "s"
-
-
 def _header_text(text: str) -> str:
     """Text for an Excel page header: ``&`` starts a header code, so it is doubled."""
     return text.replace("&", "&&")
@@ -380,7 +374,7 @@ def _header_text(text: str) -> str:
 def _print_setup(ws, area: str, date: str) -> None:
     """A4 landscape, one page wide; header: area, list name, date; footer: page numbers;
     gridlines; the header row repeated on every page."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -401,54 +395,73 @@ def _print_setup(ws, area: str, date: str) -> None:
 WRAPPED = frozenset({"问题", "下一步", "未脱贫原因", "监测原因", "未达到的退出条件", "内容", *TO_FILL})
 
 
+def _cell(ws, value: Any, style: Cell) -> Cell:
+    """A write-only cell holding ``value`` with the style of ``style``; a str is always a string cell
+    (openpyxl would read ``=...`` as a formula and ``#N/A`` as an error)."""
+    cell = Cell(ws, row=1, column=1, value=value, style_array=style._style)  # shared style ids: no style object per cell
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _styled(ws, **style: Any) -> Cell:
+    """A cell carrying a style (font, fill, alignment, number_format), for :func:`_cell` to copy."""
+    cell = WriteOnlyCell(ws)
+    for name, value in style.items():
+        setattr(cell, name, value)
+    return cell
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines ``text`` takes wrapped in a column ``width`` characters wide (at least 1)."""
+    return -(-display_width(text) // max(1, width))
+
+
 def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str], area: str = "", date: str = "") -> None:
-    """Header row (bold, filled, frozen, filtered), typed cells, widths and print setup."""
+    """Header row (bold, filled, frozen, filtered), typed cells, widths and print setup.
+
+    ``ws`` is a write-only worksheet: widths, heights, panes and print setup
+    are set before the rows they concern are streamed out.
+    """
     columns = list(frame.columns)
-    _append(ws, [cell_text(c) for c in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    kind_of = [kinds.get(c, "text") for c in columns]
+    data = [[_cell_value(v, kind) for v in frame.iloc[:, j]] for j, kind in enumerate(kind_of)]
     # headers wrap (two or three lines), so a long header does not widen its column
-    widths = [min(display_width(c), HEADER_WIDTH) for c in columns]
-    for row in frame.itertuples(index=False, name=None):
-        values = [_cell_value(v, kinds.get(c, "text")) for c, v in zip(columns, row)]
-        _append(ws, values)
-        widths = [max(w, display_width(_shown(v, kinds.get(c, "text")))) for w, c, v in zip(widths, columns, values)]
-    final = []
-    for j, column in enumerate(columns, start=1):
-        kind = kinds.get(column, "text")
-        wrapped = column in WRAPPED
-        align = (Alignment(horizontal="center", vertical="top") if kind in CENTRED
-                 else Alignment(vertical="top", wrap_text=True) if wrapped else Alignment(vertical="top"))
-        for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-            cell.number_format = FORMATS[kind]
-            if cell.data_type == "f":  # text that starts with "=" stays text, never a formula
-                cell.data_type = "s"
-            cell.alignment = align
-        width = FILL_WIDTH if column in TO_FILL else min(WRAP_WIDTH if wrapped else MAX_WIDTH, max(MIN_WIDTH, widths[j - 1] + 2))
+    widths = [max([min(display_width(c), HEADER_WIDTH), *map(display_width, {_shown(v, kind) for v in values})])
+              for c, kind, values in zip(columns, kind_of, data)]
+    final = [FILL_WIDTH if c in TO_FILL else min(WRAP_WIDTH if c in WRAPPED else MAX_WIDTH, max(MIN_WIDTH, w + 2))
+             for c, w in zip(columns, widths)]
+    for j, width in enumerate(final, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
-        final.append(width)
-    ws.row_dimensions[1].height = LINE_HEIGHT * max(
-        1, *(-(-display_width(c) // max(1, int(w) - 1)) for c, w in zip(columns, final)))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = used = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
+    ws.calculate_dimension = lambda: used  # the sheet's <dimension>, as a normal worksheet writes it
+    _print_setup(ws, area, date)
+
+    header = _styled(ws, font=Font(bold=True), fill=HEADER_FILL,
+                     alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
+    ws.row_dimensions[1].height = LINE_HEIGHT * max(1, *(_lines(c, int(w) - 1) for c, w in zip(columns, final)))
+    ws.append([_cell(ws, cell_text(c), header) for c in columns])
+    styles = [_styled(ws, number_format=FORMATS[kind], alignment=(
+        Alignment(horizontal="center", vertical="top") if kind in CENTRED
+        else Alignment(vertical="top", wrap_text=True) if c in WRAPPED else Alignment(vertical="top")))
+        for c, kind in zip(columns, kind_of)]
     wrapped_at = [(j, int(w) - 1) for j, (c, w) in enumerate(zip(columns, final)) if c in WRAPPED and c not in TO_FILL]
-    if wrapped_at:  # room for wrapped text: spreadsheets do not grow a row they did not lay out
-        for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-            lines = max(-(-display_width(str(row[j] or "")) // max(1, w)) for j, w in wrapped_at)
+    for r, values in enumerate(zip(*data), start=2):
+        cells = [_cell(ws, v, style) for v, style in zip(values, styles)]
+        if wrapped_at:  # room for wrapped text: spreadsheets do not grow a row they did not lay out
+            lines = max(_lines(str(cells[j].value or ""), w) for j, w in wrapped_at)
             if lines > 1:
                 ws.row_dimensions[r].height = LINE_HEIGHT * lines
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 1)}"
-    _print_setup(ws, area, date)
+        ws.append(cells)
 
 
 def workbook_bytes(sheets: Mapping[str, Sheet], area: str = "", date: str = "") -> bytes:
-    """The sheets as an .xlsx file's bytes (openpyxl), in the mapping's order.
+    """The sheets as an .xlsx file's bytes (openpyxl, write-only), in the mapping's order.
 
     ``area`` and ``date`` head every printed page (with the sheet's name).
     """
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     for name, (frame, kinds) in sheets.items():
         _write_sheet(wb.create_sheet(name), frame, kinds, area, date)
     buffer = io.BytesIO()
