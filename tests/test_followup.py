@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import metrics_fixtures as fx
@@ -167,3 +168,27 @@ def test_written_atomically_over_an_old_file(tmp_path):
     write_follow_up(county(), Y, path, poverty_line=Z, monitoring_line=100000)
     assert sorted(p.name for p in path.parent.iterdir()) == [FILENAME]  # no temporary file left
     assert openpyxl.load_workbook(path)["监测户"].max_row == 1 + 4  # every exited household but h11 (income unknown)
+
+
+def test_problems_sheet_numbers_items_masks_heads_and_keeps_items_without_rows():
+    """One row per household (or village) of each item, numbered by item; an item without rows keeps one."""
+    households = pd.DataFrame({"household_id": pd.array(["h2", "h1"], dtype="string"),
+                               "village_name": pd.array(["村A", "村B"], dtype="string"),
+                               "head_name": pd.array(["王小明", pd.NA], dtype="string")})
+    villages = pd.DataFrame({"household_id": pd.NA, "village_name": pd.array(["村C"], dtype="string"),
+                             "head_name": pd.NA})
+    items = [("a", "问题甲", "做甲"), ("missing", "问题乙", "做乙"), ("v", "=问题丙", "做丙"),
+             ("empty", "问题丁", "做丁")]
+    frame, kinds = followup.problems_sheet(items, {"a": households, "v": villages, "empty": households.iloc[:0]})
+    assert kinds == {"序号": "int"}
+    assert list(frame.columns) == ["序号", "问题", "下一步", "户编号", "村名称", "户主（已脱敏）", *followup.TO_FILL]
+    values = [[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False, name=None)]
+    assert values == [
+        [1, "问题甲", "做甲", "h2", "村A", "王*明", None, None, None],
+        [1, "问题甲", "做甲", "h1", "村B", None, None, None, None],
+        [2, "问题乙", "做乙", None, None, None, None, None, None],
+        [3, "=问题丙", "做丙", None, "村C", None, None, None, None],  # the workbook makes it text (test_untrusted_output)
+        [4, "问题丁", "做丁", None, None, None, None, None, None],
+    ]
+    empty, _ = followup.problems_sheet([], {})
+    assert empty.empty and list(empty.columns) == list(frame.columns)

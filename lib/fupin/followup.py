@@ -190,13 +190,17 @@ def problem_households(
     names = area.villages.drop_duplicates("village_id").set_index("village_id")["village_name"]
     heads = area.households.set_index("household_id")["head_name"] if "head_name" in area.households else None
 
+    listed: dict[int, pd.DataFrame] = {}  # each source's households with village name and head, built once
+
     def rows(mask: np.ndarray, source: pd.DataFrame = frame) -> pd.DataFrame:
-        chosen = source.loc[np.asarray(mask, dtype=bool), ["household_id", "village_id"]]
-        return pd.DataFrame({
-            "household_id": chosen["household_id"].astype("string"),
-            "village_name": chosen["village_id"].map(names).astype("string"),
-            "head_name": chosen["household_id"].map(heads).astype("string") if heads is not None else pd.NA,
-        }).sort_values(["village_name", "household_id"], ignore_index=True)
+        if id(source) not in listed:
+            listed[id(source)] = pd.DataFrame({
+                "household_id": source["household_id"].astype("string"),
+                "village_name": source["village_id"].map(names).astype("string"),
+                "head_name": source["household_id"].map(heads).astype("string") if heads is not None else pd.NA,
+            })
+        chosen = listed[id(source)].loc[np.asarray(mask, dtype=bool)]
+        return chosen.sort_values(["village_name", "household_id"], ignore_index=True)
 
     def village_rows(mask: pd.Series) -> pd.DataFrame:
         return pd.DataFrame({"household_id": pd.NA, "village_name": villages.loc[mask, "village_name"].astype("string"),
@@ -234,21 +238,23 @@ def _problem_villages(metrics: Mapping[str, Any], villages: pd.DataFrame) -> dic
 def problems_sheet(items: Sequence[tuple[str, str, str]], lists: Mapping[str, pd.DataFrame]) -> Sheet:
     """存在问题: each item of the report (``(code, problem, what to do)``) with one row per
     household or village it concerns (names masked), and the columns a cadre fills in."""
-    parts = []
-    for number, (code, problem, action) in enumerate(items, start=1):
-        rows = lists.get(code)
-        if rows is None or rows.empty:
-            rows = pd.DataFrame({"household_id": [pd.NA], "village_name": [pd.NA], "head_name": [pd.NA]})
-        parts.append(pd.DataFrame({
-            "序号": number,
-            "问题": problem,
-            "下一步": action,
-            "户编号": rows["household_id"].astype(object).to_numpy(),
-            "村名称": rows["village_name"].astype(object).to_numpy(),
-            "户主（已脱敏）": mask_names(rows["head_name"].astype("string")).replace("", None).to_numpy(),
-        }))
     columns = ["序号", "问题", "下一步", "户编号", "村名称", "户主（已脱敏）"]
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    if not items:
+        return _to_fill(pd.DataFrame(columns=columns)), {"序号": "int"}
+    none = pd.DataFrame({"household_id": [pd.NA], "village_name": [pd.NA], "head_name": [pd.NA]})
+    blocks = [rows if (rows := lists.get(code)) is not None and not rows.empty else none for code, _, _ in items]
+    rows = pd.concat([b[["household_id", "village_name", "head_name"]].astype(object) for b in blocks],
+                     ignore_index=True)
+    counts = [len(b) for b in blocks]
+    frame = pd.DataFrame({
+        "序号": np.repeat(np.arange(1, len(items) + 1), counts),
+        "问题": np.repeat(np.array([problem for _, problem, _ in items], dtype=object), counts),
+        "下一步": np.repeat(np.array([action for _, _, action in items], dtype=object), counts),
+        "户编号": rows["household_id"].to_numpy(),
+        "村名称": rows["village_name"].to_numpy(),
+        # masked once for all items (mask_names works value by value)
+        "户主（已脱敏）": mask_names(rows["head_name"].astype("string")).replace("", None).to_numpy(),
+    })
     return _to_fill(frame), {"序号": "int"}
 
 
