@@ -338,6 +338,8 @@ def display_width(text: str) -> int:
     >>> display_width("户编号"), display_width("3,500")
     (6, 5)
     """
+    if text.isascii():  # no ASCII character is wide
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
