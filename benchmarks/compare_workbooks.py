@@ -56,7 +56,7 @@ def write(out: Path, data: Path, year: int) -> None:
     table = pd.DataFrame({"户编号": ["0001", "=1+1", "@x"], "人数": pd.array([1, None, 3], dtype="Int64"),
                           "收入（元）": [1.5, float("nan"), 3500.0], "说明": ["-2", "+3", "a\x0bb\tc"]})
     followup.write_table(table, out / "extra" / "table.xlsx", sheet="清单")
-    hostile = pd.DataFrame({"=头": [1, 2, None], "文字": ["=SUM(A1)", None, "\r\n换行"],
+    hostile = pd.DataFrame({"=头": [1, 2, None], "文字": ["=SUM(A1)", "#N/A", "\r\n换行"],
                             "比例": [0.1, -0.25, None], "内容": ["很长的一句话" * 12, "短", ""]})
     sheets = {"表": (hostile, {"=头": "int", "比例": "pct"}), "空": (hostile.iloc[:0], {"=头": "count"})}
     (out / "extra" / "hostile.xlsx").write_bytes(followup.workbook_bytes(sheets, "A&B镇（001）", "2020-01-01"))

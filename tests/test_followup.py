@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+import io
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -192,3 +194,12 @@ def test_problems_sheet_numbers_items_masks_heads_and_keeps_items_without_rows()
     ]
     empty, _ = followup.problems_sheet([], {})
     assert empty.empty and list(empty.columns) == list(frame.columns)
+
+
+def test_text_that_looks_like_an_excel_error_or_formula_stays_a_string():
+    frame = pd.DataFrame({"户编号": ["#N/A", "#DIV/0!", "=1+1", "0012"], "家庭人口": [1, None, 3, 4]})
+    ws = openpyxl.load_workbook(io.BytesIO(followup.workbook_bytes({"表": (frame, {"家庭人口": "int"})})))["表"]
+    assert [(c.value, c.data_type) for (c,) in ws.iter_rows(min_col=1, max_col=1)] == [
+        ("户编号", "s"), ("#N/A", "s"), ("#DIV/0!", "s"), ("'=1+1", "s"), ("0012", "s")]
+    assert [c.value for (c,) in ws.iter_rows(min_row=2, min_col=2, max_col=2)] == [1, None, 3, 4]
+    assert ws.auto_filter.ref == "A1:B5" and ws.calculate_dimension() == "A1:B5"
