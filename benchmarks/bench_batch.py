@@ -93,7 +93,7 @@ def fupin_run(data: Path, year: int, workers: int, work: Path) -> float:
 
 
 FLOOR = r"""
-import contextlib, io, json, sys, time, nbformat
+import contextlib, io, json, sys, time
 started = time.perf_counter()
 import fupin
 from fupin.prepare import prepare
@@ -102,9 +102,11 @@ data, year, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 county = fupin.load(data)
 ids = list(county.townships()["township_id"])
 slices = prepare(county, __import__("pathlib").Path(work) / "floor-prepared", ids)
-nb = nbformat.read(sys.argv[4], as_version=4)
-cells = [c.source for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
-params = [c.source for c in nb.cells if "parameters" in c.metadata.get("tags", [])][0]
+with open(sys.argv[4], encoding="utf-8") as f:  # plain JSON: the floor pays for no notebook validation
+    cells = json.load(f)["cells"]
+code = [("".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in cells if c["cell_type"] == "code"]
+params = [src for src, tags in code if "parameters" in tags][0]
+cells = [src for src, tags in code if "parameters" not in tags]
 for tid in ids:
     ns = {}
     exec(params, ns)
