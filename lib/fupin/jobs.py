@@ -190,12 +190,15 @@ def shutdown_kernel() -> None:
         _kernel.shutdown()
 
 
-def init_worker(notebooks_dir: Path, start_timeout: float) -> None:
+def init_worker(notebooks_dir: Path, start_timeout: float, abort=None) -> None:
     """Worker start-up: start and prime a kernel, importing the worker's own libraries meanwhile.
 
     The kernel imports pandas, matplotlib and fupin (about a second) in its own
     process while this one imports papermill, nbconvert and the report's
-    writers; the first township then pays for neither.
+    writers; the first township then pays for neither. ``abort`` (a
+    multiprocessing Event) set by the runner means the batch will not run
+    (bad input, nothing to do): the kernel is stopped at the next step, and
+    the worker exits at the pool's shutdown.
     """
     global _kernel
     from fupin.startup import defer_iri_grammar
@@ -206,15 +209,29 @@ def init_worker(notebooks_dir: Path, start_timeout: float) -> None:
     _exit_with_parent()
     _kernel = WarmKernel(notebooks_dir, start_timeout=start_timeout)
     atexit.register(_kernel.shutdown)
+
+    def aborted() -> bool:
+        if abort is not None and abort.is_set():
+            _kernel.shutdown()
+            return True
+        return False
+
+    if aborted():
+        return
     try:
         _kernel.launch()
     except Exception:  # noqa: BLE001 - retried (and reported) by the first township
         _kernel.shutdown()
+    if aborted():
+        return
     _import_worker_libraries()
+    if aborted():
+        return
     try:
-        _kernel.wait_primed()
+        _kernel.wait_primed(abort)
     except Exception:  # noqa: BLE001 - retried (and reported) by the first township
         _kernel.shutdown()
+    aborted()
 
 
 def _import_worker_libraries() -> None:

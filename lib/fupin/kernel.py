@@ -76,12 +76,17 @@ class WarmKernel:
         kc.allow_stdin = False  # as nbclient sets it on the clients it makes
         self._priming = kc.execute(PRIME, silent=False, store_history=False)
 
-    def wait_primed(self) -> None:
-        """Wait for the priming imports sent by :meth:`launch`; KernelSetupError if they failed."""
+    def wait_primed(self, abort=None) -> None:
+        """Wait for the priming imports sent by :meth:`launch`; KernelSetupError if they failed.
+
+        ``abort`` (an Event): stop waiting when it is set (the caller then shuts the kernel down).
+        """
         if self._priming is None:
             return
         msg_id, self._priming = self._priming, None
-        self._check(self._reply(msg_id, self.start_timeout), [])
+        reply = self._reply(msg_id, self.start_timeout, abort)
+        if reply is not None:
+            self._check(reply, [])
 
     def reset(self) -> None:
         """Clean slate before a township (starts the kernel if needed)."""
@@ -118,14 +123,22 @@ class WarmKernel:
                 logger.debug("kernel shutdown failed", exc_info=True)
             self.km = None
 
-    def _reply(self, msg_id: str, timeout: float) -> dict:
-        """The shell reply to request ``msg_id`` (others are skipped); KernelSetupError on timeout."""
+    def _reply(self, msg_id: str, timeout: float, abort=None) -> dict | None:
+        """The shell reply to request ``msg_id`` (others are skipped); KernelSetupError on timeout.
+
+        None when ``abort`` (an Event, checked every 0.1 s) is set first.
+        """
         deadline = time.monotonic() + timeout
         while True:
+            if abort is not None and abort.is_set():
+                return None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise KernelSetupError(f"内核在 {timeout:g} 秒内没有完成准备")
             try:
-                reply = run_sync(self.kc.get_shell_msg)(timeout=max(0.0, deadline - time.monotonic()))
+                reply = run_sync(self.kc.get_shell_msg)(timeout=min(left, 0.1) if abort is not None else left)
             except queue.Empty:
-                raise KernelSetupError(f"内核在 {timeout:g} 秒内没有完成准备") from None
+                continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 return reply
 

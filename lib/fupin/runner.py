@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -112,18 +113,38 @@ def run_batch(
     before any notebook runs when the input or the options are bad. A
     township whose inputs (data slice, notebooks, parameters, code) are
     unchanged since its last complete run is skipped unless ``force``.
+    The worker processes start (and start their kernels) first, while the
+    county is loaded and checked; they are stopped if nothing is to run.
     """
-    from fupin.loading import load
-
     started = time.perf_counter()
     params.check()
-    check_parameter_names(params.extra, notebook_parameter_names(notebooks_dir, notebooks))
     if workers is not None and workers < 1:
         raise UsageError("--workers 应为正整数")
     if cluster:
         from fupin.cluster import parse_address
 
         parse_address(cluster)  # a bad address is refused before the county is loaded
+        pool = None
+    else:  # the workers start their kernels while this process loads the county
+        count = workers or default_workers(len(set(townships)) if townships else os.cpu_count() or 1)
+        pool = WorkerPool(count, Path(notebooks_dir), start_timeout)
+    try:
+        return _run_batch(data, params, out, townships, pool, notebooks_dir=notebooks_dir, notebooks=notebooks,
+                          start_timeout=start_timeout, cell_timeout=cell_timeout, progress=progress,
+                          cluster=cluster, force=force, started=started)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _run_batch(
+    data: Path, params: RunParameters, out: Path | None, townships: Sequence[str] | None, pool: "WorkerPool | None",
+    *, notebooks_dir: Path, notebooks: Sequence[str], start_timeout: float, cell_timeout: float, progress: bool,
+    cluster: str | None, force: bool, started: float,
+) -> BatchResult:
+    from fupin.loading import load
+
+    check_parameter_names(params.extra, notebook_parameter_names(notebooks_dir, notebooks))
     data = Path(data).resolve()
     county = load(data)
     names = dict(county.townships()[["township_id", "township_name"]].itertuples(index=False))
@@ -167,6 +188,8 @@ def run_batch(
 
         digests = {job.township_id: digest for job, digest in jobs}
         todo = [job for job, _ in jobs]
+        if pool is not None and (not todo or cluster):
+            pool.stop()  # nothing for the workers: they stop while the county page is written
         results: list[TownshipResult] = []
         from fupin.metrics import township_metrics
 
@@ -178,7 +201,7 @@ def run_batch(
 
                 results = execute_on_cluster(todo, cluster, progress, done)
             elif todo:
-                results = _execute(todo, workers or default_workers(len(todo)), progress, done)
+                results = _execute(todo, pool, progress, done)
             summary = county_summary.result()
         results = sorted(results + skipped, key=lambda r: r.township_id)
 
@@ -265,30 +288,65 @@ def _prepare_out(out: Path) -> None:
         raise UsageError(f"无法写入报告文件夹 {out}：{exc.strerror or exc}") from exc
 
 
+class WorkerPool:
+    """The batch's worker processes (spawned), each starting its warm kernel at once.
+
+    Started before the county is loaded, so that a worker's start-up (about
+    2 s: the kernel and its imports) overlaps the runner's. :meth:`close`
+    stops them: when no township was given to them (bad input, nothing
+    changed), they are told to stop their kernels at the next step of their
+    start-up instead of finishing it.
+    """
+
+    def __init__(self, workers: int, notebooks_dir: Path, start_timeout: float) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.abort = ctx.Event()
+        self.used = False
+        self._stopping: threading.Thread | None = None
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=init_worker,
+            initargs=(notebooks_dir, start_timeout, self.abort),
+        )
+        for _ in range(min(workers, os.cpu_count() or 1)):
+            self.executor.submit(int)  # spawns a worker now (a spawned pool starts one per task)
+
+    def stop(self) -> None:
+        """Shut the workers down in the background (unused ones stop their start-up); :meth:`close` waits."""
+        if not self.used:
+            self.abort.set()
+        if self._stopping is None:
+            self._stopping = threading.Thread(
+                target=self.executor.shutdown, kwargs={"wait": True, "cancel_futures": True},
+                name="fupin-workers-stop",
+            )
+            self._stopping.start()
+
+    def close(self) -> None:
+        """Stop the workers and wait until they (and their kernels) are gone."""
+        self.stop()
+        self._stopping.join()
+
+
 def _execute(
-    jobs: list[Job], workers: int, progress: bool, done: Callable[[TownshipResult], None] = lambda r: None
+    jobs: list[Job], pool: WorkerPool, progress: bool, done: Callable[[TownshipResult], None] = lambda r: None
 ) -> list[TownshipResult]:
     from tqdm import tqdm
 
     results: list[TownshipResult] = []
     bar = tqdm(total=len(jobs), desc="乡镇报告", unit="个", disable=not progress, leave=True)
-    ctx = multiprocessing.get_context("spawn")
-    first = jobs[0]
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=init_worker,
-        initargs=(first.notebooks_dir, first.start_timeout),
-    ) as pool:
-        futures = {pool.submit(run_township, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # a worker process died: record, go on
-                result = TownshipResult(job.township_id, job.township_name, False, 0.0,
-                                        error=f"工作进程异常退出：{type(exc).__name__}: {exc}")
-            results.append(result)
-            done(result)
-            bar.set_postfix_str(f"{result.township_name}{'' if result.ok else ' 失败'}")
-            bar.update(1)
+    pool.used = True
+    futures = {pool.executor.submit(run_township, job): job for job in jobs}
+    for future in as_completed(futures):
+        job = futures[future]
+        try:
+            result = future.result()
+        except Exception as exc:  # a worker process died: record, go on
+            result = TownshipResult(job.township_id, job.township_name, False, 0.0,
+                                    error=f"工作进程异常退出：{type(exc).__name__}: {exc}")
+        results.append(result)
+        done(result)
+        bar.set_postfix_str(f"{result.township_name}{'' if result.ok else ' 失败'}")
+        bar.update(1)
     bar.close()
+    pool.stop()  # the workers stop their kernels while the county page is written
     return results
