@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -38,26 +39,99 @@ def failed_row(r: "TownshipResult") -> list[dict]:
     ]
 
 
-def write_county_page(
-    out: Path, county: County, params: "RunParameters", results: Sequence["TownshipResult"],
-    tmp_dir: Path | None = None, summary: dict | None = None,
-) -> Path:
-    """Write ``summary.json`` (the county's metrics), ``county.docx`` and ``index.html``.
+@dataclass(frozen=True)
+class PreparedCountyPage:
+    """The parts of the county page that need no township's report (:func:`prepare_county_page`)."""
 
-    ``summary`` is the county's :func:`fupin.metrics.township_metrics` when
-    the caller computed it already (``fupin run`` does, while the townships run).
+    #: The county's metrics (``summary.json``).
+    summary: dict
+    title: str
+    #: The page template, compiled.
+    template: jinja2.Template
+    #: The template's values that come from the county and the parameters alone.
+    context: dict[str, Any]
+    #: The county document's charts of the county's own figures, as PNG bytes by chart name.
+    docx_charts: dict[str, bytes]
+    #: The input files' names (the county document's 数据说明).
+    sources: list[str]
+
+
+def prepare_county_page(county: County, params: "RunParameters", summary: dict | None = None) -> PreparedCountyPage:
+    """Everything of the county page that does not depend on the townships' results.
+
+    The modules are imported, the report font loaded, the county document's
+    charts of the county's own figures drawn, the narrative and the
+    parameter and input rows written, the page template compiled.
+    ``fupin run`` calls this in a side thread while the townships run;
+    :func:`write_county_page` then adds the townships' parts. ``summary`` is
+    the county's :func:`fupin.metrics.township_metrics` (computed when None).
+    Charts are drawn here on their own Agg canvases, but matplotlib's
+    rcParams are global: no other thread may draw while this runs.
     """
-    from fupin import narrative, plots, report
+    from fupin import narrative, report
     from fupin.columns import TABLES
-    from fupin.display import figure_png
-    from fupin.docx_report import county_document, document_bytes
+    from fupin.docx_report import county_charts
     from fupin.export import print_header_css
     from fupin.metrics import township_metrics
-    from fupin.style import PARAMETER_LABELS, fmt_checksum, fmt_local_time, fmt_parameter, use_report_style
+    from fupin.style import PARAMETER_LABELS, fmt_checksum, fmt_parameter, use_report_style
     from fupin.tables import code_version
 
     if summary is None:
         summary = township_metrics(county, params.year, **params.metrics_kwargs())
+    use_report_style()
+    name = county.name or "全县"
+    title = f"{name}{params.year}年脱贫攻坚情况（乡镇汇总）"
+    shown = {"year": params.year, "poverty_line": params.poverty_line, "bands": params.used_bands,
+             "growth": params.growth, "village_threshold": params.village_threshold,
+             "collective_income_line": params.collective_income_line,
+             "collective_income_exit": bool(params.metrics_kwargs().get("collective_income_exit")),
+             "industry_coverage_line": params.industry_coverage_line}
+    context = dict(
+        title=title,
+        docx=COUNTY_DOCX,
+        subtitle=report.subtitle(summary),
+        css=report_css(),
+        print_css=print_header_css(title),
+        summary=summary,
+        kpis=report.kpis(summary),
+        paragraph=narrative.basic_situation(summary),
+        whole=narrative.whole_area(summary),
+        problems=narrative.problems(summary),
+        headers=HEADERS,
+        info=[
+            *[(PARAMETER_LABELS[k], fmt_parameter(k, v)) for k, v in shown.items()],
+            *[(f"输入：{TABLES[t].label if t in TABLES else t}",
+               f"{s.path.name}{f'（工作表「{s.sheet}」）' if s.sheet else ''}，SHA-256 {fmt_checksum(s.sha256)}")
+              for t, s in county.sources.items()],
+            ("代码版本", code_version()),
+        ],
+    )
+    return PreparedCountyPage(
+        summary=summary, title=title, template=_env().get_template("index.html.j2"), context=context,
+        docx_charts=county_charts(summary), sources=[s.path.name for s in county.sources.values()],
+    )
+
+
+def write_county_page(
+    out: Path, county: County, params: "RunParameters", results: Sequence["TownshipResult"],
+    tmp_dir: Path | None = None, summary: dict | None = None, prepared: PreparedCountyPage | None = None,
+) -> Path:
+    """Write ``summary.json`` (the county's metrics), ``county.docx`` and ``index.html``.
+
+    ``summary`` is the county's :func:`fupin.metrics.township_metrics` when
+    the caller computed it already. ``prepared`` is what
+    :func:`prepare_county_page` made of this county and these parameters
+    (``fupin run`` makes it while the townships run): only the townships'
+    parts are made here then. The files are the same either way.
+    """
+    from fupin import plots
+    from fupin.display import figure_png
+    from fupin.docx_report import county_document, document_bytes
+    from fupin.style import fmt_local_time, use_report_style
+
+    if prepared is None:
+        prepared = prepare_county_page(county, params, summary)
+    summary = prepared.summary
     atomic_write_json(inside(out, "summary.json"), summary, tmp_dir)
 
     per_township = []
@@ -82,38 +156,14 @@ def write_county_page(
         for r in results
         if not r.ok
     ]
-    name = county.name or "全县"
-    title = f"{name}{params.year}年脱贫攻坚情况（乡镇汇总）"
-    docx = county_document(title, summary, per_township, failed=[r.township_name for r in results if not r.ok],
-                           sources=[s.path.name for s in county.sources.values()])
+    docx = county_document(prepared.title, summary, per_township, failed=[r.township_name for r in results if not r.ok],
+                           sources=prepared.sources, charts=prepared.docx_charts)
     atomic_write_bytes(inside(out, COUNTY_DOCX), document_bytes(docx), tmp_dir)
-    shown = {"year": params.year, "poverty_line": params.poverty_line, "bands": params.used_bands,
-             "growth": params.growth, "village_threshold": params.village_threshold,
-             "collective_income_line": params.collective_income_line,
-             "collective_income_exit": bool(params.metrics_kwargs().get("collective_income_exit")),
-             "industry_coverage_line": params.industry_coverage_line}
-    html = _env().get_template("index.html.j2").render(
-        title=title,
-        docx=COUNTY_DOCX,
-        subtitle=report.subtitle(summary),
-        css=report_css(),
-        print_css=print_header_css(title),
-        summary=summary,
-        kpis=report.kpis(summary),
-        paragraph=narrative.basic_situation(summary),
-        whole=narrative.whole_area(summary),
-        problems=narrative.problems(summary),
-        headers=HEADERS,
-        rows=rows,
-        failed=failed,
-        chart=chart,
-        info=[
-            *[(PARAMETER_LABELS[k], fmt_parameter(k, v)) for k, v in shown.items()],
-            *[(f"输入：{TABLES[t].label if t in TABLES else t}",
-               f"{s.path.name}{f'（工作表「{s.sheet}」）' if s.sheet else ''}，SHA-256 {fmt_checksum(s.sha256)}")
-              for t, s in county.sources.items()],
-            ("代码版本", code_version()),
-            ("生成时间", fmt_local_time()),
-        ],
-    )
+    html = prepared.template.render({
+        **prepared.context,
+        "rows": rows,
+        "failed": failed,
+        "chart": chart,
+        "info": [*prepared.context["info"], ("生成时间", fmt_local_time())],
+    })
     return atomic_write_text(inside(out, "index.html"), html, tmp_dir)

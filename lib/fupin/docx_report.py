@@ -535,17 +535,49 @@ def township_document(metrics: Metrics, pictures: str | Path | None = None) -> "
 COUNTY_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "预计脱贫", "预计发生率")
 
 
+def _county_summary_charts(summary: Metrics) -> list[tuple[Callable[..., "Figure"], Callable[[], tuple[Any, ...]]]]:
+    """The county document's charts of the county's own figures (三、收入分组与贫困发生率), in order:
+    each :mod:`fupin.plots` function with a function giving its arguments."""
+    from fupin import plots, reference
+
+    return [(plots.income_band_chart, lambda: (summary,)),
+            (plots.incidence_trend_chart, lambda: (summary, reference.national_series()))]
+
+
+def county_charts(summary: Metrics) -> dict[str, bytes]:
+    """The county document's charts that depend on the county's figures alone, as
+    :func:`add_figure` renders them (300 dpi PNG bytes), by :mod:`fupin.plots` function name.
+
+    :func:`fupin.county_page.prepare_county_page` draws them while the
+    townships run and hands them to :func:`county_document`.
+    """
+    from fupin.display import figure_png
+    from fupin.style import use_report_style
+
+    use_report_style()
+    s = dict(summary)
+    pictures = {}
+    for build, args in _county_summary_charts(s):
+        fig = build(*args())
+        pictures[build.__name__] = figure_png(fig, dpi=PICTURE_DPI)
+        fig.clf()
+    return pictures
+
+
 def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
-                    failed: Sequence[str] = (), sources: Sequence[str] = ()) -> "DocumentObject":
+                    failed: Sequence[str] = (), sources: Sequence[str] = (),
+                    charts: Mapping[str, bytes] | None = None) -> "DocumentObject":
     """The county page as a Word document.
 
     `summary` is the county's metrics (summary.json), `townships` the
     metrics.json of every township done, `failed` the names of townships
     whose report failed, `sources` the input files' names. Sections: 一、基本
     情况; 二、各乡镇脱贫退出情况 (the county page's township table, its chart);
-    三、收入分组与贫困发生率; 四、存在问题; 五、数据说明.
+    三、收入分组与贫困发生率; 四、存在问题; 五、数据说明. `charts` are the
+    charts of :func:`county_charts` made already for this summary: those are
+    taken, the others drawn here.
     """
-    from fupin import narrative, plots, reference
+    from fupin import narrative, plots
     from fupin.county_table import HEADERS, township_row
     from fupin.style import use_report_style
 
@@ -566,8 +598,12 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     if townships:
         add_figure(doc, plots.county_overview_chart([dict(t) for t in townships]))
     add_heading(doc, "三、收入分组与贫困发生率")
-    add_figure(doc, plots.income_band_chart(s))
-    add_figure(doc, plots.incidence_trend_chart(s, reference.national_series()))
+    for build, args in _county_summary_charts(s):
+        png = charts.get(build.__name__) if charts else None
+        if png is not None:
+            add_png(doc, png)
+        else:
+            add_figure(doc, build(*args()))
     add_heading(doc, f"四、{narrative.whole_area(s)}存在问题")
     add_numbered(doc, leader_problems(s))
     add_heading(doc, "五、数据说明")

@@ -193,21 +193,30 @@ def _run_batch(
         results: list[TownshipResult] = []
         from fupin.metrics import township_metrics
 
-        # The county's own figures need no township's result: computed here while the workers run.
+        # The county's own figures need no township's result: computed here while the workers run,
+        # then the county page's parts that need none either (its charts are drawn in this side
+        # thread alone: the main thread draws nothing until the side thread has finished).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fupin-county") as side:
             county_summary = side.submit(township_metrics, county, params.year, **params.metrics_kwargs())
+
+            def county_page_parts():
+                from fupin.county_page import prepare_county_page
+
+                return prepare_county_page(county, params, county_summary.result())
+
+            county_page = side.submit(county_page_parts)
             if todo and cluster:
                 from fupin.cluster import execute_on_cluster
 
                 results = execute_on_cluster(todo, cluster, progress, done)
             elif todo:
                 results = _execute(todo, pool, progress, done)
-            summary = county_summary.result()
+            prepared = county_page.result()
         results = sorted(results + skipped, key=lambda r: r.township_id)
 
         from fupin.county_page import write_county_page
 
-        index = write_county_page(out, county, params, results, tmp_dir=tmp, summary=summary)
+        index = write_county_page(out, county, params, results, tmp_dir=tmp, prepared=prepared)
         batch = BatchResult(out, results, index, time.perf_counter() - started)
         log.info("结束：完成 %d，跳过 %d，失败 %d，用时 %.1f秒", len(results) - len(batch.failed) - len(skipped),
                  len(skipped), len(batch.failed), batch.seconds)
