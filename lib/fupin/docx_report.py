@@ -414,6 +414,10 @@ def add_table(doc: "DocumentObject", header: Sequence[str], rows: Sequence[Seque
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     widths = column_widths(header, cells, numbers, text_width(doc))
+    # Each style's id looked up once: python-docx's ``paragraph.style = ...`` looks it up (and scans
+    # every style for the default one) per cell; the same ``w:pStyle`` is written either way.
+    style_ids = {name: doc.part.get_style_id(doc.styles[name], WD_STYLE_TYPE.PARAGRAPH)
+                 for name in (TABLE_HEADER, TABLE_NUMBER, TABLE_TEXT)}
     head = table.rows[0]
     trpr = head._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
@@ -424,7 +428,7 @@ def add_table(doc: "DocumentObject", header: Sequence[str], rows: Sequence[Seque
         for i, (cell, value) in enumerate(zip(row.cells, values)):
             cell.width = widths[i]
             paragraph = cell.paragraphs[0]
-            paragraph.style = doc.styles[style_of(i)]
+            paragraph._p.style = style_ids[style_of(i)]
             paragraph.add_run(value)
     for i, column in enumerate(table.columns):
         column.width = widths[i]
