@@ -67,6 +67,13 @@ def prepare_county_page(county: County, params: "RunParameters", summary: dict |
     the county's :func:`fupin.metrics.township_metrics` (computed when None).
     Charts are drawn here on their own Agg canvases, but matplotlib's
     rcParams are global: no other thread may draw while this runs.
+
+    >>> import fupin
+    >>> from fupin.config import SAMPLE_DIR
+    >>> from fupin.jobs import RunParameters
+    >>> prepared = prepare_county_page(fupin.load(SAMPLE_DIR), RunParameters(year=2018))
+    >>> prepared.title, sorted(prepared.docx_charts)
+    ('示例县2018年脱贫攻坚情况（乡镇汇总）', ['incidence_trend_chart', 'income_band_chart'])
     """
     from fupin import narrative, report
     from fupin.columns import TABLES
@@ -122,11 +129,12 @@ def write_county_page(
     the caller computed it already. ``prepared`` is what
     :func:`prepare_county_page` made of this county and these parameters
     (``fupin run`` makes it while the townships run): only the townships'
-    parts are made here then. The files are the same either way.
+    parts are made here then (and ``summary`` is the one it carries). The
+    files are the same either way.
     """
     from fupin import plots
     from fupin.display import figure_png
-    from fupin.docx_report import county_document, document_bytes
+    from fupin.docx_report import PICTURE_DPI, county_document, document_bytes
     from fupin.style import fmt_local_time, use_report_style
 
     if prepared is None:
@@ -145,10 +153,12 @@ def write_county_page(
             rows.append(failed_row(r))
 
     chart = ""
+    charts = dict(prepared.docx_charts)
     if per_township:
         use_report_style()
-        fig = plots.county_overview_chart(per_township)
+        fig = plots.county_overview_chart(per_township)  # built once, rendered for the page and the document
         chart = base64.b64encode(figure_png(fig)).decode("ascii")
+        charts[plots.county_overview_chart.__name__] = figure_png(fig, dpi=PICTURE_DPI)
         fig.clf()
 
     failed = [
@@ -157,7 +167,7 @@ def write_county_page(
         if not r.ok
     ]
     docx = county_document(prepared.title, summary, per_township, failed=[r.township_name for r in results if not r.ok],
-                           sources=prepared.sources, charts=prepared.docx_charts)
+                           sources=prepared.sources, charts=charts)
     atomic_write_bytes(inside(out, COUNTY_DOCX), document_bytes(docx), tmp_dir)
     html = prepared.template.render({
         **prepared.context,

@@ -554,6 +554,12 @@ def county_charts(summary: Metrics) -> dict[str, bytes]:
 
     :func:`fupin.county_page.prepare_county_page` draws them while the
     townships run and hands them to :func:`county_document`.
+
+    >>> import fupin
+    >>> from fupin.config import SAMPLE_DIR
+    >>> charts = county_charts(fupin.township_metrics(fupin.load(SAMPLE_DIR), 2018))
+    >>> {name: png[1:4] for name, png in sorted(charts.items())}  # PNG files
+    {'incidence_trend_chart': b'PNG', 'income_band_chart': b'PNG'}
     """
     from fupin.display import figure_png
     from fupin.style import use_report_style
@@ -568,6 +574,17 @@ def county_charts(summary: Metrics) -> dict[str, bytes]:
     return pictures
 
 
+def _add_rendered(doc: "DocumentObject", charts: Mapping[str, bytes] | None, build: Callable[..., "Figure"],
+                  args: Callable[[], tuple[Any, ...]]) -> None:
+    """The chart ``build(*args())`` as :func:`add_figure` adds it, taken from `charts` (PNG bytes by
+    :mod:`fupin.plots` function name) when it was rendered already, else drawn here."""
+    png = charts.get(build.__name__) if charts else None
+    if png is not None:
+        add_png(doc, png)
+    else:
+        add_figure(doc, build(*args()))
+
+
 def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
                     failed: Sequence[str] = (), sources: Sequence[str] = (),
                     charts: Mapping[str, bytes] | None = None) -> "DocumentObject":
@@ -577,9 +594,10 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     metrics.json of every township done, `failed` the names of townships
     whose report failed, `sources` the input files' names. Sections: 一、基本
     情况; 二、各乡镇脱贫退出情况 (the county page's township table, its chart);
-    三、收入分组与贫困发生率; 四、存在问题; 五、数据说明. `charts` are the
-    charts of :func:`county_charts` made already for this summary: those are
-    taken, the others drawn here.
+    三、收入分组与贫困发生率; 四、存在问题; 五、数据说明. `charts` are
+    charts rendered already for these metrics, as :func:`add_figure` renders
+    them, by :mod:`fupin.plots` function name (:func:`county_charts`, and
+    ``county_overview_chart``): those are taken, the others drawn here.
     """
     from fupin import narrative, plots
     from fupin.county_table import HEADERS, township_row
@@ -600,14 +618,10 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     if failed:
         add_paragraph(doc, f"以下乡镇的报告未能生成，其数字未列入上表：{'、'.join(failed)}。")
     if townships:
-        add_figure(doc, plots.county_overview_chart([dict(t) for t in townships]))
+        _add_rendered(doc, charts, plots.county_overview_chart, lambda: ([dict(t) for t in townships],))
     add_heading(doc, "三、收入分组与贫困发生率")
     for build, args in _county_summary_charts(s):
-        png = charts.get(build.__name__) if charts else None
-        if png is not None:
-            add_png(doc, png)
-        else:
-            add_figure(doc, build(*args()))
+        _add_rendered(doc, charts, build, args)
     add_heading(doc, f"四、{narrative.whole_area(s)}存在问题")
     add_numbered(doc, leader_problems(s))
     add_heading(doc, "五、数据说明")
