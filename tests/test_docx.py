@@ -143,6 +143,51 @@ def test_charts_left_by_the_notebook_are_taken_not_drawn_again(metrics, tmp_path
         docx_picture(tmp_path, "../x")
 
 
+def test_the_worker_builds_the_word_document_once_its_metrics_and_pictures_are_there(metrics, tmp_path):
+    """fupin run's worker builds report.docx beside the kernel as soon as a finished cell has left
+    the metrics and the three pictures (jobs._EarlyWord); that early document is the one
+    township_document makes from the final metrics, and other final metrics are built anew."""
+    from fupin.display import METRICS_MIME, docx_picture
+    from fupin.docx_report import TOWNSHIP_CHARTS
+    from fupin.jobs import _EarlyWord
+
+    def png(colour: str) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (40, 30), colour).save(out, format="png", dpi=(300, 300))
+        return out.getvalue()
+
+    def pictures_of(doc) -> list[bytes]:
+        return [doc.part.related_parts[s._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+                for s in doc.inline_shapes]
+
+    metrics_cell = {"outputs": [{"data": {"text/plain": "", METRICS_MIME: metrics}}]}
+    word = _EarlyWord(tmp_path, METRICS_MIME)
+    try:
+        word.cell_executed(cell={"outputs": []}, cell_index=0)
+        word.cell_executed(cell=metrics_cell, cell_index=1)
+        assert word.future is None  # no pictures yet: nothing started
+        docx_picture(tmp_path, TOWNSHIP_CHARTS[0]).parent.mkdir()
+        colours = dict(zip(TOWNSHIP_CHARTS, ["red", "green", "blue"]))
+        for name in TOWNSHIP_CHARTS[:2]:
+            docx_picture(tmp_path, name).write_bytes(png(colours[name]))
+        word.cell_executed(cell={"outputs": []}, cell_index=2)
+        assert word.future is None  # two of three
+        docx_picture(tmp_path, TOWNSHIP_CHARTS[2]).write_bytes(png(colours[TOWNSHIP_CHARTS[2]]))
+        word.cell_executed(cell={"outputs": []}, cell_index=3)
+        assert word.future is not None  # started
+        word.future.result()
+        expected = all_text(reopen(township_document(metrics, pictures=tmp_path)))
+        for name in TOWNSHIP_CHARTS:  # gone now: a document built after this would draw its charts
+            docx_picture(tmp_path, name).unlink()
+        early = docx.Document(io.BytesIO(word.result(dict(metrics))))
+        assert pictures_of(early) == [png(colours[n]) for n in TOWNSHIP_CHARTS]
+        assert all_text(early) == expected
+        changed = {**metrics, "township_name": "另一镇"}
+        assert "另一镇" in all_text(docx.Document(io.BytesIO(word.result(changed))))  # not the early one
+    finally:
+        word.close()
+
+
 def test_three_charts_at_300_dpi_as_wide_as_the_text(town_doc):
     shapes = town_doc.inline_shapes
     assert len(shapes) == 3

@@ -492,6 +492,9 @@ def _add_notes(doc: "DocumentObject", rows: Sequence[tuple[str, str]]) -> None:
 
 #: Columns of the HTML's village table that the page has no room for (their findings are in 存在问题).
 OUTLOOK_LEFT_OUT = ("村集体经济", "产业帮扶")
+#: The charts :func:`township_document` shows (the :mod:`fupin.plots` functions' names), taken from
+#: the run's pictures folder when the notebook left them there.
+TOWNSHIP_CHARTS = ("exits_by_village_chart", "income_band_chart", "incidence_trend_chart")
 
 
 def township_document(metrics: Metrics, pictures: str | Path | None = None) -> "DocumentObject":

@@ -271,7 +271,6 @@ def run_township(job: Job) -> TownshipResult:
     from papermill.exceptions import PapermillExecutionError
 
     from fupin.display import METRICS_MIME
-    from fupin.docx_report import document_bytes, township_document
     from fupin.engine import ENGINE
     from fupin.export import notebook_to_html
     from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
@@ -288,6 +287,7 @@ def run_township(job: Job) -> TownshipResult:
     (staging / "files").mkdir(parents=True)
     parameters = {**job.parameters, "output_dir": str(staging / "files")} if "output_dir" in job.parameters else job.parameters
     result = TownshipResult(job.township_id, job.township_name, True, 0.0)
+    word = _EarlyWord(staging / "files", METRICS_MIME)
     try:
         html_parts: list[tuple[nbformat.NotebookNode, str]] = []
         for name in job.notebooks:
@@ -302,6 +302,7 @@ def run_township(job: Job) -> TownshipResult:
                     # papermill would rewrite the whole notebook (images and all) before and
                     # after every cell; it still saves at the end and when a cell fails.
                     request_save_on_cell_execute=False, failure_path=str(executed),
+                    on_cell_executed=word.cell_executed,
                 )
             except PapermillExecutionError as exc:
                 result.ok = False
@@ -330,7 +331,7 @@ def run_township(job: Job) -> TownshipResult:
         try:  # built before any file is written: a township's files are all there or none are
             # the notebook left the Word document's charts (300 dpi) in staging/files/docx-pictures,
             # which stays in the staging folder (only regular files travel below)
-            docx = document_bytes(township_document(metrics, pictures=staging / "files"))
+            docx = word.result(metrics)
         except Exception as exc:  # noqa: BLE001 - this township fails, the batch goes on
             result.ok, result.error = False, f"Word 文档生成失败：{type(exc).__name__}: {exc}"
             _remove_stale(town_dir, job, keep=job.notebooks)
@@ -357,8 +358,61 @@ def run_township(job: Job) -> TownshipResult:
         result.ok, result.error = False, str(exc)
         return result
     finally:
+        word.close()  # it reads the staging folder: done before that goes
         shutil.rmtree(staging, ignore_errors=True)
         result.seconds = time.perf_counter() - started
+
+
+class _EarlyWord:
+    """The township's Word document, built in a thread while the kernel runs the notebook's last cells.
+
+    It needs the metrics (an output of an early cell) and the notebook's three
+    300 dpi pictures (:data:`fupin.docx_report.TOWNSHIP_CHARTS`, written to the
+    run's ``output_dir``). As soon as a finished cell leaves both, the document
+    is built beside the kernel instead of after it. :meth:`result` gives that
+    document when it was built from the notebook's final metrics, and builds it
+    now otherwise (a notebook without the pictures, or different metrics).
+    """
+
+    def __init__(self, files: Path, mime: str) -> None:
+        self.files, self.mime = files, mime
+        self.metrics: dict | None = None
+        self.future = None
+        self._thread = None
+
+    def cell_executed(self, cell, **_) -> None:
+        """nbclient's hook after each cell."""
+        if self.future is not None:
+            return
+        if self.metrics is None:
+            self.metrics = next((dict(o["data"][self.mime]) for o in cell.get("outputs", [])
+                                 if self.mime in o.get("data", {})), None)
+        if self.metrics is None or not self._pictures_ready():
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fupin-word")
+        self.future = self._thread.submit(self._build, self.metrics)
+
+    def _pictures_ready(self) -> bool:
+        from fupin.display import docx_picture
+        from fupin.docx_report import TOWNSHIP_CHARTS
+
+        return all(docx_picture(self.files, name).is_file() for name in TOWNSHIP_CHARTS)
+
+    def _build(self, metrics: dict) -> bytes:
+        from fupin.docx_report import document_bytes, township_document
+
+        return document_bytes(township_document(metrics, pictures=self.files))
+
+    def result(self, metrics: dict) -> bytes:
+        if self.future is not None and self.metrics == metrics:
+            return self.future.result()
+        return self._build(metrics)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
 
 
 def describe_failure(exc: BaseException, cell_timeout: float) -> str:

@@ -188,7 +188,7 @@ def _run_batch(
 
         digests = {job.township_id: digest for job, digest in jobs}
         todo = [job for job, _ in jobs]
-        if pool is not None and (not todo or cluster):
+        if pool is not None and not todo:
             pool.stop()  # nothing for the workers: they stop while the county page is written
         results: list[TownshipResult] = []
         from fupin.metrics import township_metrics
