@@ -45,3 +45,40 @@ def test_the_console_command_defers_the_iri_grammar_until_an_iri_is_checked():
         "print(json.dumps({'deferred': before, 'checks': checks, 'real_after_a_check': not after}))"
     )
     assert seen == {"deferred": True, "checks": [True, False], "real_after_a_check": True}
+
+
+def test_the_runner_reads_parameter_names_as_papermill_does(tmp_path):
+    """fupin run refuses unknown -p names by reading the parameters cell itself (no papermill import):
+    the same names papermill finds in our notebooks; in a hand-made one, every name the first
+    parameters cell assigns (papermill's line parser misses ``c: str = 'x = 3'`` and ``f = g = 6``)."""
+    import nbformat
+    from papermill import inspect_notebook
+
+    from fupin.runner import notebook_parameter_names
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["other"]}),
+        nbformat.v4.new_code_cell(
+            "# comment\na = 1  # 说明\nb: int = 2\nc: str = 'x = 3'\nd, e = 4, 5\nf = g = 6\n",
+            metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("h = 7", metadata={"tags": ["parameters"]}),
+    ]
+    nbformat.write(nb, tmp_path / "hand.ipynb")
+    for name in ["township_report.ipynb", "getting_started.ipynb"]:
+        assert notebook_parameter_names(NOTEBOOKS_DIR, [name]) == set(inspect_notebook(str(NOTEBOOKS_DIR / name)))
+    assert set(inspect_notebook(str(tmp_path / "hand.ipynb"))) == {"a", "b"}
+    assert notebook_parameter_names(tmp_path, ["hand.ipynb"]) == {"a", "b", "c", "f", "g"}
+
+
+def test_the_runner_process_imports_no_notebook_library():
+    """The runner loads, prepares, checks parameters and builds the county page without nbformat,
+    nbconvert or papermill (they cost about a second of CPU beside the workers' start-up)."""
+    seen = _run(
+        "import json, sys\n"
+        "from fupin import county_page, loading, prepare, run_state, runner, slices\n"
+        "runner.check_parameter_names({}, runner.notebook_parameter_names())\n"
+        "print(json.dumps({m: m in sys.modules for m in ('nbconvert', 'nbformat', 'papermill')}))"
+    )
+    assert seen == {"nbconvert": False, "nbformat": False, "papermill": False}

@@ -14,9 +14,9 @@ import jinja2
 from fupin.config import COUNTY_DOCX, TEMPLATES_DIR
 from fupin.county import County
 from fupin.county_table import HEADERS, cell, report_href, township_row  # noqa: F401 (re-exported)
-from fupin.export import report_css
 from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text, id_path, inside
 from fupin.literal import finalize
+from fupin.style import report_css  # not from fupin.export: the runner never imports nbconvert
 
 if TYPE_CHECKING:
     from fupin.jobs import RunParameters, TownshipResult
@@ -78,9 +78,8 @@ def prepare_county_page(county: County, params: "RunParameters", summary: dict |
     from fupin import narrative, report
     from fupin.columns import TABLES
     from fupin.docx_report import county_charts
-    from fupin.export import print_header_css
     from fupin.metrics import township_metrics
-    from fupin.style import PARAMETER_LABELS, fmt_checksum, fmt_parameter, use_report_style
+    from fupin.style import PARAMETER_LABELS, fmt_checksum, fmt_parameter, print_header_css, use_report_style
     from fupin.tables import code_version
 
     if summary is None:

@@ -19,7 +19,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from fupin.config import INLINE_STYLED, TEMPLATES_DIR
-from fupin.style import report_css  # noqa: F401 (re-exported: the stylesheet lived here)
+from fupin.style import css_string, print_header_css, report_css  # noqa: F401 (re-exported: they lived here)
 
 #: Cells with these tags never reach the HTML (they stay in the .ipynb).
 HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "metrics"})
@@ -41,34 +41,6 @@ def _exporter() -> HTMLExporter:
         TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_TAGS), enabled=True), enabled=True
     )
     return exporter
-
-
-def css_string(text: str) -> str:
-    """``text`` as a quoted CSS string: everything but letters and digits hex-escaped.
-
-    Text from the data (a township's name) can then end neither the string
-    nor the stylesheet.
-
-    >>> print(css_string('城关镇 2018"</style>'))
-    "城关镇\\0000202018\\000022\\00003c\\00002fstyle\\00003e"
-    """
-    return '"' + "".join(ch if ch.isalnum() else f"\\{ord(ch):06x}" for ch in text) + '"'
-
-
-def print_header_css(left: str) -> str:
-    """The page header on paper: ``left`` (area, year) and the page number, in @page margin boxes.
-
-    Chromium prints CSS page-margin boxes (from version 131) both from its
-    print dialogue and in headless PDF output; the header is drawn in the top
-    margin of every sheet, so it never covers the text.
-    """
-    box = "font-size: 8.5pt; color: #616e7c; font-family: sans-serif;"
-    return (
-        "@page { "
-        f"@top-left {{ content: {css_string(left)}; {box} }} "
-        f'@top-right {{ content: "第 " counter(page) " 页，共 " counter(pages) " 页"; {box} }} '
-        "}"
-    )
 
 
 def notebook_to_html(nb: nbformat.NotebookNode, title: str, docx_href: str | None = None) -> str:

@@ -42,6 +42,34 @@ def report_css() -> str:
     return (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
 
 
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: everything but letters and digits hex-escaped.
+
+    Text from the data (a township's name) can then end neither the string
+    nor the stylesheet.
+
+    >>> print(css_string('城关镇 2018"</style>'))
+    "城关镇\\0000202018\\000022\\00003c\\00002fstyle\\00003e"
+    """
+    return '"' + "".join(ch if ch.isalnum() else f"\\{ord(ch):06x}" for ch in text) + '"'
+
+
+def print_header_css(left: str) -> str:
+    """The page header on paper: ``left`` (area, year) and the page number, in @page margin boxes.
+
+    Chromium prints CSS page-margin boxes (from version 131) both from its
+    print dialogue and in headless PDF output; the header is drawn in the top
+    margin of every sheet, so it never covers the text.
+    """
+    box = "font-size: 8.5pt; color: #616e7c; font-family: sans-serif;"
+    return (
+        "@page { "
+        f"@top-left {{ content: {css_string(left)}; {box} }} "
+        f'@top-right {{ content: "第 " counter(page) " 页，共 " counter(pages) " 页"; {box} }} '
+        "}"
+    )
+
+
 #: Figure resolution: sharp in an email or a browser, small enough to inline.
 DPI = 120
 
