@@ -241,7 +241,10 @@ def _client(where: ClusterAddress, jobs: int) -> Iterator:
                 cluster = LocalCluster(
                     n_workers=min(where.local_workers, jobs), threads_per_worker=1, processes=True,
                     # the scheduler's HTTP server on a free local port: no clash with another run on 8787
-                    dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, plugins=(IgnoreInterrupts(),),
+                    # CRITICAL: at shutdown a worker's heartbeat can meet the closing scheduler, which
+                    # Dask logs as an ERROR with a traceback (dask/distributed#7105); what a worker's
+                    # failure means for a township reaches the runner as that township's result.
+                    dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL, plugins=(IgnoreInterrupts(),),
                 )
             client = Client(cluster, set_as_default=False)
         else:
