@@ -129,8 +129,10 @@ def run_batch(
     before any notebook runs when the input or the options are bad. A
     township whose inputs (data slice, notebooks, parameters, code) are
     unchanged since its last complete run is skipped unless ``force``.
-    The worker processes start (and start their kernels) first, while the
-    county is loaded and checked; they are stopped if nothing is to run.
+    On a first run into ``out`` the worker processes start (and start their
+    kernels) first, while the county is loaded and checked; they are stopped
+    if nothing is to run. A rerun (``out`` has a run's state) starts them
+    only for the townships that changed.
     """
     started = time.perf_counter()
     params.check()
@@ -140,22 +142,32 @@ def run_batch(
         from fupin.cluster import parse_address
 
         parse_address(cluster)  # a bad address is refused before the county is loaded
-        pool = None
-    else:  # the workers start their kernels while this process loads the county
-        count = workers or default_workers(len(set(townships)) if townships else os.cpu_count() or 1)
-        pool = WorkerPool(count, Path(notebooks_dir), start_timeout)
+    pools: list[WorkerPool] = []
+
+    def start_workers(jobs: int) -> WorkerPool:
+        if not pools:
+            pools.append(WorkerPool(workers or default_workers(jobs), Path(notebooks_dir), start_timeout))
+        return pools[0]
+
+    first_run = not (Path(out or REPORTS_DIR / str(params.year)) / STATE_DIR / STATE_FILE).is_file()
+    if first_run and not cluster:  # the workers start their kernels while this process loads the county
+        start_workers(len(set(townships)) if townships else os.cpu_count() or 1)
     try:
-        return _run_batch(data, params, out, townships, pool, notebooks_dir=notebooks_dir, notebooks=notebooks,
-                          start_timeout=start_timeout, cell_timeout=cell_timeout, progress=progress,
-                          cluster=cluster, force=force, started=started)
-    finally:
-        if pool is not None:
-            pool.close()
+        batch = _run_batch(data, params, out, townships, pools, start_workers, notebooks_dir=notebooks_dir,
+                           notebooks=notebooks, start_timeout=start_timeout, cell_timeout=cell_timeout,
+                           progress=progress, cluster=cluster, force=force, started=started)
+    except BaseException:
+        for pool in pools:  # the error is reported at once; the process waits for them at its exit
+            pool.stop()
+        raise
+    for pool in pools:
+        pool.close()
+    return batch
 
 
 def _run_batch(
-    data: Path, params: RunParameters, out: Path | None, townships: Sequence[str] | None, pool: "WorkerPool | None",
-    *, notebooks_dir: Path, notebooks: Sequence[str], start_timeout: float, cell_timeout: float, progress: bool,
+    data: Path, params: RunParameters, out: Path | None, townships: Sequence[str] | None,
+    pools: "list[WorkerPool]", start_workers: "Callable[[int], WorkerPool]", *, notebooks_dir: Path, notebooks: Sequence[str], start_timeout: float, cell_timeout: float, progress: bool,
     cluster: str | None, force: bool, started: float,
 ) -> BatchResult:
     from fupin.loading import load
@@ -204,8 +216,8 @@ def _run_batch(
 
         digests = {job.township_id: digest for job, digest in jobs}
         todo = [job for job, _ in jobs]
-        if pool is not None and not todo:
-            pool.stop()  # nothing for the workers: they stop while the county page is written
+        if pools and not todo:
+            pools[0].stop()  # nothing for the workers: they stop while the county page is written
         results: list[TownshipResult] = []
         from fupin.metrics import township_metrics
 
@@ -226,7 +238,7 @@ def _run_batch(
 
                 results = execute_on_cluster(todo, cluster, progress, done)
             elif todo:
-                results = _execute(todo, pool, progress, done)
+                results = _execute(todo, start_workers(len(todo)), progress, done)
             prepared = county_page.result()
         results = sorted(results + skipped, key=lambda r: r.township_id)
 
