@@ -81,13 +81,15 @@ def notebook_parameter_names(notebooks_dir: Path = NOTEBOOKS_DIR, notebooks: Seq
             cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
             cell = next((c for c in cells if c.get("cell_type") == "code"
                          and "parameters" in c.get("metadata", {}).get("tags", [])), None)
-            source = "" if cell is None else "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            tree = ast.parse(source)
+            source = "" if cell is None else cell["source"]
+            tree = ast.parse("".join(source) if isinstance(source, list) else source)
         except (ValueError, KeyError, TypeError, SyntaxError) as exc:
             raise UsageError(f"报告笔记本 {path} 无法读取其参数单元：{exc}") from exc
         for node in tree.body:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+            if isinstance(node, ast.Assign):
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                names.add(node.target.id)
     return names
 
 
@@ -167,7 +169,8 @@ def run_batch(
 
 def _run_batch(
     data: Path, params: RunParameters, out: Path | None, townships: Sequence[str] | None,
-    pools: "list[WorkerPool]", start_workers: "Callable[[int], WorkerPool]", *, notebooks_dir: Path, notebooks: Sequence[str], start_timeout: float, cell_timeout: float, progress: bool,
+    pools: "list[WorkerPool]", start_workers: "Callable[[int], WorkerPool]", *, notebooks_dir: Path,
+    notebooks: Sequence[str], start_timeout: float, cell_timeout: float, progress: bool,
     cluster: str | None, force: bool, started: float,
 ) -> BatchResult:
     from fupin.loading import load
