@@ -340,10 +340,8 @@ def add_chart(doc: "DocumentObject", pictures: str | Path | None, build: Callabl
     from fupin.display import docx_picture
 
     path = docx_picture(pictures, build.__name__) if pictures else None
-    if path is not None and path.is_file() and not path.is_symlink():
-        add_png(doc, path.read_bytes())
-    else:
-        add_figure(doc, build(*args))
+    left = path is not None and path.is_file() and not path.is_symlink()
+    _add_rendered(doc, {build.__name__: path.read_bytes()} if left else None, build, lambda: args)
 
 
 def _display_width(text: str) -> float:
