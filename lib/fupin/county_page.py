@@ -132,7 +132,7 @@ def write_county_page(
     files are the same either way.
     """
     from fupin import plots
-    from fupin.display import figure_png
+    from fupin.display import figure_pngs
     from fupin.docx_report import PICTURE_DPI, county_document, document_bytes
     from fupin.style import fmt_local_time, use_report_style
 
@@ -155,9 +155,10 @@ def write_county_page(
     charts = dict(prepared.docx_charts)
     if per_township:
         use_report_style()
-        fig = plots.county_overview_chart(per_township)  # built once, rendered for the page and the document
-        chart = base64.b64encode(figure_png(fig)).decode("ascii")
-        charts[plots.county_overview_chart.__name__] = figure_png(fig, dpi=PICTURE_DPI)
+        fig = plots.county_overview_chart(per_township)  # built and laid out once, for the page and the document
+        shown, printed = figure_pngs(fig, [None, PICTURE_DPI])
+        chart = base64.b64encode(shown).decode("ascii")
+        charts[plots.county_overview_chart.__name__] = printed
         fig.clf()
 
     failed = [
