@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -44,7 +45,8 @@ COUNTY_DOCX = "county.docx"
 DOCX_PICTURE_DPI = 300
 #: Folder inside a run's ``output_dir`` where the report notebook leaves the charts the Word
 #: document shows, already rendered at :data:`DOCX_PICTURE_DPI` (``<chart function>.png``;
-#: fupin.display.show_figure writes them, fupin.docx_report.township_document takes them).
+#: fupin.display.show_figure writes them, fupin.docx_report.township_document takes them;
+#: :func:`docx_picture` names each file).
 DOCX_PICTURES = "docx-pictures"
 
 #: The township the seed report describes; the notebooks open on it.
@@ -55,3 +57,17 @@ REFERENCE_YEAR = 2018
 #: display helpers (fupin.display) mark such outputs, the HTML export
 #: (fupin.export) drops their inline styles.
 INLINE_STYLED = "fupin_inline_styles"
+#: MIME type of the hidden output that carries metrics.json to the runner (fupin.display.emit_metrics).
+METRICS_MIME = "application/vnd.fupin.metrics+json"
+
+
+def docx_picture(output_dir: str | Path, chart: str) -> Path:
+    """Where a run leaves a chart for its Word document: ``output_dir/docx-pictures/<chart>.png``
+    (:data:`DOCX_PICTURES`; `chart` is the :mod:`fupin.plots` function's name).
+
+    >>> docx_picture("/tmp/r/001", "income_band_chart").as_posix()
+    '/tmp/r/001/docx-pictures/income_band_chart.png'
+    """
+    if not re.fullmatch(r"[a-z_]+", chart):
+        raise ValueError(f"not a chart function's name: {chart!r}")
+    return Path(output_dir) / DOCX_PICTURES / f"{chart}.png"

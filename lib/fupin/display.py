@@ -20,15 +20,18 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from IPython.display import HTML, Image, display
-from matplotlib.figure import Figure
 
-from fupin.config import INLINE_STYLED
+# METRICS_MIME and docx_picture are what a `fupin run` worker needs of this module: defined in
+# fupin.config, re-exported here. IPython and matplotlib are imported where a cell shows something
+# or a chart is rendered, so the worker (which writes the Word document and the HTML) never imports them.
+from fupin.config import INLINE_STYLED, METRICS_MIME, docx_picture  # noqa: F401 (re-exported)
 
-#: MIME type of the hidden output that carries metrics.json to the runner.
-METRICS_MIME = "application/vnd.fupin.metrics+json"
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 _RULE = re.compile(r"([^{}@]+)\{([^{}]*)\}")
 _VAR = re.compile(r"var\((--[\w-]+)\)")
 
@@ -63,6 +66,8 @@ def inline_style(*selectors: str) -> str:
 
 def _show_html(markup: str) -> None:
     """Display HTML whose inline styles the report export removes (:data:`INLINE_STYLED`)."""
+    from IPython.display import HTML, display
+
     display(HTML(markup), metadata={INLINE_STYLED: True})
 
 
@@ -138,6 +143,8 @@ def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
 
 def emit_metrics(metrics: dict) -> None:
     """Hand the metrics dict to the runner (hidden from the HTML report)."""
+    from IPython.display import display
+
     display({METRICS_MIME: metrics}, raw=True)
 
 
@@ -259,20 +266,6 @@ def show_download(path: str | Path | None, text: str, note: str = "", empty: str
     _show_html(f'<p class="download screen-only"{inline_style("p")}><a href="{esc(Path(path).name)}">{esc(text)}</a> {tail}</p>')
 
 
-def docx_picture(output_dir: str | Path, chart: str) -> Path:
-    """Where a run leaves a chart for its Word document: ``output_dir/docx-pictures/<chart>.png``
-    (:data:`fupin.config.DOCX_PICTURES`; `chart` is the :mod:`fupin.plots` function's name).
-
-    >>> docx_picture("/tmp/r/001", "income_band_chart").as_posix()
-    '/tmp/r/001/docx-pictures/income_band_chart.png'
-    """
-    from fupin.config import DOCX_PICTURES
-
-    if not re.fullmatch(r"[a-z_]+", chart):
-        raise ValueError(f"not a chart function's name: {chart!r}")
-    return Path(output_dir) / DOCX_PICTURES / f"{chart}.png"
-
-
 def show_figure(fig: Figure, alt: str = "", output_dir: str | Path | None = None) -> None:
     """Embed a chart as a PNG and release the figure's memory.
 
@@ -281,6 +274,8 @@ def show_figure(fig: Figure, alt: str = "", output_dir: str | Path | None = None
     resolution to :func:`docx_picture`, from the same layout (:func:`figure_pngs`),
     for :func:`fupin.docx_report.township_document` to take instead of drawing it again.
     """
+    from IPython.display import Image, display
+
     if not output_dir:
         png = figure_png(fig)
     else:
