@@ -50,7 +50,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
-from fupin.config import DOCX_PICTURE_DPI
+from fupin.config import DOCX_PICTURE_DPI, docx_picture
 from fupin.literal import without_controls
 
 if TYPE_CHECKING:
@@ -332,16 +332,35 @@ def add_png(doc: "DocumentObject", png: bytes) -> None:
     doc.add_paragraph(style=PICTURE).add_run().add_picture(io.BytesIO(png), width=text_width(doc))
 
 
-def add_chart(doc: "DocumentObject", pictures: str | Path | None, build: Callable[..., "Figure"], *args: Any) -> None:
-    """The chart ``build(*args)`` (a :mod:`fupin.plots` function) as :func:`add_figure` adds it,
-    taken from the run's ``pictures`` folder when the notebook left it there
-    (:func:`fupin.display.docx_picture`: the same chart, from the same metrics, at
-    300 dpi), else drawn here."""
-    from fupin.display import docx_picture
+def _chart_function(chart: str) -> Callable[..., "Figure"]:
+    """The :mod:`fupin.plots` function named `chart`, with the report style applied.
 
-    path = docx_picture(pictures, build.__name__) if pictures else None
+    The documents name their charts and import :mod:`fupin.plots` (and with it
+    matplotlib) only to draw one: a ``fupin run`` worker, whose notebook left
+    every picture, never does.
+
+    >>> _chart_function("income_band_chart").__name__
+    'income_band_chart'
+    """
+    from fupin import plots
+    from fupin.style import use_report_style
+
+    build = getattr(plots, chart, None)
+    if not (callable(build) and chart.endswith("_chart")):
+        raise ValueError(f"not a chart function's name: {chart!r}")
+    use_report_style()
+    return build
+
+
+def add_chart(doc: "DocumentObject", pictures: str | Path | None, chart: str,
+              args: Callable[[], tuple[Any, ...]]) -> None:
+    """The chart ``build(*args())``, `build` the :mod:`fupin.plots` function named `chart`, as
+    :func:`add_figure` adds it, taken from the run's ``pictures`` folder when the notebook left it
+    there (:func:`fupin.config.docx_picture`: the same chart, from the same metrics, at 300 dpi),
+    else drawn here (:func:`_chart_function`; `args` is called only then)."""
+    path = docx_picture(pictures, chart) if pictures else None
     left = path is not None and path.is_file() and not path.is_symlink()
-    _add_rendered(doc, {build.__name__: path.read_bytes()} if left else None, build, lambda: args)
+    _add_rendered(doc, {chart: path.read_bytes()} if left else None, chart, args)
 
 
 def _display_width(text: str) -> float:
@@ -490,8 +509,8 @@ def _add_notes(doc: "DocumentObject", rows: Sequence[tuple[str, str]]) -> None:
 
 #: Columns of the HTML's village table that the page has no room for (their findings are in 存在问题).
 OUTLOOK_LEFT_OUT = ("村集体经济", "产业帮扶")
-#: The charts :func:`township_document` shows (the :mod:`fupin.plots` functions' names), taken from
-#: the run's pictures folder when the notebook left them there.
+#: The charts :func:`township_document` shows (the :mod:`fupin.plots` functions' names, in order), taken
+#: from the run's pictures folder when the notebook left them there.
 TOWNSHIP_CHARTS = ("exits_by_village_chart", "income_band_chart", "incidence_trend_chart")
 
 
@@ -509,11 +528,10 @@ def township_document(metrics: Metrics, pictures: str | Path | None = None) -> "
     分组与贫困发生率 (the income-band and incidence-trend charts); 四、存在问题
     (numbered); 五、数据说明 (a short table).
     """
-    from fupin import narrative, plots, reference, report, tables
-    from fupin.style import use_report_style
+    from fupin import narrative, reference, report, tables
 
-    use_report_style()
     m = dict(metrics)
+    exits, bands, trend = TOWNSHIP_CHARTS
     doc = new_document(report.title(m))
     add_heading(doc, "一、基本情况")
     add_paragraph(doc, narrative.basic_situation(m))
@@ -524,10 +542,10 @@ def township_document(metrics: Metrics, pictures: str | Path | None = None) -> "
     if not outlook.empty:
         add_table(doc, list(outlook.columns), outlook.itertuples(index=False, name=None),
                   caption="表1　各村脱贫情况与预测")
-    add_chart(doc, pictures, plots.exits_by_village_chart, m)
+    add_chart(doc, pictures, exits, lambda: (m,))
     add_heading(doc, "三、收入分组与贫困发生率")
-    add_chart(doc, pictures, plots.income_band_chart, m)
-    add_chart(doc, pictures, plots.incidence_trend_chart, m, reference.national_series())
+    add_chart(doc, pictures, bands, lambda: (m,))
+    add_chart(doc, pictures, trend, lambda: (m, reference.national_series()))
     add_heading(doc, "四、存在问题")
     add_numbered(doc, leader_problems(m))
     add_heading(doc, "五、数据说明")
@@ -540,13 +558,13 @@ def township_document(metrics: Metrics, pictures: str | Path | None = None) -> "
 COUNTY_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "预计脱贫", "预计发生率")
 
 
-def _county_summary_charts(summary: Metrics) -> list[tuple[Callable[..., "Figure"], Callable[[], tuple[Any, ...]]]]:
+def _county_summary_charts(summary: Metrics) -> list[tuple[str, Callable[[], tuple[Any, ...]]]]:
     """The county document's charts of the county's own figures (三、收入分组与贫困发生率), in order:
-    each :mod:`fupin.plots` function with a function giving its arguments."""
-    from fupin import plots, reference
+    each :mod:`fupin.plots` function's name with a function giving its arguments."""
+    from fupin import reference
 
-    return [(plots.income_band_chart, lambda: (summary,)),
-            (plots.incidence_trend_chart, lambda: (summary, reference.national_series()))]
+    return [("income_band_chart", lambda: (summary,)),
+            ("incidence_trend_chart", lambda: (summary, reference.national_series()))]
 
 
 def county_charts(summary: Metrics) -> dict[str, bytes]:
@@ -563,27 +581,26 @@ def county_charts(summary: Metrics) -> dict[str, bytes]:
     {'incidence_trend_chart': b'PNG', 'income_band_chart': b'PNG'}
     """
     from fupin.display import figure_png
-    from fupin.style import use_report_style
 
-    use_report_style()
     s = dict(summary)
     pictures = {}
-    for build, args in _county_summary_charts(s):
-        fig = build(*args())
-        pictures[build.__name__] = figure_png(fig, dpi=PICTURE_DPI)
+    for chart, args in _county_summary_charts(s):
+        fig = _chart_function(chart)(*args())
+        pictures[chart] = figure_png(fig, dpi=PICTURE_DPI)
         fig.clf()
     return pictures
 
 
-def _add_rendered(doc: "DocumentObject", charts: Mapping[str, bytes] | None, build: Callable[..., "Figure"],
+def _add_rendered(doc: "DocumentObject", charts: Mapping[str, bytes] | None, chart: str,
                   args: Callable[[], tuple[Any, ...]]) -> None:
-    """The chart ``build(*args())`` as :func:`add_figure` adds it, taken from `charts` (PNG bytes by
-    :mod:`fupin.plots` function name) when it was rendered already, else drawn here."""
-    png = charts.get(build.__name__) if charts else None
+    """The chart of the :mod:`fupin.plots` function named `chart`, given ``args()``, as
+    :func:`add_figure` adds it, taken from `charts` (PNG bytes by function name) when it was
+    rendered already, else drawn here."""
+    png = charts.get(chart) if charts else None
     if png is not None:
         add_png(doc, png)
     else:
-        add_figure(doc, build(*args()))
+        add_figure(doc, _chart_function(chart)(*args()))
 
 
 def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
@@ -600,11 +617,9 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     them, by :mod:`fupin.plots` function name (:func:`county_charts`, and
     ``county_overview_chart``): those are taken, the others drawn here.
     """
-    from fupin import narrative, plots
+    from fupin import narrative
     from fupin.county_table import HEADERS, township_row
-    from fupin.style import use_report_style
 
-    use_report_style()
     s = dict(summary)
     doc = new_document(title)
     add_heading(doc, "一、基本情况")
@@ -619,10 +634,10 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     if failed:
         add_paragraph(doc, f"以下乡镇的报告未能生成，其数字未列入上表：{'、'.join(failed)}。")
     if townships:
-        _add_rendered(doc, charts, plots.county_overview_chart, lambda: ([dict(t) for t in townships],))
+        _add_rendered(doc, charts, "county_overview_chart", lambda: ([dict(t) for t in townships],))
     add_heading(doc, "三、收入分组与贫困发生率")
-    for build, args in _county_summary_charts(s):
-        _add_rendered(doc, charts, build, args)
+    for chart, args in _county_summary_charts(s):
+        _add_rendered(doc, charts, chart, args)
     add_heading(doc, f"四、{narrative.whole_area(s)}存在问题")
     add_numbered(doc, leader_problems(s))
     add_heading(doc, "五、数据说明")

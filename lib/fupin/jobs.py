@@ -235,11 +235,16 @@ def init_worker(notebooks_dir: Path, start_timeout: float, abort=None) -> None:
 
 
 def _import_worker_libraries() -> None:
-    """What :func:`run_township` imports, imported once at start-up."""
+    """What :func:`run_township` imports, imported once at start-up.
+
+    Not matplotlib, seaborn or IPython (about 0.35 s): the kernel draws the charts and leaves
+    the Word document's pictures; :mod:`fupin.docx_report` imports :mod:`fupin.plots` only to
+    draw one that is missing (tests/test_startup.py).
+    """
     import nbconvert  # noqa: F401  (export is needed for every township)
     import papermill  # noqa: F401
 
-    from fupin import display, docx_report, engine, export, report  # noqa: F401
+    from fupin import display, docx_report, engine, export, reference, report, tables  # noqa: F401
 
 
 def _warm_kernel(job: Job):
