@@ -34,18 +34,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fupin import schema
 from fupin.columns import CHECK_DTYPES, TABLES, Column, Table
 from fupin.county import County, Source
 from fupin.errors import DataError, Problem, Refused, Unconvertible
-from fupin.schema import Origin
 from fupin.slices import MANIFEST, load_prepared
+
+if TYPE_CHECKING:
+    from fupin.schema import Origin
+
+# fupin.schema (pandera, about 0.2 s to import) is imported where a county is read and validated,
+# not here: a `fupin run` report kernel imports this module and reads a prepared slice only.
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 #: Spreadsheet files we do not read, and what to call them when refusing one.
@@ -157,6 +162,8 @@ def load(path: str | Path) -> County:
     """
     if (Path(path) / MANIFEST).is_file():
         return load_prepared(Path(path))
+    from fupin import schema
+
     grids, problems = read_grids(Path(path))
     files = [(g.file, g.sheet) for g in grids.values()]
     sources = {name: grid.source for name, grid in grids.items()}
@@ -863,6 +870,8 @@ def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
     Rows blank in every column of the table are dropped (their numbers are
     not reused).
     """
+    from fupin.schema import Origin
+
     where = {"file": grid.file, "sheet": grid.sheet}
     if not any(_filled(c) for row in grid.head for c in row) and not any(
         _filled_mask(column).any() for column in grid.columns
@@ -1116,6 +1125,8 @@ def convert(origin: Origin) -> tuple[pd.DataFrame, list[Problem]]:
     is ``omit_if_absent``. Text columns are only stripped; all others are
     NFKC-normalized first.
     """
+    from fupin import schema
+
     columns: dict[str, object] = {}
     problems: list[Problem] = []
     for col in origin.table.columns:
