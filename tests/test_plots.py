@@ -313,6 +313,100 @@ def test_figure_pngs_first_is_figure_png_and_the_second_keeps_the_whole_chart(bu
     assert all(t - 3 <= ours <= t * 1.02 for ours, t in zip(printed.size, tight)), (printed.size, tight)
 
 
+def _decoded(png: bytes) -> Any:
+    """A PNG's pixels as an int array (rows x columns x RGBA)."""
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)
+
+
+@pytest.mark.parametrize("name", ["exits_by_village", "income_bands", "incidence_trend", "village_trend"])
+def test_chart_png_is_a_palette_of_its_own_colours_within_a_few_levels(build, monkeypatch, name: str) -> None:
+    """A chart's PNG is an 8-bit palette image (display.png_bytes) of the pixels matplotlib
+    rendered: the most frequent colours (background, bars, lines, text) exact, every other
+    pixel (antialiased edges) at most a few levels off, the same size and dpi."""
+    import numpy as np
+    from PIL import Image
+
+    from fupin import display
+
+    rendered: list[Any] = []
+    encode = display.png_bytes
+    monkeypatch.setattr(display, "png_bytes", lambda rgba, dpi: rendered.append(np.array(rgba)) or encode(rgba, dpi))
+    for dpi, png in zip((120, 300), display.figure_pngs(build(name), [None, 300])):
+        rgba, image = rendered.pop(0), Image.open(io.BytesIO(png))
+        assert image.mode == "P" and image.size == rgba.shape[1::-1] and [round(d) for d in image.info["dpi"]] == [dpi, dpi]
+        assert (rgba[..., 3] == 255).all()  # opaque: nothing is lost without the alpha channel
+        diff = np.abs(_decoded(png) - rgba).max(axis=2)
+        rgb = rgba[..., 0] | rgba[..., 1].astype(int) << 8 | rgba[..., 2].astype(int) << 16
+        colours, counts = np.unique(rgb, return_counts=True)
+        assert len(colours) > display.PNG_PALETTE_COLOURS  # a real chart: the palette is chosen, not all colours
+        # colours more frequent than the (PNG_EXACT_COLOURS + 1)-th are among the exact ones, whatever the ties
+        frequent = colours[counts > np.sort(counts)[::-1][display.PNG_EXACT_COLOURS]]
+        assert (diff[np.isin(rgb, frequent)] == 0).all(), (name, dpi)
+        assert diff.max() <= 24 and diff.mean() < 0.2, (name, dpi, diff.max(), diff.mean())
+
+
+def test_chart_png_is_the_same_bytes_every_time(build) -> None:
+    from fupin.display import figure_pngs
+
+    assert figure_pngs(build("village_trend"), [None, 300]) == figure_pngs(build("village_trend"), [None, 300])
+
+
+def test_png_of_few_colours_keeps_every_pixel() -> None:
+    """No more colours than the palette holds: the palette PNG has exactly the image's pixels."""
+    import numpy as np
+    from PIL import Image
+
+    from fupin.display import PNG_PALETTE_COLOURS, png_bytes
+
+    rng = np.random.default_rng(7)
+    colours = rng.integers(0, 256, (PNG_PALETTE_COLOURS, 3))
+    rgba = np.full((40, 50, 4), 255, np.uint8)
+    rgba[..., :3] = colours[rng.integers(0, PNG_PALETTE_COLOURS, (40, 50))]
+    png = png_bytes(rgba, 300)
+    assert Image.open(io.BytesIO(png)).mode == "P" and (_decoded(png) == rgba).all()
+    assert png == png_bytes(rgba.copy(), 300)
+
+
+def test_png_palette_keeps_a_rare_colour_far_from_the_frequent_ones() -> None:
+    """More colours than the palette: the most frequent are kept, and a colour seen on a few
+    pixels only (a small marker) but far from all of them gets its own entry, not the nearest
+    frequent one; near-duplicates of frequent colours are merged into them."""
+    import numpy as np
+
+    from fupin.display import PNG_PALETTE_COLOURS, png_bytes
+
+    greys = [(v, v, v) for v in range(256)] + [(v, v, v + 1) for v in range(0, 88, 2)]  # 300 colours
+    pixels = np.repeat(greys, range(300, 0, -1), axis=0)  # the first grey on 300 pixels, the last on 1
+    pixels = np.concatenate([pixels, [[200, 16, 46]] * 2])  # and 2 red pixels
+    rgba = np.full((len(pixels), 1, 4), 255, np.uint8)
+    rgba[:, 0, :3] = pixels
+    decoded = _decoded(png_bytes(rgba, 120))
+    assert len({tuple(p) for p in decoded[:, 0]}) == PNG_PALETTE_COLOURS
+    assert (decoded[-2:, 0, :3] == [200, 16, 46]).all()
+    assert (np.abs(decoded - rgba) <= 1).all()  # each grey left out has a neighbour 1 away
+
+
+def test_png_of_a_transparent_or_many_coloured_image_is_lossless(monkeypatch) -> None:
+    """Pixels that are not opaque, or more distinct colours than PNG_MAX_COLOURS (not a chart):
+    a lossless RGBA PNG."""
+    import numpy as np
+    from PIL import Image
+
+    from fupin import display
+
+    rng = np.random.default_rng(3)
+    rgba = rng.integers(0, 256, (30, 20, 4)).astype(np.uint8)
+    rgba[..., 3] = 255
+    rgba[0, 0, 3] = 128
+    for image, limit in ((rgba, display.PNG_MAX_COLOURS), (rgba[1:], 100)):
+        monkeypatch.setattr(display, "PNG_MAX_COLOURS", limit)
+        png = display.png_bytes(image, 120)
+        assert Image.open(io.BytesIO(png)).mode == "RGBA" and (_decoded(png) == image).all()
+
+
 def test_cached_font_metrics_give_the_same_pixels(build, monkeypatch) -> None:
     """The chart canvas looks each font's line metrics up once (plots._font_height_metrics);
     a plain Agg canvas, which asks the font for every text, draws the same pixels."""
