@@ -117,6 +117,7 @@ class WarmKernel:
             self.kc = None
         self._priming = None
         if self.km is not None:
+            _reap(self.km)
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001 - already dead is fine
@@ -162,3 +163,23 @@ class WarmKernel:
             code, silent=False, store_history=False, timeout=timeout, output_hook=hook
         )
         self._check(reply, errors)
+
+
+def _reap(km: AsyncKernelManager) -> None:
+    """Kill the kernel's process group and wait for the kernel to exit.
+
+    ``shutdown_kernel(now=True)`` sends the same signal, then polls every
+    0.1 s until the process is gone, so every stop cost 0.11 s where the
+    kernel is gone in a few milliseconds. Reaped here first, it finds the
+    kernel gone at its first look and only cleans up (connection file,
+    ports). A kernel that outlives the wait is left to ``shutdown_kernel``.
+    """
+    provisioner = getattr(km, "provisioner", None)
+    process = getattr(provisioner, "process", None)
+    if process is None:
+        return
+    try:
+        run_sync(provisioner.kill)()
+        process.wait(timeout=5)
+    except Exception:  # noqa: BLE001 - gone already, or not ours to wait for: shutdown_kernel decides
+        logger.debug("killing the kernel failed", exc_info=True)
