@@ -10,6 +10,7 @@ Numbers shown go through ``style.fmt_*``. Nothing here calls ``plt.show``.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import matplotlib as mpl
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, fontManager, get_font
 from matplotlib.lines import Line2D
@@ -83,7 +84,67 @@ class Chart(Figure):
 #: The rcParams a font lookup depends on (those ``FontManager.findfont`` keys its cache by).
 _FONT_RC = tuple(f"font.{key}" for key in ("family", "style", "variant", "weight", "stretch", "size",
                                            "serif", "sans-serif", "cursive", "fantasy", "monospace"))
+#: The rcParams a text's measurement by the Agg renderer depends on besides its font properties and
+#: the resolution: the font lookup's, the font loading's (``font_manager.get_font``) and the hinting's.
+_TEXT_RC = _FONT_RC + ("font.enable_last_resort", "text.kerning_factor", "text.hinting_factor", "text.hinting")
+#: The values of _TEXT_RC (and the number of fonts known) last seen, and their state number.
+_rc_last: tuple[list[Any], int] = ([], -1)
+#: A number for each state of _TEXT_RC seen, and for each (font properties, rcParams state) seen.
+_rc_states: dict[tuple[Any, ...], int] = {}
+_font_states: dict[tuple[Any, ...], int] = {}
+#: The numbers: never given twice, so a number kept from before a cache was emptied never matches.
+_new_number = itertools.count().__next__
+#: The measurements, keyed by font state (and text) and resolution.
 _font_heights: dict[tuple[Any, ...], tuple[float | None, float | None, float | None]] = {}
+_text_sizes: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+#: Entries each of these dicts holds at most (it is emptied when full): a township's
+#: charts measure about 600 texts, 100 to 330 of them not measured before.
+_CACHE_LIMIT = 10_000
+
+
+def _rc_state() -> int:
+    """A number for the current values of the rcParams text measurement depends on (:data:`_TEXT_RC`)
+    and the number of fonts the font manager knows (``addfont`` adds one): the same number while they
+    are the same, another when one changes.
+
+    Read with ``dict.get`` (no validation, no backend resolution: matplotlib's own
+    ``RcParams._get`` does the same; a key an older matplotlib lacks reads None), a
+    fraction of ``rcParams[key]``'s cost, and compared with the last values seen.
+    """
+    global _rc_last
+    values = list(map(dict.get, itertools.repeat(mpl.rcParams), _TEXT_RC))
+    values.append(len(fontManager.ttflist))
+    last, number = _rc_last
+    if values != last:
+        number = _numbered(_rc_states, tuple(tuple(v) if isinstance(v, list) else v for v in values))
+        _rc_last = (values, number)
+    return number
+
+
+def _font_state(prop: FontProperties) -> int:
+    """A number for `prop`'s every property (the values matplotlib hashes it by, not the hash: no two
+    fonts share a number) under the current :func:`_rc_state`."""
+    return _numbered(_font_states, (tuple(vars(prop).items()), _rc_state()))
+
+
+def _numbered(numbers: dict[tuple[Any, ...], int], key: tuple[Any, ...]) -> int:
+    number = numbers.get(key)
+    if number is None:
+        if len(numbers) >= _CACHE_LIMIT:
+            numbers.clear()
+        number = numbers.setdefault(key, _new_number())
+    return number
+
+
+def _remembered(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], measure: Callable[[], Any]) -> Any:
+    """``cache[key]``, measured and kept first if missing."""
+    found = cache.get(key)
+    if found is None:
+        found = measure()
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = found
+    return found
 
 
 def _font_height_metrics(prop: FontProperties, dpi: float) -> tuple[float | None, float | None, float | None]:
@@ -94,36 +155,55 @@ def _font_height_metrics(prop: FontProperties, dpi: float) -> tuple[float | None
     matplotlib (3.10, 3.11) resolves the font and reads these tables again for every text at
     every layout, measurement and draw: about a tenth of a report chart's cost. It asks a
     renderer that has a ``_get_font_height_metrics`` method instead (its PDF and PS renderers
-    have one); :class:`_ChartCanvas` gives its Agg renderer this one. Same numbers, so the
+    have one); :class:`_ChartRenderer` is an Agg renderer with this one. Same numbers, so the
     same pixels (``tests/test_plots.py``).
     """
-    rc = tuple(tuple(v) if isinstance(v, list) else v for v in (mpl.rcParams[k] for k in _FONT_RC))
-    key = (hash(prop), float(dpi), rc)
-    found = _font_heights.get(key)
-    if found is None:
-        font = get_font(fontManager._find_fonts_by_props(prop))
-        found = (None, None, None)
-        for table_name, gap_key, ascent_key, descent_key in (
-                ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent")):
-            table = font.get_sfnt_table(table_name)
-            if table is None:
-                continue
+    return _remembered(_font_heights, (_font_state(prop), float(dpi)), lambda: _read_font_heights(prop, dpi))
+
+
+def _read_font_heights(prop: FontProperties, dpi: float) -> tuple[float | None, float | None, float | None]:
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, gap_key, ascent_key, descent_key in (
+            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent")):
+        table = font.get_sfnt_table(table_name)
+        if table is not None:
             scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
-            found = (table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale)
-            break
-        if len(_font_heights) > 1024:  # a handful of fonts and sizes in practice
-            _font_heights.clear()
-        _font_heights[key] = found
-    return found
+            return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
+
+
+class _ChartRenderer(RendererAgg):
+    """The Agg renderer, measuring each text once per kernel rather than once per renderer.
+
+    matplotlib keeps its text measurements per renderer, and a chart gets a new
+    renderer for its layout and for each resolution it is saved at, so every
+    chart measured every text again (tick labels, titles, legends: the same
+    strings in every township's charts). This one keeps them across renderers,
+    keyed by everything :meth:`RendererAgg.get_text_width_height_descent` reads:
+    the text, the font properties, the resolution and :func:`_rc_state` (the
+    rcParams of :data:`_TEXT_RC`, the fonts the font manager knows). Mathtext and TeX are
+    measured as matplotlib does, uncached (no chart's data text is mathtext:
+    :func:`fupin.literal.chart_text`). Same numbers, so the same pixels
+    (``tests/test_plots.py``).
+    """
+
+    def _get_font_height_metrics(self, prop: FontProperties) -> tuple[float | None, float | None, float | None]:
+        return _font_height_metrics(prop, self.dpi)
+
+    def get_text_width_height_descent(self, s: str, prop: FontProperties, ismath: Any) -> tuple[float, float, float]:
+        if ismath:  # True (mathtext) or "TeX"
+            return super().get_text_width_height_descent(s, prop, ismath)
+        return _remembered(_text_sizes, (s, _font_state(prop), float(self.dpi)),
+                           lambda: super(_ChartRenderer, self).get_text_width_height_descent(s, prop, ismath))
 
 
 class _ChartCanvas(FigureCanvasAgg):
-    """An Agg canvas whose renderer looks each font's line metrics up once (:func:`_font_height_metrics`)."""
+    """An Agg canvas drawing with :class:`_ChartRenderer`."""
 
     def get_renderer(self) -> Any:
         renderer = super().get_renderer()
-        if "_get_font_height_metrics" not in vars(renderer):
-            renderer._get_font_height_metrics = functools.partial(_font_height_metrics, dpi=renderer.dpi)
+        if type(renderer) is RendererAgg:  # a new one: the same renderer, with the cached lookups
+            renderer.__class__ = _ChartRenderer
         return renderer
 
 
