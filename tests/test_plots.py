@@ -407,19 +407,112 @@ def test_png_of_a_transparent_or_many_coloured_image_is_lossless(monkeypatch) ->
         assert Image.open(io.BytesIO(png)).mode == "RGBA" and (_decoded(png) == image).all()
 
 
-def test_cached_font_metrics_give_the_same_pixels(build, monkeypatch) -> None:
-    """The chart canvas looks each font's line metrics up once (plots._font_height_metrics);
-    a plain Agg canvas, which asks the font for every text, draws the same pixels."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+#: Every chart of the township report (the first three are also rendered at the Word resolution),
+#: built from one township's metrics.
+REPORT_CHARTS: dict[str, tuple[Callable[[dict], Figure], list[float | None]]] = {
+    "exits_by_village": (plots.exits_by_village_chart, [None, 300]),
+    "income_bands": (plots.income_band_chart, [None, 300]),
+    "incidence_trend": (lambda m: plots.incidence_trend_chart(m, national_series()), [None, 300]),
+    "village_trend": (plots.village_trend_chart, [None]),
+    "gap_decomposition": (plots.gap_decomposition_chart, [None]),
+    "sensitivity": (plots.sensitivity_chart, [None]),
+}
+
+
+def _pixels(pngs: list[bytes]) -> list[tuple[tuple[int, int], bytes]]:
     from PIL import Image
 
+    return [(image.size, image.tobytes()) for image in (Image.open(io.BytesIO(png)) for png in pngs)]
+
+
+def _plain(fig: Figure) -> Figure:
+    """`fig` on a plain Agg canvas, which measures every text and looks every font up itself."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def test_chart_renderer_draws_the_pixels_of_plain_agg(report_metrics, county_summaries, monkeypatch) -> None:
+    """The chart renderer (plots._ChartRenderer) keeps text measurements and font line metrics
+    across renderers; every report chart, at every resolution the report renders it at, has
+    the pixels of a plain Agg canvas: for a first township (every measurement new) and a second
+    one (most taken from the cache: tick labels, titles, legends); the first again, measured from
+    the cache only, has its first pixels."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    from fupin.display import figure_pngs
+
+    measured = {"asked": 0, "measured": 0}
+    ours, theirs = plots._ChartRenderer.get_text_width_height_descent, RendererAgg.get_text_width_height_descent
+
+    def asked(self, s, prop, ismath):
+        measured["asked"] += 1
+        return ours(self, s, prop, ismath)
+
+    def measure(self, s, prop, ismath):
+        measured["measured"] += isinstance(self, plots._ChartRenderer)
+        return theirs(self, s, prop, ismath)
+
+    monkeypatch.setattr(plots._ChartRenderer, "get_text_width_height_descent", asked)
+    monkeypatch.setattr(RendererAgg, "get_text_width_height_descent", measure)
+    plots._font_heights.clear()
+    plots._text_sizes.clear()
+    counts, first_pixels = [], {}
+    for metrics, again in ((report_metrics(), False), (county_summaries[1], False), (report_metrics(), True)):
+        measured.update(asked=0, measured=0)
+        for name, (build, dpis) in REPORT_CHARTS.items():
+            if again:  # the first township's pixels at the shown resolution, the plain canvas's
+                assert _pixels(figure_pngs(build(metrics), [None])) == first_pixels[name][:1], name
+                continue
+            pixels = _pixels(figure_pngs(build(metrics), dpis))
+            assert pixels == _pixels(figure_pngs(_plain(build(metrics)), dpis)), name
+            first_pixels.setdefault(name, pixels)
+        counts.append(dict(measured))
+    first, second, again = counts
+    assert first["asked"] > first["measured"] > 0  # a layout and a rendering at 120 dpi: each text measured once
+    assert second["measured"] < second["asked"] / 2  # most texts recur across townships
+    assert again["asked"] > 0 and again["measured"] == 0
+    assert plots._font_heights  # matplotlib did ask the chart renderer for the font's line metrics
+
+
+def test_chart_renderer_follows_rcparams_changed_between_charts(report_metrics) -> None:
+    """A chart drawn after a change of an rcParam that text measurement depends on (here
+    text.hinting: the charts do not set it, the global one applies) is measured anew, and
+    again as before when the change is undone: each time the pixels of a plain Agg canvas."""
     from fupin.display import figure_png
 
-    plots._font_heights.clear()
-    for name in ("village_trend", "income_bands"):
-        ours = Image.open(io.BytesIO(figure_png(build(name))))
-        plain = build(name)
-        FigureCanvasAgg(plain)
-        theirs = Image.open(io.BytesIO(figure_png(plain)))
-        assert ours.size == theirs.size and ours.tobytes() == theirs.tobytes(), name
-    assert plots._font_heights  # matplotlib did ask the chart canvas
+    metrics, shown = report_metrics(), []
+    for hinting in ("default", "no_hinting", "default"):
+        with mpl.rc_context({"text.hinting": hinting}):
+            png = figure_png(plots.income_band_chart(metrics))
+            assert _pixels([png]) == _pixels([figure_png(_plain(plots.income_band_chart(metrics)))]), hinting
+        shown.append(png)
+    assert shown[0] != shown[1] and _pixels(shown[:1]) == _pixels(shown[2:])  # the change does show
+
+
+def test_chart_renderer_measures_as_agg_under_every_rc_state() -> None:
+    """The chart renderer's text measurements equal the Agg renderer's, however the rcParams
+    they depend on (the font lookup's, hinting, the last-resort font) change in between and
+    back; mathtext is measured as Agg measures it."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    noto = style.font_family()
+    states = [{}, {"text.hinting": "no_hinting"}, {"font.sans-serif": ["DejaVu Sans"]},
+              {"font.sans-serif": [noto]}, {"font.sans-serif": [noto], "font.enable_last_resort": False},
+              {"font.family": "serif", "font.serif": ["DejaVu Serif"]}, {"font.family": "serif", "font.serif": [noto]}, {}]
+    texts = ["Wj 2018", "12.5%", "W\u0e01", "$x^2$"]  # a Thai letter: in neither font, drawn by the last resort
+    plain_sizes = []
+    for state in states:
+        with mpl.rc_context({"font.family": "sans-serif", **state}), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the Thai letter's missing glyph
+            prop = FontProperties(size=10)  # a generic family: resolved by the rcParams of the moment
+            for dpi in (120, 300):
+                ours, theirs = plots._ChartRenderer(10, 10, dpi), RendererAgg(10, 10, dpi)
+                for text in texts:
+                    ismath = text.startswith("$")
+                    expected = theirs.get_text_width_height_descent(text, prop, ismath)
+                    assert ours.get_text_width_height_descent(text, prop, ismath) == expected, (state, dpi, text)
+                    plain_sizes.append(expected)
+    assert len(set(plain_sizes)) > 2 * len(texts) * 2  # the states do measure differently
