@@ -434,8 +434,8 @@ def _plain(fig: Figure) -> Figure:
 
 
 def test_chart_renderer_draws_the_pixels_of_plain_agg(report_metrics, county_summaries, monkeypatch) -> None:
-    """The chart renderer (plots._ChartRenderer) keeps text measurements and font line metrics
-    across renderers; every report chart, at every resolution the report renders it at, has
+    """The chart renderer (plots._ChartRenderer) keeps text measurements, font line metrics and
+    glyph layouts across renderers; every report chart, at every resolution the report renders it at, has
     the pixels of a plain Agg canvas: for a first township (every measurement new) and a second
     one (most taken from the cache: tick labels, titles, legends); the first again, measured from
     the cache only, has its first pixels."""
@@ -456,8 +456,8 @@ def test_chart_renderer_draws_the_pixels_of_plain_agg(report_metrics, county_sum
 
     monkeypatch.setattr(plots._ChartRenderer, "get_text_width_height_descent", asked)
     monkeypatch.setattr(RendererAgg, "get_text_width_height_descent", measure)
-    plots._font_heights.clear()
-    plots._text_sizes.clear()
+    for cache in (plots._font_heights, plots._text_sizes, plots._glyph_layouts):
+        cache.clear()
     counts, first_pixels = [], {}
     for metrics, again in ((report_metrics(), False), (county_summaries[1], False), (report_metrics(), True)):
         measured.update(asked=0, measured=0)
@@ -474,6 +474,7 @@ def test_chart_renderer_draws_the_pixels_of_plain_agg(report_metrics, county_sum
     assert second["measured"] < second["asked"] / 2  # most texts recur across townships
     assert again["asked"] > 0 and again["measured"] == 0
     assert plots._font_heights  # matplotlib did ask the chart renderer for the font's line metrics
+    assert plots._glyph_layouts  # and the chart renderer drew the text
 
 
 def test_chart_renderer_follows_rcparams_changed_between_charts(report_metrics) -> None:

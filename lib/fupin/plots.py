@@ -12,13 +12,14 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import matplotlib as mpl
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, fontManager, get_font
 from matplotlib.lines import Line2D
@@ -94,12 +95,15 @@ _rc_states: dict[tuple[Any, ...], int] = {}
 _font_states: dict[tuple[Any, ...], int] = {}
 #: The numbers: never given twice, so a number kept from before a cache was emptied never matches.
 _new_number = itertools.count().__next__
-#: The measurements, keyed by font state (and text) and resolution.
+#: The measurements and glyph layouts, keyed by font state (and text) and resolution.
 _font_heights: dict[tuple[Any, ...], tuple[float | None, float | None, float | None]] = {}
 _text_sizes: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+_glyph_layouts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+#: Whether this matplotlib draws text as :meth:`_ChartRenderer.draw_text` expects (3.11 does).
+_GLYPH_LAYOUT_KEPT = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
 #: Entries each of these dicts holds at most (it is emptied when full): a township's
-#: charts measure about 600 texts, 100 to 330 of them not measured before.
-_CACHE_LIMIT = 10_000
+#: charts measure about 600 texts and draw about 400, 100 to 330 of them new to the kernel.
+_CACHE_LIMIT = 4096
 
 
 def _rc_state() -> int:
@@ -173,7 +177,8 @@ def _read_font_heights(prop: FontProperties, dpi: float) -> tuple[float | None, 
 
 
 class _ChartRenderer(RendererAgg):
-    """The Agg renderer, measuring each text once per kernel rather than once per renderer.
+    """The Agg renderer, measuring each text and laying its glyphs out once per kernel rather than
+    once per renderer (:meth:`draw_text`).
 
     matplotlib keeps its text measurements per renderer, and a chart gets a new
     renderer for its layout and for each resolution it is saved at, so every
@@ -195,6 +200,26 @@ class _ChartRenderer(RendererAgg):
             return super().get_text_width_height_descent(s, prop, ismath)
         return _remembered(_text_sizes, (s, _font_state(prop), float(self.dpi)),
                            lambda: super(_ChartRenderer, self).get_text_width_height_descent(s, prop, ismath))
+
+    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: FontProperties, angle: float,
+                  ismath: Any = False, mtext: Any = None) -> None:
+        """Draw `s` as :meth:`RendererAgg.draw_text` does (matplotlib 3.11: the font lays the
+        glyphs out, then each is rendered), the glyphs' layout kept across renderers as the
+        measurements are (and per thread: matplotlib gives each thread its own font objects).
+        Mathtext, a language given by ranges, or a matplotlib drawing otherwise: as matplotlib does."""
+        if not ismath and _GLYPH_LAYOUT_KEPT:
+            features = mtext.get_fontfeatures() if mtext is not None else None
+            language = mtext.get_language() if mtext is not None else None
+            if language is None or isinstance(language, str):
+                key = (s, _font_state(prop), float(self.dpi), features, language, threading.get_ident())
+                glyphs = _remembered(_glyph_layouts, key, lambda: tuple(
+                    (item.ft_object, item.glyph_index, item.x, item.y) for item in self._prepare_font(prop)._layout(
+                        s, flags=get_hinting_flag(), features=features, language=language)))
+                size = prop.get_size_in_points()
+                self._draw_text_glyphs_and_boxes(
+                    gc, x, y, angle, ((font, size, index, 0, 1, dx, dy) for font, index, dx, dy in glyphs), [])
+                return
+        super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
 
 
 class _ChartCanvas(FigureCanvasAgg):
