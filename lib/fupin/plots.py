@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -101,6 +102,8 @@ _text_sizes: dict[tuple[Any, ...], tuple[float, float, float]] = {}
 _glyph_layouts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 #: Whether this matplotlib draws text as :meth:`_ChartRenderer.draw_text` expects (3.11 does).
 _GLYPH_LAYOUT_KEPT = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
+if hasattr(os, "register_at_fork"):  # a layout holds font objects, which cannot cross a fork (as matplotlib's own)
+    os.register_at_fork(after_in_child=_glyph_layouts.clear)
 #: Entries each of these dicts holds at most (it is emptied when full): a township's
 #: charts measure about 600 texts and draw about 400, 100 to 330 of them new to the kernel.
 _CACHE_LIMIT = 4096
@@ -128,7 +131,12 @@ def _rc_state() -> int:
 def _font_state(prop: FontProperties) -> int:
     """A number for `prop`'s every property (the values matplotlib hashes it by, not the hash: no two
     fonts share a number) under the current :func:`_rc_state`."""
-    return _numbered(_font_states, (tuple(vars(prop).items()), _rc_state()))
+    properties = tuple(vars(prop).items())
+    try:
+        return _numbered(_font_states, (properties, _rc_state()))
+    except TypeError:  # a list among them (the family, in older matplotlib)
+        properties = tuple((name, tuple(v) if isinstance(v, list) else v) for name, v in properties)
+        return _numbered(_font_states, (properties, _rc_state()))
 
 
 def _numbered(numbers: dict[tuple[Any, ...], int], key: tuple[Any, ...]) -> int:
