@@ -419,10 +419,26 @@ REPORT_CHARTS: dict[str, tuple[Callable[[dict], Figure], list[float | None]]] = 
 }
 
 
-def _pixels(pngs: list[bytes]) -> list[tuple[tuple[int, int], bytes]]:
-    from PIL import Image
+@pytest.fixture
+def rendered(monkeypatch) -> Callable[[Figure, list[float | None]], list[tuple[tuple[int, ...], bytes]]]:
+    """``rendered(fig, dpis)``: the pixels matplotlib renders for ``display.figure_pngs(fig, dpis)``
+    (each resolution's Agg buffer, as it goes to the palette PNG encoder: exact, not quantised)."""
+    import numpy as np
 
-    return [(image.size, image.tobytes()) for image in (Image.open(io.BytesIO(png)) for png in pngs)]
+    from fupin import display
+
+    buffers: list[tuple[tuple[int, ...], bytes]] = []
+    encode = display.png_bytes
+    monkeypatch.setattr(display, "png_bytes", lambda rgba, dpi: buffers.append(
+        (np.shape(rgba), np.asarray(rgba).tobytes())) or encode(rgba, dpi))
+
+    def render(fig: Figure, dpis: list[float | None]) -> list[tuple[tuple[int, ...], bytes]]:
+        buffers.clear()
+        display.figure_pngs(fig, dpis)
+        assert len(buffers) == len(dpis)
+        return list(buffers)
+
+    return render
 
 
 def _plain(fig: Figure) -> Figure:
@@ -433,15 +449,13 @@ def _plain(fig: Figure) -> Figure:
     return fig
 
 
-def test_chart_renderer_draws_the_pixels_of_plain_agg(report_metrics, county_summaries, monkeypatch) -> None:
+def test_chart_renderer_draws_the_pixels_of_plain_agg(report_metrics, county_summaries, rendered, monkeypatch) -> None:
     """The chart renderer (plots._ChartRenderer) keeps text measurements, font line metrics and
     glyph layouts across renderers; every report chart, at every resolution the report renders it at, has
     the pixels of a plain Agg canvas: for a first township (every measurement new) and a second
     one (most taken from the cache: tick labels, titles, legends); the first again, measured from
     the cache only, has its first pixels."""
     from matplotlib.backends.backend_agg import RendererAgg
-
-    from fupin.display import figure_pngs
 
     measured = {"asked": 0, "measured": 0}
     ours, theirs = plots._ChartRenderer.get_text_width_height_descent, RendererAgg.get_text_width_height_descent
@@ -463,10 +477,10 @@ def test_chart_renderer_draws_the_pixels_of_plain_agg(report_metrics, county_sum
         measured.update(asked=0, measured=0)
         for name, (build, dpis) in REPORT_CHARTS.items():
             if again:  # the first township's pixels at the shown resolution, the plain canvas's
-                assert _pixels(figure_pngs(build(metrics), [None])) == first_pixels[name][:1], name
+                assert rendered(build(metrics), [None]) == first_pixels[name][:1], name
                 continue
-            pixels = _pixels(figure_pngs(build(metrics), dpis))
-            assert pixels == _pixels(figure_pngs(_plain(build(metrics)), dpis)), name
+            pixels = rendered(build(metrics), dpis)
+            assert pixels == rendered(_plain(build(metrics)), dpis), name
             first_pixels.setdefault(name, pixels)
         counts.append(dict(measured))
     first, second, again = counts
@@ -477,19 +491,17 @@ def test_chart_renderer_draws_the_pixels_of_plain_agg(report_metrics, county_sum
     assert plots._glyph_layouts  # and the chart renderer drew the text
 
 
-def test_chart_renderer_follows_rcparams_changed_between_charts(report_metrics) -> None:
+def test_chart_renderer_follows_rcparams_changed_between_charts(report_metrics, rendered) -> None:
     """A chart drawn after a change of an rcParam that text measurement depends on (here
     text.hinting: the charts do not set it, the global one applies) is measured anew, and
     again as before when the change is undone: each time the pixels of a plain Agg canvas."""
-    from fupin.display import figure_png
-
     metrics, shown = report_metrics(), []
     for hinting in ("default", "no_hinting", "default"):
         with mpl.rc_context({"text.hinting": hinting}):
-            png = figure_png(plots.income_band_chart(metrics))
-            assert _pixels([png]) == _pixels([figure_png(_plain(plots.income_band_chart(metrics)))]), hinting
-        shown.append(png)
-    assert shown[0] != shown[1] and _pixels(shown[:1]) == _pixels(shown[2:])  # the change does show
+            pixels = rendered(plots.income_band_chart(metrics), [None])
+            assert pixels == rendered(_plain(plots.income_band_chart(metrics)), [None]), hinting
+        shown.append(pixels)
+    assert shown[0] != shown[1] and shown[0] == shown[2]  # the change does show
 
 
 def test_chart_renderer_measures_as_agg_under_every_rc_state() -> None:
