@@ -318,15 +318,6 @@ def add_numbered(doc: "DocumentObject", items: Sequence[str], empty: str = "未�
         doc.add_paragraph(without_controls(item), style="List Number")
 
 
-def add_figure(doc: "DocumentObject", fig: "Figure") -> None:
-    """A chart as a 300 dpi PNG as wide as the text (style ``公文图片``); the figure is released."""
-    from fupin.display import figure_png
-
-    png = figure_png(fig, dpi=PICTURE_DPI)
-    fig.clf()
-    add_png(doc, png)
-
-
 def add_png(doc: "DocumentObject", png: bytes) -> None:
     """A picture (PNG bytes, 300 dpi) as wide as the text (style ``公文图片``)."""
     doc.add_paragraph(style=PICTURE).add_run().add_picture(io.BytesIO(png), width=text_width(doc))
@@ -355,7 +346,7 @@ def _chart_function(chart: str) -> Callable[..., "Figure"]:
 def add_chart(doc: "DocumentObject", pictures: str | Path | None, chart: str,
               args: Callable[[], tuple[Any, ...]]) -> None:
     """The chart ``build(*args())``, `build` the :mod:`fupin.plots` function named `chart`, as
-    :func:`add_figure` adds it, taken from the run's ``pictures`` folder when the notebook left it
+    :func:`_add_rendered` adds it, taken from the run's ``pictures`` folder when the notebook left it
     there (:func:`fupin.config.docx_picture`: the same chart, from the same metrics, at 300 dpi),
     else drawn here (:func:`_chart_function`; `args` is called only then)."""
     path = docx_picture(pictures, chart) if pictures else None
@@ -569,7 +560,7 @@ def _county_summary_charts(summary: Metrics) -> list[tuple[str, Callable[[], tup
 
 def county_charts(summary: Metrics) -> dict[str, bytes]:
     """The county document's charts that depend on the county's figures alone, as
-    :func:`add_figure` renders them (300 dpi PNG bytes), by :mod:`fupin.plots` function name.
+    :func:`_render` renders them (300 dpi PNG bytes), by :mod:`fupin.plots` function name.
 
     :func:`fupin.county_page.prepare_county_page` draws them while the
     townships run and hands them to :func:`county_document`.
@@ -580,27 +571,27 @@ def county_charts(summary: Metrics) -> dict[str, bytes]:
     >>> {name: png[1:4] for name, png in sorted(charts.items())}  # PNG files
     {'incidence_trend_chart': b'PNG', 'income_band_chart': b'PNG'}
     """
+    return {chart: _render(chart, args) for chart, args in _county_summary_charts(dict(summary))}
+
+
+def _render(chart: str, args: Callable[[], tuple[Any, ...]]) -> bytes:
+    """The chart of the :mod:`fupin.plots` function named `chart`, given ``args()``, drawn and
+    rendered as a 300 dpi PNG (:func:`add_png` adds it as wide as the text); the figure is released."""
     from fupin.display import figure_png
 
-    s = dict(summary)
-    pictures = {}
-    for chart, args in _county_summary_charts(s):
-        fig = _chart_function(chart)(*args())
-        pictures[chart] = figure_png(fig, dpi=PICTURE_DPI)
-        fig.clf()
-    return pictures
+    fig = _chart_function(chart)(*args())
+    png = figure_png(fig, dpi=PICTURE_DPI)
+    fig.clf()
+    return png
 
 
 def _add_rendered(doc: "DocumentObject", charts: Mapping[str, bytes] | None, chart: str,
                   args: Callable[[], tuple[Any, ...]]) -> None:
-    """The chart of the :mod:`fupin.plots` function named `chart`, given ``args()``, as
-    :func:`add_figure` adds it, taken from `charts` (PNG bytes by function name) when it was
+    """The chart of the :mod:`fupin.plots` function named `chart`, given ``args()``, as a picture
+    as wide as the text (:func:`add_png`), taken from `charts` (PNG bytes by function name) when it was
     rendered already, else drawn here."""
     png = charts.get(chart) if charts else None
-    if png is not None:
-        add_png(doc, png)
-    else:
-        add_figure(doc, _chart_function(chart)(*args()))
+    add_png(doc, png if png is not None else _render(chart, args))
 
 
 def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
@@ -613,7 +604,7 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     whose report failed, `sources` the input files' names. Sections: 一、基本
     情况; 二、各乡镇脱贫退出情况 (the county page's township table, its chart);
     三、收入分组与贫困发生率; 四、存在问题; 五、数据说明. `charts` are
-    charts rendered already for these metrics, as :func:`add_figure` renders
+    charts rendered already for these metrics, as :func:`_render` renders
     them, by :mod:`fupin.plots` function name (:func:`county_charts`, and
     ``county_overview_chart``): those are taken, the others drawn here.
     """

@@ -244,7 +244,7 @@ def _import_worker_libraries() -> None:
     import nbconvert  # noqa: F401  (export is needed for every township)
     import papermill  # noqa: F401
 
-    from fupin import display, docx_report, engine, export, reference, report, tables  # noqa: F401
+    from fupin import docx_report, engine, export, reference, report, tables  # noqa: F401
 
 
 def _warm_kernel(job: Job):
@@ -275,7 +275,7 @@ def run_township(job: Job) -> TownshipResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from fupin.display import METRICS_MIME
+    from fupin.config import METRICS_MIME
     from fupin.engine import ENGINE
     from fupin.export import notebook_to_html
     from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
@@ -400,7 +400,7 @@ class _EarlyWord:
         self.future = self._thread.submit(self._build, self.metrics)
 
     def _pictures_ready(self) -> bool:
-        from fupin.display import docx_picture
+        from fupin.config import docx_picture
         from fupin.docx_report import TOWNSHIP_CHARTS
 
         return all(docx_picture(self.files, name).is_file() for name in TOWNSHIP_CHARTS)
