@@ -118,3 +118,18 @@ def test_a_dead_kernel_is_replaced_before_the_next_run(kernel, tmp_path):
     out = _run(check, tmp_path / "one-out.ipynb", {}, kernel)
     assert out.cells[0].outputs[0]["text"] == "2\n"
     assert kernel.km.provisioner.process.pid != pid_before
+
+
+def test_shutdown_leaves_no_kernel_process_nor_connection_file():
+    """The kernel is killed and reaped at once (not left to jupyter_client's 0.1 s polling), and
+    jupyter_client still cleans up after it: no process, not even a zombie, and no connection file."""
+    import psutil
+
+    k = WarmKernel(NOTEBOOKS_DIR)
+    k.start()
+    pid, connection_file = k.km.provisioner.process.pid, Path(k.km.connection_file)
+    assert psutil.pid_exists(pid) and connection_file.is_file()
+    k.shutdown()
+    assert not psutil.pid_exists(pid)  # reaped: a zombie would still exist
+    assert not connection_file.exists()
+    assert k.km is None and k.kc is None and not k.alive()
