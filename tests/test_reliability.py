@@ -20,6 +20,8 @@ from notebook_fixtures import blocking_notebooks, faulty_notebooks, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="uses /proc and POSIX signals")]
 
+#: What the killed kernel prints on its own stderr before it dies.
+LAST_WORDS = "kernel-last-words-7f3a"
 TOWN_FILES = ["follow_up.xlsx", "metrics.json", "report.docx", "report.html", "township_report.ipynb"]
 
 
@@ -152,7 +154,8 @@ def faulty_run(county_of_three, tmp_path_factory):
     both faults). Every process of the run carries a marker: (townships, out, process, marker)."""
     tmp = tmp_path_factory.mktemp("faulty-run")
     killed, hanging, fine = sorted(fupin.load(county_of_three).townships()["township_id"])
-    notebooks = faulty_notebooks(tmp, killed, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    notebooks = faulty_notebooks(tmp, killed, "import os, signal\n"  # its last words on its own stderr, then dead
+                                 f"os.write(2, b'{LAST_WORDS}\\n')\nos.kill(os.getpid(), signal.SIGKILL)")
     path = notebooks / "township_report.ipynb"
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(3, nbformat.v4.new_code_cell(f'if township_id == "{hanging}":\n    import time\n    time.sleep(3600)'))
@@ -174,6 +177,9 @@ def test_killed_kernel_fails_its_township_only(faulty_run):
     (bad, _, fine), out, proc, marker = faulty_run
     assert proc.returncode == 1
     assert "内核意外退出" in _failure_line(proc, bad)
+    assert f"内核最后输出：{LAST_WORDS}" in _failure_line(proc, bad)  # why it died, in the failure
+    # the kernel's own output never reaches the console as it printed it (the runner's log quotes it)
+    assert LAST_WORDS not in [line.strip() for line in proc.stderr.splitlines()]
     assert files_of(out, bad) == ["township_report.ipynb"]
     assert files_of(out, fine) == TOWN_FILES
     assert_complete(out)

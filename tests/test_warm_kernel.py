@@ -133,3 +133,17 @@ def test_shutdown_leaves_no_kernel_process_nor_connection_file():
     assert not psutil.pid_exists(pid)  # reaped: a zombie would still exist
     assert not connection_file.exists()
     assert k.km is None and k.kc is None and not k.alive()
+
+
+def test_the_kernel_s_own_output_stays_off_the_console_and_is_its_last_words(capfd):
+    """What the kernel process prints on its own stdout and stderr (not a cell's output: a start-up
+    traceback, a crash) goes to a file, not to the batch's console; its last line is last_words()."""
+    k = WarmKernel(NOTEBOOKS_DIR)
+    k.start()
+    output = k.output
+    k._run("import os; os.write(1, b'to stdout\\n'); os.write(2, b'first line\\nlast \\x1b[31mwords\\n')", 60)
+    captured = capfd.readouterr()
+    assert "words" not in captured.err and "to stdout" not in captured.out
+    assert k.last_words() == "last [31mwords"  # control characters removed
+    k.shutdown()
+    assert not output.exists() and k.last_words() == ""

@@ -315,6 +315,9 @@ def run_township(job: Job) -> TownshipResult:
             except Exception as exc:  # kernel died, timed out, could not start
                 result.ok = False
                 result.error = describe_failure(exc, job.cell_timeout)
+                words = "" if _timed_out(exc) or _kernel is None else _kernel.last_words()
+                if words:  # why a kernel died or did not start, as it printed it
+                    result.error += f"（内核最后输出：{words}）"
             if not result.ok and _kernel is not None:
                 _kernel.shutdown()  # never reuse a kernel that failed; the next township gets a fresh one
             nb = _read_notebook(executed)  # None when the run could not even save it whole
@@ -420,10 +423,15 @@ class _EarlyWord:
             self._thread.shutdown(wait=True)
 
 
+def _timed_out(exc: BaseException) -> bool:
+    """A cell ran past its time limit (nbclient's CellTimeoutError, or a TimeoutError)."""
+    return type(exc).__name__ in {"CellTimeoutError", "TimeoutError"} or isinstance(exc, TimeoutError)
+
+
 def describe_failure(exc: BaseException, cell_timeout: float) -> str:
     """A failure in the user's terms (timeout, dead kernel, full disk, ...)."""
     name = type(exc).__name__
-    if name in {"CellTimeoutError", "TimeoutError"} or isinstance(exc, TimeoutError):
+    if _timed_out(exc):
         return f"超时：某个代码单元运行超过 {cell_timeout:g} 秒，已停止并关闭其内核（{exc}）"
     if name == "DeadKernelError":
         return f"内核意外退出（可能内存不足或被终止）：{exc}"

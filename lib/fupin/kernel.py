@@ -14,7 +14,9 @@ while the kernel starts.
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,6 +49,9 @@ class WarmKernel:
         self.kc = None  # the kernel's one client (AsyncKernelClient) while it runs
         self.runs = 0
         self._priming: str | None = None  # id of the priming request not yet answered
+        #: The kernel process's own stdout and stderr (a temporary file, removed at shutdown): what
+        #: it prints there (a failed start, a crash) never reaches the batch's console as a traceback.
+        self.output: Path | None = None
 
     def start(self) -> None:
         """Start the kernel and import the report's libraries in it."""
@@ -64,10 +69,17 @@ class WarmKernel:
         # batch's console, so it logs errors only.
         # No IPython history database either: nobody reads it, and it is one more
         # file the kernel would write (and complain about on a full disk).
-        run_sync(km.start_kernel)(
-            cwd=str(self.cwd),
-            extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"],
-        )
+        # Its own stdout and stderr go to a file (the cells' output comes through the client): a
+        # start-up traceback (say, a port taken between jupyter_client choosing it and the kernel
+        # binding it) would otherwise be printed to the user's console; last_words() reads it.
+        fd, output = tempfile.mkstemp(prefix="fupin-kernel-", suffix=".log")
+        os.close(fd)
+        self.output = Path(output)
+        with open(self.output, "ab") as sink:  # append mode: the kernel's two streams share it
+            run_sync(km.start_kernel)(
+                cwd=str(self.cwd), stdout=sink, stderr=sink,
+                extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"],
+            )
         self.km = km
         kc = km.client()
         kc.start_channels()
@@ -123,6 +135,29 @@ class WarmKernel:
             except Exception:  # noqa: BLE001 - already dead is fine
                 logger.debug("kernel shutdown failed", exc_info=True)
             self.km = None
+        if self.output is not None:
+            try:
+                self.output.unlink(missing_ok=True)
+            except OSError:  # still open elsewhere (Windows): the system's temporary folder keeps it
+                logger.debug("removing the kernel's output file failed", exc_info=True)
+            self.output = None
+
+    def last_words(self) -> str:
+        """The last line the kernel process printed on its own stdout or stderr (not a cell's
+        output), for a failure's message: at most 300 characters, control characters removed; ''
+        if none."""
+        from fupin.literal import without_controls
+
+        if self.output is None:
+            return ""
+        try:
+            with open(self.output, "rb") as handle:
+                handle.seek(max(0, handle.seek(0, os.SEEK_END) - 4096))
+                tail = handle.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        lines = [line.strip() for line in tail.splitlines() if line.strip()]
+        return without_controls(lines[-1])[:300] if lines else ""
 
     def _reply(self, msg_id: str, timeout: float, abort=None) -> dict | None:
         """The shell reply to request ``msg_id`` (others are skipped); KernelSetupError on timeout.
