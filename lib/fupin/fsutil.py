@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from fupin.errors import UnsafePath
+from fupin.errors import UnsafePath, UsageError
 
 #: A name an id may give a file or folder: the contract's id characters (ASCII letters,
 #: digits, ``-`` and ``_``), 1 to 32 of them, on every platform.
@@ -217,8 +217,6 @@ def check_outputs(outputs: Mapping[str, Path | None], data: Path | None, inputs:
     Traceback (most recent call last):
     fupin.errors.UsageError: --log 指向数据文件夹之内（...）：fupin 从不写入输入数据。请把它换到数据文件夹之外
     """
-    from fupin.errors import UsageError
-
     files = [Path(p) for p in inputs]
     folder = None
     if data is not None:
@@ -236,7 +234,7 @@ def check_outputs(outputs: Mapping[str, Path | None], data: Path | None, inputs:
         if path is None:
             continue
         if folder is not None and is_within(path, folder):
-            problems.append(f"{option} 指向数据文件夹之内（{shown_value(path)}）：fupin 从不写入输入数据。请把它换到数据文件夹之外")
+            problems.append(f"{option} 指向数据文件夹之内（{shown_value(path)}，数据文件夹 {shown_value(folder)}）：fupin 从不写入输入数据。请把它换到数据文件夹之外")
         elif any(same_path(path, f) for f in files):
             problems.append(f"{option} 指向输入文件（{shown_value(path)}）：fupin 从不写入输入文件。请换一个路径")
     if problems:
