@@ -25,14 +25,14 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 #: layer or below; batch and mail sit side by side and never import each other.
 ORDER = {"base": 0, "contract": 1, "io": 2, "figures": 3, "report": 4, "batch": 5, "mail": 5, "cli": 6}
 LAYERS = {
-    "base": ["__init__", "config", "errors", "money", "literal", "formats", "fsutil", "lock", "startup"],
+    "base": ["__init__", "config", "errors", "money", "literal", "formats", "fsutil", "lock", "run_state", "startup"],
     "contract": ["columns", "county", "privacy", "labels"],
     "io": ["schema", "loading", "slices", "generate"],
     "figures": ["parameters", "frame", "economy", "headcount", "depth", "sensitivity", "monitoring", "checks",
                 "analysis", "metrics"],
     "report": ["style", "narrative", "report", "tables", "plots", "display", "export", "county_table",
                "followup", "docx_report", "reference", "data_summary", "summary"],
-    "batch": ["kernel", "engine", "kernel_state", "jobs", "cluster", "prepare", "run_state", "state", "county_page",
+    "batch": ["kernel", "engine", "kernel_state", "jobs", "cluster", "prepare", "state", "county_page",
               "runner"],
     "mail": ["mail", "mail.config", "mail.folder", "mail.content", "mail.message", "mail.ledger", "mail.smtp",
              "mail.send", "mailer"],

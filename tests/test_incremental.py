@@ -69,8 +69,9 @@ def test_parameters_and_reruns_after_each_kind_of_change(county, tmp_path):
     assert _run(county, out, log) == {"ran": {a, b}, "skipped": set()}
     default = {t: _metrics(out, t) for t in (a, b)}
 
-    # 2. every parameter changed: both rerun, and metrics.json carries the new figures
-    assert _run(county, out, log, *OPTIONS) == {"ran": {a, b}, "skipped": set()}
+    # 2. every parameter changed (the folder replaced: it holds one run): both rerun,
+    #    and metrics.json carries the new figures
+    assert _run(county, out, log, *OPTIONS, "--replace") == {"ran": {a, b}, "skipped": set()}
     loaded = fupin.load(county)
     for t in (a, b):
         written = _metrics(out, t)

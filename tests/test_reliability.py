@@ -210,7 +210,8 @@ def test_sigkill_of_the_runner_leaves_only_complete_files_and_a_rerun_finishes(c
     state = out / ".fupin" / "state.json"
     try:
         wait_for(lambda: started.exists() and townships[0] in (
-            state.read_text(encoding="utf-8") if state.exists() else ""), what="township 1 held, 0 recorded")
+            json.loads(state.read_text(encoding="utf-8")).get("townships", {}) if state.exists() else {}),
+            what="township 1 held, 0 recorded")
     finally:
         runner.send_signal(signal.SIGKILL)
         runner.wait()

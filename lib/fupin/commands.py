@@ -103,6 +103,9 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cluster", default=None, metavar="ADDRESS",
                    help="在 Dask 集群上运行：调度器地址（如 tcp://host:8786）或 local:N（本机 N 个工作进程）")
     p.add_argument("--force", action="store_true", help="全部重新运行（默认跳过输入未变化的乡镇）")
+    p.add_argument("--replace", action="store_true",
+                   help="报告文件夹中已有另一次运行（其他数据或参数）的报告时，用本次运行替换它们："
+                        "删除不属于本次运行的乡镇报告和县汇总页（只删除 fupin 生成的文件）")
     p.add_argument("--log", type=Path, default=None, metavar="FILE",
                    help="把带时间戳的运行记录追加到 FILE（每个乡镇一行；超过 10 MB 自动轮换）")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
@@ -128,22 +131,25 @@ def _log_to(path: Path | None) -> None:
 
 
 def _run_run(args: argparse.Namespace) -> int:
-    from fupin.runner import RunParameters, run_batch
+    from fupin.config import NOTEBOOKS_DIR, REPORTS_DIR
+    from fupin.fsutil import check_outputs
+    from fupin.runner import REPORT_NOTEBOOKS, RunParameters, run_batch
 
+    notebooks = args.notebooks or NOTEBOOKS_DIR
+    out = args.out or REPORTS_DIR / str(args.year)
+    # before the log is opened: no option may name an input file or a place inside the data
+    check_outputs({"--out": out, "--log": args.log}, args.data, [notebooks / n for n in REPORT_NOTEBOOKS])
     _log_to(args.log)
     params = RunParameters(
         year=args.year, poverty_line=args.poverty_line, bands=args.bands, growth=args.growth,
         village_threshold=args.village_threshold, collective_income_line=args.collective_income_line,
         industry_coverage_line=args.industry_coverage_line, extra=dict(args.parameter),
     )
-    from fupin.config import NOTEBOOKS_DIR
-
-    notebooks = args.notebooks or NOTEBOOKS_DIR
     if not notebooks.is_dir():
         raise UsageError(f"笔记本文件夹不存在：{notebooks}")
     batch = run_batch(
         args.data, params, out=args.out, townships=args.township, workers=args.workers,
-        notebooks_dir=notebooks, cluster=args.cluster, force=args.force,
+        notebooks_dir=notebooks, cluster=args.cluster, force=args.force, replace=args.replace,
         start_timeout=args.start_timeout, cell_timeout=args.cell_timeout, progress=not args.quiet,
     )
     skipped = sum(r.skipped for r in batch.results)
@@ -203,6 +209,12 @@ def _run_email(args: argparse.Namespace) -> int:
     overrides = with_smtp_overrides(host=args.smtp_host, port=args.smtp_port, tls=args.tls, user=args.smtp_user)
     config = load_config(args.config, overrides)
     if args.dry_run is not None:
+        from fupin.fsutil import check_outputs
+        from fupin.run_state import read_run_record
+
+        record = read_run_record(args.dir)  # the data the reports were made from is never written either
+        check_outputs({"--dry-run": args.dry_run}, Path(record.data) if record else None,
+                      [args.config])
         batch = send.dry_run(args.dir, config, args.dry_run, only=args.township, echo=print)
     else:
         send.plan(args.dir, config, args.township, sending=True)  # exit 2 before any password prompt

@@ -15,9 +15,10 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from fupin.errors import UnsafePath
+from fupin.errors import UnsafePath, UsageError
 
 #: A name an id may give a file or folder: the contract's id characters (ASCII letters,
 #: digits, ``-`` and ``_``), 1 to 32 of them, on every platform.
@@ -164,3 +165,77 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _compared(path: Path) -> Path:
+    """``path`` as paths are compared: absolute, links and ``..`` resolved, case folded where the OS folds it."""
+    return Path(os.path.normcase(str(Path(path).expanduser().resolve())))
+
+
+def same_path(a: Path, b: Path) -> bool:
+    """True when ``a`` and ``b`` name the same file or folder (links, ``..``, Windows case).
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> same_path(root / "a" / ".." / "b", root / "b"), same_path(root / "a", root / "b")
+    (True, False)
+    """
+    if _compared(a) == _compared(b):
+        return True
+    try:
+        return os.path.samefile(a, b)  # a case-insensitive disk outside Windows, a hard link
+    except OSError:
+        return False
+
+
+def is_within(path: Path, folder: Path) -> bool:
+    """True when ``path`` is ``folder`` or lies inside it, once both are resolved.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> is_within(root / "data" / "x" / ".." / "log.txt", root / "data"), is_within(root / "log.txt", root / "data")
+    (True, False)
+    """
+    target, base = _compared(path), _compared(folder)
+    return target == base or base in target.parents or same_path(path, folder)
+
+
+def check_outputs(outputs: Mapping[str, Path | None], data: Path | None, inputs: Iterable[Path] = ()) -> None:
+    """Refuse (:class:`~fupin.errors.UsageError`, exit 2) an output path that would write an input.
+
+    ``outputs`` maps an option (``--out``, ``--log``) to the path it names
+    (None: not given). An output may not be an input file (``inputs``, or
+    the data workbook), nor lie inside the data folder: fupin never writes
+    into its data. Paths are compared resolved (links, ``..``, case on
+    Windows). Files inside the data folder that are links to elsewhere count
+    as inputs too.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp()); (root / "data").mkdir()
+    >>> check_outputs({"--log": root / "run.log"}, root / "data")
+    >>> check_outputs({"--log": root / "data" / "incomes.csv"}, root / "data")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    fupin.errors.UsageError: --log 指向数据文件夹之内（...）：fupin 从不写入输入数据。请把它换到数据文件夹之外
+    """
+    files = [Path(p) for p in inputs]
+    folder = None
+    if data is not None:
+        data = Path(data)
+        if data.is_dir():
+            folder = data
+            try:
+                files += [p for p in data.iterdir() if p.is_symlink()]
+            except OSError:
+                pass
+        else:
+            files.append(data)
+    problems = []
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        if folder is not None and is_within(path, folder):
+            problems.append(f"{option} 指向数据文件夹之内（{shown_value(path)}，数据文件夹 {shown_value(folder)}）：fupin 从不写入输入数据。请把它换到数据文件夹之外")
+        elif any(same_path(path, f) for f in files):
+            problems.append(f"{option} 指向输入文件（{shown_value(path)}）：fupin 从不写入输入文件。请换一个路径")
+    if problems:
+        raise UsageError("；".join(problems))

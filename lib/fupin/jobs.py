@@ -28,16 +28,24 @@ from fupin.config import (
 from fupin.errors import UnsafePath, describe_os_error
 from fupin.fsutil import id_path, inside
 from fupin.parameters import ReportParameters, default_bands, report_parameters
+from fupin.run_state import STATE_DIR
 
 #: Notebook parameters (given with ``-p``) that are also figures' parameters.
 METRICS_PARAMETERS = ("monitoring_line", "income_drop_share", "collective_income_exit")
-#: The runner's own folder inside DIR (prepared slices, state).
-STATE_DIR = ".fupin"
 
 #: How ``fupin run`` names each parameter in a message (the option the user typed).
 _OPTIONS = {"year": "--year", "poverty_line": "--poverty-line", "bands": "--bands", "growth": "--growth",
             "village_threshold": "--village-threshold", "collective_income_line": "--collective-income-line",
             "industry_coverage_line": "--industry-coverage-line"}
+
+
+def option_name(name: str) -> str:
+    """How ``fupin run`` sets a notebook parameter: ``--poverty-line``, or ``-p name``.
+
+    >>> option_name("poverty_line"), option_name("monitoring_line")
+    ('--poverty-line', '-p monitoring_line')
+    """
+    return _OPTIONS.get(name, f"-p {name}")
 
 
 def _spell_option(name: str, value: object) -> str:

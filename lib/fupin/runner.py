@@ -15,6 +15,7 @@ replaced before the next township.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import logging
 import multiprocessing
@@ -43,11 +44,25 @@ from fupin.jobs import (  # noqa: F401 (re-exported: Job, RunParameters, ... hav
     TownshipResult,
     describe_failure,
     init_worker,
+    option_name,
     run_township,
 )
-from fupin.fsutil import SAFE_NAME_RULE, id_path, inside, is_safe_name, shown_value
+from fupin.fsutil import SAFE_NAME_RULE, check_outputs, id_path, inside, is_safe_name, shown_value
 from fupin.lock import FolderLock
-from fupin.run_state import LOCK_FILE, STATE_FILE, BatchState, inputs_digest
+from fupin.run_state import (
+    COUNTY_FILES,
+    LOCK_FILE,
+    STATE_FILE,
+    BatchState,
+    RunRecord,
+    check_fits,
+    code_digest,
+    data_digest,
+    files_digest,
+    inputs_digest,
+    merged,
+    township_folders,
+)
 
 log = logging.getLogger("fupin.run")
 
@@ -124,6 +139,7 @@ def run_batch(
     progress: bool = True,
     cluster: str | None = None,
     force: bool = False,
+    replace: bool = False,
 ) -> BatchResult:
     """Run every (or each named) township's report, then write the county page.
 
@@ -131,6 +147,12 @@ def run_batch(
     before any notebook runs when the input or the options are bad. A
     township whose inputs (data slice, notebooks, parameters, code) are
     unchanged since its last complete run is skipped unless ``force``.
+
+    ``out`` holds one run (:mod:`fupin.run_state`): a run with other data or
+    other parameters than the folder's is refused (UsageError) unless
+    ``replace``, which first removes what fupin wrote there that does not
+    belong to this run. A run of some townships (``townships``) keeps the
+    folder's others, and the county page covers them all.
     On a first run into ``out`` the worker processes start (and start their
     kernels) first, while the county is loaded and checked; they are stopped
     if nothing is to run. A rerun (``out`` has a run's state) starts them
@@ -157,7 +179,7 @@ def run_batch(
     try:
         batch = _run_batch(data, params, out, townships, pools, start_workers, notebooks_dir=notebooks_dir,
                            notebooks=notebooks, start_timeout=start_timeout, cell_timeout=cell_timeout,
-                           progress=progress, cluster=cluster, force=force, started=started)
+                           progress=progress, cluster=cluster, force=force, replace=replace, started=started)
     except BaseException:
         for pool in pools:  # the error is reported at once; the process waits for them at its exit
             pool.stop()
@@ -171,12 +193,14 @@ def _run_batch(
     data: Path, params: RunParameters, out: Path | None, townships: Sequence[str] | None,
     pools: "list[WorkerPool]", start_workers: "Callable[[int], WorkerPool]", *, notebooks_dir: Path,
     notebooks: Sequence[str], start_timeout: float, cell_timeout: float, progress: bool,
-    cluster: str | None, force: bool, started: float,
+    cluster: str | None, force: bool, replace: bool, started: float,
 ) -> BatchResult:
     from fupin.loading import load
 
     check_parameter_names(params.extra, notebook_parameter_names(notebooks_dir, notebooks))
     data = Path(data).resolve()
+    out = Path(out or REPORTS_DIR / str(params.year)).resolve()
+    check_outputs({"--out": out}, data, [Path(notebooks_dir) / n for n in notebooks])
     county = load(data)
     names = dict(county.townships()[["township_id", "township_name"]].itertuples(index=False))
     wanted = list(dict.fromkeys(townships)) if townships else list(names)
@@ -184,17 +208,25 @@ def _run_batch(
     if missing:
         raise UsageError(f"数据中没有这些乡镇代码：{', '.join(missing)}。可选：{', '.join(names)}")
     check_township_ids(wanted)
-    out = Path(out or REPORTS_DIR / str(params.year)).resolve()
+    record = run_record(data, county, params, {t: names[t] for t in wanted}, Path(notebooks_dir), notebooks)
+    fits = dict(data_townships=list(names), partial=set(wanted) != set(names), replace_folder=replace, spell=option_name)
+    check_fits(out, BatchState(out / STATE_DIR), record, **fits)  # before anything is written into out
     check_out_folder(out, wanted)
     _prepare_out(out)
     with FolderLock(inside(out, STATE_DIR, LOCK_FILE), "fupin run"):
         log.info("开始：%s，%d 个乡镇，报告文件夹 %s", data, len(wanted), out)
         tmp = _clean_tmp(out)
+        state = BatchState(inside(out, STATE_DIR))
+        check_fits(out, state, record, **fits)  # as the folder is now that this run holds it
+        if replace:
+            _clear_folder(out, state, keep=set(wanted), notebooks=notebooks)
+        state.run = merged(state, record, replace)
+        check_out_folder(out, list(state.run.townships))
+        state.save(tmp)
         from fupin.prepare import prepare
         from fupin.slices import read_manifest
 
         slices = prepare(county, inside(out, STATE_DIR, "prepared"), wanted, tmp_dir=tmp)
-        state = BatchState(inside(out, STATE_DIR))
         jobs, skipped = [], []
         for t in wanted:
             owned = tuple(dict.fromkeys([*TOWNSHIP_OUTPUTS, *state.files(t)]))
@@ -244,14 +276,89 @@ def _run_batch(
                 results = _execute(todo, start_workers(len(todo)), progress, done)
             prepared = county_page.result()
         results = sorted(results + skipped, key=lambda r: r.township_id)
+        # the county page covers every township of the folder: the others as their last run left them
+        page = sorted(results + _kept(out, state, set(wanted), notebooks), key=lambda r: r.township_id)
 
         from fupin.county_page import write_county_page
 
-        index = write_county_page(out, county, params, results, tmp_dir=tmp, prepared=prepared)
+        index = write_county_page(out, county, params, page, tmp_dir=tmp, prepared=prepared)
+        state.run = dataclasses.replace(state.run, unfinished=())
+        state.save(tmp)
         batch = BatchResult(out, results, index, time.perf_counter() - started)
         log.info("结束：完成 %d，跳过 %d，失败 %d，用时 %.1f秒", len(results) - len(batch.failed) - len(skipped),
                  len(skipped), len(batch.failed), batch.seconds)
         return batch
+
+
+def run_record(data: Path, county, params: RunParameters, townships: Mapping[str, str], notebooks_dir: Path,
+               notebooks: Sequence[str]) -> RunRecord:
+    """This run's record (:class:`fupin.run_state.RunRecord`): data, parameters, notebooks, code, townships."""
+    from fupin.tables import code_version
+
+    parameters = {k: v for k, v in params.notebook_parameters("", Path()).items()
+                  if k not in ("township_id", "data", "output_dir")}
+    return RunRecord(
+        data=str(data), county=county.name,
+        data_digest=data_digest((table, s.sheet or "", s.sha256) for table, s in county.sources.items()),
+        parameters=parameters, notebooks=files_digest(Path(notebooks_dir) / n for n in notebooks),
+        code=code_version(), code_digest=code_digest(), townships={str(t): str(n) for t, n in townships.items()},
+    )
+
+
+def _own_names(notebooks: Sequence[str]) -> set[str]:
+    """The file names a run writes into a township's folder (besides what state.json lists)."""
+    pages = {"report.html", *(Path(n).with_suffix(".html").name for n in notebooks)}
+    return {*TOWNSHIP_OUTPUTS, *REPORT_NOTEBOOKS, *notebooks, *pages}
+
+
+def _clear_folder(out: Path, state: BatchState, keep: set[str], notebooks: Sequence[str]) -> None:
+    """``--replace``: remove what fupin wrote into ``out`` that this run will not rewrite.
+
+    The townships not in this run lose their report files (and their folder
+    when nothing else is left in it), their prepared slice and their entry in
+    state.json; the county page goes (this run writes it again). Only files
+    fupin writes are removed; anything else in the folder stays. Every path
+    is checked first, so a planted link stops the run before anything is removed.
+    """
+    gone = (set(state.townships) | set(state.run.townships if state.run else ()) | set(township_folders(out))) - keep
+    files: list[Path] = [inside(out, name) for name in COUNTY_FILES]
+    folders, slices = [], []
+    for t in sorted(gone):
+        if not is_safe_name(t):
+            continue
+        town = id_path(out, t)
+        if town.is_dir():
+            folders.append(town)
+            files += [town / n for n in sorted(_own_names(notebooks) | set(state.files(t)))]
+        slices.append(inside(out, STATE_DIR, "prepared", t))
+    for path in files:
+        if path.is_symlink() or path.is_file():
+            path.unlink()  # a link is removed, never followed
+    for town in folders:
+        try:
+            town.rmdir()
+        except OSError:
+            pass  # it holds files fupin did not write: they stay
+    for path in slices:
+        shutil.rmtree(path, ignore_errors=True)
+    for t in gone:
+        state.forget(t)
+    log.info("替换：删除 %d 个不属于本次运行的乡镇的报告", len(gone))
+
+
+def _kept(out: Path, state: BatchState, ran: set[str], notebooks: Sequence[str]) -> list[TownshipResult]:
+    """The folder's townships this run did not run, as their last run left them (for the county page)."""
+    kept = []
+    for t, name in (state.run.townships if state.run else {}).items():
+        if t in ran:
+            continue
+        ok = state.townships.get(t, {}).get("ok") is True and id_path(out, t, "metrics.json").is_file()
+        notebook = id_path(out, t, notebooks[0])
+        kept.append(TownshipResult(
+            t, name, ok, 0.0, skipped=True, notebook=str(notebook) if not ok and notebook.is_file() else "",
+            error="" if ok else "上次运行未能生成该乡镇的报告，本次未重跑（可用 --township 重跑它）",
+        ))
+    return kept
 
 
 def _expected_files(job: Job) -> list[Path]:

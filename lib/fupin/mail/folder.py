@@ -11,8 +11,9 @@ from typing import Any
 
 from fupin.config import COUNTY_DOCX, TOWNSHIP_DOCX
 from fupin.errors import ReportIncomplete, UsageError
-from fupin.fsutil import is_safe_name, sha256_file
+from fupin.fsutil import sha256_file, shown_value
 from fupin.mail.config import COUNTY
+from fupin.run_state import read_run_record, township_folders
 
 
 @dataclass(frozen=True)
@@ -59,20 +60,71 @@ def read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+#: The keys of metrics.json that one run gives every township and the county page alike.
+RUN_KEYS = ("year", "parameters", "county_name")
+
+
 def check_folder(folder: Path) -> list[str]:
     """The township ids of a report folder (sub-folders written by ``fupin run``).
 
-    Raises UsageError (exit 2) when the folder or its summary.json is missing.
+    Raises UsageError (exit 2) when the folder or its summary.json is missing,
+    and when its townships do not all belong to one run: a township folder
+    that the folder's run record (``.fupin/state.json``) does not list, a
+    township whose metrics.json has another year, other parameters or
+    another county than summary.json, or a run that did not finish.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"报告文件夹不存在：{folder}")
     if not (folder / "summary.json").is_file():
         raise UsageError(f"{folder} 中没有 summary.json：这不是 fupin run 生成的报告文件夹，或生成尚未完成")
-    return sorted(
-        p.name for p in folder.iterdir()
-        if is_safe_name(p.name) and not p.is_symlink() and p.is_dir() and ((p / "metrics.json").exists() or (p / "report.html").exists() or any(p.glob("*.ipynb")))
-    )
+    townships = township_folders(folder)
+    problems = mixed_runs(folder, townships)
+    if problems:
+        raise UsageError("\n".join([
+            f"{folder} 中的报告不属于同一次运行，未发送任何邮件：",
+            *(f"  - {p}" for p in problems),
+            "请用 fupin run 重新生成该文件夹（换一个 --out，或加 --replace 替换），再发送。",
+        ]))
+    return townships
+
+
+def mixed_runs(folder: Path, townships: Sequence[str]) -> list[str]:
+    """What in ``folder`` does not belong to the run of its county page (empty when all does)."""
+    problems = []
+    record = read_run_record(folder)
+    if record is not None:
+        strays = [t for t in townships if t not in record.townships]
+        if strays:
+            problems.append(f"乡镇文件夹 {'、'.join(strays)} 不在本文件夹的运行记录中（可能是另一次运行留下的）")
+        if record.unfinished:
+            problems.append(f"上次 fupin run 没有完成（乡镇 {'、'.join(record.unfinished[:10])} 的报告可能不是最新的）")
+    try:
+        county = read_json(folder / "summary.json")
+    except ReportIncomplete:
+        return problems  # the county message fails alone
+    for tid in townships:
+        try:
+            metrics = read_json(folder / tid / "metrics.json")
+        except ReportIncomplete:
+            continue  # an incomplete township fails alone
+        if "township_id" in metrics and str(metrics["township_id"]) != tid:
+            problems.append(f"{tid}/metrics.json 是乡镇 {metrics['township_id']} 的报告")
+        for key in RUN_KEYS:
+            if key in metrics and key in county and metrics[key] != county[key]:
+                mine, theirs = metrics[key], county[key]
+                if isinstance(mine, dict) and isinstance(theirs, dict):
+                    changed = [k for k in sorted(set(mine) | set(theirs)) if mine.get(k) != theirs.get(k)]
+                    shown = "，".join(f"{k} {_shown(mine.get(k))}（县汇总 {_shown(theirs.get(k))}）" for k in changed)
+                    problems.append(f"{tid}/metrics.json 的参数与县汇总 summary.json 不同：{shown}")
+                else:
+                    problems.append(f"{tid}/metrics.json 的 {key} 为 {_shown(mine)}，县汇总 summary.json 为 {_shown(theirs)}")
+    return problems
+
+
+def _shown(value: object) -> str:
+    """A value of metrics.json in a message (bounded)."""
+    return shown_value(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
 def load_report(folder: Path, key: str, docx: bool = False) -> Report:
