@@ -175,6 +175,18 @@ def test_formula_cells_without_a_stored_value_are_refused_by_cell(tmp_path: Path
     ]
 
 
+def test_many_formula_cells_are_named_by_their_first_runs(tmp_path: Path) -> None:
+    tables = fd.county_tables()
+    tables["incomes"] = [
+        {"household_id": "00010001", "year": year, "per_capita_income": "=1+1" if year % 2 else 3000}
+        for year in range(2009, 2021)
+    ]
+    path = fd.write_workbook(tmp_path / BOOK, tables)
+    assert problem_lines(path) == [
+        f"{BOOK} 工作表「收入表」 列「人均纯收入」(per_capita_income)：单元格 C4、C6、C8、C10、C12等共6个单元格 {FORMULA}",
+    ]
+
+
 def test_formula_cells_with_a_stored_value_read_as_that_value(tmp_path: Path) -> None:
     """What Excel saves: the formula and its result; a formula giving empty text is blank."""
     path = tmp_path / BOOK

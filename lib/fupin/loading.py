@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 
 from fupin.columns import CHECK_DTYPES, TABLES, Column, Table
 from fupin.county import County, Source
-from fupin.errors import DataError, Problem, Refused, Unconvertible
+from fupin.errors import DataError, Problem, Refused, Unconvertible, quote
 from fupin.slices import MANIFEST, load_prepared
 
 if TYPE_CHECKING:
@@ -336,7 +336,7 @@ def _workbook_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
         if why is not None:
             problems.append(Problem(path.name, why))
         elif ws is None and table.required:
-            have = "、".join(f"「{s.title}」" + ("" if _visible(s) else "（隐藏）") for s in sheets)
+            have = "、".join(f"「{quote(s.title)}」" + ("" if _visible(s) else "（隐藏）") for s in sheets)
             problems.append(Problem(
                 path.name,
                 f"缺少工作表「{table.label}」或「{table.name}」（现有工作表：{have}）",
@@ -379,12 +379,12 @@ def _table_sheet(sheets: list, table: Table) -> tuple[object | None, str | None]
     named = [ws for ws in sheets if _sheet_table_name(ws.title) in _table_names(table)]
     visible = [ws for ws in named if _visible(ws)]
     if len(visible) > 1:
-        names = "、".join(f"「{ws.title}」" for ws in visible)
+        names = "、".join(f"「{quote(ws.title)}」" for ws in visible)
         return None, f"{table.label}（{table.name}）有多个工作表：{names}，只能保留一个"
     if visible:
         return visible[0], None
     if named:
-        names = "、".join(f"「{ws.title}」" for ws in named)
+        names = "、".join(f"「{quote(ws.title)}」" for ws in named)
         return None, f"{table.label}（{table.name}）只在隐藏的工作表{names}中：{_HIDDEN}"
     return None, None
 
@@ -514,7 +514,11 @@ def _sheet_cells(ws, with_formulas: bool):  # noqa: ANN001, ANN202 - ReadOnlyWor
         parser = _worksheet_parser(ws, xml, data_only=False)
         stored = _worksheet_parser(ws, stored_xml, data_only=True).parse() if with_formulas else None
         for number, cells in parser.parse():
-            values = cells if stored is None else next(stored)[1]
+            values = cells
+            if stored is not None:
+                stored_number, values = next(stored)
+                if stored_number != number or len(values) != len(cells):  # the same XML: never, unless broken
+                    raise ValueError("the two readings of the sheet differ")
             for cell, stored_cell in zip(cells, values):
                 column, value = cell["column"], stored_cell["value"]
                 formula = cell["data_type"] == "f"
@@ -529,7 +533,7 @@ def _sheet_cells(ws, with_formulas: bool):  # noqa: ANN001, ANN202 - ReadOnlyWor
                 if not _filled(text):
                     continue
                 _check_position(number, column)
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= _ID_DIGITS_LIMIT:
+                if type(value) in (int, float) and abs(value) >= _ID_DIGITS_LIMIT:  # not bool, a subclass of int
                     mark("long", number, column)
                 if len(text) > MAX_CELL_CHARS:
                     raise _too_long(number, column - 1, len(text))
@@ -900,6 +904,8 @@ def _arrow_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
                 return values.cast(pa.string())
             except pa.ArrowInvalid as exc:
                 raise Refused(f"该列是二进制类型，内容不是 UTF-8 文本：{_STRING_AGAIN}") from exc
+            except pa.ArrowException as exc:  # a byte type this pyarrow cannot cast
+                raise Refused(f"该列是二进制类型（{values.type}），无法读取：{_STRING_AGAIN}") from exc
         return values.cast(pa.string()) if _is_text(values.type) and values.type != pa.string() else values
 
     kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
