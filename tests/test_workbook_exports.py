@@ -337,21 +337,21 @@ def test_parquet_nested_columns_are_refused_where_used(tmp_path: Path) -> None:
 
 
 def test_validate_names_protected_macro_and_uncomputed_files(tmp_path: Path) -> None:
-    """Exit 2, each file named with its cause, no traceback: a folder, then a workbook."""
-    folder = fd.write_csv_folder(tmp_path / "d", fd.county_tables())
+    """Exit 2, each file named with its cause, no traceback: one folder, one process."""
+    tables = fd.county_tables()
+    tables["villages"][1]["collective_income"] = "=50000+2000.5"
+    tables["villages"][2]["township_id"] = 10010003000000000
+    folder = fd.write_csv_folder(tmp_path / "d", {t: rows for t, rows in tables.items() if t != "villages"})
+    fd.write_xlsx(folder / "villages.xlsx", {"Sheet1": fd.grid("villages", tables["villages"])})
     (folder / "households.csv").rename(folder / "households.xlsm")
     (folder / "incomes.csv").unlink()
     (folder / "incomes.xlsx").write_bytes(ENCRYPTED_BYTES)
-    tables = fd.county_tables()
-    tables["incomes"][0]["per_capita_income"] = "=4000+200"
-    tables["households"][2]["household_id"] = 10010003000000000
-    path = fd.write_workbook(tmp_path / BOOK, tables)
-    for data, lines in [
-        (folder, [f"households.xlsm：{XLSM}", f"incomes.xlsx：{ENCRYPTED}"]),
-        (path, [f"{BOOK} 工作表「户表」 列「户编号」(household_id)：单元格 A6 {NUMERIC_ID}",
-                f"{BOOK} 工作表「收入表」 列「人均纯收入」(per_capita_income)：单元格 C4 {FORMULA}"]),
-    ]:
-        proc = fupin_cli("validate", data)
-        assert proc.returncode == 2, proc.stderr
-        assert "Traceback" not in proc.stderr and proc.stdout == ""
-        assert proc.stderr.splitlines() == ["错误：输入数据有 2 处问题：", *(f"  - {line}" for line in lines)]
+    proc = fupin_cli("validate", folder)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert proc.stderr.splitlines() == ["错误：输入数据有 4 处问题：", *(f"  - {line}" for line in [
+        f"households.xlsm：{XLSM}",
+        f"incomes.xlsx：{ENCRYPTED}",
+        f"villages.xlsx 工作表「Sheet1」 列「乡镇代码」(township_id)：单元格 C4 {NUMERIC_ID}",
+        f"villages.xlsx 工作表「Sheet1」 列「村集体经济收入」(collective_income)：单元格 L3 {FORMULA}",
+    ])]

@@ -15,7 +15,13 @@ cell, so a province (a million households, five million income rows)
 loads in seconds: CSV is parsed by Arrow, Parquet keeps its types, clean
 values convert a whole column at a time, and each distinct messy text is
 parsed once by the careful per-value parsers. A cell's text is looked up
-only when a problem quotes it."""
+only when a problem quotes it.
+
+Exports are read exactly or refused: hidden sheets are never read, a
+formula cell is read by the value Excel saved with it (none saved is an
+error), an id stored as a number is read only up to the 15 digits a
+number keeps, and Parquet text of every Arrow type (``binary`` included)
+is read as text."""
 
 from __future__ import annotations
 
