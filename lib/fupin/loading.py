@@ -15,7 +15,13 @@ cell, so a province (a million households, five million income rows)
 loads in seconds: CSV is parsed by Arrow, Parquet keeps its types, clean
 values convert a whole column at a time, and each distinct messy text is
 parsed once by the careful per-value parsers. A cell's text is looked up
-only when a problem quotes it."""
+only when a problem quotes it.
+
+Exports are read exactly or refused: hidden sheets are never read, a
+formula cell is read by the value Excel saved with it (none saved is an
+error), an id stored as a number is read only up to the 15 digits a
+number keeps, and Parquet text of every Arrow type (``binary`` included)
+is read as text."""
 
 from __future__ import annotations
 
@@ -29,8 +35,9 @@ import unicodedata
 import warnings
 import zipfile
 from array import array
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -43,7 +50,7 @@ import pyarrow.compute as pc
 
 from fupin.columns import CHECK_DTYPES, TABLES, Column, Table
 from fupin.county import County, Source
-from fupin.errors import DataError, Problem, Refused, Unconvertible
+from fupin.errors import DataError, Problem, Refused, Unconvertible, quote
 from fupin.slices import MANIFEST, load_prepared
 
 if TYPE_CHECKING:
@@ -54,9 +61,13 @@ if TYPE_CHECKING:
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 #: Spreadsheet files we do not read, and what to call them when refusing one.
-OTHER_SPREADSHEETS = {".xls": "旧版 .xls ", ".xlsb": " .xlsb ", ".et": " WPS 的 .et ", ".ods": " .ods "}
-#: The first bytes of an old (OLE2) ``.xls`` workbook.
+OTHER_SPREADSHEETS = {
+    ".xls": "旧版 .xls ", ".xlsm": "启用宏的 .xlsm ", ".xlsb": " .xlsb ", ".et": " WPS 的 .et ", ".ods": " .ods ",
+}
+#: The first bytes of an OLE2 compound file: an old ``.xls`` workbook, or an encrypted ``.xlsx``.
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: The stream name (UTF-16) that an encrypted (password-protected) Office file holds in its compound file.
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
 # Bounds on the work an input file can cause (a county's files are far below them).
 #: Excel's own limits: characters in a cell, rows and columns of a sheet.
@@ -70,6 +81,9 @@ MAX_UNPACKED_BYTES = 2 << 30
 MAX_SHARED_STRINGS_BYTES = 256 << 20
 #: How many rows from the top may hold titles before the header row.
 HEADER_SEARCH_ROWS = 10
+#: Excel keeps a number to 15 significant digits: an id stored as a number is read only up to 15 digits.
+ID_DIGITS = 15
+_ID_DIGITS_LIMIT = 10**ID_DIGITS
 
 #: Cells that mean "no value" in government spreadsheets.
 BLANKS = frozenset({"", "-", "--", "—", "——", "/", "nan", "none", "null", "n/a"})
@@ -104,6 +118,11 @@ class Grid:
     sheet: str | None = None
     strict_width: bool = False  # CSV: a row wider than its header is an error
     head: tuple[tuple[str | None, ...], ...] = ()
+    #: Excel cells whose text is not their value, by column (0-based rows): formula cells without a
+    #: stored value (``"formula"``), numbers of 16 digits or more (``"long"``). See :func:`_unread_problems`.
+    marks: Mapping[str, Mapping[int, array]] = field(default_factory=dict)
+    #: Columns that hold no plain values (Parquet: nested, or bytes that are not UTF-8 text), and why.
+    unreadable: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def height(self) -> int:
@@ -307,7 +326,7 @@ def _file_grid(path: Path, table: Table) -> tuple[Grid | None, Problem | None]:
 
 
 def _workbook_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
-    """One grid per table sheet of the workbook at ``path``."""
+    """One grid per table sheet of the workbook at ``path`` (:func:`_table_sheet` chooses it)."""
     data, problem = _read_input(path)
     if data is None:
         return {}, [problem]
@@ -315,23 +334,22 @@ def _workbook_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
     book, problem = _open_workbook(data, path.name)
     if book is None:
         return {}, [problem]
-    sheets = {ws.title: ws for ws in book.worksheets}
+    sheets = list(book.worksheets)
     grids: dict[str, Grid] = {}
     problems: list[Problem] = []
     for table in TABLES.values():
-        found = [s for s in sheets if s.strip().casefold() in _table_names(table)]
-        if len(found) > 1:
-            names = "、".join(f"「{s}」" for s in found)
-            problems.append(Problem(path.name, f"{table.label}（{table.name}）有多个工作表：{names}，只能保留一个"))
-        elif not found and table.required:
-            have = "、".join(f"「{s}」" for s in sheets)
+        ws, why = _table_sheet(sheets, table)
+        if why is not None:
+            problems.append(Problem(path.name, why))
+        elif ws is None and table.required:
+            have = "、".join(f"「{quote(s.title)}」" + ("" if _visible(s) else "（隐藏）") for s in sheets)
             problems.append(Problem(
                 path.name,
                 f"缺少工作表「{table.label}」或「{table.name}」（现有工作表：{have}）",
             ))
-        elif found:
-            source = Source(path=path, sheet=found[0], sha256=digest)
-            grid, problem = _sheet_grid(sheets[found[0]], path.name, source)
+        elif ws is not None:
+            source = Source(path=path, sheet=ws.title, sha256=digest)
+            grid, problem = _sheet_grid(ws, path.name, source)
             if grid is None:
                 problems.append(problem)
             else:
@@ -340,19 +358,69 @@ def _workbook_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
     return grids, problems
 
 
+#: Excel's name for a copy of a sheet: the sheet's name, then `` (2)`` (not a year: ``户表(2020)``).
+_SHEET_COPY = re.compile(r"\s*\(\d{1,3}\)$")
+
+
+def _sheet_table_name(title: str) -> str:
+    """The table name a sheet title gives, case-folded: Excel's copy names count as the name.
+
+    >>> _sheet_table_name(" 户表 (2)"), _sheet_table_name("Households（3）")
+    ('户表', 'households')
+    """
+    return _SHEET_COPY.sub("", unicodedata.normalize("NFKC", title).strip()).strip().casefold()
+
+
+def _visible(ws) -> bool:  # noqa: ANN001 - a read-only worksheet
+    """Whether a sheet shows in Excel (neither hidden nor very hidden)."""
+    return ws.sheet_state == "visible"
+
+
+def _table_sheet(sheets: list, table: Table) -> tuple[object | None, str | None]:
+    """The visible sheet named after ``table`` (or a copy name of it), or ``None``; and why none may be read.
+
+    A hidden sheet is never read: a visible one wins; a table found only in
+    hidden sheets, or in two visible sheets, is refused, naming them.
+    """
+    named = [ws for ws in sheets if _sheet_table_name(ws.title) in _table_names(table)]
+    visible = [ws for ws in named if _visible(ws)]
+    if len(visible) > 1:
+        names = "、".join(f"「{quote(ws.title)}」" for ws in visible)
+        return None, f"{table.label}（{table.name}）有多个工作表：{names}，只能保留一个"
+    if visible:
+        return visible[0], None
+    if named:
+        names = "、".join(f"「{quote(ws.title)}」" for ws in named)
+        return None, f"{table.label}（{table.name}）只在隐藏的工作表{names}中：{_HIDDEN}"
+    return None, None
+
+
+_HIDDEN = (
+    "隐藏的工作表不会被读取。请在 Excel 中取消隐藏（右键单击工作表标签 →“取消隐藏”）后保存，"
+    "或把数据复制到一个可见的工作表"
+)
+
+
 _NOT_XLSX = "无法作为 Excel 工作簿打开：文件可能已损坏，或不是 .xlsx 格式"
+_ENCRYPTED = (
+    "工作簿设有打开密码（已加密），无法读取：请在 Excel 中打开，删除密码"
+    "（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后另存为不加密的 .xlsx"
+)
 
 
 def _open_workbook(data: bytes, name: str):  # noqa: ANN202 - (openpyxl read-only Workbook | None, Problem | None)
     """The workbook in ``data``, opened read-only (sheets are read on demand by :func:`_sheet_grid`).
 
-    Refused before parsing: an old ``.xls`` renamed to ``.xlsx``, a file
+    Refused before parsing: a password-protected (encrypted) workbook, an
+    old ``.xls`` renamed to ``.xlsx``, a file
     that is not a zip archive, and one that unpacks to more than
     :data:`MAX_UNPACKED_BYTES` (or a shared-string table over
     :data:`MAX_SHARED_STRINGS_BYTES`).
     """
     import openpyxl
 
+    if data.startswith(_OLE2) and _ENCRYPTED_PACKAGE in data:
+        return None, Problem(name, _ENCRYPTED)
     if data.startswith(_OLE2):
         return None, Problem(name, "该文件实际是旧版 .xls 工作簿（只是扩展名为 .xlsx）：请在 Excel 中另存为 .xlsx")
     try:
@@ -385,42 +453,20 @@ def _sheet_grid(ws, file: str, source: Source) -> tuple[Grid | None, Problem | N
     value, whatever the sheet's declared dimension or its formatted but
     empty cells (a format applied down to row 1,048,576 costs nothing). A
     cell over :data:`MAX_CELL_CHARS` characters, or outside Excel's rows and
-    columns, is refused.
+    columns, is refused. A formula cell is read as the value Excel stored
+    with it; formula cells without one, and numbers of 16 digits or more,
+    are marked (:attr:`Grid.marks`) for :func:`_unread_problems`.
     """
-    from openpyxl.worksheet._reader import WorkSheetParser  # the parser ReadOnlyWorksheet itself uses
-
-    book = ws.parent
-    found: dict[int, _SparseColumn] = {}
-    height = 0
     where = {"file": file, "sheet": ws.title}
     try:
-        with ws._get_source() as xml, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parser = WorkSheetParser(
-                xml, ws._shared_strings, data_only=True, epoch=book.epoch,
-                date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
-            )
-            for number, cells in parser.parse():
-                for cell in cells:
-                    value = cell["value"]
-                    if value is None:
-                        continue
-                    text = _cell_text(value)
-                    if not _filled(text):
-                        continue
-                    column = cell["column"]
-                    if not (0 < number <= MAX_ROWS and 0 < column <= MAX_COLUMNS):
-                        return None, Problem(
-                            message=f"单元格位置超出 Excel 的范围（第{number}行第{column}列）：文件可能已损坏", **where
-                        )
-                    if len(text) > MAX_CELL_CHARS:
-                        refused = _too_long(number, column - 1, len(text))
-                        return None, Problem(message=refused.message, row=refused.row, column=refused.column, **where)
-                    found.setdefault(column - 1, _SparseColumn()).add(number - 1, text)
-                    height = max(height, number)
-            merged = parser.merged_cells
+        cells = _sheet_cells(ws, with_formulas=False)
+        if cells is None:  # the sheet holds formulas: read it again, each formula beside its stored value
+            cells = _sheet_cells(ws, with_formulas=True)
+    except Refused as exc:
+        return None, Problem(message=exc.message, row=exc.row, column=exc.column, **where)
     except Exception:  # noqa: BLE001 - any unreadable sheet is the user's problem
         return None, Problem(message=_NOT_XLSX, **where)
+    found, height, merged, marks = cells
     width = max(found, default=-1) + 1
     for ref in (merged.mergeCell if merged is not None else ()):
         _fill_merged(found, str(ref.ref), height, width)
@@ -428,7 +474,78 @@ def _sheet_grid(ws, file: str, source: Source) -> tuple[Grid | None, Problem | N
         found[c].dense(height) if c in found else pa.chunked_array([pa.nulls(height, pa.string())])
         for c in range(width)
     )
-    return Grid(columns, file, source, ws.title), None
+    return Grid(columns, file, source, ws.title, marks=marks), None
+
+
+def _check_position(row: int, column: int) -> None:
+    """Refuse a cell outside Excel's rows and columns."""
+    if not (0 < row <= MAX_ROWS and 0 < column <= MAX_COLUMNS):
+        raise Refused(f"单元格位置超出 Excel 的范围（第{row}行第{column}列）：文件可能已损坏")
+
+
+def _worksheet_parser(ws, xml, data_only: bool):  # noqa: ANN001, ANN202 - ReadOnlyWorksheet, its XML, WorkSheetParser
+    """openpyxl's parser of a sheet's XML, the one ``ReadOnlyWorksheet`` itself uses."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = ws.parent
+    return WorkSheetParser(
+        xml, ws._shared_strings, data_only=data_only, epoch=book.epoch,
+        date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
+    )
+
+
+def _sheet_cells(ws, with_formulas: bool):  # noqa: ANN001, ANN202 - ReadOnlyWorksheet; tuple or None
+    """The filled cells of ``ws`` by column, its height, its merged ranges and its marked cells.
+
+    Without ``with_formulas`` the sheet is parsed once and ``None`` is
+    returned at its first formula cell. With it, the sheet is parsed twice
+    in step: once for which cells hold formulas, once for the values stored
+    with them. A formula whose stored value is empty text (``=IF(…,"",…)``)
+    is blank; one with no stored value at all (the workbook was written by
+    a program and never opened in Excel) is marked ``"formula"``. A number
+    of 16 digits or more (a long id stored as a number) is kept and marked
+    ``"long"``. Raises :class:`Refused` at a cell outside Excel's grid or
+    over :data:`MAX_CELL_CHARS` characters.
+    """
+    found: dict[int, _SparseColumn] = {}
+    marks: dict[str, dict[int, array]] = {}
+    height = 0
+
+    def mark(kind: str, row: int, column: int) -> None:
+        marks.setdefault(kind, {}).setdefault(column - 1, array("q")).append(row - 1)
+
+    with ws._get_source() as xml, (ws._get_source() if with_formulas else nullcontext()) as stored_xml, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parser = _worksheet_parser(ws, xml, data_only=False)
+        stored = _worksheet_parser(ws, stored_xml, data_only=True).parse() if with_formulas else None
+        for number, cells in parser.parse():
+            values = cells
+            if stored is not None:
+                stored_number, values = next(stored)
+                if stored_number != number or len(values) != len(cells):  # the same XML: never, unless broken
+                    raise ValueError("the two readings of the sheet differ")
+            for cell, stored_cell in zip(cells, values):
+                column, value = cell["column"], stored_cell["value"]
+                formula = cell["data_type"] == "f"
+                if formula and stored is None:
+                    return None
+                if value is None:
+                    if formula and stored_cell["data_type"] != "str":  # "str": a formula giving empty text
+                        _check_position(number, column)
+                        mark("formula", number, column)
+                    continue
+                text = _cell_text(value)
+                if not _filled(text):
+                    continue
+                _check_position(number, column)
+                if type(value) in (int, float) and abs(value) >= _ID_DIGITS_LIMIT:  # not bool, a subclass of int
+                    mark("long", number, column)
+                if len(text) > MAX_CELL_CHARS:
+                    raise _too_long(number, column - 1, len(text))
+                found.setdefault(column - 1, _SparseColumn()).add(number - 1, text)
+                height = max(height, number)
+        return found, height, parser.merged_cells, marks
 
 
 class _SparseColumn:
@@ -492,17 +609,25 @@ def _fill_merged(found: dict[int, _SparseColumn], ref: str, height: int, width: 
 
 
 def _xlsx_rows(data: bytes, name: str, source: Source, table: Table) -> tuple[Grid | None, Problem | None]:
-    """A table file in ``.xlsx``: the sheet named after the table, else the first."""
+    """A table file in ``.xlsx``: the visible sheet named after the table, else the first visible sheet.
+
+    Hidden sheets are never read (:func:`_table_sheet`).
+    """
     book, problem = _open_workbook(data, name)
     if book is None:
         return None, problem
     try:
-        sheets = {ws.title: ws for ws in book.worksheets}
+        sheets = list(book.worksheets)
         if not sheets:
             return None, Problem(name, "工作簿中没有工作表")
-        named = [s for s in sheets if s.strip().casefold() in _table_names(table)]
-        sheet = named[0] if named else next(iter(sheets))
-        return _sheet_grid(sheets[sheet], name, Source(source.path, sheet, source.sha256))
+        ws, why = _table_sheet(sheets, table)
+        if why is not None:
+            return None, Problem(name, why)
+        if ws is None:
+            ws = next((s for s in sheets if _visible(s)), None)
+        if ws is None:
+            return None, Problem(name, f"工作簿中没有可见的工作表：{_HIDDEN}")
+        return _sheet_grid(ws, name, Source(source.path, ws.title, source.sha256))
     finally:
         book.close()
 
@@ -745,7 +870,9 @@ def _parquet_rows(data: bytes, name: str, source: Source, table: Table) -> tuple
 
     A pandas index stored in the file is a column when it has a name (as
     ``DataFrame.reset_index`` would make it), and dropped otherwise. Columns
-    come as :func:`_arrow_column` makes them, whichever tool wrote the file.
+    come as :func:`_arrow_column` makes them, whichever tool wrote the file;
+    one that holds no plain values is left blank and noted in
+    :attr:`Grid.unreadable` (an error only where the table uses it).
     """
     import pyarrow.parquet as pq
 
@@ -753,26 +880,66 @@ def _parquet_rows(data: bytes, name: str, source: Source, table: Table) -> tuple
         frame = _without_pandas_index(pq.read_table(io.BytesIO(data)))
     except Exception:  # noqa: BLE001 - any unreadable file is the user's problem
         return None, Problem(name, "无法读取 Parquet 文件：文件可能已损坏，或不是 Parquet 格式")
-    columns = tuple(_arrow_column(c) for c in frame.columns)
-    return Grid(columns, name, source, head=(tuple(frame.column_names),)), None
+    columns: list[pa.ChunkedArray] = []
+    unreadable: dict[int, str] = {}
+    for c, column in enumerate(frame.columns):
+        try:
+            columns.append(_arrow_column(column))
+        except Refused as exc:
+            unreadable[c] = exc.message
+            columns.append(pa.chunked_array([pa.nulls(len(column), pa.string())]))
+    return Grid(tuple(columns), name, source, head=(tuple(frame.column_names),), unreadable=unreadable), None
+
+
+_STRING_AGAIN = "请把该列存为文本（字符串）类型后重新导出"
 
 
 def _arrow_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """``column`` with one text type: dictionary-encoded values decoded, every text type as ``string``.
 
     pandas 2 writes ``string``, pandas 3 ``large_string``, polars
-    ``string_view`` (or ``large_string``), and any of them may
-    dictionary-encode; the loader then sees plain ``string`` whichever it
-    was. Integers of every width and sign are taken as they are.
+    ``string_view`` (or ``large_string``), Spark and Hive ``binary`` holding
+    UTF-8, and any of them may dictionary-encode; the loader then sees plain
+    ``string`` whichever it was. Integers of every width and sign are taken
+    as they are. Raises :class:`Refused` for bytes that are not UTF-8 and
+    for a nested column (lists, structs, maps), which hold no single value.
     """
     def plain(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        if _is_binary(values.type):
+            try:
+                return values.cast(pa.string())
+            except pa.ArrowInvalid as exc:
+                raise Refused(f"该列是二进制类型，内容不是 UTF-8 文本：{_STRING_AGAIN}") from exc
+            except pa.ArrowException as exc:  # a byte type this pyarrow cannot cast
+                raise Refused(f"该列是二进制类型（{values.type}），无法读取：{_STRING_AGAIN}") from exc
         return values.cast(pa.string()) if _is_text(values.type) and values.type != pa.string() else values
 
+    kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+    if pa.types.is_nested(kind):  # lists, structs, maps, unions
+        raise Refused(f"该列是嵌套类型（{_nested_name(kind)}），每格不是单个值：请把它展开成文本或数字列后重新导出")
     if pa.types.is_dictionary(column.type):  # Arrow cannot decode nor take string_view: cast first
-        value_type = pa.string() if _is_text(column.type.value_type) else column.type.value_type
+        value_type = pa.string() if _is_text(kind) or _is_binary(kind) else kind
         chunks = [plain(chunk.dictionary).take(chunk.indices) for chunk in column.chunks]
         return pa.chunked_array(chunks, value_type)
     return plain(column)
+
+
+def _is_binary(arrow: pa.DataType) -> bool:
+    """Whether ``arrow`` is one of Arrow's byte types (``binary``, ``large_binary``, fixed size, ``binary_view``)."""
+    is_view = getattr(pa.types, "is_binary_view", None)  # pyarrow 16 and later
+    return (pa.types.is_binary(arrow) or pa.types.is_large_binary(arrow) or pa.types.is_fixed_size_binary(arrow)
+            or bool(is_view and is_view(arrow)))
+
+
+def _nested_name(arrow: pa.DataType) -> str:
+    """A nested type's kind as a user reads it (never its field names, which come from the file)."""
+    if pa.types.is_map(arrow):
+        return "map 映射"
+    if pa.types.is_struct(arrow):
+        return "struct 结构"
+    if pa.types.is_union(arrow):
+        return "union 联合"
+    return "list 列表"
 
 
 def _without_pandas_index(table: pa.Table) -> pa.Table:
@@ -926,6 +1093,8 @@ def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
     ]
     if not len(numbers) and table.required:
         problems.append(Problem(message=f"{table.label}没有数据行", row=top + 1, **where))
+    if unread := _unread_problems(grid, top, header, positions, table):  # the file must be saved or exported again
+        return None, problems + unread
     origin = Origin(
         table, grid.file, grid.sheet, top + 1,
         rows=pd.Index(numbers, dtype="int64"),
@@ -935,6 +1104,97 @@ def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
         ragged=frozenset(int(p.row) for p in ragged if p.row is not None),
     )
     return origin, problems
+
+def _unread_problems(
+    grid: Grid, top: int, header: list[str], positions: dict[str, list[int]], table: Table
+) -> list[Problem]:
+    """The table's cells below the header row ``top`` whose value cannot be read, one problem per column.
+
+    Columns the table does not use are not looked at. Refused: a column that
+    holds no plain values (:attr:`Grid.unreadable`); formula cells without a
+    stored value, in any column; in an id column, a number of more than
+    :data:`ID_DIGITS` digits, or one that is not whole, since a number
+    keeps only 15 significant digits and the id's own digits cannot be
+    known.
+    """
+    problems: list[Problem] = []
+    for name, pos in positions.items():
+        is_id = table.column(name).kind == "id"
+        for p in pos:
+            where = {"file": grid.file, "sheet": grid.sheet, "column": header[p], "column_en": name}
+            if p in grid.unreadable:
+                problems.append(Problem(message=grid.unreadable[p], **where))
+                continue
+            rows = grid.marks.get("formula", {}).get(p)
+            if rows is not None and (cells := _cell_list(rows, top, p, grid)):
+                problems.append(Problem(
+                    message=f"{cells}是公式，但文件中没有保存公式的计算结果："
+                    "请在 Excel 中打开该工作簿并保存（Excel 会算出并保存公式的值），然后重试",
+                    **where,
+                ))
+            if not is_id:
+                continue
+            rows = grid.marks.get("long", {}).get(p)
+            if rows is None and p < len(grid.columns):
+                rows = _bad_numeric_ids(grid.columns[p], len(grid.head))
+            if rows is not None and (cells := _cell_list(rows, top, p, grid)):
+                problems.append(Problem(message=f"{cells}{_NUMERIC_ID}", **where))
+    return problems
+
+
+_NUMERIC_ID = (
+    f"的编号以数字存储，超过{ID_DIGITS}位或带有小数：以数字存储的编号最多保留{ID_DIGITS}位，原来的编号已无法得知。"
+    "请把该列设置为文本格式后重新导出"
+)
+
+
+def _bad_numeric_ids(column: pa.ChunkedArray, offset: int) -> array | None:
+    """The grid rows (``offset`` + position) of a typed number column holding no id's digits.
+
+    Such a number has more than :data:`ID_DIGITS` digits, or is not whole;
+    ``None`` for a column that is not numbers (text from CSV and Excel).
+    """
+    kind = column.type
+    if pa.types.is_integer(kind):
+        numbers = column.fill_null(0).to_numpy()
+        bad = (numbers >= _ID_DIGITS_LIMIT) | (numbers <= -_ID_DIGITS_LIMIT)
+    elif pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        numbers = _numpy(pc.cast(column, pa.float64()).fill_null(np.nan))
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(numbers) & ~((numbers == np.round(numbers)) & (np.abs(numbers) < _ID_DIGITS_LIMIT))
+    else:
+        return None
+    return array("q", (np.flatnonzero(bad) + offset).tobytes())
+
+
+#: How many runs of cells a message names before it counts the rest.
+_CELL_RUNS_SHOWN = 5
+
+
+def _cell_list(rows: array, top: int, column: int, grid: Grid) -> str:
+    """The cells of ``rows`` (0-based grid rows) below the header row ``top``, as the user finds them.
+
+    ``"单元格 F12:F40、F45"`` in a sheet, ``"第12—40、45行"`` elsewhere, the
+    first :data:`_CELL_RUNS_SHOWN` runs and then their number; ``""`` when
+    none lies below the header.
+    """
+    from openpyxl.utils import get_column_letter
+
+    found = np.unique(np.frombuffer(rows, dtype=np.int64))
+    found = found[found > top] + 1  # the user's row numbers
+    if not len(found):
+        return ""
+    breaks = np.flatnonzero(np.diff(found) != 1) + 1
+    runs = [(int(run[0]), int(run[-1])) for run in np.split(found, breaks)]
+    cut = len(runs) > _CELL_RUNS_SHOWN
+    runs = runs[:_CELL_RUNS_SHOWN]
+    if grid.sheet is None:
+        listed = "、".join(f"{a}" if a == b else f"{a}—{b}" for a, b in runs)
+        return f"第{listed}行" + (f"等共{len(found):,}行" if cut else "")
+    letter = get_column_letter(column + 1)
+    listed = "、".join(f"{letter}{a}" if a == b else f"{letter}{a}:{letter}{b}" for a, b in runs)
+    return f"单元格 {listed}" + (f"等共{len(found):,}个单元格" if cut else "") + " "
+
 
 #: Delimiters other than the comma that CSV-like exports use, and their names.
 _DELIMITERS = {";": "分号（;）", "\t": "制表符（Tab）", "|": "竖线（|）"}
