@@ -16,6 +16,10 @@ class Source:
     path: Path
     sheet: str | None = None
     sha256: str = ""
+    #: The headers of the file's columns that no column of the table reads (``fupin validate`` lists them).
+    unused: tuple[str, ...] = ()
+    #: The table's optional columns the file lacks, filled with their default (or left blank).
+    absent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

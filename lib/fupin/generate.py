@@ -961,6 +961,8 @@ def _to_pandas(table: pa.Table, name: str) -> pd.DataFrame:
     """
     data = {}
     for column in TABLES[name].columns:
+        if column.omit_if_absent and column.name not in table.column_names:
+            continue
         nullable = pd.api.types.pandas_dtype(CHECK_DTYPES[column.kind])
         extension = isinstance(nullable, pd.api.extensions.ExtensionDtype)
         mapper = (lambda _type, dtype=nullable: dtype) if extension else None
