@@ -15,7 +15,7 @@ import pytest
 import fixtures_data as fd
 from fupin.cli import main
 from fupin.errors import DataError, Problem
-from fupin.loading import SCIENTIFIC_ID, TOO_MANY_DECIMALS, load
+from fupin.loading import CELL_UNIT, SCIENTIFIC_ID, TOO_MANY_DECIMALS, load
 from fupin.money import MONEY_TOO_LARGE, to_fen
 from fupin.schema import RESERVED_ID, UNASSIGNED
 
@@ -117,12 +117,15 @@ def test_a_money_unit_is_read_from_parquet_and_xlsx_numbers(tmp_path: Path) -> N
         assert county.incomes["per_capita_income"].tolist()[:3] == [3500.0, 4200.5, 1000.0]
 
 
-def test_a_value_finer_than_a_fen_once_scaled_is_an_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("value", "why"), [("0.1234567", TOO_MANY_DECIMALS), ("3500元", CELL_UNIT)])
+def test_a_value_finer_than_a_fen_or_with_its_own_unit_once_scaled_is_an_error(
+    tmp_path: Path, value: str, why: str
+) -> None:
     tables = fd.county_tables()
-    tables["incomes"][1]["per_capita_income"] = "0.1234567"
+    tables["incomes"][1]["per_capita_income"] = value
     problem = only(folder(tmp_path, tables, per_capita_income="人均纯收入（万元）"))
-    assert (problem.row, problem.column, problem.value) == (3, "人均纯收入（万元）", "0.1234567")
-    assert problem.message.endswith(TOO_MANY_DECIMALS)
+    assert (problem.row, problem.column, problem.value) == (3, "人均纯收入（万元）", value)
+    assert problem.message == f"应为不小于0的数字（元）；{why}"
 
 
 @pytest.mark.parametrize(("column", "header", "unit"), [

@@ -36,6 +36,8 @@ class County:
     with a default ``bool``; ``in_renovation_program`` nullable ``boolean``.
     ``industry_support`` (nullable ``boolean``) is absent from ``households``
     when the file has no such column: industry coverage is then not reported.
+    ``exit_status`` (text: 已脱贫, 未脱贫, 返贫) likewise is there only when the
+    file states it; the figures use the years, which it agrees with.
     """
 
     villages: pd.DataFrame

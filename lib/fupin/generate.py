@@ -1053,7 +1053,7 @@ def write_workbook(
     """
     sheets = {}
     for name in SHEET_ORDER:
-        ids = {i for i, c in enumerate(TABLES[name].columns) if c.kind == "id"}
+        ids = {i for i, c in enumerate(tables[name].column_names) if TABLES[name].column(c).kind == "id"}
         title = (titles or {}).get(name)
         sheets[TABLES[name].label] = (_for_text(tables[name], name, "zh"), title, ids)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1199,16 +1199,20 @@ def parse_number(text: str) -> float:
 
 
 TOO_MANY_DECIMALS = "按表头的单位换算为元后超过两位小数：金额只能精确到分"
+CELL_UNIT = "表头已注明单位，单元格中只填数字（不要另写单位）"
 
 
 def parse_money(text: str, scale: int) -> float:
     """An amount in units of ``scale`` yuan (``万元``: 10,000) as yuan, scaled exactly on its decimal text.
 
-    The result must be whole fen: ``0.35`` 万元 is 3500.00 yuan, ``0.1234567`` 万元 fails.
+    The result must be whole fen: ``0.35`` 万元 is 3500.00 yuan, ``0.1234567`` 万元 fails,
+    and so does a cell with a unit of its own (``3500元`` under a 万元 header).
 
     >>> parse_money("0.35", 10_000), parse_money("1,234.5678", 10_000), parse_money("1.5", 1000)
     (3500.0, 12345678.0, 1500.0)
     """
+    if _has_unit(text):
+        raise Unconvertible(text)
     value = _digits(text, currency=True)
     if not _NUMBER.fullmatch(value):
         raise Unconvertible(text)
@@ -1218,12 +1222,22 @@ def parse_money(text: str, scale: int) -> float:
     return float(amount)
 
 
+def _has_unit(text: str) -> bool:
+    """Whether a number cell carries a unit of its own (``3500元``, ``0.35万``)."""
+    return bool(re.search(r"[元万千百十]\s*$", unicodedata.normalize("NFKC", text)))
+
+
 def money_problem(text: str, scale: int) -> str | None:
-    """What is wrong with an amount beyond "not a number": too large, or finer than a fen once scaled.
+    """What is wrong with an amount beyond "not a number": too large, finer than a fen once
+    scaled, or a unit of its own under a header that states one.
 
     >>> money_problem("1e308", 1) == MONEY_TOO_LARGE, money_problem("0.1234567", 10_000) == TOO_MANY_DECIMALS
     (True, True)
+    >>> money_problem("3500元", 10_000) == CELL_UNIT
+    True
     """
+    if scale != 1 and _has_unit(text):
+        return CELL_UNIT
     try:
         value = Decimal(_digits(unicodedata.normalize("NFKC", text).strip(), currency=True))
     except (Unconvertible, InvalidOperation):
