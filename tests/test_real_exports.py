@@ -95,6 +95,7 @@ def test_validate_lists_optional_columns_taken_by_their_default(
     ("人均纯收入(元/人)", ["4200", "4800.5"], [4200.0, 4800.5]),
     ("人均纯收入（万元）", ["0.35", "0.480051"], [3500.0, 4800.51]),
     ("人均纯收入 （千元）", ["3.5", "4,800.51"], [3500.0, 4800510.0]),
+    ("人均纯收入（万元/人·年）", ["0.35", "1"], [3500.0, 10000.0]),
 ])
 def test_a_money_unit_in_the_header_is_read(tmp_path: Path, header: str, cells: list[str], yuan: list[float]) -> None:
     tables = fd.county_tables()
@@ -131,6 +132,7 @@ def test_a_value_finer_than_a_fen_or_with_its_own_unit_once_scaled_is_an_error(
 @pytest.mark.parametrize(("column", "header", "unit"), [
     ("per_capita_income", "人均纯收入（美元）", "美元"),
     ("per_capita_income", "人均纯收入(2018年)", "2018年"),
+    ("per_capita_income", "人均纯收入（元/户）", "元/户"),
     ("size", "家庭人口数（户）", "户"),
     ("population", "户籍人口（万人）", "万人"),
 ])

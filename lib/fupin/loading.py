@@ -913,9 +913,9 @@ def find_header(rows: list[list[str | None]], table: Table) -> int | None:
 
 
 #: The units a money header may carry in brackets, and the yuan each stands for.
-MONEY_UNITS: dict[str, int] = {"元": 1, "千元": 1_000, "万元": 10_000}
+MONEY_UNITS: dict[str, int] = {"元": 1, "¥": 1, "千元": 1_000, "万元": 10_000}
 #: A money unit with "per person" or "per year" after it: ``元/人``, ``万元/年``, ``元/人·年``.
-_MONEY_UNIT = re.compile(r"(?P<unit>[千万]?元)(/(人|年|人[·・.･]?年|人/年))?")
+_MONEY_UNIT = re.compile(r"(?P<unit>[千万]?元|¥)(/(人|年|人[·・.･]?年|人/年))?")
 #: Count units that scale or count something else (``万人``, ``户``): never read as persons.
 _OTHER_COUNT_UNIT = re.compile(r"[十百千万亿]+[人口]|户|户数|[十百千万亿]+户")
 #: Columns that count persons, whose headers may carry ``（人）`` or ``（口）``.
