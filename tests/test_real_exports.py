@@ -7,6 +7,8 @@ Each input is a tiny hand-made table; each test names the value or the message t
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -284,17 +286,29 @@ def test_a_windows_device_name_as_a_township_or_village_id_is_refused(tmp_path: 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 def test_a_fifo_or_a_link_to_a_device_is_refused_unread(tmp_path: Path) -> None:
+    """Through the console command, each in its own process: a read without end fails the test, not the suite."""
     path = fd.write_csv_folder(tmp_path / "data", fd.county_tables())
     (path / "households.csv").unlink()
     os.mkfifo(path / "households.csv")  # nobody writes: a read would wait for ever
     (path / "incomes.csv").unlink()
     (path / "incomes.csv").symlink_to("/dev/zero")  # a read would never end
-    found = problems(path)
-    assert [(p.file, p.message) for p in found] == [
-        ("households.csv", "不是普通文件，而是命名管道（FIFO）：只读取普通的数据文件，请选对文件"),
-        ("incomes.csv", "不是普通文件，而是指向设备文件的链接：只读取普通的数据文件，请选对文件"),
-    ]
     os.mkfifo(tmp_path / "county.xlsx")
-    assert [p.format() for p in problems(tmp_path / "county.xlsx")] == [
-        "county.xlsx：不是普通文件，而是命名管道（FIFO）：只读取普通的数据文件，请选对文件"
+    env = {**os.environ, "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "fupin", "validate", str(p)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        for p in (path, tmp_path / "county.xlsx")
+    ]
+    try:
+        (_, folder_err), (_, book_err) = (p.communicate(timeout=120) for p in procs)
+    finally:
+        for p in procs:
+            p.kill()
+    assert [p.returncode for p in procs] == [2, 2]
+    assert folder_err.splitlines()[1:] == [
+        "  - households.csv：不是普通文件，而是命名管道（FIFO）：只读取普通的数据文件，请选对文件",
+        "  - incomes.csv：不是普通文件，而是指向设备文件的链接：只读取普通的数据文件，请选对文件",
+    ]
+    assert book_err.splitlines()[1:] == [
+        "  - county.xlsx：不是普通文件，而是命名管道（FIFO）：只读取普通的数据文件，请选对文件",
     ]
