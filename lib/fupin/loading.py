@@ -1325,8 +1325,6 @@ def convert(origin: Origin) -> tuple[pd.DataFrame, list[Problem]]:
     NFKC-normalized first. Amounts under a header in 千元 or 万元 are
     scaled to yuan exactly (:func:`unit_scale`, :func:`parse_money`).
     """
-    from fupin import schema
-
     columns: dict[str, object] = {}
     problems: list[Problem] = []
     for col in origin.table.columns:

@@ -10,11 +10,10 @@ stops at the first failure: :func:`check` returns every problem it finds.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-
-import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -149,8 +148,10 @@ def assigned(values: pd.Series) -> pd.Series:
     text = _arrow_text(values)
     uncommon = pc.match_substring_regex(text, _UNCOMMON).fill_null(False).to_numpy(zero_copy_only=False)
     ok = np.ones(len(values), dtype=bool)
-    for i in np.flatnonzero(uncommon):
-        ok[i] = not any(unicodedata.category(c) in ("Cn", "Cs") for c in values.iloc[i])
+    if uncommon.any():  # each distinct text once
+        texts = values.to_numpy(dtype=object, na_value="")[uncommon]
+        bad = {t for t in set(texts) if any(unicodedata.category(c) in ("Cn", "Cs") for c in t)}
+        ok[np.flatnonzero(uncommon)] = [t not in bad for t in texts]
     return pd.Series(ok, index=values.index)
 
 
