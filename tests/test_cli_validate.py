@@ -90,6 +90,22 @@ def _no_size_column(tables: fd.Tables) -> None:
         del row["size"]
 
 
+def _no_exit_year_column(tables: fd.Tables) -> None:
+    for row in tables["households"]:
+        del row["exit_year"]
+
+
+def _headers(**headers: str) -> Callable[[Path], Path]:
+    """The hand-made county as CSV with some headers written otherwise."""
+    return lambda base: fd.write_csv_folder(base / "data", fd.county_tables(), headers=headers)
+
+
+def _case_only_township_ids(tables: fd.Tables) -> None:
+    tables["villages"][0]["township_id"] = "a1"
+    tables["villages"][1]["township_id"] = "a1"
+    tables["villages"][2]["township_id"] = "A1"
+
+
 RAGGED = "户编号,年度,人均纯收入,是否预计\n00010001,2017,4200,否\n00010001,2018,4,800,否\n".encode()
 HEADERLESS = "编号,名称,备注\n1,东风村,无\n".encode("gbk")
 
@@ -150,6 +166,36 @@ CASES: dict[str, Case] = {
         _csv(_set("households", 1, "exit_year", 2013)),
         "households.csv 第3行 列「脱贫年度」(exit_year) 值「2013」：脱贫年度不应早于识别年度",
     ),
+    "no_exit_year_column": Case(
+        _csv(_no_exit_year_column),
+        "households.csv 第1行 列「脱贫年度」(exit_year)：户表缺少这一列（列名可写作：exit_year、脱贫年度、退出年度）："
+        "即使全部为空也必须有这一列，否则每户都会被当作未脱贫",
+    ),
+    "scientific_id": Case(
+        _csv(_set("households", 0, "id_number", "4.10101E+17")),
+        "households.csv 第2行 列「证件号码」(id_number) 值「4.10101E+17」：是科学计数法（Excel 把长代码当作数字保存，"
+        "后面的位数已经丢失）：请在 Excel 中把该列设为“文本”格式、填回完整的代码后重新导出",
+    ),
+    "unknown_money_unit": Case(
+        _headers(per_capita_income="人均纯收入（美元）"),
+        "incomes.csv 第1行 列「人均纯收入（美元）」(per_capita_income)：表头中的单位「美元」无法识别："
+        "金额列的单位只能是 元、千元 或 万元（如 人均纯收入（元）、人均纯收入（万元）），请改正表头",
+    ),
+    "huge_income": Case(
+        _csv(_set("incomes", 0, "per_capita_income", "1e308")),
+        "incomes.csv 第2行 列「人均纯收入」(per_capita_income) 值「1e308」："
+        "金额过大：应小于 10,000,000,000,000 元（十万亿元，1e13），更大的数无法精确到分；请检查单位和数值",
+    ),
+    "case_only_township_ids": Case(
+        _csv(_case_only_township_ids),
+        "villages.csv 第4行 列「乡镇代码」(township_id) 值「A1」：与第2行的乡镇代码「a1」只有大小写不同："
+        "在 Windows 和 macOS 上会写入同一个报告文件夹或文件，请改为不同的代码",
+    ),
+    "reserved_township_id": Case(
+        _csv(_set("villages", 2, "township_id", "NUL")),
+        "villages.csv 第4行 列「乡镇代码」(township_id) 值「NUL」：不能用作文件或文件夹名"
+        "（Windows 保留的设备名 CON、PRN、AUX、NUL、COM1–9、LPT1–9，不分大小写）：请改用其他代码",
+    ),
     "negative_income": Case(
         _csv(_set("incomes", 4, "per_capita_income", "-200")),
         "incomes.csv 第6行 列「人均纯收入」(per_capita_income) 值「-200」：应为不小于0的数字（元）",
@@ -159,7 +205,10 @@ CASES: dict[str, Case] = {
 
 #: Further broken inputs, run in-process through ``fupin.cli.main`` (cheaper than a process each).
 IN_PROCESS: dict[str, Case] = {
-    name: CASES.pop(name) for name in ("old_xls", "binary_csv", "negative_income")
+    name: CASES.pop(name) for name in (
+        "old_xls", "binary_csv", "negative_income", "unknown_money_unit", "huge_income", "case_only_township_ids",
+        "reserved_township_id",
+    )
 }
 
 

@@ -259,20 +259,20 @@ def test_blank_rows_and_unknown_columns_are_ignored(tmp_path: Path) -> None:
 def test_optional_columns_may_be_absent(tmp_path: Path) -> None:
     """Absent optional columns get their default (guarantees true, estimates false) or stay blank."""
     required = {
-        name: [{c.name: r[c.name] for c in fd.TABLES[name].columns if c.required} for r in rows]
+        name: [{c.name: r[c.name] for c in fd.TABLES[name].columns if c.always_present} for r in rows]
         for name, rows in fd.county_tables(cadres=False).items()
     }
     county = load(fd.write_csv_folder(tmp_path / "d", required))
     h, v = county.households, county.villages
     assert h["water_ok"].dtype == "bool" and h["water_ok"].all()
-    assert h["exit_year"].dtype == "Int64" and h["exit_year"].isna().all()
+    assert h["returned_year"].dtype == "Int64" and h["returned_year"].isna().all()
     assert h["in_renovation_program"].dtype == "boolean" and h["in_renovation_program"].isna().all()
     assert h["cadre_id"].isna().all() and h["cadre_id"].dtype == "string"
     assert v["venue_ok"].all() and not v["is_deep_poor_village"].any()
     assert not county.incomes["is_estimate"].any()
     assert county.cadres is None
     # industry_support stays absent: "not recorded" is not "all blank" (industry coverage is not reported)
-    assert list(h.columns) == [c.name for c in HOUSEHOLDS.columns if c.name != "industry_support"]
+    assert list(h.columns) == [c.name for c in HOUSEHOLDS.columns if not c.omit_if_absent]
 
 
 def test_industry_support_is_read_under_its_aliases(tmp_path: Path) -> None:

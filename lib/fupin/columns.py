@@ -36,6 +36,9 @@ CAUSES: tuple[str, ...] = (
     "缺资金", "交通条件落后", "自身发展动力不足", "其他",
 )
 HOUSE_GRADES: tuple[str, ...] = ("C", "D")
+#: A household's status as the export states it (``exit_status``), and other words for them.
+EXIT_STATUSES: tuple[str, ...] = ("已脱贫", "未脱贫", "返贫")
+EXIT_STATUS_SYNONYMS: tuple[tuple[str, str], ...] = (("脱贫", "已脱贫"), ("是", "已脱贫"), ("否", "未脱贫"))
 
 #: An identifier (every ``id`` column): 1-32 ASCII letters, digits, ``-`` and ``_``.
 ID_PATTERN = r"[A-Za-z0-9_-]{1,32}"
@@ -86,6 +89,16 @@ class Column:
     #: Optional column that stays out of the loaded table when the file lacks
     #: it: its absence means "not recorded", which a blank default would hide.
     omit_if_absent: bool = False
+    #: What the figures would wrongly take if the file lacked this column (its
+    #: cells may be blank): non-empty for a column every file must carry.
+    absent_means: str = ""
+    #: Other words for a choice (``脱贫`` for ``已脱贫``), case-folded on reading.
+    synonyms: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def always_present(self) -> bool:
+        """Whether every file of the table must carry this column (required values or not)."""
+        return self.required or bool(self.absent_means)
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -158,7 +171,7 @@ VILLAGES = Table(
         Column("population", "户籍人口", "int", True, ("农业户籍人口",)),
         Column("is_poor_village", "是否贫困村", "bool", True),
         Column("is_deep_poor_village", "是否深度贫困村", "bool", default=False),
-        Column("village_exit_year", "出列年度", "int"),
+        Column("village_exit_year", "出列年度", "int", absent_means="每个贫困村都会被当作未出列"),
         Column("venue_ok", "村级活动场所达标", "bool", default=True),
         Column("road_ok", "通硬化路", "bool", default=True),
         Column("collective_income", "村集体经济收入", "number"),
@@ -173,8 +186,10 @@ HOUSEHOLDS = Table(
         Column("village_id", "村代码", "id", True, ("行政村代码",)),
         Column("size", "家庭人口数", "int", True, ("家庭人口",)),
         Column("registered_year", "识别年度", "int", True, ("纳入年度",)),
-        Column("exit_year", "脱贫年度", "int", aliases=("退出年度",)),
+        Column("exit_year", "脱贫年度", "int", aliases=("退出年度",), absent_means="每户都会被当作未脱贫"),
         Column("returned_year", "返贫年度", "int"),
+        Column("exit_status", "脱贫标志", "enum", aliases=("是否脱贫", "贫困户状态"), choices=EXIT_STATUSES,
+               synonyms=EXIT_STATUS_SYNONYMS, omit_if_absent=True),
         Column("attribute", "贫困户属性", "enum", choices=ATTRIBUTES),
         Column("main_cause", "主要致贫原因", "enum", choices=CAUSES),
         Column("food_clothing_ok", "不愁吃穿", "bool", default=True),

@@ -16,12 +16,14 @@ def _validate(sub: argparse._SubParsersAction) -> None:
 
 def _run_validate(args: argparse.Namespace) -> int:
     from fupin.loading import load
-    from fupin.data_summary import township_summary
+    from fupin.data_summary import column_notes, township_summary
 
     county = load(args.data)
     table = township_summary(county)
     print(f"数据有效：{args.data}")
     print(table.to_string(index=False))
+    for line in column_notes(county):
+        print(line)
     return EXIT_OK
 
 

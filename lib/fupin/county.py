@@ -16,6 +16,10 @@ class Source:
     path: Path
     sheet: str | None = None
     sha256: str = ""
+    #: The headers of the file's columns that no column of the table reads (``fupin validate`` lists them).
+    unused: tuple[str, ...] = ()
+    #: The table's optional columns the file lacks, filled with their default (or left blank).
+    absent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class County:
     with a default ``bool``; ``in_renovation_program`` nullable ``boolean``.
     ``industry_support`` (nullable ``boolean``) is absent from ``households``
     when the file has no such column: industry coverage is then not reported.
+    ``exit_status`` (text: 已脱贫, 未脱贫, 返贫) likewise is there only when the
+    file states it; the figures use the years, which it agrees with.
     """
 
     villages: pd.DataFrame

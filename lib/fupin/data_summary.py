@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fupin.county import County
+from fupin.columns import TABLES, Column
+from fupin.county import County, Source
 
 SUMMARY_COLUMNS: tuple[str, ...] = ("乡镇代码", "乡镇", "村数", "建档立卡户数", "人数", "收入年度")
 
@@ -55,3 +56,38 @@ def township_summary(county: County) -> pd.DataFrame:
         .reset_index(drop=True)
         .loc[:, list(SUMMARY_COLUMNS)]
     )
+
+
+def _file(source: Source) -> str:
+    return source.path.name + (f" 工作表「{source.sheet}」" if source.sheet else "")
+
+
+def _default(column: Column) -> str:
+    """What a missing optional column stands for, in the user's words."""
+    if column.default is True:
+        return "按“是”"
+    if column.default is False:
+        return "按“否”"
+    return "按空白"
+
+
+def column_notes(county: County) -> list[str]:
+    """The notices ``fupin validate`` prints after its summary: per table, the columns it did not use
+    (a misspelt header shows here) and the optional columns the file lacks, with what stands for them.
+
+    Empty when every column of every file was used and every column is present.
+    """
+    unused, absent = [], []
+    for name, source in county.sources.items():
+        table = TABLES[name]
+        if source.unused:
+            unused.append(f"  {table.label}（{_file(source)}）：" + "、".join(f"「{h}」" for h in source.unused))
+        filled = [table.column(c) for c in source.absent if not table.column(c).omit_if_absent]
+        if filled:  # a column left out when absent is only not reported (industry coverage)
+            absent.append(f"  {table.label}（{_file(source)}）：" + "、".join(f"{c.label}（{_default(c)}）" for c in filled))
+    notes = []
+    if unused:
+        notes += ["提示：以下列没有使用（不是数据规范中的列名；如是列名写错，请改正后重新校验）：", *unused]
+    if absent:
+        notes += ["提示：以下可选列文件中没有，按默认处理：", *absent]
+    return notes

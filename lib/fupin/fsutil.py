@@ -29,6 +29,15 @@ _DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)
 SAFE_NAME_RULE = "只能由1到32个英文字母、数字、-、_组成"
 
 
+def is_reserved_name(name: str) -> bool:
+    """Whether Windows keeps ``name`` for a device (CON, PRN, AUX, NUL, COM0-9, LPT0-9), in any case, any extension.
+
+    >>> [is_reserved_name(x) for x in ("nul", "Com1.txt", "990101001", "CONSOLE")]
+    [True, True, False, False]
+    """
+    return name.split(".", 1)[0].strip().upper() in _DEVICES
+
+
 def is_safe_name(name: object) -> bool:
     """True when ``name`` may be used as a file or folder name as it is.
 

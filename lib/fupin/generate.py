@@ -961,6 +961,8 @@ def _to_pandas(table: pa.Table, name: str) -> pd.DataFrame:
     """
     data = {}
     for column in TABLES[name].columns:
+        if column.omit_if_absent and column.name not in table.column_names:
+            continue
         nullable = pd.api.types.pandas_dtype(CHECK_DTYPES[column.kind])
         extension = isinstance(nullable, pd.api.extensions.ExtensionDtype)
         mapper = (lambda _type, dtype=nullable: dtype) if extension else None
@@ -1051,7 +1053,7 @@ def write_workbook(
     """
     sheets = {}
     for name in SHEET_ORDER:
-        ids = {i for i, c in enumerate(TABLES[name].columns) if c.kind == "id"}
+        ids = {i for i, c in enumerate(tables[name].column_names) if TABLES[name].column(c).kind == "id"}
         title = (titles or {}).get(name)
         sheets[TABLES[name].label] = (_for_text(tables[name], name, "zh"), title, ids)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,14 +30,16 @@ import hashlib
 import io
 import itertools
 import math
+import os
 import re
+import stat
 import unicodedata
 import warnings
 import zipfile
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -51,6 +53,7 @@ import pyarrow.compute as pc
 from fupin.columns import CHECK_DTYPES, TABLES, Column, Table
 from fupin.county import County, Source
 from fupin.errors import DataError, Problem, Refused, Unconvertible, quote
+from fupin.money import MONEY_LIMIT, MONEY_TOO_LARGE
 from fupin.slices import MANIFEST, load_prepared
 
 if TYPE_CHECKING:
@@ -194,6 +197,8 @@ def load(path: str | Path) -> County:
         problems += found
         if origin is None:
             continue
+        absent = tuple(c.name for c in TABLES[name].columns if c.name in origin.missing)
+        sources[name] = replace(sources[name], unused=origin.unused, absent=absent)
         frame, failures = convert(origin)
         problems += failures
         skip |= {(name, int(p.row), str(p.column_en)) for p in failures if p.row is not None}
@@ -254,7 +259,8 @@ def _table_names(table: Table) -> set[str]:
 
 def _folder_grids(folder: Path) -> tuple[dict[str, Grid], list[Problem]]:
     """One grid per table file in ``folder``; refuse missing or doubled tables."""
-    present = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", ".")))
+    # Not only regular files: a FIFO or a link to a device named like a table is refused by name when read.
+    present = sorted(p for p in folder.iterdir() if not p.is_dir() and not p.name.startswith(("~$", ".")))
     files = [p for p in present if p.suffix.lower() in SUFFIXES]
     grids: dict[str, Grid] = {}
     problems: list[Problem] = []
@@ -294,17 +300,51 @@ def _size_text(size: int) -> str:
     return f"{size} 字节"
 
 
+def _too_big(path: Path, size: int) -> Problem:
+    return Problem(
+        path.name,
+        f"文件过大（{size:,} 字节），超过上限 {_size_text(MAX_FILE_BYTES)}：请确认选对了文件"
+        "（一个县的数据通常只有几 MB）",
+    )
+
+
+def _special_file(path: Path, mode: int) -> Problem | None:
+    """The refusal of anything but a regular file (a FIFO, a device, a socket), after links; else ``None``."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = (
+        "命名管道（FIFO）" if stat.S_ISFIFO(mode) else "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "套接字" if stat.S_ISSOCK(mode) else "文件夹" if stat.S_ISDIR(mode) else "特殊文件"
+    )
+    what = f"指向{kind}的链接" if path.is_symlink() else kind
+    return Problem(path.name, f"不是普通文件，而是{what}：只读取普通的数据文件，请选对文件")
+
+
 def _read_input(path: Path) -> tuple[bytes | None, Problem | None]:
-    """The bytes of an input file, refused unread above :data:`MAX_FILE_BYTES`."""
+    """The bytes of an input file: a regular file only (after links), at most :data:`MAX_FILE_BYTES`.
+
+    A FIFO, a device (a link to ``/dev/zero``) or any other special file
+    is refused unread; a file larger than the limit is refused before it is
+    read, and one that grows while it is read is cut at the limit and refused.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, Problem(
-                path.name,
-                f"文件过大（{size:,} 字节），超过上限 {_size_text(MAX_FILE_BYTES)}：请确认选对了文件"
-                "（一个县的数据通常只有几 MB）",
-            )
-        return path.read_bytes(), None
+        real = path.resolve(strict=True)
+        refused = _special_file(path, real.stat().st_mode)
+        if refused is not None:
+            return None, refused
+        # O_NONBLOCK: a FIFO swapped in after the check does not block the open; fstat then refuses it.
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            refused = _special_file(path, info.st_mode)
+            if refused is not None:
+                return None, refused
+            if info.st_size > MAX_FILE_BYTES:
+                return None, _too_big(path, info.st_size)
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            return None, _too_big(path, len(data))
+        return data, None
     except OSError as exc:
         return None, Problem(path.name, f"无法读取文件：{exc.strerror or exc}")
 
@@ -1014,18 +1054,84 @@ def _lookup(table: Table) -> dict[str, str]:
 def find_header(rows: list[list[str | None]], table: Table) -> int | None:
     """The index of the header row among the top :data:`HEADER_SEARCH_ROWS` rows.
 
-    A candidate is a row where at least half of the filled cells are known
-    headers of ``table``; the one naming the most columns wins (the lower row
-    of a two-row header whose merged cells repeat above), the first on a tie.
+    The header row is found by the columns every file of the table carries
+    (:attr:`fupin.columns.Column.always_present`), however many other
+    columns stand beside them: a candidate names at least half of them, or
+    (a header that lacks most of them) has known headers in at least half of
+    its filled cells. The one naming the most such columns wins, then the
+    one naming the most columns of the table (the lower row of a two-row
+    header whose merged cells repeat above), the first on a tie.
+
+    >>> find_header([["户表"], ["户编号", "联系电话", "开户银行", "耕地面积（亩）", "家庭人口数", "识别年度"]], TABLES["households"])
+    1
     """
     lookup = _lookup(table)
-    best, best_known = None, 0
+    needed = {c.name for c in table.columns if c.always_present}
+    best, best_score = None, (0, 0)
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         cells = [normalize_header(c) for c in row if _filled(c)]
-        known = len({lookup[c] for c in cells if c in lookup})
-        if known > best_known and 2 * known >= len(cells):
-            best, best_known = i, known
+        known = {lookup[c] for c in cells if c in lookup}
+        score = (len(known & needed), len(known))
+        if not known or (2 * score[0] < len(needed) and 2 * len(known) < len(cells)):
+            continue
+        if score > best_score:
+            best, best_score = i, score
     return best
+
+
+#: The units a money header may carry in brackets, and the yuan each stands for.
+MONEY_UNITS: dict[str, int] = {"元": 1, "¥": 1, "千元": 1_000, "万元": 10_000}
+#: A money unit with "per person" or "per year" after it: ``元/人``, ``万元/年``, ``元/人·年``.
+_MONEY_UNIT = re.compile(r"(?P<unit>[千万]?元|¥)(/(人|年|人[·・.･]?年|人/年))?")
+#: Count units that scale or count something else (``万人``, ``户``): never read as persons.
+_OTHER_COUNT_UNIT = re.compile(r"[十百千万亿]+[人口]|户|户数|[十百千万亿]+户")
+#: Columns that count persons, whose headers may carry ``（人）`` or ``（口）``.
+COUNT_COLUMNS = frozenset({"size", "population"})
+
+
+def header_unit(header: str) -> str | None:
+    """The text in brackets at the end of a header (full-width or ASCII), as :func:`normalize_header` drops it.
+
+    >>> header_unit("人均纯收入（万元）"), header_unit("家庭人口数 (人)"), header_unit("人均纯收入")
+    ('万元', '人', None)
+    """
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", header))
+    found = re.search(r"\(([^()]*)\)$", text)
+    return None if found is None else found.group(1)
+
+
+def unit_scale(column: Column, header: str) -> int | None:
+    """How many yuan (or persons) one unit of ``header`` stands for; ``None`` for a unit not read.
+
+    Money headers may say 元, 千元 or 万元 (also per person or per year:
+    ``元/人``); count headers 人 or 口, and any bracket that is not a count
+    unit (``户籍人口（2018年底）``). Other columns keep their brackets unread.
+
+    >>> money = TABLES["incomes"].column("per_capita_income")
+    >>> unit_scale(money, "人均纯收入（元）"), unit_scale(money, "人均纯收入(万元)"), unit_scale(money, "人均纯收入（美元）")
+    (1, 10000, None)
+    >>> size = TABLES["households"].column("size")
+    >>> unit_scale(size, "家庭人口数（人）"), unit_scale(size, "家庭人口数（户）")
+    (1, None)
+    """
+    unit = header_unit(header)
+    if unit is None:
+        return 1
+    if column.kind == "number":
+        found = _MONEY_UNIT.fullmatch(unit)
+        return None if found is None else MONEY_UNITS[found.group("unit")]
+    if column.name in COUNT_COLUMNS and _OTHER_COUNT_UNIT.fullmatch(unit):
+        return None
+    return 1
+
+
+def _unit_problem(column: Column, header: str) -> str:
+    """Why the unit of ``header`` is refused, in the user's terms."""
+    unit = header_unit(header)
+    if column.kind == "number":
+        return (f"表头中的单位「{unit}」无法识别：金额列的单位只能是 元、千元 或 万元"
+                "（如 人均纯收入（元）、人均纯收入（万元）），请改正表头")
+    return f"表头中的单位「{unit}」不是人数：{column.label}应以人计（如 {column.label}（人）），请改正表头或数值"
 
 
 def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
@@ -1062,8 +1168,16 @@ def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
     body = grid.below(top + 1)
     numbers = np.arange(top + 2, top + 2 + (len(body[0]) if body else 0), dtype=np.int64)
     ragged = _ragged(header, body, numbers, grid) if grid.strict_width else []
-    missing = frozenset(c.name for c in table.columns if c.name not in positions)
-    cells = {name: body[pos[0]] for name, pos in positions.items()}
+    units = [
+        Problem(message=_unit_problem(table.column(name), header[pos[0]]), row=top + 1, column=header[pos[0]],
+                column_en=name, **where)
+        for name, pos in positions.items() if unit_scale(table.column(name), header[pos[0]]) is None
+    ]
+    unread = {str(p.column_en) for p in units}  # its cells are not read: every row would repeat the problem
+    missing = frozenset(c.name for c in table.columns if c.name not in positions or c.name in unread)
+    cells = {name: body[pos[0]] for name, pos in positions.items() if name not in unread}
+    used = {p for pos in positions.values() for p in pos}
+    unused = tuple(h for p, h in enumerate(header) if h and p not in used)
     keep = np.zeros(len(numbers), dtype=bool)
     for column in sorted(cells.values(), key=lambda c: _is_text(c.type)):  # cheap tests first
         keep |= _filled_mask(column)
@@ -1087,8 +1201,17 @@ def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
                 message="缺少必填列（列名可写作：" + "、".join(c.headers) + "）",
                 row=top + 1, column=c.label, column_en=c.name, **where,
             )
-            for c in table.columns if c.required and c.name in missing
+            for c in table.columns if c.required and c.name in missing and c.name not in unread
         ),
+        *(
+            Problem(
+                message=f"{table.label}缺少这一列（列名可写作：" + "、".join(c.headers) + "）：即使全部为空也必须有这一列，"
+                f"否则{c.absent_means}",
+                row=top + 1, column=c.label, column_en=c.name, **where,
+            )
+            for c in table.columns if c.absent_means and c.name in missing and c.name not in unread
+        ),
+        *units,
         *ragged,
     ]
     if not len(numbers) and table.required:
@@ -1102,6 +1225,7 @@ def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
         headers={name: header[pos[0]] for name, pos in positions.items()},
         missing=missing,
         ragged=frozenset(int(p.row) for p in ragged if p.row is not None),
+        unused=unused,
     )
     return origin, problems
 
@@ -1334,6 +1458,74 @@ def parse_number(text: str) -> float:
     return float(value)
 
 
+TOO_MANY_DECIMALS = "按表头的单位换算为元后超过两位小数：金额只能精确到分"
+CELL_UNIT = "表头已注明单位，单元格中只填数字（不要另写单位）"
+
+
+def parse_money(text: str, scale: int) -> float:
+    """An amount in units of ``scale`` yuan (``万元``: 10,000) as yuan, scaled exactly on its decimal text.
+
+    The result must be whole fen: ``0.35`` 万元 is 3500.00 yuan, ``0.1234567`` 万元 fails,
+    and so does a cell with a unit of its own (``3500元`` under a 万元 header).
+
+    >>> parse_money("0.35", 10_000), parse_money("1,234.5678", 10_000), parse_money("1.5", 1000)
+    (3500.0, 12345678.0, 1500.0)
+    """
+    if _has_unit(text):
+        raise Unconvertible(text)
+    value = _digits(text, currency=True)
+    if not _NUMBER.fullmatch(value):
+        raise Unconvertible(text)
+    amount = Decimal(value) * scale
+    if abs(amount) >= MONEY_LIMIT or amount != amount.quantize(Decimal("0.01")):
+        raise Unconvertible(text)
+    return float(amount)
+
+
+def _has_unit(text: str) -> bool:
+    """Whether a number cell carries a unit of its own (``3500元``, ``0.35万``)."""
+    return bool(re.search(r"[元万千百十]\s*$", unicodedata.normalize("NFKC", text)))
+
+
+def money_problem(text: str, scale: int) -> str | None:
+    """What is wrong with an amount beyond "not a number": too large, finer than a fen once
+    scaled, or a unit of its own under a header that states one.
+
+    >>> money_problem("1e308", 1) == MONEY_TOO_LARGE, money_problem("0.1234567", 10_000) == TOO_MANY_DECIMALS
+    (True, True)
+    >>> money_problem("3500元", 10_000) == CELL_UNIT
+    True
+    """
+    if scale != 1 and _has_unit(text):
+        return CELL_UNIT
+    try:
+        value = Decimal(_digits(unicodedata.normalize("NFKC", text).strip(), currency=True))
+    except (Unconvertible, InvalidOperation):
+        return None
+    if not value.is_finite():
+        return None
+    if abs(value * scale) >= MONEY_LIMIT:
+        return MONEY_TOO_LARGE
+    return TOO_MANY_DECIMALS if scale != 1 else None
+
+
+#: An id as Excel writes a long number in scientific notation (``9.90101E+15``): its digits are lost.
+_SCIENTIFIC = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?[eE]\+[0-9]+")
+SCIENTIFIC_ID = (
+    "是科学计数法（Excel 把长代码当作数字保存，后面的位数已经丢失）："
+    "请在 Excel 中把该列设为“文本”格式、填回完整的代码后重新导出"
+)
+
+
+def is_scientific(text: str) -> bool:
+    """Whether an id cell reads as a number in scientific notation, as a CSV saved by Excel holds it.
+
+    >>> is_scientific("9.90101E+15"), is_scientific("1E+15"), is_scientific("12E3"), is_scientific("990101001")
+    (True, True, False, False)
+    """
+    return bool(_SCIENTIFIC.fullmatch(unicodedata.normalize("NFKC", text).strip()))
+
+
 def parse_int(text: str) -> int:
     """A whole number: ``2016``, ``2016.0``, ``2016年``, ``1,200`` -> int; ``2016.5`` and ``1,2000`` fail."""
     value = _digits(text)
@@ -1359,18 +1551,25 @@ def parse_bool(text: str) -> bool:
 
 
 def parse_id(text: str) -> str:
-    """An id as text: leading zeros kept; ``1001.0``, ``'0012`` and ``="0012"`` unwrapped."""
+    """An id as text: leading zeros kept; ``1001.0``, ``'0012`` and ``="0012"`` unwrapped.
+
+    Scientific notation (``9.90101E+15``) fails: the id's digits are lost.
+    """
+    if _SCIENTIFIC.fullmatch(text):
+        raise Unconvertible(text)
     value = re.sub(r'^="(.*)"$', r"\1", text).lstrip("'")
     return re.sub(r"^(\d+)\.0+$", r"\1", value)
 
 
 def parse_enum(column: Column) -> Callable[[str], str]:
-    """The choice that ``text`` names, ignoring case; unknown text kept for the schema to report."""
-    choices = {c.casefold(): c for c in column.choices}
+    """The choice that ``text`` names (or a synonym of it), ignoring case; unknown text kept for the schema to report."""
+    choices = {**{word.casefold(): c for word, c in column.synonyms}, **{c.casefold(): c for c in column.choices}}
     return lambda text: choices.get(text.casefold(), text)
 
 
-def _parser(column: Column) -> Callable[[str], object]:
+def _parser(column: Column, scale: int = 1) -> Callable[[str], object]:
+    if column.kind == "number" and scale != 1:
+        return lambda text: parse_money(text, scale)
     return {
         "id": parse_id, "text": str, "int": parse_int, "number": parse_number,
         "bool": parse_bool, "enum": parse_enum(column),
@@ -1383,30 +1582,41 @@ def convert(origin: Origin) -> tuple[pd.DataFrame, list[Problem]]:
     Blank cells become missing, or the column's default where it has one;
     a column the file lacks is all default (or missing), or left out when it
     is ``omit_if_absent``. Text columns are only stripped; all others are
-    NFKC-normalized first.
+    NFKC-normalized first. Amounts under a header in 千元 or 万元 are
+    scaled to yuan exactly (:func:`unit_scale`, :func:`parse_money`).
     """
-    from fupin import schema
-
     columns: dict[str, object] = {}
     problems: list[Problem] = []
     for col in origin.table.columns:
         cells = origin.cells.get(col.name)
         if cells is None and col.omit_if_absent:
             continue
+        scale = unit_scale(col, origin.headers[col.name]) if col.name in origin.headers else 1
         if isinstance(cells, Cells):
-            values, failed = convert_values(cells.values, col)
+            values, failed = convert_values(cells.values, col, scale or 1)
         else:
             values = pd.array([col.default] * len(origin.rows), dtype=CHECK_DTYPES[col.kind])
             failed = np.zeros(0, dtype=np.int64)
         columns[col.name] = values
         for i in failed:
-            expected = schema.expectation(col)
-            why = number_problem(cells(int(i)) or "") if col.kind in ("int", "number") else None
-            problems.append(origin.problem(expected if why is None else f"{expected}；{why}", int(origin.rows[i]), col.name))
+            problems.append(origin.problem(_failure(col, cells(int(i)) or "", scale or 1), int(origin.rows[i]), col.name))
     return pd.DataFrame(columns, index=origin.rows), problems
 
 
-def convert_values(values: pa.ChunkedArray, column: Column) -> tuple[object, np.ndarray]:
+def _failure(column: Column, text: str, scale: int) -> str:
+    """What a cell that did not convert should have held, and why it failed where the text tells."""
+    from fupin import schema
+
+    if column.kind == "id" and is_scientific(text):
+        return SCIENTIFIC_ID
+    expected = schema.expectation(column)
+    why = number_problem(text) if column.kind in ("int", "number") else None
+    if why is None and column.kind == "number":
+        why = money_problem(text, scale)
+    return expected if why is None else f"{expected}；{why}"
+
+
+def convert_values(values: pa.ChunkedArray, column: Column, scale: int = 1) -> tuple[object, np.ndarray]:
     """``values`` converted to ``column``'s check dtype, and the positions that did not convert.
 
     The result is the same as converting the text of each cell on its own
@@ -1414,12 +1624,13 @@ def convert_values(values: pa.ChunkedArray, column: Column) -> tuple[object, np.
     taken as they are; text that is plainly clean (``2016``, ``3500.5``,
     ``00010001``) is converted by Arrow at once; every other distinct text
     (``是``, ``３,５００元``, ``2016.0``, blanks) is parsed once by the careful
-    parsers, however many cells hold it.
+    parsers, however many cells hold it. Amounts in units of ``scale``
+    yuan (``万元``: 10,000) are scaled on their decimal text, never as floats.
     """
     values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
-    typed = _convert_typed(values, column)
+    typed = _convert_typed(values, column) if scale == 1 else None
     if typed is None:
-        typed = _convert_text(_as_text(values), column)
+        typed = _convert_text(_as_text(values), column, scale)
     result, missing, failed = typed
     if column.default is not None:
         result = np.where(missing, column.default, result)
@@ -1507,15 +1718,17 @@ def _parse_as_is(text: pa.Array, kind: str) -> np.ndarray:
     return mask
 
 
-def _convert_text(text: pa.Array, column: Column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _convert_text(text: pa.Array, column: Column, scale: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Text converted by ``column``'s kind: (values, missing, failed)."""
     n, kind = len(text), column.kind
     if kind == "text":  # only stripped: exactly what str.strip() does
         filled = _filled_mask(text)
         return _strings(pc.utf8_trim(text, WHITESPACE), ~filled), ~filled, np.zeros(n, dtype=bool)
-    clean = _parse_as_is(text, kind)
+    clean = _parse_as_is(text, kind) if scale == 1 else np.zeros(n, dtype=bool)
     rest = np.flatnonzero(~clean)
-    distinct, failed_distinct, index = _parse_distinct(text.take(pa.array(rest)) if len(rest) < n else text, column)
+    distinct, failed_distinct, index = _parse_distinct(
+        text.take(pa.array(rest)) if len(rest) < n else text, column, scale
+    )
     missing_distinct = np.array([value is None for value in distinct], dtype=bool)
     missing = np.zeros(n, dtype=bool)
     missing[rest] = missing_distinct[index]
@@ -1533,14 +1746,14 @@ def _convert_text(text: pa.Array, column: Column) -> tuple[np.ndarray, np.ndarra
     return result, missing, failed
 
 
-def _parse_distinct(text: pa.Array, column: Column) -> tuple[list[object], np.ndarray, np.ndarray]:
+def _parse_distinct(text: pa.Array, column: Column, scale: int = 1) -> tuple[list[object], np.ndarray, np.ndarray]:
     """:func:`_parse_cell` of each distinct text of ``text``, each parsed once.
 
     Returns the distinct values (``None`` last, for null cells), whether
     each failed, and for every cell the position of its value among them.
     """
     encoded = pc.dictionary_encode(text)
-    parse = _parser(column)
+    parse = _parser(column, scale)
     values: list[object] = []
     failed: list[bool] = []
     for cell in encoded.dictionary.to_pylist():

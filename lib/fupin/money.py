@@ -17,6 +17,11 @@ from typing import Any
 
 import numpy as np
 
+#: The largest amount of yuan an input may hold (exclusive): 1e13 yuan is 1e15 fen, which a
+#: float holds exactly (below 2**53), so every amount read stays exact to the fen.
+MONEY_LIMIT = 10**13
+MONEY_TOO_LARGE = "金额过大：应小于 10,000,000,000,000 元（十万亿元，1e13），更大的数无法精确到分；请检查单位和数值"
+
 
 def to_fen(yuan: Any) -> np.ndarray:
     """Amounts of yuan as whole numbers of fen (1 yuan = 100 fen), rounded half up.

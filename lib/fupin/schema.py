@@ -10,6 +10,7 @@ stops at the first failure: :func:`check` returns every problem it finds.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +25,8 @@ from fupin.columns import (
     CADRES, CHECK_DTYPES, HOUSEHOLDS, ID_PATTERN, INCOMES, TABLES, TEXT_MAX_CHARS, VILLAGES, Column, Table,
 )
 from fupin.errors import Problem
+from fupin.fsutil import is_reserved_name
+from fupin.money import MONEY_LIMIT, MONEY_TOO_LARGE
 
 #: Plausible calendar years for every year column.
 YEAR_MIN, YEAR_MAX = 1980, 2100
@@ -37,6 +40,12 @@ TOO_LONG = f"文字过长：最多{TEXT_MAX_CHARS}个字符"
 CONTROL = "含有控制字符（换行符、制表符或其他不可见字符）：请删除"
 FUTURE_INCOME = "年度晚于今年的收入只能是预计值：是否预计应为“是”，否则请改正年度"
 BOOL_EXPECTED = "应为是/否（也可写 有/无、√/×、Y/N、true/false、1/0）"
+UNASSIGNED = "含有无效字符（未分配的 Unicode 码位或非字符，如 U+FFFF）：请删除"
+#: Ids that name report folders and files: a name Windows or macOS cannot hold is refused here, before any run.
+NAME_IDS: tuple[tuple[str, str], ...] = (("villages", "township_id"), ("villages", "village_id"))
+RESERVED_ID = (
+    "不能用作文件或文件夹名（Windows 保留的设备名 CON、PRN、AUX、NUL、COM1–9、LPT1–9，不分大小写）：请改用其他代码"
+)
 
 #: What a column expects, where its kind alone says too little.
 _EXPECT: dict[str, str] = {
@@ -122,6 +131,30 @@ def no_control(values: pd.Series) -> pd.Series:
     return _holds(values, pc.invert(found))
 
 
+#: Text made only of characters that are surely assigned (ASCII, Latin-1, Greek, CJK, full-width forms):
+#: any other text is checked character by character (:func:`assigned`).
+_UNCOMMON = (
+    r"[^\x{20}-\x{7e}\x{a0}-\x{377}\x{3000}-\x{303f}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{ff01}-\x{ff9f}]"
+)
+
+
+def assigned(values: pd.Series) -> pd.Series:
+    r"""Whether each text holds only assigned characters: no noncharacter (U+FFFF), unassigned or
+    surrogate code point, which no report, workbook or Word document can hold; blanks pass.
+
+    >>> assigned(pd.Series(["东风村", "东风\uffff", "\U0010fffe", "\U00020000", None], dtype="string")).tolist()
+    [True, False, False, True, True]
+    """
+    text = _arrow_text(values)
+    uncommon = pc.match_substring_regex(text, _UNCOMMON).fill_null(False).to_numpy(zero_copy_only=False)
+    ok = np.ones(len(values), dtype=bool)
+    if uncommon.any():  # each distinct text once
+        texts = values.to_numpy(dtype=object, na_value="")[uncommon]
+        bad = {t for t in set(texts) if any(unicodedata.category(c) in ("Cn", "Cs") for c in t)}
+        ok[np.flatnonzero(uncommon)] = [t not in bad for t in texts]
+    return pd.Series(ok, index=values.index)
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where a table came from, to locate problems as the user sees them.
@@ -133,7 +166,8 @@ class Origin:
     copy of its cells as Python objects. ``headers`` maps a canonical name to
     the header the user wrote; ``missing`` lists the table's columns that
     the file lacks; ``ragged`` the CSV rows wider than the header, whose
-    shifted cells are not worth reporting one by one.
+    shifted cells are not worth reporting one by one; ``unused`` the
+    headers of the file's other columns, which no column of the table reads.
     """
 
     table: Table
@@ -145,6 +179,7 @@ class Origin:
     headers: dict[str, str] = field(default_factory=dict)
     missing: frozenset[str] = frozenset()
     ragged: frozenset[int] = frozenset()
+    unused: tuple[str, ...] = ()
 
     def written(self, column: str) -> str:
         """The header the user wrote for ``column`` (the Chinese label if absent)."""
@@ -200,7 +235,12 @@ def _column(table: Table, name: str, *checks: pa.Check) -> pa.Column:
     if is_identifier(col):
         rules.append(pa.Check(ids_ok, error=ID_EXPECTED))
     elif col.kind in ("id", "text"):
-        rules += [pa.Check(short_enough, error=TOO_LONG), pa.Check(no_control, error=CONTROL)]
+        rules += [
+            pa.Check(short_enough, error=TOO_LONG), pa.Check(no_control, error=CONTROL),
+            pa.Check(assigned, error=UNASSIGNED),
+        ]
+    if col.kind == "number":
+        rules.append(pa.Check(lambda s: s.abs() < MONEY_LIMIT, error=MONEY_TOO_LARGE))
     return pa.Column(
         CHECK_DTYPES[col.kind],
         rules,
@@ -222,6 +262,8 @@ class RowRule:
     column: str
     message: str
     holds: Callable[[pd.DataFrame], pd.Series]
+    #: The other columns it reads: a file without one of them is not judged by the rule.
+    reads: tuple[str, ...] = ()
 
     def check(self) -> pa.Check:
         """The rule as a pandera dataframe check (missing values pass)."""
@@ -243,14 +285,17 @@ HOUSEHOLD_RULES: tuple[RowRule, ...] = (
     RowRule(
         "exit_year", "脱贫年度不应早于识别年度",
         lambda df: df["exit_year"] >= df["registered_year"],
+        reads=("registered_year",),
     ),
     RowRule(
         "returned_year", "返贫年度应晚于脱贫年度",
         lambda df: df["returned_year"] > df["exit_year"],
+        reads=("exit_year",),
     ),
     RowRule(
         "returned_year", "有返贫年度的户应有脱贫年度",
         lambda df: df["returned_year"].isna() | df["exit_year"].notna(),
+        reads=("exit_year",),
     ),
 )
 
@@ -313,6 +358,11 @@ def check(
     problems += foreign_key_problems(frames, origins)
     if "villages" in frames:
         problems += township_problems(frames["villages"], origins["villages"])
+    for table, column in NAME_IDS:
+        if table in frames:
+            problems += name_problems(frames[table], origins[table], column, skip)
+    if "households" in frames:
+        problems += status_problems(frames["households"], origins["households"], skip)
     return problems
 
 
@@ -328,6 +378,7 @@ def schema_problems(
     else:
         return []
     targets = {rule.message: rule.column for rule in RULES[table]}
+    unjudged = {rule.message for rule in RULES[table] if origin.missing.intersection(rule.reads)}
     unconverted = {row for name, row, _ in skip if name == table}
     problems = []
     seen: set[tuple[object, str, str]] = set()
@@ -338,6 +389,8 @@ def schema_problems(
         if (table, row, column) in skip or column in origin.missing:
             continue
         if case.check in targets and row in unconverted:  # a row rule on a value not read
+            continue
+        if case.check in unjudged:  # a row rule on a column the file lacks (reported as missing)
             continue
         if (row, column, message) in seen:
             continue
@@ -414,3 +467,63 @@ def township_problems(villages: pd.DataFrame, origin: Origin) -> list[Problem]:
         )
         for idx, r in clash.iterrows()
     ]
+
+
+def name_problems(
+    frame: pd.DataFrame, origin: Origin, column: str, skip: frozenset[tuple[str, int, str]] = frozenset()
+) -> list[Problem]:
+    """Ids that become folder and file names but cannot: Windows device names (``NUL``), and ids
+    that differ only by case (``A1``, ``a1``: one folder on Windows and macOS).
+
+    Each distinct id is reported once, at its first row; ids that break the id rule are left to it.
+    """
+    if column in origin.missing or column not in frame:
+        return []
+    values = frame[column].dropna()
+    values = values[ids_ok(values)]
+    first = values[~values.duplicated()]  # each id at its first row
+    label = origin.written(column)
+    problems = [
+        origin.problem(RESERVED_ID, int(row), column) for row, value in first.items() if is_reserved_name(value)
+    ]
+    folded = first.str.casefold()
+    earlier = folded.duplicated()
+    owner = {key: (int(row), str(first[row])) for row, key in folded[~earlier].items()}
+    for row in folded.index[earlier.to_numpy()]:
+        other_row, other = owner[folded[row]]
+        problems.append(origin.problem(
+            f"与第{other_row}行的{label}「{other}」只有大小写不同：在 Windows 和 macOS 上会写入同一个报告文件夹或文件，"
+            "请改为不同的代码",
+            int(row), column,
+        ))
+    return [p for p in problems if (origin.table.name, p.row, column) not in skip]
+
+
+def status_problems(
+    frame: pd.DataFrame, origin: Origin, skip: frozenset[tuple[str, int, str]] = frozenset()
+) -> list[Problem]:
+    """Households whose stated status (``exit_status``) disagrees with their years.
+
+    已脱贫 needs an exit_year and no returned_year; 未脱贫 has no exit_year
+    unless it returned (a returned_year); 返贫 needs a returned_year. Rows
+    whose years could not be read, and tables without the year columns, are
+    left to the problems already reported.
+    """
+    if "exit_status" not in frame or origin.missing.intersection({"exit_year", "exit_status"}):
+        return []
+    label = origin.written("exit_status")
+    exit_label, return_label = origin.written("exit_year"), origin.written("returned_year")
+    status = frame["exit_status"]
+    exited, returned = frame["exit_year"].notna(), frame["returned_year"].notna()
+    rules = (
+        ("已脱贫", ~exited, f"{label}为“已脱贫”，但{exit_label}为空：请填写{exit_label}或改正{label}"),
+        ("已脱贫", returned, f"{label}为“已脱贫”，但有{return_label}：返贫户应为“返贫”"),
+        ("未脱贫", exited & ~returned, f"{label}为“未脱贫”，但有{exit_label}：请删除{exit_label}或改正{label}"),
+        ("返贫", ~returned, f"{label}为“返贫”，但{return_label}为空：请填写{return_label}或改正{label}"),
+    )
+    unread = {row for name, row, col in skip if name == "households" and col in ("exit_year", "returned_year")}
+    problems = []
+    for value, wrong, message in rules:
+        rows = frame.index[((status == value).fillna(False) & wrong).to_numpy()]
+        problems += [origin.problem(message, int(row), "exit_status") for row in rows if int(row) not in unread]
+    return sorted(problems, key=lambda p: p.row or 0)
