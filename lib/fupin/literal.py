@@ -30,6 +30,8 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: (Cf: bidi overrides and isolates, zero-width spaces and joiners, the BOM...), lone surrogates (Cs,
 #: which no file or terminal can encode) and the line and paragraph separators (Zl, Zp).
 INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+#: The invisible characters that :meth:`str.split` takes for whitespace: a line break becomes a space.
+_BREAKS = "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
 #: The first characters that make a spreadsheet read a cell as a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -70,15 +72,24 @@ def safe_text(value: object, keep: str = "", remove: bool = False) -> str:
     return "".join(out)
 
 
+def one_line(value: object) -> str:
+    r"""Text for a mail header or a file name: one line, each run of whitespace (line breaks
+    included) one space, every other invisible character removed (:func:`safe_text`).
+
+    >>> one_line("城关镇\r\nBcc: x@evil.example\u202e\x00 2018年")
+    '城关镇 Bcc: x@evil.example 2018年'
+    """
+    return " ".join(safe_text(value, keep=_BREAKS, remove=True).split())
+
+
 def file_name(text: str) -> str:
-    """A file name offered to a reader (an attachment): no separators, no controls or bidi
-    overrides (:func:`safe_text`), no reserved characters.
+    """A file name offered to a reader (an attachment): one line (:func:`one_line`: no controls,
+    no bidi overrides), no separators, no reserved characters.
 
     >>> file_name("城关镇/../x:y.html"), file_name("城关镇\u202elmth.exe")
     ('城关镇_.._x_y.html', '城关镇lmth.exe')
     """
-    spaced = re.sub(r"[\t\n\r\v\f\x85\u2028\u2029]", " ", text)
-    return re.sub(r'[\\/:*?"<>|]', "_", safe_text(spaced, remove=True))
+    return re.sub(r'[\\/:*?"<>|]', "_", one_line(text))
 
 
 def finalize(value: object) -> object:
