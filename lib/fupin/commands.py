@@ -117,7 +117,7 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run_run)
 
 
-class _LogFormatter(logging.Formatter):
+class LogFormatter(logging.Formatter):
     """The ``--log`` line format: one line per record, text from the data in it escaped (:func:`safe_text`)."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
@@ -139,7 +139,7 @@ def _log_to(path: Path | None) -> None:
         handler = RotatingFileHandler(path, maxBytes=10 * 2**20, backupCount=5, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"无法写入日志文件 {path}：{exc.strerror or exc}") from exc
-    handler.setFormatter(_LogFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    handler.setFormatter(LogFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
     logger = logging.getLogger("fupin")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
