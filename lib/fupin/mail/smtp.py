@@ -27,7 +27,7 @@ def secret_pattern(password: str | None, user: str | None = None) -> re.Pattern[
     that AUTH LOGIN and AUTH PLAIN (``\0user\0password``) send, padding or not.
     None when there is nothing to mask.
 
-    >>> secret_pattern("a  b	c").sub(MASKED, "535 bad password 'a b  c' for x")
+    >>> secret_pattern("a  b\tc").sub(MASKED, "535 bad password 'a b  c' for x")
     "535 bad password '***' for x"
     >>> secret_pattern("pw", "bot").sub(MASKED, "535 AUTH PLAIN AGJvdABwdw== refused, cHc=")
     '535 AUTH PLAIN *** refused, ***'
