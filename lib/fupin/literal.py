@@ -83,7 +83,7 @@ def one_line(value: object) -> str:
 
 
 def file_name(text: str) -> str:
-    """A file name offered to a reader (an attachment): one line (:func:`one_line`: no controls,
+    r"""A file name offered to a reader (an attachment): one line (:func:`one_line`: no controls,
     no bidi overrides), no separators, no reserved characters.
 
     >>> file_name("城关镇/../x:y.html"), file_name("城关镇\u202elmth.exe")
