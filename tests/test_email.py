@@ -481,6 +481,16 @@ def test_a_password_the_server_echoes_is_masked_in_any_spacing(reports, smtp_ser
         assert "Tr0ub4dor" not in text and plain.rstrip("=") not in text
 
 
+def test_a_password_smtp_cannot_send_is_a_clear_failure(reports, smtp_server, tmp_path, capsys, monkeypatch):
+    handler = Mailbox()
+    box, ctl = smtp_server(handler, authenticator=handler.authenticate, auth_required=True, auth_require_tls=False)
+    monkeypatch.setenv(mail_config.PASSWORD_ENV, "扶贫密码2018")
+    status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", ctl.port),
+                                 "--smtp-user", "report-bot")
+    assert status == 1 and "用户名或密码含有非 ASCII 字符" in out, out + err
+    assert "内部错误" not in err and "扶贫密码" not in out + err and not box.envelopes
+
+
 class HostileReplies(Mailbox):
     """A server whose refusal carries terminal escapes (clear screen, set the window title) and a
     right-to-left override."""

@@ -123,6 +123,10 @@ class Postman:
             except (OSError, smtplib.SMTPException) as exc:
                 self._broken = self._redact(describe_error(exc, self.settings))
                 raise DeliveryError(self._broken) from None
+            except UnicodeEncodeError:  # smtplib sends the login as ASCII; the message must not quote it
+                self._broken = (f"无法登录邮件服务器（用户 {safe_text(self.settings.user)}）："
+                                "用户名或密码含有非 ASCII 字符，SMTP 登录只支持 ASCII")
+                raise DeliveryError(self._broken) from None
         return self._smtp
 
     def send(self, msg: EmailMessage, sender: str, recipients: Sequence[str]) -> dict[str, str]:
