@@ -173,7 +173,7 @@ CASES: dict[str, Case] = {
     ),
     "scientific_id": Case(
         _csv(_set("households", 0, "id_number", "4.10101E+17")),
-        "households.csv 第2行 列「证件号码」(id_number) 值「4.10101E+17」：是科学计数法（Excel 把长代码当作数字保存，"
+        "households.csv 第2行 列「证件号码」(id_number) 值「4.1010*E+17」：是科学计数法（Excel 把长代码当作数字保存，"
         "后面的位数已经丢失）：请在 Excel 中把该列设为“文本”格式、填回完整的代码后重新导出",
     ),
     "unknown_money_unit": Case(

@@ -7,7 +7,9 @@ township and the county page); every test sends it through an aiosmtpd server on
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import re
 import shutil
 import socket
@@ -454,6 +456,65 @@ def test_wrong_password_fails_once_and_is_not_shown(reports, smtp_server, tmp_pa
     assert wrong not in out + err + ledger and not box.envelopes
 
 
+class EchoingServer(Mailbox):
+    """A server whose login refusal quotes what it was sent: the password with its whitespace
+    collapsed (as servers normalise it), and the AUTH PLAIN line."""
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        login, password = auth_data.login.decode(), auth_data.password.decode()
+        plain = base64.b64encode(f"\0{login}\0{password}".encode()).decode()
+        return AuthResult(success=False, handled=False,
+                          message=f"535 5.7.8 bad password {' '.join(password.split())} in {plain}")
+
+
+def test_a_password_the_server_echoes_is_masked_in_any_spacing(reports, smtp_server, tmp_path, capsys, monkeypatch):
+    spaced = "Tr0ub4dor  &3\tfupin"  # two spaces and a tab: the server shows "Tr0ub4dor &3 fupin"
+    handler = EchoingServer()
+    box, ctl = smtp_server(handler, authenticator=handler.authenticate, auth_required=True, auth_require_tls=False)
+    monkeypatch.setenv(mail_config.PASSWORD_ENV, spaced)
+    status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", ctl.port),
+                                 "--smtp-user", "report-bot")
+    assert status == 1 and "535 5.7.8 bad password *** in ***" in out, out + err
+    plain = base64.b64encode(f"\0report-bot\0{spaced}".encode()).decode()
+    ledger = (reports / mail_ledger.LEDGER_NAME).read_text(encoding="utf-8")
+    for text in (out + err, ledger):
+        assert "Tr0ub4dor" not in text and plain.rstrip("=") not in text
+
+
+def test_a_password_smtp_cannot_send_is_a_clear_failure(reports, smtp_server, tmp_path, capsys, monkeypatch):
+    handler = Mailbox()
+    box, ctl = smtp_server(handler, authenticator=handler.authenticate, auth_required=True, auth_require_tls=False)
+    monkeypatch.setenv(mail_config.PASSWORD_ENV, "扶贫密码2018")
+    status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", ctl.port),
+                                 "--smtp-user", "report-bot")
+    assert status == 1 and "用户名或密码含有非 ASCII 字符" in out, out + err
+    assert "内部错误" not in err and "扶贫密码" not in out + err and not box.envelopes
+
+
+class HostileReplies(Mailbox):
+    """A server whose refusal carries terminal escapes (clear screen, set the window title) and a
+    right-to-left override."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 5.1.1 \x1b[2J\x1b]0;owned\x07 gone\u202etxt.exe"
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+def test_a_server_reply_reaches_terminal_and_ledger_escaped(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server(HostileReplies(refuse=(OFFICE,)), enable_SMTPUTF8=True)
+    config = write_config(tmp_path / "e.yml", ctl.port)
+    status, out, err = email_cli(capsys, reports, "--config", config)
+    shown = "550 5.1.1 \\x1b[2J\\x1b]0;owned\\x07 gone\\u202etxt.exe"
+    assert status == 1 and shown in out, out + err
+    failed = json.loads((reports / mail_ledger.LEDGER_NAME).read_text(encoding="utf-8"))["failed"]
+    assert [e["error"] for e in failed] == [shown]
+    status, out, err = email_cli(capsys, reports, "--config", config, "--township", "\x1b[2J\u202e")
+    assert status == 2 and "\\x1b[2J\\u202e" in err  # the command's own messages too
+    for text in (out, err):
+        assert not re.search("[\x1b\x07\u202e]", text)
+
+
 def test_user_without_password_is_a_usage_error(reports, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv(mail_config.PASSWORD_ENV, raising=False)
     status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", 1),
@@ -560,6 +621,8 @@ def _config(tmp_path: Path, **changes) -> Path:
         ({"recipients": {"990199999": {"to": [HEAD]}}}, "没有报告：990199999"),
         ({"smtp.password": "x"}, "密码不能写在配置文件里"),
         ({"subject": "{township}{nope}"}, "占位符无效"),
+        ({"subject": "{township:>100000}"}, "占位符无效：{township:>100000}"),  # a width without bound
+        ({"subject": "{township.__class__}"}, "占位符无效"),
         ({"recipients": {TOWN: {"to": ["not-an-address"]}}}, "不是有效的邮件地址"),
         ({"attach_reprot": True}, "未知的配置项「attach_reprot」"),
         ({"attach_docx": "yes"}, "attach_docx 应为 true 或 false"),
@@ -569,6 +632,34 @@ def test_bad_configuration_exits_2(change, message, reports, tmp_path, capsys):
     status, out, err = email_cli(capsys, reports, "--config", _config(tmp_path, **change))
     assert status == 2
     assert message in err and "Traceback" not in err
+
+
+def _laughs(levels: int) -> str:
+    """A "billion laughs": each level a list of ten aliases to the one below (10**levels leaves)."""
+    lines = ['lol0: &lol0 ["lol"]']
+    lines += [f"lol{i}: &lol{i} [" + ", ".join([f"*lol{i - 1}"] * 10) + "]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + f"\nrecipients: {{county: {{to: *lol{levels}}}}}\n"
+
+
+def test_configuration_reads_are_bounded(tmp_path, capsys):
+    """YAML aliases expanding past a small limit, an oversized file, a device or a pipe are refused
+    (exit 2) with a message naming the file, before anything is read without end."""
+    bomb = tmp_path / "bomb.yml"
+    bomb.write_text(_laughs(6), encoding="utf-8")
+    status, _, err = email_cli(capsys, tmp_path, "--config", bomb)
+    assert status == 2 and "邮件配置文件展开后超过" in err and str(bomb) in err and len(err) < 1000
+    big = tmp_path / "big.yml"
+    big.write_text("# padding\n" * 200_000, encoding="utf-8")
+    status, _, err = email_cli(capsys, tmp_path, "--config", big)
+    assert status == 2 and "邮件配置文件过大" in err and str(big) in err
+    if hasattr(os, "mkfifo"):
+        for special in (tmp_path / "zero.yml", tmp_path / "fifo.yml"):
+            if special.name == "zero.yml":
+                special.symlink_to("/dev/zero")
+            else:
+                os.mkfifo(special)
+            status, _, err = email_cli(capsys, tmp_path, "--config", special)
+            assert status == 2 and "邮件配置文件不是普通文件" in err, special
 
 
 def test_missing_folder_summary_or_config_exits_2(reports, tmp_path, capsys):

@@ -203,3 +203,21 @@ def test_text_that_looks_like_an_excel_error_or_formula_stays_a_string():
         ("户编号", "s"), ("#N/A", "s"), ("#DIV/0!", "s"), ("'=1+1", "s"), ("0012", "s")]
     assert [c.value for (c,) in ws.iter_rows(min_row=2, min_col=2, max_col=2)] == [1, None, 3, 4]
     assert ws.auto_filter.ref == "A1:B5" and ws.calculate_dimension() == "A1:B5"
+
+
+def test_a_long_township_name_keeps_the_page_header_within_excel_limit(tmp_path):
+    """A 200-character name (with "&", doubled in a header) gives a header of at most 255 characters,
+    codes included: the name is cut in the middle with "…", its code kept."""
+    name = "长&" * 95 + "A&B\u202e镇"
+    c = fx.county(
+        fx.villages({"village_id": "A", "population": 10, "township_id": "990101001", "township_name": name}),
+        fx.households({"household_id": "h1", "village_id": "A", "size": 1}),
+        fx.incomes({"household_id": "h1", "year": 2019, "per_capita_income": 100.0}),
+    )
+    book = openpyxl.load_workbook(write_follow_up(c, Y, tmp_path / FILENAME, township_id="990101001"))
+    for ws in book:
+        for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+            assert len(str(header)) <= 255, ws.title  # Excel refuses a longer header
+            assert header.left.text.startswith("长&&长&&") and header.left.text.endswith("A&&B镇（990101001）")
+            assert "…" in header.left.text and "\u202e" not in header.left.text
+            assert "&" not in header.left.text.replace("&&", "")  # every "&" from the data doubled

@@ -37,6 +37,7 @@ from fupin import loading
 from fupin.columns import TABLES
 from fupin.errors import DataError
 from fupin.loading import load
+from fupin.privacy import masked
 from fupin.schema import current_year
 
 ID_RULE = "应为1到32个字符，只能是英文字母、数字、-或_（如 990101001）"
@@ -229,7 +230,7 @@ CASES: dict[str, Case] = {
     ),
     "name_nul": Case(
         _csv(_set("households", 2, "head_name", "王\x00五")),
-        (_line(HH, 4, "户主姓名", "head_name", "王\\x00五", CONTROL),),
+        (_line(HH, 4, "户主姓名", "head_name", "王*", CONTROL),),  # a name is masked, never quoted whole
     ),
     "name_201_chars": Case(
         _csv(_set("cadres", 0, "unit", "局" * 201)),
@@ -446,7 +447,7 @@ def test_every_text_column_refuses_control_characters_and_long_text(tmp_path: Pa
         tables[table][1][column] = value
     problems = [p for p in _problem_lines(fd.write_csv_folder(tmp_path / "d", tables)) if p.endswith(message)]
     assert problems == [
-        f"{table}.csv 第3行 列「{TABLES[table].column(column).label}」({column}) 值「{_quote(value)}」：{message}"
+        f"{table}.csv 第3行 列「{TABLES[table].column(column).label}」({column}) 值「{_quote(masked(column, value))}」：{message}"
         for table, column in TEXT_COLUMNS
     ]
 
@@ -455,6 +456,19 @@ def _quote(value: str) -> str:
     from fupin.errors import quote
 
     return quote(value)
+
+
+def test_a_message_masks_personal_values_and_escapes_invisible_characters(tmp_path: Path) -> None:
+    """A name or id number with a control character is masked as the reports mask it; other text
+    is quoted with its invisible characters (a right-to-left override) escaped, never raw."""
+    tables = fd.county_tables()
+    tables["households"][0].update(head_name="王\x0b小明", id_number="110101\x0019900307123X")
+    tables["cadres"][0]["name"] = "周\x1b[2J八"
+    tables["villages"][0]["village_name"] = "东风\u202e\x0b村"
+    text = "\n".join(_problem_lines(fd.write_csv_folder(tmp_path / "d", tables)))
+    assert "值「王*明」" in text and "值「110101*********123X」" in text and "值「周***八」" in text
+    assert "小明" not in text and "19900307" not in text and "[2J" not in text
+    assert "值「东风\\u202e\\x0b村」" in text and "\u202e" not in text and "\x0b" not in text
 
 
 def test_text_at_the_caps_loads(tmp_path: Path) -> None:
@@ -471,7 +485,7 @@ def test_control_characters_are_refused_from_parquet_too(tmp_path: Path) -> None
     tables["households"][3]["head_name"] = "韩\x00梅"
     tables["villages"][2]["township_id"] = "../002"
     problems = _problem_lines(fd.write_parquet_folder(tmp_path / "d", tables, headers="zh"))
-    assert "households.parquet 第5行 列「户主姓名」(head_name) 值「韩\\x00梅」：" + CONTROL in problems
+    assert "households.parquet 第5行 列「户主姓名」(head_name) 值「韩*」：" + CONTROL in problems
     assert f"villages.parquet 第4行 列「乡镇代码」(township_id) 值「../002」：{ID_RULE}" in problems
 
 
@@ -565,7 +579,7 @@ def test_a_stray_nul_is_a_cell_problem_but_many_are_binary(tmp_path: Path) -> No
     tables = fd.county_tables()
     tables["cadres"][0]["name"] = "孙\x00七"
     folder = fd.write_csv_folder(tmp_path / "d", tables)
-    assert _problem_lines(folder) == ["cadres.csv 第2行 列「姓名」(name) 值「孙\\x00七」：" + CONTROL]
+    assert _problem_lines(folder) == ["cadres.csv 第2行 列「姓名」(name) 值「孙*」：" + CONTROL]
     (folder / "cadres.csv").write_bytes(b"\x00\x01" * 200)
     assert _problem_lines(folder) == ["cadres.csv：无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV"]
 

@@ -15,6 +15,7 @@ import os
 import random
 import re
 import shutil
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -438,3 +439,38 @@ def test_email_subject_and_attachment_name_carry_no_control_or_path_characters()
     assert subject == "【示例县】城关镇 Bcc: x@evil.example/../x2018年"
     name = attachment_name(Report(key="1", metrics=m, html=Path("report.html"), checksum=""))
     assert not re.search(r'[\x00-\x1f/\\:*?"<>|]', name) and name.endswith(".html")
+
+
+def test_a_bidi_override_in_a_name_reaches_no_subject_and_no_attachment_name():
+    """A right-to-left override (and zero-width or BOM characters) in a township name would show
+    ``…exe.xls`` for a name ending ``\u202eslx.exe``: the subject and file names drop them."""
+    from email import policy
+    from email.message import EmailMessage
+
+    from fupin.mail.content import attachment_name, docx_attachment_name, render_subject
+    from fupin.mail.folder import Report
+
+    m = {"county_name": "示例\u200b县", "township_id": "1", "township_name": "城关镇\u202eslx.exe\ufeff\u2066",
+         "year": 2018, "incidence": 0.0323}
+    subject = render_subject("【{county}】{township}{year}年", m)
+    report = Report(key="1", metrics=m, html=Path("report.html"), checksum="")
+    names = [attachment_name(report), docx_attachment_name(report)]
+    assert subject == "【示例县】城关镇slx.exe2018年"
+    assert names[0].startswith("城关镇slx.exe2018年") and names[0].endswith(".html")
+    for text in (subject, *names):
+        assert all(unicodedata.category(ch) not in {"Cc", "Cf"} for ch in text), text
+    msg = EmailMessage(policy=policy.SMTP)
+    with pytest.raises(ValueError):  # the email package refuses a line break in a header, should one come
+        msg["Subject"] = "城关镇\r\nBcc: x@evil.example"
+
+
+def test_log_lines_escape_control_and_bidi_characters(tmp_path):
+    """``--log`` lines: a name with a terminal escape or a bidi override is written escaped, one line per record."""
+    import logging
+
+    from fupin.commands import LogFormatter
+
+    record = logging.LogRecord("fupin.run", logging.ERROR, __file__, 1, "%s %s 失败：%s", (
+        "990101001", "城关镇\u202e\x1b[2J", "第一行\n伪造的一行"), None)
+    line = LogFormatter("%(levelname)s %(message)s").format(record)
+    assert line == "ERROR 990101001 城关镇\\u202e\\x1b[2J 失败：第一行\\x0a伪造的一行"

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from fupin.errors import EXIT_FAILED, FupinError, describe_os_error
+from fupin.literal import safe_text
 from fupin.startup import defer_iri_grammar
 
 
@@ -47,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FupinError as exc:
         if args.debug:
             raise
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{safe_text(exc, keep=chr(10))}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
@@ -55,13 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if args.debug:
             raise
-        print(f"错误：{describe_os_error(exc)}", file=sys.stderr)
+        print(f"错误：{safe_text(describe_os_error(exc), keep=chr(10))}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
         if args.debug:
             raise
         print(
-            f"内部错误：{type(exc).__name__}: {exc}\n请加 --debug 重新运行并把输出报告给开发者。",
+            f"内部错误：{type(exc).__name__}: {safe_text(exc)}\n请加 --debug 重新运行并把输出报告给开发者。",
             file=sys.stderr,
         )
         return EXIT_FAILED

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 from fupin.errors import EXIT_OK, UsageError
+from fupin.literal import safe_text
+
+
+def _say(line: object) -> None:
+    """Print one message for the user: text from the data or a server in it (a name, a reply)
+    shows its control and invisible characters escaped, never as terminal escapes."""
+    print(safe_text(line, keep="\n"))
 
 
 def _validate(sub: argparse._SubParsersAction) -> None:
@@ -20,10 +28,10 @@ def _run_validate(args: argparse.Namespace) -> int:
 
     county = load(args.data)
     table = township_summary(county)
-    print(f"数据有效：{args.data}")
-    print(table.to_string(index=False))
+    _say(f"数据有效：{args.data}")
+    _say(table.to_string(index=False))
     for line in column_notes(county):
-        print(line)
+        _say(line)
     return EXIT_OK
 
 
@@ -50,7 +58,7 @@ def _run_generate(args: argparse.Namespace) -> int:
         fmt=args.format,
     )
     for path in paths:
-        print(path)
+        _say(path)
     return EXIT_OK
 
 
@@ -114,6 +122,16 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run_run)
 
 
+class LogFormatter(logging.Formatter):
+    """The ``--log`` line format: one line per record, text from the data in it escaped (:func:`safe_text`)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return safe_text(super().formatMessage(record))
+
+    def formatException(self, ei) -> str:  # noqa: N802, ANN001 - logging's name
+        return safe_text(super().formatException(ei), keep="\n")
+
+
 def _log_to(path: Path | None) -> None:
     """``--log FILE``: timestamped lines of the ``fupin`` loggers, rotated at 10 MB."""
     import logging
@@ -126,7 +144,7 @@ def _log_to(path: Path | None) -> None:
         handler = RotatingFileHandler(path, maxBytes=10 * 2**20, backupCount=5, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"无法写入日志文件 {path}：{exc.strerror or exc}") from exc
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    handler.setFormatter(LogFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
     logger = logging.getLogger("fupin")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -157,12 +175,12 @@ def _run_run(args: argparse.Namespace) -> int:
     skipped = sum(r.skipped for r in batch.results)
     done = len(batch.results) - len(batch.failed)
     note = f"（其中 {skipped} 个输入未变化，沿用上次的报告；--force 可全部重跑）" if skipped else ""
-    print(f"完成 {done}/{len(batch.results)} 个乡镇{note}，用时 {batch.seconds:.1f} 秒。")
+    _say(f"完成 {done}/{len(batch.results)} 个乡镇{note}，用时 {batch.seconds:.1f} 秒。")
     for r in batch.failed:
-        print(f"失败：{r.township_name}（{r.township_id}）：{r.error}")
+        _say(f"失败：{r.township_name}（{r.township_id}）：{r.error}")
         if r.notebook:
-            print(f"  执行记录：{r.notebook}")
-    print(batch.index)
+            _say(f"  执行记录：{r.notebook}")
+    _say(batch.index)
     return batch.exit_status
 
 
@@ -180,7 +198,7 @@ def _run_sample(args: argparse.Namespace) -> int:
     from fupin.generate import write_sample
 
     for path in write_sample(args.out or DATA_DIR):
-        print(path)
+        _say(path)
     return EXIT_OK
 
 
@@ -217,13 +235,13 @@ def _run_email(args: argparse.Namespace) -> int:
         record = read_run_record(args.dir)  # the data the reports were made from is never written either
         check_outputs({"--dry-run": args.dry_run}, Path(record.data) if record else None,
                       [args.config])
-        batch = send.dry_run(args.dir, config, args.dry_run, only=args.township, echo=print)
+        batch = send.dry_run(args.dir, config, args.dry_run, only=args.township, echo=_say)
     else:
         send.plan(args.dir, config, args.township, sending=True)  # exit 2 before any password prompt
         password = smtp_password(config.smtp.user)
-        batch = send.send_reports(args.dir, config, password, resend=args.resend, only=args.township, echo=print)
+        batch = send.send_reports(args.dir, config, password, resend=args.resend, only=args.township, echo=_say)
     for line in batch.summary():
-        print(line)
+        _say(line)
     return batch.exit_status
 
 

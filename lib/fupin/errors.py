@@ -10,8 +10,9 @@ prints them all and exits 2, never with a traceback.
 from __future__ import annotations
 
 import errno
-import unicodedata
 from dataclasses import dataclass, field
+
+from fupin.literal import safe_text
 
 #: The most characters of a cell that a message quotes.
 QUOTE_CHARS = 40
@@ -35,44 +36,45 @@ class Problem:
     value: object = None
 
     def format(self) -> str:
-        """One line, e.g. ``households.csv 第5行 「家庭人口数」(size) 值「abc」：应为1到30的整数``."""
-        where = [self.file]
+        """One line, e.g. ``households.csv 第5行 「家庭人口数」(size) 值「abc」：应为1到30的整数``.
+
+        What came from the file (its name, sheet, header, value, and any of it in
+        the message) is shown with invisible characters escaped (:func:`quote`).
+        A personal value is masked by whoever builds the problem (:func:`fupin.privacy.masked`).
+        """
+        where = [safe_text(self.file)]
         if self.sheet:
-            where.append(f"工作表「{self.sheet}」")
+            where.append(f"工作表「{safe_text(self.sheet)}」")
         if self.row is not None:
             where.append(f"第{self.row}行")
         if self.column:
-            col = f"列「{self.column}」"
+            col = f"列「{safe_text(self.column)}」"
             if self.column_en and self.column_en != self.column:
                 col += f"({self.column_en})"
             where.append(col)
         text = " ".join(where)
         if self.value is not None:
             text += f" 值「{quote(self.value)}」"
-        return f"{text}：{self.message}"
+        return f"{text}：{safe_text(self.message, keep=chr(10))}"
 
     def __str__(self) -> str:
         return self.format()
 
 
 def quote(value: object) -> str:
-    r"""A cell as a message shows it: control characters escaped, long text cut in the middle.
+    r"""A cell as a message shows it: control and invisible format characters escaped
+    (:func:`fupin.literal.safe_text`), long text cut in the middle.
 
-    >>> quote("东风\x0b村")
-    '东风\\x0b村'
+    >>> quote("东风\x0b村"), quote("城关镇\u202e")
+    ('东风\\x0b村', '城关镇\\u202e')
     >>> quote("/tmp/" + "a" * 100 + "/abs")
     '/tmp/aaaaaaaaaaaaaaaaaaaaaaaaa…aaaaaa/abs（共109个字符）'
     """
     text = str(value)
     if len(text) > QUOTE_CHARS:
         tail = QUOTE_CHARS // 4
-        return f"{_escaped(text[:QUOTE_CHARS - tail])}…{_escaped(text[-tail:])}（共{len(text)}个字符）"
-    return _escaped(text)
-
-
-def _escaped(text: str) -> str:
-    r"""``text`` with each control character written as ``\xNN``."""
-    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in text)
+        return f"{safe_text(text[:QUOTE_CHARS - tail])}…{safe_text(text[-tail:])}（共{len(text)}个字符）"
+    return safe_text(text)
 
 
 class FupinError(Exception):

@@ -46,7 +46,7 @@ from fupin.columns import GUARANTEES, TABLES
 from fupin.county import County
 from fupin.config import MONITORING_FACTOR
 from fupin.fsutil import atomic_write_bytes
-from fupin.literal import cell_text
+from fupin.literal import cell_text, one_line
 from fupin.headcount import unsafe_house_mask
 from fupin.parameters import report_parameters
 from fupin.privacy import mask_names
@@ -374,9 +374,50 @@ def _shown(value: Any, kind: str) -> str:
     return str(value)
 
 
+#: Excel's limit on a page header: its three parts with their codes (``&L&9 `` ...), in characters.
+HEADER_MAX_CHARS = 255
+#: The codes before each part of the header: position and font size (``&L&9 ``).
+_HEADER_CODES = len("&L&9 ")
+#: The most characters of the end of an over-long area that its header keeps: its code in brackets.
+_HEADER_TAIL = 36
+
+
 def _header_text(text: str) -> str:
-    """Text for an Excel page header: ``&`` starts a header code, so it is doubled."""
-    return text.replace("&", "&&")
+    r"""Text for an Excel page header: one line without invisible characters; ``&`` starts a
+    header code, so it is doubled.
+
+    >>> _header_text("A&B镇\u202e\n")
+    'A&&B镇'
+    """
+    return one_line(text).replace("&", "&&")
+
+
+def _excel_chars(text: str) -> int:
+    """The length Excel counts: UTF-16 code units (a character beyond the BMP counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def header_parts(area: str, title: str, date: str) -> tuple[str, str, str]:
+    """The left, centre and right texts of a page header, together within HEADER_MAX_CHARS.
+
+    The area (a township's name from the data and its code, up to 200 and 32
+    characters) is cut in the middle with ``…`` when the whole would be longer,
+    keeping its start and its end (the code).
+
+    >>> left, centre, right = header_parts("长&" * 100 + "镇（990101001）", "跟踪清单：未脱贫户", "2026-12-06")
+    >>> left[:6], "…" in left, left.endswith("&&镇（990101001）"), 3 * 5 + len(left + centre + right) <= 255
+    ('长&&长&&', True, True, True)
+    """
+    centre, right = _header_text(title), _header_text(date)
+    room = HEADER_MAX_CHARS - 3 * _HEADER_CODES - _excel_chars(centre) - _excel_chars(right)
+    text = one_line(area)
+    if _excel_chars(_header_text(text)) <= room:
+        return _header_text(text), centre, right
+    tail = text[-min(_HEADER_TAIL, len(text) // 3):]
+    head = text[:len(text) - len(tail)]
+    while head and _excel_chars(_header_text(f"{head}…{tail}")) > room:
+        head = head[:-1]
+    return _header_text(f"{head}…{tail}"), centre, right
 
 
 def _print_setup(ws, area: str, date: str) -> None:
@@ -391,8 +432,7 @@ def _print_setup(ws, area: str, date: str) -> None:
     ws.page_margins.top, ws.page_margins.bottom, ws.page_margins.header, ws.page_margins.footer = 0.75, 0.6, 0.3, 0.3
     ws.page_margins.left = ws.page_margins.right = 0.4
     for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
-        header.left.text, header.center.text, header.right.text = (
-            _header_text(area), _header_text(f"跟踪清单：{ws.title}"), _header_text(date))
+        header.left.text, header.center.text, header.right.text = header_parts(area, f"跟踪清单：{ws.title}", date)
         header.left.size = header.center.size = header.right.size = 9
     for footer in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
         footer.center.text = "第 &P 页，共 &N 页"

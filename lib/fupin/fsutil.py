@@ -1,4 +1,4 @@
-"""Files that are either complete or absent, file checksums, and safe output paths.
+"""Files that are either complete or absent, file checksums, safe output paths, and bounded YAML reads.
 
 Identifiers from the data (township ids) are data, never paths: every output
 path built from one goes through :func:`id_path`, which accepts only a plain
@@ -20,6 +20,10 @@ from pathlib import Path
 
 from fupin.errors import UnsafePath, UsageError
 
+#: The most bytes a YAML file of ours (the email configuration) may have, and the most nodes its
+#: document may hold once every alias (``*name``) is expanded: a "billion laughs" is refused.
+YAML_MAX_BYTES = 1 << 20
+YAML_MAX_NODES = 100_000
 #: A name an id may give a file or folder: the contract's id characters (ASCII letters,
 #: digits, ``-`` and ``_``), 1 to 32 of them, on every platform.
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -248,3 +252,61 @@ def check_outputs(outputs: Mapping[str, Path | None], data: Path | None, inputs:
             problems.append(f"{option} 指向输入文件（{shown_value(path)}）：fupin 从不写入输入文件。请换一个路径")
     if problems:
         raise UsageError("；".join(problems))
+
+
+def read_yaml(path: Path, what: str, max_bytes: int = YAML_MAX_BYTES, max_nodes: int = YAML_MAX_NODES) -> object:
+    """The YAML document of `path` (UTF-8, a BOM allowed), read within bounds.
+
+    `path` must be a regular file (not a folder, a device such as ``/dev/zero``
+    or a pipe) of at most `max_bytes`, and its document may hold at most
+    `max_nodes` nodes with every alias expanded, however deep (each alias
+    counts the whole node it names). Anything else is a
+    :class:`~fupin.errors.UsageError` naming `what` and the file; so is text
+    that is not UTF-8 YAML. Only plain YAML types are built (``safe_load``).
+    """
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{what}不是普通文件：{path}（不能是文件夹、设备或管道）")
+    with open(path, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise UsageError(f"{what}不是普通文件：{path}（不能是文件夹、设备或管道）")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UsageError(f"{what}过大：{path}（最多 {max_bytes // 1024} KB）")
+
+    class BoundedLoader(yaml.SafeLoader):
+        """safe_load's loader that refuses a document larger than `max_nodes` once expanded."""
+
+        def compose_document(self):  # type: ignore[no-untyped-def]
+            node = super().compose_document()
+            if not _nodes_within(node, max_nodes):
+                raise UsageError(f"{what}展开后超过 {max_nodes:,} 个节点：{path}"
+                                 "（YAML 别名 *名称 引用过多或层层嵌套；请直接写出各项）")
+            return node
+
+    try:
+        return yaml.load(data.decode("utf-8-sig"), Loader=BoundedLoader)  # noqa: S506 - a SafeLoader
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{what}不是有效的 UTF-8 YAML：{path}\n{exc}") from None
+    except RecursionError:
+        raise UsageError(f"{what}嵌套过深：{path}") from None
+
+
+def _nodes_within(root: object, limit: int) -> bool:
+    """Whether the YAML node graph under `root`, aliases expanded, has at most `limit` nodes.
+
+    Stops counting past `limit`, so a document that would expand without end costs `limit` steps.
+    """
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            return False
+        value = getattr(node, "value", None)
+        if isinstance(value, list):  # a sequence holds nodes, a mapping (key, value) pairs of nodes
+            for item in value:
+                stack.extend(item if isinstance(item, tuple) else (item,))
+    return True

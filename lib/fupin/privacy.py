@@ -103,6 +103,20 @@ def mask_id_number(number: object) -> str:
     return text[:6] + MASK * (len(text) - 10) + text[-4:]
 
 
+def masked(column: str, value: object) -> object:
+    """``value`` of ``column`` as a message may quote it: masked when the column holds personal data.
+
+    Identity numbers go through :func:`mask_id_number`, the other personal
+    columns (names) through :func:`mask_name`; any other value is returned as it is.
+
+    >>> masked("head_name", "王\x0b小明"), masked("id_number", "11010119900307123X"), masked("size", "abc")
+    ('王*明', '110101********123X', 'abc')
+    """
+    if column not in PERSONAL_COLUMNS or _blank(value):
+        return value
+    return mask_id_number(value) if column == "id_number" else mask_name(value)
+
+
 def drop_personal(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` without the personal-data columns (``columns.PERSONAL_COLUMNS``).
 

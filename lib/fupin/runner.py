@@ -48,6 +48,7 @@ from fupin.jobs import (  # noqa: F401 (re-exported: Job, RunParameters, ... hav
     run_township,
 )
 from fupin.fsutil import SAFE_NAME_RULE, check_outputs, id_path, inside, is_safe_name, shown_value
+from fupin.literal import safe_text
 from fupin.lock import FolderLock
 from fupin.run_state import (
     COUNTY_FILES,
@@ -492,7 +493,7 @@ def _execute(
                                     error=f"工作进程异常退出：{type(exc).__name__}: {exc}")
         results.append(result)
         done(result)
-        bar.set_postfix_str(f"{result.township_name}{'' if result.ok else ' 失败'}")
+        bar.set_postfix_str(f"{safe_text(result.township_name)}{'' if result.ok else ' 失败'}")
         bar.update(1)
     bar.close()
     pool.stop()  # the workers stop their kernels while the county page is written

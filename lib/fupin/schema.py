@@ -27,6 +27,7 @@ from fupin.columns import (
 from fupin.errors import Problem
 from fupin.fsutil import is_reserved_name
 from fupin.money import MONEY_LIMIT, MONEY_TOO_LARGE
+from fupin.privacy import masked
 
 #: Plausible calendar years for every year column.
 YEAR_MIN, YEAR_MAX = 1980, 2100
@@ -201,9 +202,12 @@ class Origin:
         self, message: str, row: int | None = None, column: str | None = None,
         value: object = None,
     ) -> Problem:
-        """A :class:`Problem` located in this table; ``value`` defaults to the cell."""
+        """A :class:`Problem` located in this table; ``value`` defaults to the cell,
+        masked when the column holds personal data (:func:`fupin.privacy.masked`)."""
         if column is not None and value is None and row is not None:
             value = self.value(row, column)
+        if column is not None:
+            value = masked(column, value)
         return Problem(
             file=self.file,
             sheet=self.sheet,

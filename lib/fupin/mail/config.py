@@ -14,10 +14,13 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import getaddresses
+from string import Formatter
 from pathlib import Path
 from typing import Any
 
 from fupin.errors import UsageError
+from fupin.fsutil import read_yaml
+from fupin.literal import safe_text
 
 
 #: The only place the SMTP password is read from (besides an interactive prompt).
@@ -44,6 +47,12 @@ SUBJECT_FIELDS: dict[str, str] = {
     "exits": "Y+1年拟脱贫户数人数",
     "title": "报告标题，如 城关镇2018年脱贫攻坚情况报告",
 }
+
+#: A subject template's bounds: its length, and the widest a placeholder may be padded
+#: (``{township:<8}``); a placeholder takes no other format, conversion or attribute.
+SUBJECT_MAX_CHARS = 200
+SUBJECT_MAX_WIDTH = 40
+_SUBJECT_SPEC = re.compile(r"(?:[^{}]?[<>^])?(\d{0,2})")
 
 _TOP_KEYS = ("smtp", "sender", "subject", "county_subject", "attach_report", "attach_docx", "report_url",
              "recipients")
@@ -104,19 +113,14 @@ class MailConfig:
 def load_config(path: Path, overrides: Mapping[str, Any] | None = None) -> MailConfig:
     """Read the YAML configuration at `path`; `overrides` replace keys of ``smtp``.
 
-    Every problem found is listed in one :class:`UsageError` (exit 2).
-    Relative ``smtp.cafile`` paths are taken from the configuration's folder.
+    Every problem found is listed in one :class:`UsageError` (exit 2). The file is
+    read within bounds (:func:`fupin.fsutil.read_yaml`: a regular file, size and
+    alias expansion limited). Relative ``smtp.cafile`` paths are taken from the configuration's folder.
     """
-    import yaml
-
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise UsageError(f"找不到邮件配置文件：{path}（写法见项目根目录的 email.example.yml 和 docs/email.md）")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UsageError(f"邮件配置文件不是有效的 UTF-8 YAML：{path}\n{exc}") from None
+    raw = read_yaml(path, "邮件配置文件")
     return parse_config(raw, source=str(path), base=path.parent, overrides=overrides)
 
 
@@ -205,8 +209,9 @@ def _parse_port(value: object, default: int, problems: list[str]) -> int:
 
 
 def _mailbox(text: object) -> str | None:
-    """The addr-spec of one mailbox (``a@b`` or ``名字 <a@b>``), or None when it is not one."""
-    if not isinstance(text, str) or re.search(r"[\r\n]", text):
+    """The addr-spec of one mailbox (``a@b`` or ``名字 <a@b>``), or None when it is not one
+    (a line break, a control or an invisible format character such as a bidi override included)."""
+    if not isinstance(text, str) or safe_text(text) != text:
         return None
     pairs = getaddresses([text])
     if len(pairs) != 1 or not _ADDR.fullmatch(pairs[0][1]):
@@ -226,16 +231,44 @@ def _parse_sender(value: object, problems: list[str]) -> str:
 
 
 def _parse_subject(value: object, key: str, problems: list[str]) -> str:
-    """A subject template: one line whose placeholders are all in SUBJECT_FIELDS."""
+    """A subject template: one line of at most SUBJECT_MAX_CHARS whose placeholders are all
+    in SUBJECT_FIELDS, each plain (``{township}``) or with a small width (``{township:<8}``).
+
+    Anything else (an attribute or index, a conversion, a nested field, a width
+    over SUBJECT_MAX_WIDTH such as ``{township:>999999999}``) is a problem.
+    """
     if not isinstance(value, str) or not value.strip():
         problems.append(f"{key} 应为非空文字")
         return DEFAULT_SUBJECT
+    shown = safe_text(value if len(value) <= 60 else value[:60] + "…")
+    if len(value) > SUBJECT_MAX_CHARS:
+        problems.append(f"{key} 过长：最多 {SUBJECT_MAX_CHARS} 个字符")
+        return DEFAULT_SUBJECT
+    names = "、".join("{" + n + "}" for n in SUBJECT_FIELDS)
     try:
-        value.format_map({name: "x" for name in SUBJECT_FIELDS})
-    except (KeyError, IndexError, ValueError, AttributeError) as exc:
-        names = "、".join("{" + n + "}" for n in SUBJECT_FIELDS)
-        problems.append(f"{key}「{value}」的占位符无效（{exc}）；可用：{names}")
+        fields = [(name, spec, conversion) for _text, name, spec, conversion in Formatter().parse(value)
+                  if name is not None]
+    except ValueError as exc:
+        problems.append(f"{key}「{shown}」的花括号不成对（{exc}）；文字中的花括号请写成 {{{{ 和 }}}}")
+        return DEFAULT_SUBJECT
+    for name, spec, conversion in fields:
+        field = safe_text("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+        if name not in SUBJECT_FIELDS:
+            problems.append(f"{key} 的占位符无效：{field}（可用：{names}）")
+        elif conversion or not _small_width(spec):
+            problems.append(f"{key} 的占位符无效：{field}（只能写 {{{name}}}，或加不超过 {SUBJECT_MAX_WIDTH} 的宽度，"
+                            f"如 {{{name}:<8}}）")
     return " ".join(value.split())
+
+
+def _small_width(spec: str) -> bool:
+    """Whether a placeholder's format is none or an alignment with a width up to SUBJECT_MAX_WIDTH.
+
+    >>> [_small_width(s) for s in ("", "<8", "*^12", "40", ">999999999", ".3", ",")]
+    [True, True, True, True, False, False, False]
+    """
+    match = _SUBJECT_SPEC.fullmatch(spec)
+    return bool(match) and int(match[1] or 0) <= SUBJECT_MAX_WIDTH
 
 
 def _addresses(value: object, where: str, problems: list[str]) -> tuple[str, ...]:

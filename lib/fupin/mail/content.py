@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from fupin.literal import file_name, finalize, url_segment, without_controls
+from fupin.literal import file_name, finalize, one_line, url_segment
 from fupin.mail.config import COUNTY, MailConfig
 from fupin.mail.folder import Report, township_metrics_in
 
@@ -90,13 +90,14 @@ def subject_fields(m: Metrics) -> dict[str, str]:
 
 
 def render_subject(template: str, m: Metrics) -> str:
-    """The subject line: `template` filled from `m`, on one line.
+    """The subject line: `template` filled from `m`, on one line, without invisible characters
+    (:func:`fupin.literal.one_line`: a right-to-left override in a name does not reach the header).
 
     >>> render_subject("【{county}】{township}{year}年：{incidence}", {"county_name": "示例县",
     ...     "township_id": "1", "township_name": "城关镇", "year": 2018, "incidence": 0.0323})
     '【示例县】城关镇2018年：3.23%'
     """
-    return " ".join(without_controls(template.format_map(subject_fields(m))).split())
+    return one_line(template.format_map(subject_fields(m)))
 
 
 def png_size(png: bytes) -> tuple[int, int]:

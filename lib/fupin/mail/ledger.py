@@ -12,6 +12,7 @@ from typing import Any
 
 from fupin.errors import UsageError
 from fupin.fsutil import atomic_write_json
+from fupin.literal import safe_text
 from fupin.lock import FolderLock
 
 
@@ -61,14 +62,15 @@ class Ledger:
         at = _now()
         for who in recipients:
             self.sent.append({"key": key, "recipient": who, "checksum": checksum, "sent_at": at,
-                              "message_id": str(msg["Message-ID"]), "subject": str(msg["Subject"])})
+                              "message_id": safe_text(msg["Message-ID"]), "subject": safe_text(msg["Subject"])})
         self._clear(key, recipients)
 
     def record_failed(self, key: str, errors: Mapping[str, str], checksum: str) -> None:
-        """Replace the failures of `key` for these recipients by the new errors."""
+        """Replace the failures of `key` for these recipients by the new errors (invisible
+        characters escaped: a server's reply may hold terminal escapes)."""
         self._clear(key, list(errors))
         at = _now()
-        self.failed += [{"key": key, "recipient": who, "checksum": checksum, "at": at, "error": error}
+        self.failed += [{"key": key, "recipient": who, "checksum": checksum, "at": at, "error": safe_text(error)}
                         for who, error in errors.items()]
 
     def _clear(self, key: str, recipients: Sequence[str]) -> None:

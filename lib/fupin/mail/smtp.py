@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import re
 import smtplib
 import socket
 import ssl
@@ -9,7 +11,33 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 
 from fupin.errors import DeliveryError
+from fupin.literal import safe_text
 from fupin.mail.config import SmtpSettings
+
+
+#: What a masked secret shows.
+MASKED = "***"
+
+
+def secret_pattern(password: str | None, user: str | None = None) -> re.Pattern[str] | None:
+    r"""What masks `password` in a server's reply, whatever the server did to its spacing.
+
+    The password as typed, with any run of whitespace matching where it has
+    whitespace (a server may collapse or turn into tabs), and as the base64
+    that AUTH LOGIN and AUTH PLAIN (``\0user\0password``) send, padding or not.
+    None when there is nothing to mask.
+
+    >>> secret_pattern("a  b\tc").sub(MASKED, "535 bad password 'a b  c' for x")
+    "535 bad password '***' for x"
+    >>> secret_pattern("pw", "bot").sub(MASKED, "535 AUTH PLAIN AGJvdABwdw== refused, cHc=")
+    '535 AUTH PLAIN *** refused, ***'
+    """
+    if not password or not password.strip():
+        return None
+    forms = [r"\s+".join(re.escape(word) for word in password.split())]
+    for raw in (password, f"\0{user or ''}\0{password}", f"{user or ''}\0{user or ''}\0{password}"):
+        forms.append(re.escape(base64.b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")) + "=*")
+    return re.compile("|".join(sorted(forms, key=len, reverse=True)))
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -55,12 +83,15 @@ class Postman:
     def __init__(self, settings: SmtpSettings, password: str | None) -> None:
         self.settings = settings
         self._password = password
+        self._secret = secret_pattern(password, settings.user)
         self._smtp: smtplib.SMTP | None = None
         self._broken: str | None = None
 
     def _redact(self, text: str) -> str:
-        """`text` with the password replaced by ``***`` (servers may echo input)."""
-        return text.replace(self._password, "***") if self._password else text
+        """What the user may read of `text`: the password masked in any spacing or base64
+        (:func:`secret_pattern`; servers may echo input), terminal escapes and other invisible
+        characters escaped (:func:`fupin.literal.safe_text`)."""
+        return safe_text(self._secret.sub(MASKED, text) if self._secret else text)
 
     def _connect(self) -> smtplib.SMTP:
         """Connect, secure the channel as configured, and log in when a user is set."""
@@ -91,6 +122,10 @@ class Postman:
                 self._smtp = self._connect()
             except (OSError, smtplib.SMTPException) as exc:
                 self._broken = self._redact(describe_error(exc, self.settings))
+                raise DeliveryError(self._broken) from None
+            except UnicodeEncodeError:  # smtplib sends the login as ASCII; the message must not quote it
+                self._broken = (f"无法登录邮件服务器（用户 {safe_text(self.settings.user)}）："
+                                "用户名或密码含有非 ASCII 字符，SMTP 登录只支持 ASCII")
                 raise DeliveryError(self._broken) from None
         return self._smtp
 
