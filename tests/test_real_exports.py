@@ -217,7 +217,7 @@ def test_an_id_in_scientific_notation_says_to_format_it_as_text(
     tables = fd.county_tables()
     tables[table][index][column] = value
     found = [p for p in problems(folder(tmp_path, tables)) if p.file == f"{table}.csv"]
-    shown = masked(value) if column == "id_number" else value  # personal data is never quoted whole
+    shown = masked(column, value)  # personal data is never quoted whole
     assert [(p.row, p.column_en, p.value, p.message) for p in found] == [(3, column, shown, SCIENTIFIC_ID)]
     assert "设为“文本”格式" in SCIENTIFIC_ID and "重新导出" in SCIENTIFIC_ID
 
