@@ -43,15 +43,15 @@ def test_every_problem_at_once_naming_the_values():
     assert isinstance(err, UsageError) and isinstance(err, ValueError)
     assert err.problems == [
         "year='2018.5'：年度应为1980到2100之间的整数",
-        "poverty_line=-1：贫困线应为正数（元/人·年）",
+        "poverty_line=-1：贫困线应为正数且小于1,000,000（元/人·年）",
         "bands='4000,abc'：收入分组边界应严格升序（数字，如 [3500, 4000]）",
         "growth=2：年增长率应在 -1 到 1 之间（如 0.05 表示 5%）",
-        "village_threshold=0：阈值应为0到1之间的比例（如 0.02）",
-        "income_drop_share=True：应为0到1之间的比例（如 0.3）",
+        "village_threshold=0：阈值应为0到1之间的比例（不小于0.0001，如 0.02）",
+        "income_drop_share=True：应为0到1之间的比例（不小于0.0001，如 0.3）",
     ]  # the monitoring table is only checked against a valid year and line
 
 
-@pytest.mark.parametrize("bands", ["4500,4000", "3500,3500", "3500,nan", "[", [True, 2]])
+@pytest.mark.parametrize("bands", ["4500,4000", "3500,3500", "[", [True, 2]])
 def test_bands_must_be_strictly_ascending_numbers(bands):
     with pytest.raises(ParameterError, match="收入分组边界应严格升序"):
         report_parameters(year=2018, bands=bands)
@@ -66,9 +66,9 @@ def test_fupin_run_uses_the_same_checks_and_names_its_options():
     with pytest.raises(UsageError) as caught:
         RunParameters(year=2018, poverty_line=-1, bands=(4000.0, 3500.0), extra={"income_drop_share": 1.5}).check()
     assert str(caught.value) == (
-        "参数有误：--poverty-line -1：贫困线应为正数（元/人·年）；"
+        "参数有误：--poverty-line -1：贫困线应为正数且小于1,000,000（元/人·年）；"
         "--bands 4000,3500：收入分组边界应严格升序（数字，如 [3500, 4000]）；"
-        "-p income_drop_share=1.5：应为0到1之间的比例（如 0.3）"
+        "-p income_drop_share=1.5：应为0到1之间的比例（不小于0.0001，如 0.3）"
     )
     run = RunParameters(year=2018, poverty_line=4000)
     assert run.used_bands == default_bands(4000) == (4000.0, 4500.0)
@@ -90,7 +90,7 @@ def test_collective_economy_and_industry_parameters_are_read_and_checked_here_to
     with pytest.raises(ParameterError) as caught:
         report_parameters(year=2018, collective_income_line=-1, collective_income_exit="maybe", industry_coverage_line=0)
     assert caught.value.problems == [
-        "collective_income_line=-1：村集体经济收入标准应为不小于0的金额（元，如 50000）",
+        "collective_income_line=-1：村集体经济收入标准应为不小于0的金额（元，小于1,000,000,000，如 50000）",
         "collective_income_exit='maybe'：应为 true 或 false",
-        "industry_coverage_line=0：产业帮扶覆盖率标准应为0到1之间的比例（如 0.8）",
+        "industry_coverage_line=0：产业帮扶覆盖率标准应为0到1之间的比例（不小于0.0001，如 0.8）",
     ]

@@ -263,7 +263,7 @@ def test_known_extra_parameter_is_accepted_but_runner_parameters_need_their_opti
         (["--village-threshold", "2"], "阈值应为0到1之间的比例"),
         (["--poverty-line", "-1"], "贫困线应为正数"),
         (["--workers", "0"], "--workers 应为正整数"),
-        (["--bands", "3500,nan"], "收入分组边界应严格升序"),
+        (["--bands", "3500,nan"], "--bands 3500,nan：不是数（NaN）"),
         (["-p", "income_drop_share=1.5"], "income_drop_share=1.5：应为0到1之间的比例"),
         (["-p", "monitoring_line=abc"], "monitoring_line=abc：应为正数或按年度的表"),
         (["-p", "monitoring_line=[1,"], "参数值无法解析"),
