@@ -244,9 +244,9 @@ def test_a_failing_township_does_not_stop_the_others(small_county, tmp_path):
 
 def test_unknown_notebook_parameter_is_refused_before_anything_runs(small_county, tmp_path):
     out = tmp_path / "out"
-    proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, "-p", "poverty_lines=4000")
+    proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, "-p", "povrety_line=4000")
     assert proc.returncode == 2
-    assert "未知的笔记本参数：poverty_lines" in proc.stderr and "Traceback" not in proc.stderr
+    assert "未知的笔记本参数：povrety_line（是否想写 poverty_line？）" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
 
 

@@ -223,7 +223,10 @@ def _number(value: object) -> float:
     if isinstance(value, numbers.Real):
         return float(value)
     if isinstance(value, str):
-        return float(value.strip())
+        try:
+            return float(value.strip())
+        except ValueError:
+            raise ValueError(f"不是数字：{value}") from None
     raise ValueError(f"不是数字：{value}")
 
 
@@ -268,6 +271,10 @@ def _lines_table(value: object) -> dict[int, float] | None:
     {2016: 3000.0, 2017: 3200.0}
     >>> _lines_table("{2016: 3000}"), _lines_table(" none ")
     ({2016: 3000.0}, None)
+    >>> _lines_table("2016:3000,2016:3100")
+    Traceback (most recent call last):
+    ...
+    ValueError: 2016年出现了两次
     """
     if isinstance(value, str):
         text = value.strip().replace("：", ":").replace("，", ",").replace("、", ",")
@@ -278,19 +285,29 @@ def _lines_table(value: object) -> dict[int, float] | None:
         if text.startswith("{"):
             import yaml
 
-            value = yaml.safe_load(text)
+            try:
+                value = yaml.safe_load(text)
+            except yaml.YAMLError:
+                raise ValueError(f"无法读成按年度的表：{value}") from None
         else:
             pairs = [item.partition(":") for item in text.split(",") if item.strip()]
             if not pairs or any(not sep for _, sep, _ in pairs):
                 raise ValueError(f"应写成 年度:贫困线，如 2016:3000,2017:3200：{value}")
-            value = {year: line for year, _, line in pairs}
+            return _year_table([(year, line) for year, _, line in pairs])
     if value is None:
         return None
     if not isinstance(value, Mapping) or not value:
         raise ValueError(f"不是按年度的表：{value}")
-    table = {_whole(k): _number(v) for k, v in value.items()}
-    if len(table) != len(value):
-        raise ValueError("同一年度出现了两次")
+    return _year_table(list(value.items()))
+
+
+def _year_table(items: list[tuple[object, object]]) -> dict[int, float]:
+    table: dict[int, float] = {}
+    for k, v in items:
+        year = _whole(k)
+        if year in table:
+            raise ValueError(f"{year}年出现了两次")
+        table[year] = _number(v)
     return dict(sorted(table.items()))
 
 
@@ -314,7 +331,7 @@ def unusable_number(value: object) -> str | None:
     smallest normal float, so that no exact share or fen can be made of it).
 
     >>> unusable_number(0.02), unusable_number(float("nan")), unusable_number([3500, 1e-320])
-    (None, '不是数（NaN）', '数值过小（1e-320 小于可精确计算的最小正数 2.2250738585072014e-308）')
+    (None, '不是数（NaN）', '数值过小（1e-320：不为0的数，绝对值不能小于 2.2e-308）')
     """
     for x in _numbers_in(value):
         if math.isnan(x):
@@ -322,7 +339,7 @@ def unusable_number(value: object) -> str | None:
         if math.isinf(x):
             return "不能是无穷大"
         if x != 0 and abs(x) < sys.float_info.min:
-            return f"数值过小（{x!r} 小于可精确计算的最小正数 {sys.float_info.min!r}）"
+            return f"数值过小（{x!r}：不为0的数，绝对值不能小于 {sys.float_info.min:.1e}）"
     return None
 
 
