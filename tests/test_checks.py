@@ -318,6 +318,12 @@ def test_past_exits_are_judged_against_the_line_of_their_year():
     a = analyse(c, report_parameters(year=Y, poverty_line=4000, poverty_lines=lines))
     listed = a.frame.loc[a.warning_masks["exited_income_below_line"], "household_id"].tolist()
     assert listed == ["A", "C", "E"]
+    from fupin.docx_report import data_notes
+    from fupin.followup import analysis_sheets
+
+    about = dict(analysis_sheets(a)["说明"][0].itertuples(index=False))
+    assert about["各年贫困线"] == "2016年3,000元/人·年；2018年3,500元/人·年：已脱贫户按脱贫当年的贫困线核查"
+    assert ("各年贫困线", "2016年3,000；2018年3,500（元/人·年）：已脱贫户按脱贫当年的贫困线核查") in data_notes(m)
     # without a table every exit is judged against L, as before
     w = warnings_of(c, poverty_line=4000)["exited_income_below_line"]
     assert w["count"] == 6 and w["message"].endswith("低于4000元：户A、B、C、D、E、F")
