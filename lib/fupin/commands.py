@@ -84,7 +84,7 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--year", type=int, required=True, help="统计年度 Y（按 Y 年底状态，预测 Y+1 年）")
     p.add_argument("--out", type=Path, default=None, help="报告文件夹（默认 reports/<Y>）")
     p.add_argument("--township", action="append", default=None, metavar="ID", help="只运行这些乡镇（可重复）")
-    p.add_argument("--poverty-line", type=float, default=DEFAULT_POVERTY_LINE, help="贫困线，元/人·年（默认 3500）")
+    p.add_argument("--poverty-line", type=float, default=DEFAULT_POVERTY_LINE, help="贫困线，元/人·年（默认 3500；大于0、小于1,000,000）：预测用它；往年脱贫户也按它核查，除非给出 --poverty-lines")
     p.add_argument("--poverty-lines", default=None, metavar="YEAR:LINE,...",
                    help="各年贫困线，如 2016:3000,2017:3200；national 为自带的国家农村贫困标准。"
                         "往年的规则（已脱贫户脱贫当年的收入）按当年的贫困线（表中该年，或之前最近一年）判断，"
