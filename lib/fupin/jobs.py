@@ -36,9 +36,9 @@ STATE_DIR = ".fupin"
 
 #: How ``fupin run`` names each parameter in a message (the option the user typed).
 RUN_OPTIONS = {"year": "--year", "poverty_line": "--poverty-line", "poverty_lines": "--poverty-lines",
-            "bands": "--bands", "growth": "--growth",
-            "village_threshold": "--village-threshold", "collective_income_line": "--collective-income-line",
-            "industry_coverage_line": "--industry-coverage-line"}
+               "bands": "--bands", "growth": "--growth", "village_threshold": "--village-threshold",
+               "collective_income_line": "--collective-income-line",
+               "industry_coverage_line": "--industry-coverage-line"}
 
 
 def _spell_option(name: str, value: object) -> str:
