@@ -290,8 +290,6 @@ def test_known_extra_parameter_is_accepted_but_runner_parameters_need_their_opti
         (["-p", "collective_income_line=60000"], "参数 collective_income_line 请用对应的命令行选项设置"),
         (["--poverty-line", "1e20"], "--poverty-line 1e+20：贫困线应为正数且小于1,000,000（元/人·年）"),
         (["--village-threshold", "1e-320"], "--village-threshold 1e-320：数值过小"),
-        (["--poverty-lines", "2016:3000,2016:3100"], "2016年出现了两次"),
-        (["-p", "poverty_lines=2016:3000"], "参数 poverty_lines 请用对应的命令行选项设置（--poverty-lines）"),
         (["--year", "2030"], "--year 2030：统计年度应在数据的年度范围"),
     ],
 )
