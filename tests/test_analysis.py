@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 import fupin
 from fupin import followup, frame
-from fupin.analysis import analyse
+from fupin.analysis import analyse, check_year_in_data
 from fupin.config import REFERENCE_TOWNSHIP_ID, REFERENCE_YEAR
 from fupin.errors import ParameterError
 from fupin.parameters import Parameters, report_parameters
@@ -74,3 +74,40 @@ def test_parameters_are_frozen_and_checked_once():
     with pytest.raises(ParameterError, match="village_threshold=2"):
         fupin.township_metrics(fupin.load(fupin.config.SAMPLE_DIR).area(REFERENCE_TOWNSHIP_ID), 2018,
                                village_threshold=2)
+
+
+def _years_county(registered=(2015, 2016), incomes=((2017, False), (2018, False), (2019, True))):
+    import metrics_fixtures as fx
+
+    return fx.county(
+        fx.villages({"village_id": "V1"}),
+        fx.households(*({"household_id": f"H{i}", "village_id": "V1", "registered_year": y}
+                        for i, y in enumerate(registered))),
+        fx.incomes(*({"household_id": "H0", "year": y, "per_capita_income": 5000.0, "is_estimate": e}
+                     for y, e in incomes)),
+    )
+
+
+@pytest.mark.parametrize("year", [2014, 2019, 2030])
+def test_the_year_must_lie_inside_the_data(year):
+    """From the first registered_year (2015) to the latest actual income (2018; 2019 is an estimate):
+    2030 gave a full report "截至2030年底", 2013 one of "0户0人 … 已全部退出"."""
+    c = _years_county()
+    with pytest.raises(ParameterError) as caught:
+        analyse(c, report_parameters(year=year))
+    assert str(caught.value) == (f"参数有误：year={year}：统计年度应在数据的年度范围2015到2018年之内"
+                                 "（最早的建档立卡年度为2015年，最近一年的实际收入（不含预计收入）为2018年）")
+    with pytest.raises(ParameterError, match=f"--year {year}：统计年度应在数据的年度范围2015到2018年之内"):
+        check_year_in_data(c, year, shown=f"--year {year}", strict=True)
+
+
+def test_years_at_the_edges_of_the_data_and_areas_without_a_bound():
+    c = _years_county()
+    assert analyse(c, report_parameters(year=2015)).metrics["registered"]["households"] == 1
+    assert analyse(c, report_parameters(year=2018)).metrics["registered"]["households"] == 2
+    only_estimates = _years_county(incomes=((2019, True),))
+    analyse(only_estimates, report_parameters(year=2030))  # an area without actual income has no upper bound
+    with pytest.raises(ParameterError, match="数据中没有实际收入记录（预计收入不算），没有一个统计年度在数据的年度范围之内"):
+        check_year_in_data(only_estimates, 2018, strict=True)  # fupin run, for the whole county
+    with pytest.raises(ParameterError, match="统计年度不应早于数据中最早的建档立卡年度2015年"):
+        analyse(only_estimates, report_parameters(year=2014))

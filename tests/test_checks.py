@@ -281,3 +281,50 @@ def test_stated_rate_against_stated_counts():
 def test_unknown_claim_name(reference):
     with pytest.raises(ValueError, match="nonsense"):
         check_claims(reference, {"nonsense": 1})
+
+
+def _exits_at_several_lines():
+    """Exits in 2015-2018 judged against the line of their exit year; two households remaining."""
+    return fx.county(
+        fx.villages(village()),
+        fx.households(
+            hh("A", exit_year=2015), hh("B", exit_year=2016), hh("C", exit_year=2017, size=2),
+            hh("D", exit_year=2017), hh("E", exit_year=2018), hh("F", exit_year=2018), hh("G"), hh("H"),
+        ),
+        fx.incomes(
+            inc("A", 2015, 3900.0),  # before the table: L = 4000
+            inc("B", 2016, 3100.0),  # L(2016) = 3000
+            inc("C", 2017, 2999.99), inc("D", 2017, 3000.0),  # L(2017) = L(2016) = 3000, to the fen
+            inc("E", 2018, 3499.99), inc("F", 2018, 3600.0),  # L(2018) = 3500
+            inc("G", 2019, 3800.0), inc("H", 2019, 4000.0),  # the projection for 2019 uses L = 4000
+        ),
+    )
+
+
+def test_past_exits_are_judged_against_the_line_of_their_year():
+    """A what-if line for next year (L = 4000) does not re-judge exits made under the lines of their time."""
+    from fupin.analysis import analyse
+    from fupin.parameters import report_parameters
+
+    c = _exits_at_several_lines()
+    lines = {2016: 3000, 2018: 3500}
+    m = township_metrics(c, Y, poverty_line=4000, poverty_lines=lines)
+    [below] = [w for w in m["warnings"] if w["code"] == "exited_income_below_line"]
+    assert below["count"] == 3
+    assert below["message"] == "3户（4人）已脱贫，但脱贫当年人均纯收入低于当年贫困线：户A、C、E"
+    assert m["projection"]["exits"] == {"households": 1, "people": 1}  # H only: G's 3,800 is short of L
+    assert m["parameters"]["poverty_line"] == 4000 and m["parameters"]["poverty_lines"] == {"2016": 3000, "2018": 3500}
+    # the follow-up workbook lists the same households
+    a = analyse(c, report_parameters(year=Y, poverty_line=4000, poverty_lines=lines))
+    listed = a.frame.loc[a.warning_masks["exited_income_below_line"], "household_id"].tolist()
+    assert listed == ["A", "C", "E"]
+    from fupin.docx_report import data_notes
+    from fupin.followup import analysis_sheets
+
+    about = dict(analysis_sheets(a)["说明"][0].itertuples(index=False))
+    assert about["各年贫困线"] == "2016年3,000元/人·年；2018年3,500元/人·年：已脱贫户按脱贫当年的贫困线核查"
+    assert ("各年贫困线", "2016年3,000；2018年3,500（元/人·年）：已脱贫户按脱贫当年的贫困线核查") in data_notes(m)
+    # without a table every exit is judged against L, as before
+    w = warnings_of(c, poverty_line=4000)["exited_income_below_line"]
+    assert w["count"] == 6 and w["message"].endswith("低于4000元：户A、B、C、D、E、F")
+    assert warnings_of(c, poverty_line=4000, poverty_lines=lines)["exited_income_below_line"]["count"] == 3

@@ -28,10 +28,11 @@ Y = 2018
 #: Every figure's parameter away from its default (config.py, depth.py).
 OPTIONS = ["--poverty-line", 3600, "--bands", "3000,3600,4500", "--growth", 0.05,
            "--village-threshold", 0.03, "--collective-income-line", 60000, "--industry-coverage-line", 0.7,
-           "-p", "monitoring_line=5000", "-p", "income_drop_share=0.4", "-p", "collective_income_exit=true"]
+           "-p", "monitoring_line=5000", "-p", "income_drop_share=0.4", "-p", "collective_income_exit=true",
+           "--poverty-lines", "2016:3000,2017:3200"]
 PARAMETERS = dict(poverty_line=3600, bands=[3000, 3600, 4500], growth=0.05, village_threshold=0.03,
                   collective_income_line=60000, industry_coverage_line=0.7, collective_income_exit=True,
-                  monitoring_line=5000, income_drop_share=0.4)
+                  monitoring_line=5000, income_drop_share=0.4, poverty_lines={2016: 3000, 2017: 3200})
 
 
 def _roundtrip(obj: object) -> object:
@@ -76,7 +77,8 @@ def test_parameters_and_reruns_after_each_kind_of_change(county, tmp_path):
     for t in (a, b):
         written = _metrics(out, t)
         assert written == _roundtrip(township_metrics(loaded.township(t), Y, **PARAMETERS)), t
-        assert written["parameters"] == {"poverty_line": 3600, "bands": [3000, 3600, 4500],
+        assert written["parameters"] == {"poverty_line": 3600, "poverty_lines": {"2016": 3000, "2017": 3200},
+                                         "bands": [3000, 3600, 4500],
                                          "growth": 0.05, "village_threshold": 0.03,
                                          "collective_income_line": 60000, "collective_income_exit": True,
                                          "industry_coverage_line": 0.7}

@@ -522,7 +522,7 @@ def reference():
 
 def test_structure_matches_outputs_md(reference):
     assert set(reference) == TOP_KEYS | EXTRA_KEYS
-    assert set(reference["parameters"]) == {"poverty_line", "bands", "growth", "village_threshold",
+    assert set(reference["parameters"]) == {"poverty_line", "poverty_lines", "bands", "growth", "village_threshold",
                                             "collective_income_line", "collective_income_exit",
                                             "industry_coverage_line"}
     assert set(reference["villages"]) == {"total", "poor", "deep_poor", "poor_exited", "poor_remaining"}
@@ -552,7 +552,7 @@ def test_reference_township_reproduces_the_seed(reference):
     m = reference
     assert (m["township_id"], m["township_name"], m["county_name"]) == ("001", "测试镇", "测试县")
     assert (m["year"], m["target_year"]) == (2018, 2019)
-    assert m["parameters"] == {"poverty_line": 3500, "bands": [3500, 4000], "growth": 0.0,
+    assert m["parameters"] == {"poverty_line": 3500, "poverty_lines": None, "bands": [3500, 4000], "growth": 0.0,
                                "village_threshold": 0.02, "collective_income_line": 50000,
                                "collective_income_exit": False, "industry_coverage_line": 0.8}
     assert m["villages"] == {"total": 20, "poor": 5, "deep_poor": 0, "poor_exited": 1, "poor_remaining": 4}
@@ -590,8 +590,9 @@ def test_reference_township_reproduces_the_seed(reference):
 def test_parameters_are_echoed():
     m = township_metrics(fx.reference_county(), 2018, poverty_line=3500.5, bands=(3000, 3500.5),
                          growth=0.05, village_threshold=0.03, collective_income_line=60000.5,
-                         collective_income_exit=True, industry_coverage_line=0.75)
-    assert m["parameters"] == {"poverty_line": 3500.5, "bands": [3000, 3500.5], "growth": 0.05,
+                         collective_income_exit=True, industry_coverage_line=0.75, poverty_lines="2016:3000,2017:3200.5")
+    assert m["parameters"] == {"poverty_line": 3500.5, "poverty_lines": {"2016": 3000, "2017": 3200.5},
+                               "bands": [3000, 3500.5], "growth": 0.05,
                                "village_threshold": 0.03, "collective_income_line": 60000.5,
                                "collective_income_exit": True, "industry_coverage_line": 0.75}
     assert m["collective_economy"]["line"] == 60000.5

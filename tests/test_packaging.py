@@ -112,7 +112,7 @@ def test_report_parameters_are_typed_defaulted_and_documented():
     params = inspect_notebook(str(ROOT / "notebooks" / "township_report.ipynb"))
     expected = {"township_id", "year", "data", "poverty_line", "bands", "growth", "village_threshold",
                 "monitoring_line", "income_drop_share", "output_dir", "collective_income_line",
-                "collective_income_exit", "industry_coverage_line"}
+                "collective_income_exit", "industry_coverage_line", "poverty_lines"}
     assert set(params) == expected
     for name, p in params.items():
         assert p["inferred_type_name"] != "None", f"{name} has no type"

@@ -92,3 +92,14 @@ def test_getting_started_runs_top_to_bottom_on_the_sample(tmp_path):
     assert (tmp_path / "out" / "城关镇.html").read_text(encoding="utf-8").count("<h1") == 1
     assert "城关镇2018年脱贫攻坚情况报告" in (tmp_path / "out" / "城关镇.html").read_text(encoding="utf-8")
     assert (tmp_path / "out" / "城关镇未脱贫户.xlsx").is_file()
+
+
+def test_papermill_misspelt_parameter_fails_at_the_check_naming_the_closest(tmp_path):
+    """papermill only warns about a name the notebook does not declare; the report would be made at
+    the default line. The cell after the parameters refuses it, before the data is read."""
+    out = tmp_path / "out.ipynb"
+    proc = papermill(REPORT, out, "-p", "povrety_line", "4000", "--cwd", NOTEBOOKS_DIR)
+    assert proc.returncode != 0
+    assert "ParameterError" in proc.stderr
+    assert "povrety_line：报告笔记本的参数单元没有这个参数（是否想写 poverty_line？）" in proc.stderr
+    assert "脱贫攻坚情况报告" not in html_outputs(out)

@@ -15,7 +15,7 @@ import pytest
 
 import fupin
 from fupin import narrative
-from fupin.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
+from fupin.config import NOTEBOOKS_DIR, REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
 from fupin.metrics import township_metrics
 from conftest import fupin_cli
 from notebook_fixtures import faulty_notebooks
@@ -244,10 +244,26 @@ def test_a_failing_township_does_not_stop_the_others(small_county, tmp_path):
 
 def test_unknown_notebook_parameter_is_refused_before_anything_runs(small_county, tmp_path):
     out = tmp_path / "out"
-    proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, "-p", "poverty_lines=4000")
+    proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, "-p", "povrety_line=4000")
     assert proc.returncode == 2
-    assert "未知的笔记本参数：poverty_lines" in proc.stderr and "Traceback" not in proc.stderr
+    assert "未知的笔记本参数：povrety_line（是否想写 poverty_line？）" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_a_notebook_without_a_parameter_the_run_passes_is_refused(small_county, tmp_path):
+    """--notebooks with a copy that lacks poverty_lines: it would run at its own default (L for every year)."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.read(NOTEBOOKS_DIR / "township_report.ipynb", as_version=4)
+    [params] = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    params.source = "\n".join(line for line in params.source.splitlines() if not line.startswith("poverty_lines"))
+    nbformat.write(nb, notebooks / "township_report.ipynb")
+    out = tmp_path / "out"
+    proc = fupin_cli("run", small_county, "--year", 2018, "--out", out, "--notebooks", notebooks,
+                     "--poverty-lines", "2016:3000")
+    assert proc.returncode == 2, proc.stderr
+    assert "报告笔记本的参数单元没有声明 fupin run 要传入的参数：poverty_lines" in proc.stderr
+    assert "Traceback" not in proc.stderr and not out.exists()
 
 
 def test_known_extra_parameter_is_accepted_but_runner_parameters_need_their_option(small_county, tmp_path):
@@ -263,7 +279,7 @@ def test_known_extra_parameter_is_accepted_but_runner_parameters_need_their_opti
         (["--village-threshold", "2"], "阈值应为0到1之间的比例"),
         (["--poverty-line", "-1"], "贫困线应为正数"),
         (["--workers", "0"], "--workers 应为正整数"),
-        (["--bands", "3500,nan"], "收入分组边界应严格升序"),
+        (["--bands", "3500,nan"], "--bands 3500,nan：不是数（NaN）"),
         (["-p", "income_drop_share=1.5"], "income_drop_share=1.5：应为0到1之间的比例"),
         (["-p", "monitoring_line=abc"], "monitoring_line=abc：应为正数或按年度的表"),
         (["-p", "monitoring_line=[1,"], "参数值无法解析"),
@@ -272,6 +288,9 @@ def test_known_extra_parameter_is_accepted_but_runner_parameters_need_their_opti
         (["--industry-coverage-line", "1.5"], "产业帮扶覆盖率标准应为0到1之间的比例"),
         (["-p", "collective_income_exit=maybe"], "collective_income_exit=maybe：应为 true 或 false"),
         (["-p", "collective_income_line=60000"], "参数 collective_income_line 请用对应的命令行选项设置"),
+        (["--poverty-line", "1e20"], "--poverty-line 1e+20：贫困线应为正数且小于1,000,000（元/人·年）"),
+        (["--village-threshold", "1e-320"], "--village-threshold 1e-320：数值过小"),
+        (["--year", "2030"], "--year 2030：统计年度应在数据的年度范围"),
     ],
 )
 def test_bad_options_exit_2_before_anything_runs(small_county, tmp_path, args, message):

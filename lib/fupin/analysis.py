@@ -37,8 +37,10 @@ from fupin import economy
 from fupin.checks import consistency_findings, household_warning_masks, warnings_of
 from fupin.county import County
 from fupin.depth import depth
+from fupin.errors import ParameterError
 from fupin.frame import (
     counts,
+    data_years,
     household_frame,
     income_at_exit,
     json_number,
@@ -97,14 +99,15 @@ class Analysis:
         """The households of each household warning (:func:`fupin.checks.household_warning_masks`)."""
         p = self.params
         return household_warning_masks(self.area, self.frame, p.year, poverty_line=p.poverty_line,
-                                       growth=p.growth, at_exit=self.income_at_exit)
+                                       poverty_lines=p.poverty_lines, growth=p.growth, at_exit=self.income_at_exit)
 
     @cached_property
     def findings(self) -> list[dict[str, Any]]:
         """The consistency checks as codes and numbers (:func:`fupin.checks.consistency_findings`)."""
         p = self.params
         return consistency_findings(self.area, p.year, p.village_threshold, frame=self.frame,
-                                    villages=self.villages, poverty_line=p.poverty_line, masks=self.warning_masks)
+                                    villages=self.villages, poverty_line=p.poverty_line,
+                                    poverty_lines=p.poverty_lines, masks=self.warning_masks)
 
     @cached_property
     def monitoring_line(self) -> dict[str, Any]:
@@ -135,6 +138,8 @@ class Analysis:
             "target_year": int(year) + 1,
             "parameters": {
                 "poverty_line": json_number(p.poverty_line),
+                "poverty_lines": None if p.poverty_lines is None else
+                {str(t): json_number(x) for t, x in p.poverty_lines.items()},
                 "bands": [json_number(b) for b in band_edges(p.bands)],
                 "growth": float(p.growth),
                 "village_threshold": float(p.village_threshold),
@@ -180,6 +185,35 @@ class Analysis:
                               self.params.income_drop_share)
 
 
+def check_year_in_data(county: County, year: int, *, shown: str | None = None, strict: bool = False) -> None:
+    """Refuse an as-of year Y outside the data (a :class:`~fupin.errors.ParameterError`, exit 2).
+
+    Y must lie between the first registered_year and the latest year of an
+    actual (not estimated) income (:func:`fupin.frame.data_years`): a later Y
+    would report a year nobody has figures for ("截至2030年底"), an earlier one
+    an area with nobody registered ("0户0人"). ``shown`` names the year as
+    the user wrote it (``--year 2030``; ``year=2030`` by default).
+
+    An area without registered households, or without any actual income, has
+    no such bound and is reported as it is (a township with nobody registered);
+    ``strict`` (``fupin run``, for the whole county) refuses that too, since then
+    no year lies inside the data.
+    """
+    first, last = data_years(county)
+    shown = shown or f"year={year}"
+    if strict and (first is None or last is None):
+        missing = "建档立卡户" if first is None else "实际收入记录（预计收入不算）"
+        raise ParameterError([f"{shown}：数据中没有{missing}，没有一个统计年度在数据的年度范围之内"])
+    early, late = first is not None and year < first, last is not None and year > last
+    if (early or late) and first is not None and last is not None:
+        raise ParameterError([f"{shown}：统计年度应在数据的年度范围{first}到{last}年之内"
+                              f"（最早的建档立卡年度为{first}年，最近一年的实际收入（不含预计收入）为{last}年）"])
+    if early:
+        raise ParameterError([f"{shown}：统计年度不应早于数据中最早的建档立卡年度{first}年"])
+    if late:
+        raise ParameterError([f"{shown}：统计年度不应晚于数据中最近一年的实际收入（不含预计收入）{last}年"])
+
+
 def analyse(county: County, params: Parameters, *, township_id: str | None = None) -> Analysis:
     """The :class:`Analysis` of one area: its household frame and village table, built once.
 
@@ -188,10 +222,11 @@ def analyse(county: County, params: Parameters, *, township_id: str | None = Non
     :func:`fupin.frame.select_area` does (a one-township county reports as
     that township, a county of several, or ``"county"``, as the county).
     ``params`` are the checked parameters (:func:`fupin.parameters.report_parameters`),
-    the year Y among them.
+    the year Y among them; Y must lie inside the area's data (:func:`check_year_in_data`).
     """
     area, area_id, area_name = select_area(county, township_id)
     p = params
+    check_year_in_data(area, p.year)
     frame = household_frame(area.households, area.incomes, p.year, poverty_line=p.poverty_line, growth=p.growth)
     villages = village_table(
         area.villages, frame, p.year, threshold=p.village_threshold,

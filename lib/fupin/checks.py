@@ -34,6 +34,7 @@ from fupin.frame import (
 from fupin.money import below_share, to_fen
 from fupin.formats import fmt_pct
 from fupin.labels import number_text, warning_message
+from fupin.parameters import line_of_year
 
 #: Every warning code of :func:`consistency_warnings`, in the order reported.
 WARNING_CODES: tuple[str, ...] = (
@@ -91,13 +92,17 @@ def household_warning_masks(
 
     The follow-up workbook lists these households; the report only counts them.
     ``at_exit`` may pass in :func:`fupin.frame.income_at_exit` of the same
-    frame and growth, to save computing it again.
+    frame and growth, to save computing it again. An exit is judged against
+    the line of its exit year: L(t) of ``poverty_lines``
+    (:func:`fupin.parameters.line_of_year`), ``poverty_line`` without a table.
     """
     hh = county.households
     exited = frame["exited"].to_numpy()
     if at_exit is None:
         at_exit = income_at_exit(frame, county.incomes, growth)
-    lines = frame["exit_year"].map(dict(poverty_lines or {})).astype("float64").fillna(poverty_line)
+    exit_years = frame["exit_year"]
+    lines = exit_years.map({t: line_of_year(t, poverty_lines, poverty_line) for t in exit_years.dropna().unique()})
+    lines = lines.astype("float64").fillna(poverty_line)
     failing = np.logical_or.reduce([~flag_values(hh, g, True) for g in GUARANTEES])
     exit_year, returned_year = year_values(hh, "exit_year"), year_values(hh, "returned_year")
     cadres_named = "cadre_id" in hh and bool(hh["cadre_id"].notna().any())
@@ -200,8 +205,9 @@ def consistency_warnings(
       counted in Y's figures; a count, not an error);
     * ``exited_income_below_line``: exited(Y) households whose income in
       their exit year (income(h, exit_year), carried forward with
-      ``growth``) is below the line: ``poverty_lines[exit_year]`` where
-      given, else ``poverty_line``;
+      ``growth``) is below the line of that year: L(exit_year) of
+      ``poverty_lines`` (the year's line, else the latest earlier year's, else
+      ``poverty_line``; :func:`fupin.parameters.line_of_year`);
     * ``exited_income_unknown``: exited(Y) households with no incomes row at
       or before their exit year;
     * ``exited_guarantee_gap``: exited(Y) households with a guarantee false;

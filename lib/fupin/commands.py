@@ -94,7 +94,11 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--year", type=int, required=True, help="统计年度 Y（按 Y 年底状态，预测 Y+1 年）")
     p.add_argument("--out", type=Path, default=None, help="报告文件夹（默认 reports/<Y>）")
     p.add_argument("--township", action="append", default=None, metavar="ID", help="只运行这些乡镇（可重复）")
-    p.add_argument("--poverty-line", type=float, default=DEFAULT_POVERTY_LINE, help="贫困线，元/人·年（默认 3500）")
+    p.add_argument("--poverty-line", type=float, default=DEFAULT_POVERTY_LINE, help="贫困线，元/人·年（默认 3500；大于0、小于1,000,000）：预测用它；往年脱贫户也按它核查，除非给出 --poverty-lines")
+    p.add_argument("--poverty-lines", default=None, metavar="YEAR:LINE,...",
+                   help="各年贫困线，如 2016:3000,2017:3200；national 为自带的国家农村贫困标准。"
+                        "往年的规则（已脱贫户脱贫当年的收入）按当年的贫困线（表中该年，或之前最近一年）判断，"
+                        "表中没有的更早年份和本次预测按 --poverty-line")
     p.add_argument("--bands", type=_floats, default=None, help="收入分组边界（默认随贫困线：L,L+500，即 3500,4000）")
     p.add_argument("--growth", type=float, default=DEFAULT_GROWTH, help="收入年增长率（默认 0）")
     p.add_argument("--village-threshold", type=float, default=DEFAULT_VILLAGE_THRESHOLD, help="贫困村退出阈值（默认 0.02）")
@@ -164,6 +168,7 @@ def _run_run(args: argparse.Namespace) -> int:
         year=args.year, poverty_line=args.poverty_line, bands=args.bands, growth=args.growth,
         village_threshold=args.village_threshold, collective_income_line=args.collective_income_line,
         industry_coverage_line=args.industry_coverage_line, extra=dict(args.parameter),
+        poverty_lines=args.poverty_lines,
     )
     if not notebooks.is_dir():
         raise UsageError(f"笔记本文件夹不存在：{notebooks}")

@@ -87,7 +87,8 @@ def prepare_county_page(county: County, params: "RunParameters", summary: dict |
     use_report_style()
     name = county.name or "全县"
     title = f"{name}{params.year}年脱贫攻坚情况（乡镇汇总）"
-    shown = {"year": params.year, "poverty_line": params.poverty_line, "bands": params.used_bands,
+    shown = {"year": params.year, "poverty_line": params.poverty_line, "poverty_lines": params.lines_by_year,
+             "bands": params.used_bands,
              "growth": params.growth, "village_threshold": params.village_threshold,
              "collective_income_line": params.collective_income_line,
              "collective_income_exit": bool(params.metrics_kwargs().get("collective_income_exit")),

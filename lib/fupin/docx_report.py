@@ -477,6 +477,8 @@ def data_notes(metrics: Metrics, *, national: bool = True, sources: Sequence[str
     rows = [
         ("统计口径", f"建档立卡数据，按{year}年底状态统计，预测{target}年"),
         ("贫困线", f"人均纯收入{style.fmt_yuan(p.get('poverty_line'))}/人·年"),
+        *([("各年贫困线", f"{style.fmt_parameter('poverty_lines', p['poverty_lines'])}（元/人·年）："
+                        "已脱贫户按脱贫当年的贫困线核查")] if p.get("poverty_lines") else []),
         ("收入分组", "、".join(style.band_label(b) for b in metrics.get("income_bands") or []) or "—"),
         ("收入年增长率", style.fmt_pct_short(p.get("growth"))),
         ("贫困发生率", f"未脱贫人口÷户籍人口（{style.fmt_people(metrics.get('population'))}）"),

@@ -281,6 +281,8 @@ def analysis_sheets(a: Analysis, metrics: Mapping[str, Any] | None = None) -> di
         ("乡镇", f"{a.area_name}（{a.area_id}）"),
         ("统计年度", f"截至{year}年底，预测{year + 1}年"),
         ("贫困线", f"{fmt_yuan(p.poverty_line)}/人·年"),
+        *([("各年贫困线", "；".join(f"{t}年{fmt_yuan(x)}/人·年" for t, x in p.poverty_lines.items())
+            + "：已脱贫户按脱贫当年的贫困线核查")] if p.poverty_lines else []),
         ("收入年增长率", f"{p.growth:g}"),
         ("贫困村退出阈值", fmt_pct_short(p.village_threshold)),
         ("村集体经济收入标准", f"{fmt_yuan(p.collective_income_line)}/年"

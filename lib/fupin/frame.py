@@ -404,6 +404,27 @@ def village_counts(table: pd.DataFrame) -> dict[str, int]:
 # --------------------------------------------------------------------------- the area
 
 
+def data_years(county: County) -> tuple[int | None, int | None]:
+    """The years the data covers: (the first registered_year, the latest year of an actual income).
+
+    An income marked ``is_estimate`` is not actual. None where the data has no
+    registered household, or no actual income.
+
+    >>> from fupin.county import County
+    >>> hh = pd.DataFrame({"registered_year": pd.array([2015, 2014], dtype="Int64")})
+    >>> inc = pd.DataFrame({"year": pd.array([2018, 2019], dtype="Int64"),
+    ...                     "is_estimate": pd.array([False, True], dtype="boolean")})
+    >>> data_years(County(villages=pd.DataFrame(), households=hh, incomes=inc))
+    (2014, 2018)
+    """
+    registered = year_values(county.households, "registered_year")
+    incomes = county.incomes
+    actual = year_values(incomes, "year")[~flag_values(incomes, "is_estimate", False)]
+    first = None if np.isnan(registered).all() else int(np.nanmin(registered))
+    last = None if np.isnan(actual).all() else int(np.nanmax(actual))
+    return first, last
+
+
 def select_area(county: County, township_id: str | None) -> tuple[County, str, str]:
     """The slice of ``county`` the figures cover, its id and its name."""
     ids = county.villages["township_id"].dropna().unique().tolist()

@@ -34,9 +34,10 @@ from fupin.run_state import STATE_DIR
 METRICS_PARAMETERS = ("monitoring_line", "income_drop_share", "collective_income_exit")
 
 #: How ``fupin run`` names each parameter in a message (the option the user typed).
-_OPTIONS = {"year": "--year", "poverty_line": "--poverty-line", "bands": "--bands", "growth": "--growth",
-            "village_threshold": "--village-threshold", "collective_income_line": "--collective-income-line",
-            "industry_coverage_line": "--industry-coverage-line"}
+RUN_OPTIONS = {"year": "--year", "poverty_line": "--poverty-line", "poverty_lines": "--poverty-lines",
+               "bands": "--bands", "growth": "--growth", "village_threshold": "--village-threshold",
+               "collective_income_line": "--collective-income-line",
+               "industry_coverage_line": "--industry-coverage-line"}
 
 
 def option_name(name: str) -> str:
@@ -45,13 +46,13 @@ def option_name(name: str) -> str:
     >>> option_name("poverty_line"), option_name("monitoring_line")
     ('--poverty-line', '-p monitoring_line')
     """
-    return _OPTIONS.get(name, f"-p {name}")
+    return RUN_OPTIONS.get(name, f"-p {name}")
 
 
 def _spell_option(name: str, value: object) -> str:
-    if name in _OPTIONS:
+    if name in RUN_OPTIONS:
         shown = ",".join(f"{b:g}" for b in value) if isinstance(value, (list, tuple)) else value
-        return f"{_OPTIONS[name]} {shown}"
+        return f"{RUN_OPTIONS[name]} {shown}"
     return f"-p {name}={value}"
 
 
@@ -60,6 +61,9 @@ class RunParameters:
     """The figures' parameters of one batch (the notebook's ``parameters`` cell).
 
     ``bands`` None follows the poverty line (:func:`fupin.parameters.default_bands`).
+    ``poverty_lines`` is the table of lines by year as given (``--poverty-lines``:
+    text such as ``2016:3000,2017:3200`` or ``national``, or a table); the
+    notebook gets it read, as a table {year: line}, and only when given.
     Checking is :func:`fupin.parameters.report_parameters`, the notebook's own.
     """
 
@@ -71,6 +75,7 @@ class RunParameters:
     collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE
     industry_coverage_line: float = DEFAULT_INDUSTRY_COVERAGE_LINE
     extra: Mapping[str, object] = field(default_factory=dict)
+    poverty_lines: object = None
 
     def checked(self) -> ReportParameters:
         """The parameters read and checked; UsageError (exit 2) lists every problem."""
@@ -78,7 +83,8 @@ class RunParameters:
         return report_parameters(
             year=self.year, poverty_line=self.poverty_line, bands=self.bands, growth=self.growth,
             village_threshold=self.village_threshold, collective_income_line=self.collective_income_line,
-            industry_coverage_line=self.industry_coverage_line, spell=_spell_option, **passed_on,
+            industry_coverage_line=self.industry_coverage_line, poverty_lines=self.poverty_lines,
+            spell=_spell_option, **passed_on,
         )
 
     def check(self) -> None:
@@ -90,8 +96,18 @@ class RunParameters:
         """The bands the figures use: the given ones, or those following the line."""
         return tuple(float(b) for b in self.bands) if self.bands else default_bands(self.poverty_line)
 
+    @property
+    def lines_by_year(self) -> dict[int, float] | None:
+        """The table of lines by year, read (None when not given)."""
+        return None if self.poverty_lines is None else self.checked().poverty_lines
+
     def notebook_parameters(self, township_id: str, data: Path, output_dir: Path | None = None) -> dict[str, object]:
-        """The papermill parameters of one township's run (``output_dir``: its report folder)."""
+        """The papermill parameters of one township's run (``output_dir``: its report folder).
+
+        ``poverty_lines`` only when a table is given: a notebook without that
+        parameter runs as before when none is.
+        """
+        lines = self.lines_by_year
         return {
             "township_id": township_id,
             "year": self.year,
@@ -103,6 +119,7 @@ class RunParameters:
             "village_threshold": float(self.village_threshold),
             "collective_income_line": float(self.collective_income_line),
             "industry_coverage_line": float(self.industry_coverage_line),
+            **({"poverty_lines": lines} if lines is not None else {}),
             **dict(self.extra),
         }
 
@@ -116,6 +133,7 @@ class RunParameters:
             "village_threshold": float(self.village_threshold),
             "collective_income_line": float(self.collective_income_line),
             "industry_coverage_line": float(self.industry_coverage_line),
+            "poverty_lines": self.lines_by_year,
             **passed_on,
         }
 

@@ -105,6 +105,7 @@ def township_metrics(
     collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE,
     collective_income_exit: bool = DEFAULT_COLLECTIVE_INCOME_EXIT,
     industry_coverage_line: float = DEFAULT_INDUSTRY_COVERAGE_LINE,
+    poverty_lines: Mapping[int, float] | str | None = None,
 ) -> dict[str, Any]:
     """Every figure of one township's report: the metrics.json of the report folder (definitions: docs/data.md).
 
@@ -159,6 +160,10 @@ def township_metrics(
       taken. ``income_drop_share`` (default 0.3): an exited household whose
       income fell by more than this share since its exit year is monitored.
 
+    ``poverty_lines`` (default None): the lines by year {year: line}; an exit is
+    judged against the line of its exit year (``warnings``), the projection
+    against ``poverty_line`` (:func:`fupin.parameters.line_of_year`).
+
     A thin wrapper: the parameters are read and checked by
     :func:`fupin.parameters.report_parameters` (a ParameterError, which is a
     ValueError, lists every problem) and the figures are
@@ -168,7 +173,7 @@ def township_metrics(
         year=year, poverty_line=poverty_line, bands=bands, growth=growth, village_threshold=village_threshold,
         monitoring_line=monitoring_line, income_drop_share=income_drop_share,
         collective_income_line=collective_income_line, collective_income_exit=collective_income_exit,
-        industry_coverage_line=industry_coverage_line,
+        industry_coverage_line=industry_coverage_line, poverty_lines=poverty_lines,
     )
     return analyse(county, params, township_id=township_id).metrics
 

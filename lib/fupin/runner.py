@@ -14,7 +14,6 @@ replaced before the next township.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 import logging
@@ -37,6 +36,7 @@ from fupin.config import (
 from fupin.errors import UnsafePath, UsageError
 from fupin.jobs import (  # noqa: F401 (re-exported: Job, RunParameters, ... have always been here)
     METRICS_PARAMETERS,
+    RUN_OPTIONS,
     STATE_DIR,
     BatchResult,
     Job,
@@ -64,6 +64,7 @@ from fupin.run_state import (
     merged,
     township_folders,
 )
+from fupin.parameters import assigned_names, close_name
 
 log = logging.getLogger("fupin.run")
 
@@ -75,7 +76,7 @@ TOWNSHIP_OUTPUTS = ("report.html", "metrics.json", "follow_up.xlsx", TOWNSHIP_DO
 #: Parameters the runner itself sets; users may pass others with ``-p``.
 RUNNER_PARAMETERS = (
     "township_id", "year", "data", "poverty_line", "bands", "growth", "village_threshold", "output_dir",
-    "collective_income_line", "industry_coverage_line",
+    "collective_income_line", "industry_coverage_line", "poverty_lines",
 )
 
 
@@ -98,27 +99,32 @@ def notebook_parameter_names(notebooks_dir: Path = NOTEBOOKS_DIR, notebooks: Seq
             cell = next((c for c in cells if c.get("cell_type") == "code"
                          and "parameters" in c.get("metadata", {}).get("tags", [])), None)
             source = "" if cell is None else cell["source"]
-            tree = ast.parse("".join(source) if isinstance(source, list) else source)
+            names |= assigned_names("".join(source) if isinstance(source, list) else source)
         except (ValueError, KeyError, TypeError, SyntaxError) as exc:
             raise UsageError(f"报告笔记本 {path} 无法读取其参数单元：{exc}") from exc
-        for node in tree.body:
-            if isinstance(node, ast.Assign):
-                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                names.add(node.target.id)
     return names
 
 
-def check_parameter_names(extra: Mapping[str, object], declared: set[str]) -> None:
-    """Refuse a parameter the notebooks do not declare (papermill only warns)."""
+def check_parameter_names(extra: Mapping[str, object], declared: set[str], passed: Sequence[str] = ()) -> None:
+    """Refuse (exit 2, before anything runs) a parameter name the notebooks do not declare (papermill only warns).
+
+    ``extra`` are the user's ``-p`` parameters: an unknown name is refused with
+    the closest declared one, a name of the runner's own with its option.
+    ``passed`` are the names the runner itself passes: a notebook (``--notebooks``)
+    that does not declare one would run with its own default instead.
+    """
     unknown = sorted(set(extra) - declared)
     if unknown:
-        raise UsageError(
-            f"未知的笔记本参数：{', '.join(unknown)}。可用参数：{', '.join(sorted(declared))}"
-        )
+        shown = "、".join(f"{n}{close_name(n, declared)}" for n in unknown)
+        raise UsageError(f"未知的笔记本参数：{shown}。可用参数：{', '.join(sorted(declared))}")
     clash = sorted(set(extra) & set(RUNNER_PARAMETERS))
     if clash:
-        raise UsageError(f"参数 {', '.join(clash)} 请用对应的命令行选项设置（如 --year、--poverty-line）")
+        options = "、".join(RUN_OPTIONS.get(n, "") for n in clash if n in RUN_OPTIONS)
+        raise UsageError(f"参数 {', '.join(clash)} 请用对应的命令行选项设置（{options or '如 --year、--poverty-line'}）")
+    undeclared = sorted(set(passed) - declared)
+    if undeclared:
+        raise UsageError(f"报告笔记本的参数单元没有声明 fupin run 要传入的参数：{', '.join(undeclared)}"
+                         "（否则笔记本会按自己的默认值运行）；请在参数单元中加入它们，或使用项目自带的 notebooks/")
 
 
 def default_workers(jobs: int) -> int:
@@ -161,6 +167,8 @@ def run_batch(
     """
     started = time.perf_counter()
     params.check()
+    check_parameter_names(params.extra, notebook_parameter_names(notebooks_dir, notebooks),
+                          passed=params.notebook_parameters("", Path(), Path()))
     if workers is not None and workers < 1:
         raise UsageError("--workers 应为正整数")
     if cluster:
@@ -196,13 +204,14 @@ def _run_batch(
     notebooks: Sequence[str], start_timeout: float, cell_timeout: float, progress: bool,
     cluster: str | None, force: bool, replace: bool, started: float,
 ) -> BatchResult:
+    from fupin.analysis import check_year_in_data
     from fupin.loading import load
 
-    check_parameter_names(params.extra, notebook_parameter_names(notebooks_dir, notebooks))
     data = Path(data).resolve()
     out = Path(out or REPORTS_DIR / str(params.year)).resolve()
     check_outputs({"--out": out}, data, [Path(notebooks_dir) / n for n in notebooks])
     county = load(data)
+    check_year_in_data(county, params.year, shown=f"--year {params.year}", strict=True)
     names = dict(county.townships()[["township_id", "township_name"]].itertuples(index=False))
     wanted = list(dict.fromkeys(townships)) if townships else list(names)
     missing = [t for t in wanted if t not in names]

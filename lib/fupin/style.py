@@ -187,6 +187,7 @@ PARAMETER_LABELS: dict[str, str] = {
     "township_id": "乡镇代码",
     "year": "统计年度",
     "poverty_line": "贫困线（元/人·年）",
+    "poverty_lines": "各年贫困线（元/人·年，核查往年脱贫）",
     "bands": "收入分组边界（元/人·年）",
     "growth": "收入年增长率",
     "village_threshold": "贫困村退出阈值（贫困发生率）",
@@ -216,9 +217,12 @@ def fmt_parameter(name: str, value: Any) -> str:
     ('2%', '未设定（取贫困线的1.5倍）')
     >>> fmt_parameter("monitoring_line", {2019: 5250, 2020: 6000}), fmt_parameter("collective_income_exit", False)
     ('2019年5,250；2020年6,000', '否')
+    >>> fmt_parameter("poverty_lines", None), fmt_parameter("poverty_lines", {2016: 3000, 2017: 3200})
+    ('未设定（各年均按贫困线）', '2016年3,000；2017年3,200')
     """
     if value is None:
-        return "未设定（取贫困线的1.5倍）" if name == "monitoring_line" else MISSING
+        unset = {"monitoring_line": "未设定（取贫困线的1.5倍）", "poverty_lines": "未设定（各年均按贫困线）"}
+        return unset.get(name, MISSING)
     if isinstance(value, bool):
         return "是" if value else "否"
     if name in _RATE_PARAMETERS:
