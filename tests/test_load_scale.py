@@ -23,7 +23,8 @@ from fupin import loading
 from fupin.columns import CHECK_DTYPES, TABLES, Column
 from fupin.errors import DataError
 from fupin.generate import generate_county, write_county
-from fupin.loading import Unconvertible, convert_values, load
+from fupin.errors import Unconvertible
+from fupin.loading import convert_values, load
 
 HOUSEHOLDS = 50_000
 TOWNSHIPS = 50
