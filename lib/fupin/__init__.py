@@ -103,7 +103,7 @@ def removed_name(module: str, name: str) -> Exception:
     new import if the name moved, else the usual AttributeError.
 
     >>> print(removed_name("fupin.style", "fmt_amount"))
-    fupin.style.fmt_amount 已移除（0.1.0 之后不再提供），请改为：from fupin.formats import fmt_amount
+    fupin.style.fmt_amount 已移除，请改为：from fupin.formats import fmt_amount
     >>> removed_name("fupin.style", "nothing")
     AttributeError("module 'fupin.style' has no attribute 'nothing'")
     """
@@ -112,12 +112,12 @@ def removed_name(module: str, name: str) -> Exception:
     new = new_import(module, name)
     if new is None:
         return AttributeError(f"module {module!r} has no attribute {name!r}")
-    return RemovedName(f"{module}.{name} 已移除（0.1.0 之后不再提供），请改为：{new}", name=module)
+    return RemovedName(f"{module}.{name} 已移除，请改为：{new}", name=module)
 
 
 def removed_module_error(fullname: str) -> ModuleNotFoundError:
     """The error for ``import fupin.mailer`` (a module of 0.1.0 that is gone): it names the new import."""
-    return ModuleNotFoundError(f"{fullname} 已移除（0.1.0 之后不再提供），请改为：{REMOVED_MODULES[fullname]}",
+    return ModuleNotFoundError(f"{fullname} 已移除，请改为：{REMOVED_MODULES[fullname]}",
                                name=fullname)
 
 
