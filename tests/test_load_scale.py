@@ -21,9 +21,8 @@ import pytest
 
 from fupin import loading
 from fupin.columns import CHECK_DTYPES, TABLES, Column
-from fupin.errors import DataError
+from fupin.errors import DataError, Unconvertible
 from fupin.generate import generate_county, write_county
-from fupin.errors import Unconvertible
 from fupin.loading import convert_values, load
 
 HOUSEHOLDS = 50_000

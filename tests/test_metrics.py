@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 
 import metrics_fixtures as fx
-from fupin.columns import GUARANTEES
+from fupin.columns import GUARANTEES, REASON_LABELS
 from fupin.economy import INDUSTRY_COLUMNS
 from fupin.errors import UnknownTownshipError
-from fupin.columns import REASON_LABELS
 from fupin.frame import (
     REASON_CODES,
     household_frame,

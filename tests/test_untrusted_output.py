@@ -36,8 +36,7 @@ from fupin.fsutil import id_path, inside, is_safe_name, safe_name
 from fupin.literal import FORMULA_STARTS, cell_text, chart_text, url_segment
 from fupin.mail.content import county_table
 from fupin.metrics import township_metrics
-from fupin.jobs import _remove_stale
-from fupin.jobs import Job, RunParameters, TownshipResult, run_township
+from fupin.jobs import Job, RunParameters, TownshipResult, _remove_stale, run_township
 from fupin.runner import REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS, check_out_folder
 from fupin.lock import FolderLock
 

@@ -32,9 +32,8 @@ from fupin.frame import (
     village_sums,
     year_values,
 )
-from fupin.labels import number_text
 from fupin.county import County
-from fupin.labels import reason_texts
+from fupin.labels import number_text, reason_texts
 from fupin.money import to_fen
 from fupin.privacy import mask_names
 

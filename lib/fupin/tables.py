@@ -19,15 +19,8 @@ from fupin.county import County
 from fupin.columns import TABLES
 from fupin.formats import MISSING, fmt_index, fmt_int, fmt_pct, fmt_wan, fmt_yuan
 from fupin.style import (
-    COLUMN_LABELS,
-    PARAMETER_LABELS,
-    band_label,
-    blocker_label,
-    fmt_checksum,
-    fmt_local_time,
-    fmt_parameter,
-    reason_label,
-    status_label,
+    COLUMN_LABELS, PARAMETER_LABELS, band_label, blocker_label, fmt_checksum, fmt_local_time, fmt_parameter,
+    reason_label, status_label,
 )
 
 #: ``DataFrame.attrs`` key naming a table's number columns (right-aligned by fupin.display).
