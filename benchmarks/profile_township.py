@@ -122,16 +122,17 @@ def warm(data: Path, year: int, township: str, repeat: int, work: Path) -> dict[
     import papermill.execute
 
     import fupin
-    from fupin import docx_report, export, fsutil, jobs, kernel
+    from fupin import docx_report, export, fsutil, jobs, kernel, run_state
     from fupin.prepare import prepare
-    from fupin.runner import REPORT_NOTEBOOKS, RunParameters, TOWNSHIP_OUTPUTS
+    from fupin.jobs import RunParameters
+    from fupin.runner import REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS
 
     clock: dict[str, float] = collections.defaultdict(float)
     county = fupin.load(data)
     names = dict(county.townships()[["township_id", "township_name"]].itertuples(index=False))
     out = work / "warm-out"
-    (out / jobs.STATE_DIR / "tmp").mkdir(parents=True)
-    slices = prepare(county, out / jobs.STATE_DIR / "prepared", [township])
+    (out / run_state.STATE_DIR / "tmp").mkdir(parents=True)
+    slices = prepare(county, out / run_state.STATE_DIR / "prepared", [township])
     job = jobs.Job(township, names[township], RunParameters(year=year).notebook_parameters(
         township, slices[township], out / township), out, NOTEBOOK.parent, REPORT_NOTEBOOKS, 120.0, 600.0,
         TOWNSHIP_OUTPUTS)

@@ -29,7 +29,8 @@ from fupin.cluster import ClusterAddress, batch_size, batches, execute_on_cluste
 from fupin.config import NOTEBOOKS_DIR, SAMPLE_DIR
 from fupin.errors import UsageError
 from fupin.metrics import township_metrics
-from fupin.runner import Job, RunParameters, run_batch
+from fupin.jobs import Job, RunParameters
+from fupin.runner import run_batch
 from notebook_fixtures import blocking_notebooks
 
 STAMP = RUN_TIME

@@ -15,17 +15,13 @@ import pytest
 
 import metrics_fixtures as fx
 from depth_fixtures import county
-from fupin import depth
-from fupin.depth import (
-    choose_monitoring_line,
-    exits_by_line,
-    fgt,
-    income_gap,
-    line_grid,
-    monitoring_households,
-    watts,
-)
-from fupin.metrics import household_frame, township_metrics
+from fupin import depth, sensitivity
+from fupin.depth import fgt, income_gap, watts
+from fupin.monitoring import monitoring_households
+from fupin.parameters import choose_monitoring_line
+from fupin.sensitivity import exits_by_line, line_grid
+from fupin.frame import household_frame
+from fupin.metrics import township_metrics
 
 Y, T = 2018, 2019
 Z = 2000.0
@@ -289,7 +285,7 @@ def test_inputs_are_not_mutated():
     frame = household_frame(c.households, c.incomes, Y, poverty_line=Z)
     snapshot = frame.copy()
     depth.depth(c.villages, frame, Z)
-    depth.sensitivity(c, frame, Y, poverty_line=Z, growth=0.0, village_threshold=0.02)
+    sensitivity.sensitivity(c, frame, Y, poverty_line=Z, growth=0.0, village_threshold=0.02)
     pd.testing.assert_frame_equal(frame, snapshot)
     for old, new in zip(before, (c.villages, c.households, c.incomes)):
         pd.testing.assert_frame_equal(old, new)
@@ -312,15 +308,15 @@ def test_report_text_states_the_gap_and_its_denominator(m):
 
 
 def test_report_tables_and_county_row(m):
-    from fupin import county_page, tables
+    from fupin import county_table, tables
 
     indices = tables.depth_indices(m)
     assert indices["范围"].tolist() == ["测试镇（合计）", "村A", "村B"]
     assert indices.iloc[0]["贫困距指数 FGT1"] == "7.167%" and indices.iloc[1]["占缺口比重"] == "93.0%"
     assert tables.monitoring_groups(m, "cause")["主要致贫原因"].tolist() == ["因病", "因学", "未填写"]
-    row = county_page.township_row(m)
-    assert len(row) == len(county_page.HEADERS)
-    cells = dict(zip(county_page.HEADERS, row))
+    row = county_table.township_row(m)
+    assert len(row) == len(county_table.HEADERS)
+    cells = dict(zip(county_table.HEADERS, row))
     assert [cells[h]["label"] for h in ("收入缺口", "防返贫监测户")] == ["0.4万元", "4户9人"]
 
 

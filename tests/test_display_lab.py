@@ -11,7 +11,7 @@ from IPython.core.formatters import DisplayFormatter
 from IPython.core.interactiveshell import InteractiveShell
 from matplotlib.figure import Figure
 
-from fupin import display, plots
+from fupin import config, display, plots
 from fupin.export import notebook_to_html, without_inline_styles
 
 
@@ -33,7 +33,7 @@ def test_headline_boxes_carry_the_report_css_inline(outputs):
     display.show_kpis([("3.23%", "2018年底贫困发生率"), ("1.01%", "2019年预计贫困发生率")])
     (data, metadata), = outputs
     markup = data["text/html"]
-    assert metadata == {display.INLINE_STYLED: True}
+    assert metadata == {config.INLINE_STYLED: True}
     assert '<div class="headline" style="display: flex; flex-wrap: wrap; gap: 8px; margin: 14px 0">' in markup
     assert markup.count('<b style="display: block; font-size: 20px; white-space: nowrap">') == 2
     assert ('style="flex: 1 1 150px; min-width: 0; border: 1px solid #d9dee3; border-top: 3px solid #b3261e; '
@@ -85,7 +85,7 @@ def test_show_figure_leaves_the_word_documents_copy_only_when_asked(outputs, rep
     display.show_figure(plots.income_band_chart(report_metrics()), alt="收入分组", output_dir=tmp_path)
     display.show_figure(plots.income_band_chart(report_metrics()), alt="收入分组", output_dir="")
     assert [base64.b64decode(data["image/png"]) for data, _ in outputs] == [alone, alone]
-    path = display.docx_picture(tmp_path, "income_band_chart")
+    path = config.docx_picture(tmp_path, "income_band_chart")
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [path.name]
     printed = Image.open(io.BytesIO(path.read_bytes()))
     assert [round(d) for d in printed.info["dpi"]] == [300, 300]

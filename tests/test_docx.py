@@ -27,7 +27,7 @@ import fupin
 from depth_fixtures import Y, Z, county
 from fupin import narrative, report, tables
 from fupin.config import REFERENCE_TOWNSHIP_ID
-from fupin.county_page import township_row
+from fupin.county_table import township_row
 from fupin.docx_report import (
     COUNTY_COLUMNS, column_widths, county_document, document_bytes, leader_problems, township_document,
     write_township_docx,
@@ -127,7 +127,7 @@ def test_data_notes_table(town_doc, metrics):
 def test_charts_left_by_the_notebook_are_taken_not_drawn_again(metrics, tmp_path):
     """township_document takes each chart the notebook left in its output_dir
     (display.docx_picture) as it is; a chart not there is drawn."""
-    from fupin.display import docx_picture
+    from fupin.config import docx_picture
 
     marker = io.BytesIO()
     Image.new("RGB", (40, 30), "red").save(marker, format="png", dpi=(300, 300))
@@ -147,7 +147,7 @@ def test_the_worker_builds_the_word_document_once_its_metrics_and_pictures_are_t
     """fupin run's worker builds report.docx beside the kernel as soon as a finished cell has left
     the metrics and the three pictures (jobs._EarlyWord); that early document is the one
     township_document makes from the final metrics, and other final metrics are built anew."""
-    from fupin.display import METRICS_MIME, docx_picture
+    from fupin.config import METRICS_MIME, docx_picture
     from fupin.docx_report import TOWNSHIP_CHARTS
     from fupin.jobs import _EarlyWord
 

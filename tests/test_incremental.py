@@ -20,7 +20,8 @@ import pytest
 import fupin
 from conftest import fupin_cli
 from fupin.config import NOTEBOOKS_DIR
-from fupin.metrics import household_frame, township_metrics
+from fupin.frame import household_frame
+from fupin.metrics import township_metrics
 
 pytestmark = pytest.mark.slow
 

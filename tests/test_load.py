@@ -13,10 +13,9 @@ import pytest
 import fixtures_data as fd
 from fupin.columns import HOUSEHOLDS, TABLES, TEXT_DTYPE, contract_dtype
 from fupin.county import County
-from fupin.errors import DataError
+from fupin.errors import DataError, Unconvertible
 from fupin.loading import (
-    Unconvertible, decode, find_header, load, normalize_header, parse_bool, parse_id, parse_int,
-    parse_number,
+    decode, find_header, load, normalize_header, parse_bool, parse_id, parse_int, parse_number,
 )
 from fupin.data_summary import township_summary
 

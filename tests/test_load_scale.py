@@ -21,9 +21,9 @@ import pytest
 
 from fupin import loading
 from fupin.columns import CHECK_DTYPES, TABLES, Column
-from fupin.errors import DataError
+from fupin.errors import DataError, Unconvertible
 from fupin.generate import generate_county, write_county
-from fupin.loading import Unconvertible, convert_values, load
+from fupin.loading import convert_values, load
 
 HOUSEHOLDS = 50_000
 TOWNSHIPS = 50

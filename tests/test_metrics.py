@@ -11,27 +11,27 @@ import pandas as pd
 import pytest
 
 import metrics_fixtures as fx
-from fupin.columns import GUARANTEES
+from fupin.columns import GUARANTEES, REASON_LABELS
 from fupin.economy import INDUSTRY_COLUMNS
 from fupin.errors import UnknownTownshipError
-from fupin.metrics import (
+from fupin.frame import (
     REASON_CODES,
-    REASON_LABELS,
-    band_labels,
-    cadre_count,
     household_frame,
     household_status,
     incidence,
+    income_in_year,
+    village_table,
+)
+from fupin.headcount import (
+    band_labels,
+    cadre_count,
     incidence_trend,
     incidence_trend_by_village,
     income_bands,
-    income_in_year,
-    non_exit_households,
     reason_counts,
-    township_metrics,
     unsafe_houses_outside_program,
-    village_table,
 )
+from fupin.metrics import non_exit_households, township_metrics
 
 Y = 2018
 

@@ -18,10 +18,12 @@ import io
 import openpyxl
 
 from fupin import checks, followup
-from fupin.depth import exits_by_line, monitoring_households, near_line
-from fupin.metrics import household_frame, non_exit_households, township_metrics
+from fupin.monitoring import monitoring_households
+from fupin.sensitivity import exits_by_line, near_line
+from fupin.frame import household_frame
+from fupin.metrics import non_exit_households, township_metrics
 from fupin.money import below_share, to_fen
-from fupin.style import fmt_amount, fmt_pct, fmt_pct_short, fmt_wan, fmt_yuan
+from fupin.formats import fmt_amount, fmt_pct, fmt_pct_short, fmt_wan, fmt_yuan
 
 Y, T = 2018, 2019
 

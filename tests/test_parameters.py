@@ -7,7 +7,8 @@ import pytest
 
 from fupin.errors import ParameterError, UsageError
 from fupin.parameters import check_injected_names, default_bands, parse_numbers, report_parameters
-from fupin.runner import RunParameters, check_parameter_names
+from fupin.jobs import RunParameters
+from fupin.runner import check_parameter_names
 
 
 @pytest.mark.parametrize("text", ["[4000,4500]", "[4000, 4500]", "4000,4500", " 4000，4500 ", "4000、4500",

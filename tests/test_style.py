@@ -10,7 +10,7 @@ import pytest
 import seaborn as sns
 from matplotlib import font_manager
 
-from fupin import style
+from fupin import columns, formats, style
 
 
 @pytest.fixture(autouse=True)
@@ -35,28 +35,28 @@ def _restore_rcparams() -> Iterator[None]:
     ],
 )
 def test_fmt_pct(value: float | None, expected: str) -> None:
-    assert style.fmt_pct(value) == expected
+    assert formats.fmt_pct(value) == expected
 
 
 def test_fmt_pct_short_for_thresholds() -> None:
-    assert [style.fmt_pct_short(v) for v in (0.02, 0.03, 0.025, 0.0)] == ["2%", "3%", "2.5%", "0%"]
-    assert style.fmt_pct_short(None) == "—"
+    assert [formats.fmt_pct_short(v) for v in (0.02, 0.03, 0.025, 0.0)] == ["2%", "3%", "2.5%", "0%"]
+    assert formats.fmt_pct_short(None) == "—"
 
 
 def test_counts_and_money() -> None:
-    assert style.fmt_int(1872) == "1,872"
-    assert style.fmt_int(1872.5) == "1,873"
-    assert style.fmt_int(28600.0) == "28,600"
-    assert style.fmt_int(None) == "—"
-    assert style.fmt_people(1872) == "1,872人"
-    assert style.fmt_people(0) == "0人"
-    assert style.fmt_households(820) == "820户"
-    assert style.fmt_hh_people({"households": 820, "people": 1872}) == "820户1,872人"
-    assert style.fmt_hh_people(None) == "—"
-    assert style.fmt_yuan(3500) == "3,500元"
-    assert style.fmt_yuan(3500.0) == "3,500元"
-    assert style.fmt_yuan(3500.5) == "3,500.50元"
-    assert style.fmt_yuan(None) == "—"
+    assert formats.fmt_int(1872) == "1,872"
+    assert formats.fmt_int(1872.5) == "1,873"
+    assert formats.fmt_int(28600.0) == "28,600"
+    assert formats.fmt_int(None) == "—"
+    assert formats.fmt_people(1872) == "1,872人"
+    assert formats.fmt_people(0) == "0人"
+    assert formats.fmt_households(820) == "820户"
+    assert formats.fmt_hh_people({"households": 820, "people": 1872}) == "820户1,872人"
+    assert formats.fmt_hh_people(None) == "—"
+    assert formats.fmt_yuan(3500) == "3,500元"
+    assert formats.fmt_yuan(3500.0) == "3,500元"
+    assert formats.fmt_yuan(3500.5) == "3,500.50元"
+    assert formats.fmt_yuan(None) == "—"
 
 
 def test_band_labels() -> None:
@@ -74,7 +74,7 @@ def test_labels() -> None:
     assert style.status_label("exiting") == "拟出列"
     assert style.reason_label("income_unknown") == "收入未知"
     assert style.reason_label("housing_ok", {"label": "住房安全未保障"}) == "住房安全未保障"
-    assert set(style.REASON_LABELS) == {"income_short", "income_unknown", *style.GUARANTEES}
+    assert set(columns.REASON_LABELS) == {"income_short", "income_unknown", *columns.GUARANTEES}
 
 
 def _resolved_font() -> str:

@@ -35,7 +35,7 @@ import fixtures_data as fd
 from conftest import fupin_cli
 from fupin import loading
 from fupin.columns import TABLES
-from fupin.errors import DataError
+from fupin.errors import DataError, Unconvertible
 from fupin.loading import load
 from fupin.privacy import masked
 from fupin.schema import current_year
@@ -500,9 +500,9 @@ def test_thousands_separators_in_their_places(text: str, value: float) -> None:
 @pytest.mark.parametrize("text", ["1,2345", "2.400,50", "2400,50", "1.234.5", "1,23", ",123", "123,", "1,,234",
                                   "1,234,56", "12,34.5", "1.234,5"])
 def test_misplaced_separators_are_errors(text: str) -> None:
-    with pytest.raises(loading.Unconvertible):
+    with pytest.raises(Unconvertible):
         loading.parse_number(loading._clean(text))
-    with pytest.raises(loading.Unconvertible):
+    with pytest.raises(Unconvertible):
         loading.parse_int(loading._clean(text))
 
 

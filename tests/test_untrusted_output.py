@@ -28,18 +28,16 @@ from matplotlib.text import Text
 from conftest import fupin_cli
 from fupin import plots
 from fupin.config import NOTEBOOKS_DIR, REFERENCE_TOWNSHIP_ID
-from fupin.county_page import report_href, township_row, write_county_page
+from fupin.county_page import write_county_page
+from fupin.county_table import report_href, township_row
 from fupin.errors import UnsafePath
 from fupin.followup import workbook_bytes, write_follow_up
 from fupin.fsutil import id_path, inside, is_safe_name, safe_name
 from fupin.literal import FORMULA_STARTS, cell_text, chart_text, url_segment
 from fupin.mail.content import county_table
 from fupin.metrics import township_metrics
-from fupin.jobs import _remove_stale
-from fupin.runner import (
-    REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS, Job, RunParameters, TownshipResult,
-    check_out_folder, run_township,
-)
+from fupin.jobs import Job, RunParameters, TownshipResult, _remove_stale, run_township
+from fupin.runner import REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS, check_out_folder
 from fupin.lock import FolderLock
 
 TID = REFERENCE_TOWNSHIP_ID

@@ -38,13 +38,12 @@ from fupin.checks import consistency_findings, household_warning_masks, warnings
 from fupin.county import County
 from fupin.depth import depth
 from fupin.errors import ParameterError
+from fupin.formats import json_number, json_plain
 from fupin.frame import (
     counts,
     data_years,
     household_frame,
     income_at_exit,
-    json_number,
-    json_plain,
     population,
     rate,
     select_area,

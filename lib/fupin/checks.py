@@ -221,7 +221,7 @@ def consistency_warnings(
 
     A village whose village_exit_year is set but which is not poor is a
     validation error and is not repeated here. ``frame`` may pass in the
-    :func:`fupin.metrics.household_frame` of the same county and parameters,
+    :func:`fupin.frame.household_frame` of the same county and parameters,
     to save computing it again.
     """
     if frame is None:

@@ -157,7 +157,8 @@ def _log_to(path: Path | None) -> None:
 def _run_run(args: argparse.Namespace) -> int:
     from fupin.config import NOTEBOOKS_DIR, REPORTS_DIR
     from fupin.fsutil import check_outputs
-    from fupin.runner import REPORT_NOTEBOOKS, RunParameters, run_batch
+    from fupin.jobs import RunParameters
+    from fupin.runner import REPORT_NOTEBOOKS, run_batch
 
     notebooks = args.notebooks or NOTEBOOKS_DIR
     out = args.out or REPORTS_DIR / str(args.year)

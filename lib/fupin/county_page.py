@@ -13,7 +13,7 @@ import jinja2
 
 from fupin.config import COUNTY_DOCX, TEMPLATES_DIR
 from fupin.county import County
-from fupin.county_table import HEADERS, cell, report_href, township_row  # noqa: F401 (re-exported)
+from fupin.county_table import HEADERS, cell, report_href, township_row
 from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text, id_path, inside
 from fupin.literal import finalize
 from fupin.style import report_css  # not from fupin.export: the runner never imports nbconvert

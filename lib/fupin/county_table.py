@@ -26,7 +26,7 @@ def cell(label: object, sort: object = None, href: str = "", text: bool = False)
 
 def township_row(m: dict) -> list[dict]:
     """One township's row of the county table, from its metrics.json."""
-    from fupin.style import fmt_hh_people, fmt_pct, fmt_wan
+    from fupin.formats import fmt_hh_people, fmt_pct, fmt_wan
 
     v, p = m["villages"], m["projection"]
     gap = (m.get("depth") or {}).get("income_gap")

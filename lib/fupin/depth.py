@@ -6,7 +6,7 @@ of Y and the same income(h, T)): FGT0, FGT1, FGT2 and the Watts index over
 people, at the poverty line z, for the area and each village (:func:`depth`),
 with the total income gap in yuan and its split by village. How the figures
 move with the line is in :mod:`fupin.sensitivity`, who may fall back into
-poverty in :mod:`fupin.monitoring`; both stay importable from here.
+poverty in :mod:`fupin.monitoring`.
 
 Denominator (N) of every index: the area's registered rural population, the
 sum of ``population`` over its villages: the incidence denominator of
@@ -33,15 +33,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fupin.frame import (
-    counts,
-    household_sizes,
-    json_number,
-    json_plain,
-    population,
-    rate,
-    village_positions,
-)
+from fupin import removed_name
+from fupin.formats import json_number, json_plain
+from fupin.frame import counts, household_sizes, population, rate, village_positions
 from fupin.money import to_fen
 
 #: Incomes below this many yuan count as this many in the Watts index, whose
@@ -217,26 +211,8 @@ def depth(villages: pd.DataFrame, frame: pd.DataFrame, line: float) -> dict[str,
 
 
 # Sensitivity and monitoring have their own modules; their public names stay importable from here.
-from fupin.monitoring import (  # noqa: E402,F401 (re-exported)
-    INCOME_DROP_SHARE,
-    MONITORING_FACTOR,
-    NO_CAUSE,
-    choose_monitoring_line,
-    monitoring,
-    monitoring_frame,
-    monitoring_households,
-    monitoring_reasons,
-)
-from fupin.sensitivity import (  # noqa: E402,F401 (re-exported)
-    GROWTH_RATES,
-    LINE_ABOVE,
-    LINE_BELOW,
-    LINE_STEP,
-    NEAR_LINE_SHARE,
-    VILLAGE_THRESHOLDS,
-    exits_by_line,
-    line_grid,
-    near_line,
-    sensitivity,
-    sensitivity_points,
-)
+
+
+def __getattr__(name: str):
+    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
+    raise removed_name(__name__, name)

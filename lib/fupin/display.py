@@ -24,10 +24,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-# METRICS_MIME and docx_picture live in fupin.config (a `fupin run` worker takes them from there),
-# re-exported here where they used to be. IPython and matplotlib are imported where a cell shows
-# something or a chart is rendered: importing this module costs neither.
-from fupin.config import INLINE_STYLED, METRICS_MIME, docx_picture  # noqa: F401 (re-exported)
+# IPython and matplotlib are imported where a cell shows something or a chart is rendered:
+# importing this module costs neither.
+from fupin.config import INLINE_STYLED, METRICS_MIME, docx_picture
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -469,21 +469,21 @@ def leader_problems(metrics: Metrics) -> list[str]:
 
 def data_notes(metrics: Metrics, *, national: bool = True, sources: Sequence[str] = ()) -> list[tuple[str, str]]:
     """数据说明: the figures' definitions and parameters, the code version and the time."""
-    from fupin import style
+    from fupin import formats, style
     from fupin.tables import code_version
 
     p = metrics.get("parameters") or {}
     year, target = metrics.get("year"), metrics.get("target_year")
     rows = [
         ("统计口径", f"建档立卡数据，按{year}年底状态统计，预测{target}年"),
-        ("贫困线", f"人均纯收入{style.fmt_yuan(p.get('poverty_line'))}/人·年"),
+        ("贫困线", f"人均纯收入{formats.fmt_yuan(p.get('poverty_line'))}/人·年"),
         *([("各年贫困线", f"{style.fmt_parameter('poverty_lines', p['poverty_lines'])}（元/人·年）："
                         "已脱贫户按脱贫当年的贫困线核查")] if p.get("poverty_lines") else []),
         ("收入分组", "、".join(style.band_label(b) for b in metrics.get("income_bands") or []) or "—"),
-        ("收入年增长率", style.fmt_pct_short(p.get("growth"))),
-        ("贫困发生率", f"未脱贫人口÷户籍人口（{style.fmt_people(metrics.get('population'))}）"),
+        ("收入年增长率", formats.fmt_pct_short(p.get("growth"))),
+        ("贫困发生率", f"未脱贫人口÷户籍人口（{formats.fmt_people(metrics.get('population'))}）"),
         ("贫困户退出", "预计人均纯收入不低于贫困线，且“两不愁三保障”及饮水安全均有保障"),
-        ("贫困村出列", f"贫困发生率降到{style.fmt_pct_short(p.get('village_threshold'))}以下，"
+        ("贫困村出列", f"贫困发生率降到{formats.fmt_pct_short(p.get('village_threshold'))}以下，"
                       "且村级活动场所、道路达标"),
     ]
     if national:

@@ -10,7 +10,7 @@ Definitions (the project's data contract, docs/data.md):
   *unknown*: neither weak nor not weak. With the optional exit condition
   (``collective_income_exit``) a poor village not exited by Y whose
   collective income is weak or unknown is blocked by ``collective_income``
-  (see :func:`fupin.metrics.village_table`).
+  (see :func:`fupin.frame.village_table`).
 * **industry coverage**: among the remaining(Y) households whose
   ``industry_support`` (产业帮扶) is known, the share covered by an
   industry-support project, in households (the share) and people, per
@@ -83,7 +83,7 @@ def collective_economy(table: pd.DataFrame, line: float = DEFAULT_COLLECTIVE_INC
     """metrics.json's ``collective_economy`` from a village table.
 
     ``table`` has ``village_id``, ``is_poor_village`` and ``collective_weak``
-    (:func:`collective_weak`), as :func:`fupin.metrics.village_table` does.
+    (:func:`collective_weak`), as :func:`fupin.frame.village_table` does.
     ``weak`` counts the villages with a known collective income below the
     line, poor and non-poor apart; ``unknown`` the villages without one.
     ``weak_villages`` and ``unknown_villages`` list their ids, sorted.
@@ -135,7 +135,7 @@ def industry_by_village(
 ) -> pd.DataFrame | None:
     """Industry coverage per village, in ``villages``' order; ``None`` without the column.
 
-    ``frame`` is a :func:`fupin.metrics.household_frame` (``village_id``,
+    ``frame`` is a :func:`fupin.frame.household_frame` (``village_id``,
     ``size``, ``remaining`` and, when the households table has it,
     ``industry_support``). Columns (:data:`INDUSTRY_COLUMNS`):
     ``industry_known_households``/``_people`` (remaining(Y) households whose
@@ -176,7 +176,7 @@ def industry_coverage(
     """metrics.json's ``industry_coverage``; ``None`` when there is no industry_support column.
 
     ``table`` is a village table carrying :func:`industry_by_village`'s
-    columns; ``frame`` the :func:`fupin.metrics.household_frame`. Keys:
+    columns; ``frame`` the :func:`fupin.frame.household_frame`. Keys:
     ``known`` and ``covered`` ({households, people}, over the area's
     remaining(Y) households), ``share`` (covered / known households; None
     when none is known), ``share_people`` (the same in people), ``line``,

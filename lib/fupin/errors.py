@@ -182,3 +182,12 @@ def describe_os_error(exc: OSError) -> str:
     if exc.errno in {errno.EACCES, errno.EPERM, errno.EROFS}:
         return f"没有写入权限{where}"
     return f"{exc.strerror or exc}{where}"
+
+
+class RemovedName(ImportError):
+    """A module or name of the unreleased 0.1.0 that is gone; the message names the import that replaces it
+    (:data:`fupin.REMOVED_MODULES`, :data:`fupin.MOVED_NAMES`).
+
+    An ImportError, not an AttributeError, so that ``from fupin.metrics import income_bands`` shows this
+    message: Python replaces an AttributeError there with its own, which names no new import.
+    """

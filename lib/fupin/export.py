@@ -18,8 +18,9 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
+from fupin import removed_name
 from fupin.config import INLINE_STYLED, TEMPLATES_DIR
-from fupin.style import css_string, print_header_css, report_css  # noqa: F401 (re-exported: they lived here)
+from fupin.style import print_header_css, report_css
 
 #: Cells with these tags never reach the HTML (they stay in the .ipynb).
 HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "metrics"})
@@ -116,3 +117,8 @@ def add_toc(page: str) -> str:
 def _heading_text(fragment: str) -> str:
     """Heading HTML -> escaped text (drops any inner tags)."""
     return html.escape(html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip())
+
+
+def __getattr__(name: str):
+    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
+    raise removed_name(__name__, name)

@@ -6,7 +6,7 @@
   reasons (:func:`fupin.metrics.non_exit_households`);
 * 监测户: exited(Y) households to monitor (:func:`fupin.monitoring.monitoring_households`);
 * 受阻贫困村: poor villages not exited by Y that cannot exit in T, with
-  the conditions they fail (:func:`fupin.metrics.village_table`);
+  the conditions they fail (:func:`fupin.frame.village_table`);
 * 存在问题: each 存在问题 item of the report (:func:`fupin.narrative.problem_items`)
   with the households (or villages) it concerns;
 * 说明: the parameters the lists were made with.
@@ -50,7 +50,8 @@ from fupin.literal import cell_text, one_line
 from fupin.headcount import unsafe_house_mask
 from fupin.parameters import report_parameters
 from fupin.privacy import mask_names
-from fupin.style import blocker_label, fmt_local_time, fmt_pct_short, fmt_yuan
+from fupin.formats import fmt_pct_short, fmt_yuan
+from fupin.style import blocker_label, fmt_local_time
 
 #: The workbook's name inside a township's report folder.
 FILENAME = "follow_up.xlsx"
@@ -136,7 +137,7 @@ def non_exit_sheet(households: pd.DataFrame, target_year: int, helper: pd.Series
 
 
 def monitoring_sheet(households: pd.DataFrame, target_year: int, helper: pd.Series | None = None) -> Sheet:
-    """监测户 from :func:`fupin.depth.monitoring_households`; ``helper`` as in :func:`non_exit_sheet`."""
+    """监测户 from :func:`fupin.monitoring.monitoring_households`; ``helper`` as in :func:`non_exit_sheet`."""
     frame = pd.DataFrame({
         "户编号": households["household_id"],
         "村代码": households["village_id"],
@@ -157,7 +158,7 @@ def monitoring_sheet(households: pd.DataFrame, target_year: int, helper: pd.Seri
 
 
 def blocked_villages_sheet(villages: pd.DataFrame, year: int, threshold: float) -> Sheet:
-    """受阻贫困村: rows of a :func:`fupin.metrics.village_table` with status ``blocked``."""
+    """受阻贫困村: rows of a :func:`fupin.frame.village_table` with status ``blocked``."""
     rows = villages[villages["status"] == "blocked"]
     target = year + 1
     frame = pd.DataFrame({
@@ -183,7 +184,7 @@ def problem_households(
     Each frame has ``household_id`` (NA for a village item), ``village_name``
     and ``head_name`` (unmasked here; masked when the sheet is built).
     Same definitions as the metrics: unsafe houses outside the programme
-    (:func:`fupin.metrics.unsafe_house_mask`), income in T unknown, each
+    (:func:`fupin.headcount.unsafe_house_mask`), income in T unknown, each
     guarantee failing for a household not projected to exit, the villages
     blocked in T, and the households of each consistency warning.
     """

@@ -1,7 +1,7 @@
 """Numbers as the report writes them: percentages, counts and yuan, rounded half up.
 
-One home for every number format the report and the contract's labels use
-(:mod:`fupin.style` re-exports them): a percentage, a count or an amount is
+One home for every number format the report and the contract's labels use:
+a percentage, a count or an amount is
 rounded as statistics offices do (四舍五入) on the exact decimal of the value.
 Also how metrics.json writes a number: :func:`json_number`, :func:`json_plain`.
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fupin import economy
+from fupin import economy, removed_name
 from fupin.columns import GUARANTEES
 from fupin.config import (
     DEFAULT_COLLECTIVE_INCOME_EXIT,
@@ -24,8 +24,6 @@ from fupin.config import (
     DEFAULT_INDUSTRY_COVERAGE_LINE,
 )
 from fupin.county import County
-from fupin.formats import json_number, json_plain  # noqa: F401 (re-exported)
-from fupin.labels import number_text  # noqa: F401 (re-exported)
 from fupin.money import below_share, to_fen, to_yuan
 
 #: Why a remaining household is not projected to exit in T, in report order.
@@ -437,3 +435,8 @@ def select_area(county: County, township_id: str | None) -> tuple[County, str, s
     area = county.township(township_id) if len(ids) > 1 else county
     names = area.villages["township_name"].dropna()
     return area, township_id, str(names.iloc[0]) if len(names) else ""
+
+
+def __getattr__(name: str):
+    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
+    raise removed_name(__name__, name)

@@ -19,13 +19,12 @@ import numpy as np
 import pandas as pd
 
 from fupin.columns import REASON_LABELS, TEXT_DTYPE
+from fupin.formats import json_number
 from fupin.frame import (
     REASON_CODES,
     counts,
     flag_values,
     household_sizes,
-    json_number,
-    number_text,
     population,
     rate,
     rates,
@@ -34,7 +33,7 @@ from fupin.frame import (
     year_values,
 )
 from fupin.county import County
-from fupin.labels import reason_texts
+from fupin.labels import number_text, reason_texts
 from fupin.money import to_fen
 from fupin.privacy import mask_names
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fupin import removed_name
 from fupin.config import (
     DEFAULT_COLLECTIVE_INCOME_LINE,
     DEFAULT_GROWTH,
@@ -27,7 +28,7 @@ from fupin.config import (
 )
 from fupin.errors import UnsafePath, describe_os_error
 from fupin.fsutil import id_path, inside
-from fupin.parameters import ReportParameters, default_bands, report_parameters
+from fupin.parameters import Parameters, default_bands, report_parameters
 from fupin.run_state import STATE_DIR
 
 #: Notebook parameters (given with ``-p``) that are also figures' parameters.
@@ -77,7 +78,7 @@ class RunParameters:
     extra: Mapping[str, object] = field(default_factory=dict)
     poverty_lines: object = None
 
-    def checked(self) -> ReportParameters:
+    def checked(self) -> Parameters:
         """The parameters read and checked; UsageError (exit 2) lists every problem."""
         passed_on = {k: v for k, v in self.extra.items() if k in METRICS_PARAMETERS}
         return report_parameters(
@@ -497,3 +498,8 @@ def _find_metrics(nb, mime: str) -> dict | None:
             if mime in data:
                 return dict(data[mime])
     return None
+
+
+def __getattr__(name: str):
+    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
+    raise removed_name(__name__, name)

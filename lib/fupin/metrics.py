@@ -9,8 +9,7 @@ growth g, ``threshold`` the village exit threshold V.
 :func:`fupin.analysis.analyse` (which builds the household frame and the
 village table once). The figures themselves live in :mod:`fupin.frame` (the
 household frame, the village table) and :mod:`fupin.headcount` (bands,
-trend, reasons, cadres, ...); their public names stay importable from here,
-where notebooks and users have always found them.
+trend, reasons, cadres, ...): import them from there.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from fupin import removed_name
 from fupin.analysis import analyse
 from fupin.config import (
     DEFAULT_COLLECTIVE_INCOME_EXIT,
@@ -27,51 +27,9 @@ from fupin.config import (
     DEFAULT_INDUSTRY_COVERAGE_LINE,
 )
 from fupin.county import County
-from fupin.frame import (  # noqa: F401 (re-exported)
-    BLOCKER_CODES,
-    REASON_CODES,
-    VILLAGE_STATUSES,
-    counts,
-    flag_values,
-    household_frame,
-    household_sizes,
-    household_status,
-    incidence,
-    income_at_exit,
-    income_in_year,
-    json_number,
-    json_plain,
-    number_text,
-    population,
-    rate,
-    rates,
-    select_area,
-    village_counts,
-    village_positions,
-    village_sums,
-    village_table,
-    year_values,
-)
-from fupin.headcount import (  # noqa: F401 (re-exported)
-    UNKNOWN_BAND,
-    band_edges,
-    band_labels,
-    cadre_count,
-    incidence_trend,
-    incidence_trend_by_village,
-    income_bands,
-    income_unknown,
-    non_exit_list,
-    projection,
-    reason_codes,
-    reason_counts,
-    trend_years,
-    unsafe_house_mask,
-    unsafe_houses_outside_program,
-)
-from fupin.columns import REASON_LABELS, TEXT_DTYPE  # noqa: F401 (re-exported)
+from fupin.frame import household_frame, select_area
+from fupin.headcount import non_exit_list, reason_codes
 from fupin.labels import reason_texts
-from fupin.money import below_share, exact, to_fen, to_yuan  # noqa: F401 (re-exported)
 from fupin.parameters import report_parameters
 
 
@@ -82,6 +40,7 @@ def reason_labels(frame: pd.DataFrame, sep: str = "；") -> pd.DataFrame:
     Returns a frame on ``frame``'s index (a :func:`household_frame`).
 
     >>> import pandas as pd
+    >>> from fupin.frame import REASON_CODES
     >>> f = pd.DataFrame({"gap": [150.0, float("nan")], **{f"reason_{c}": [c in ("income_short", "housing_ok"),
     ...                   c == "income_unknown"] for c in REASON_CODES}})
     >>> reason_labels(f).to_dict("list")
@@ -201,3 +160,8 @@ def non_exit_households(
     area = select_area(county, township_id)[0]
     frame = household_frame(area.households, area.incomes, year, poverty_line=poverty_line, growth=growth)
     return non_exit_list(area, frame)
+
+
+def __getattr__(name: str):
+    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
+    raise removed_name(__name__, name)

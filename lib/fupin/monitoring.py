@@ -17,13 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fupin import removed_name
 from fupin.columns import TEXT_DTYPE
-from fupin.config import DEFAULT_INCOME_DROP_SHARE, MONITORING_FACTOR  # noqa: F401 (re-exported)
+from fupin.config import DEFAULT_INCOME_DROP_SHARE
 from fupin.county import County
-from fupin.frame import counts, household_frame, income_at_exit, json_number, json_plain, select_area
+from fupin.formats import json_number, json_plain
+from fupin.frame import counts, household_frame, income_at_exit, select_area
 from fupin.labels import monitoring_reason_texts
 from fupin.money import below_share, exact, to_fen
-from fupin.parameters import choose_monitoring_line  # noqa: F401 (re-exported)
+from fupin.parameters import choose_monitoring_line
 from fupin.privacy import mask_names
 
 #: A drop in income (since the exit year) larger than this share triggers monitoring.
@@ -177,3 +179,8 @@ def monitored_list(area: County, m: pd.DataFrame, line: float, drop_share: float
     })
     return out.astype({"head_name_masked": TEXT_DTYPE}).sort_values(
         ["village_id", "household_id"], ignore_index=True)
+
+
+def __getattr__(name: str):
+    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
+    raise removed_name(__name__, name)

@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fupin import style
-from fupin.style import fmt_hh_people, fmt_pct, fmt_yuan
+from fupin import columns, formats, style
+from fupin.formats import fmt_hh_people, fmt_pct, fmt_yuan
 
 Metrics = Mapping[str, Any]
 
@@ -124,7 +124,7 @@ def _sentence_overview(metrics: Metrics) -> str:
         parts.append("无贫困村")
     parts.append(f"{whole_area(metrics)}建档立卡贫困人口{fmt_hh_people(metrics.get('registered'))}")
     cadres = int(metrics.get("cadres") or 0)
-    parts.append(f"帮扶干部共计{style.fmt_int(cadres)}人" if cadres else "暂无帮扶干部记录")
+    parts.append(f"帮扶干部共计{formats.fmt_int(cadres)}人" if cadres else "暂无帮扶干部记录")
     return "，".join(parts) + "。"
 
 
@@ -259,7 +259,7 @@ def _problem_villages(metrics: Metrics) -> list[tuple[str, str]]:
     projection = metrics.get("projection") or {}
     blocked = {str(k): list(v) for k, v in (projection.get("villages_blocked") or {}).items()}
     threshold = _threshold(metrics)
-    limit = style.fmt_pct_short(threshold) if threshold is not None else "出列标准"
+    limit = formats.fmt_pct_short(threshold) if threshold is not None else "出列标准"
     infra = {vid: [c for c in codes if c != "incidence"] for vid, codes in blocked.items() if "incidence" not in codes}
     count_below = len(projection.get("villages_below_threshold") or [])
     out: list[tuple[str, str]] = []
@@ -289,7 +289,7 @@ def _problem_guarantees(metrics: Metrics) -> list[tuple[str, str]]:
     """One item per household guarantee that fails for some remaining household."""
     reasons = (metrics.get("projection") or {}).get("reasons") or {}
     out = []
-    for code in style.GUARANTEES:
+    for code in columns.GUARANTEES:
         households, _ = _hp(reasons.get(code))
         if households:
             out.append((code, f"未退出贫困户中有{fmt_hh_people(reasons[code])}{GUARANTEE_PROBLEMS[code]}。"))
@@ -327,9 +327,9 @@ def _problem_industry(metrics: Metrics) -> list[tuple[str, str]]:
         return []
     known, covered = _hp(ic.get("known"))[0], _hp(ic.get("covered"))[0]
     text = (f"脱贫产业支撑不足，产业覆盖不够全面。{whole_area(metrics)}未脱贫户产业帮扶覆盖率为"
-            f"{fmt_pct(ic.get('share'))}（{style.fmt_int(covered)}户/{style.fmt_int(known)}户）")
+            f"{fmt_pct(ic.get('share'))}（{formats.fmt_int(covered)}户/{formats.fmt_int(known)}户）")
     if below:
-        text += f"，有{len(below)}个村覆盖率低于{style.fmt_pct_short(ic.get('line'))}（{_named(metrics, below)}）"
+        text += f"，有{len(below)}个村覆盖率低于{formats.fmt_pct_short(ic.get('line'))}（{_named(metrics, below)}）"
     return [("industry_coverage", text + "。")]
 
 
@@ -340,7 +340,7 @@ def _problem_warnings(metrics: Metrics) -> list[tuple[str, str]]:
         code = str(warning.get("code") or "")
         template = WARNING_PROBLEMS.get(code)
         if template is not None:
-            text = template.format(n=style.fmt_int(warning.get("count")), year=metrics.get("year"),
+            text = template.format(n=formats.fmt_int(warning.get("count")), year=metrics.get("year"),
                                    target=metrics.get("target_year"))
         elif warning.get("message"):  # a finding without our wording: its message, the code list cut off
             message = str(warning["message"])
@@ -383,7 +383,7 @@ def problem_items(metrics: Metrics) -> list[tuple[str, str, str]]:
     found: list[tuple[str, str]] = [*_problem_collective(metrics), *_problem_industry(metrics)]
     unsafe_hh, _ = _hp(metrics.get("unsafe_houses_outside_program"))
     if unsafe_hh:
-        found.append(("unsafe_houses", f"{whole}尚有{style.fmt_int(unsafe_hh)}户贫困户的危房没有纳入危房改造。"))
+        found.append(("unsafe_houses", f"{whole}尚有{formats.fmt_int(unsafe_hh)}户贫困户的危房没有纳入危房改造。"))
     found += _problem_villages(metrics)
     unknown = metrics.get("income_unknown")
     if _hp(unknown)[0]:
@@ -489,7 +489,7 @@ def industry_coverage_summary(metrics: Metrics) -> str:
     if not _hp(ic.get("known"))[0]:
         text = f"{year}年底{whole}未脱贫户均未填报是否享受产业帮扶，无法计算产业帮扶覆盖率。"
         return text if _hp(ic.get("unknown"))[0] else f"{year}年底{whole}没有未脱贫户，不计算产业帮扶覆盖率。"
-    line = style.fmt_pct_short(ic.get("line"))
+    line = formats.fmt_pct_short(ic.get("line"))
     text = (f"{year}年底{whole}未脱贫户中填报了产业帮扶情况的有{fmt_hh_people(ic.get('known'))}，"
             f"其中享受产业帮扶的{fmt_hh_people(ic.get('covered'))}，覆盖率{fmt_pct(ic.get('share'))}"
             f"（按人计{fmt_pct(ic.get('share_people'))}）。")
@@ -520,17 +520,17 @@ def depth_summary(metrics: Metrics) -> str:
     """
     d = metrics.get("depth") or {}
     whole, target = whole_area(metrics), metrics.get("target_year")
-    line, pop = fmt_yuan(d.get("poverty_line")), style.fmt_people(d.get("population"))
+    line, pop = fmt_yuan(d.get("poverty_line")), formats.fmt_people(d.get("population"))
     poor_hh, poor_people = _hp(d.get("poor"))
     if not poor_hh:
         text = f"按{target}年预计收入，{whole}未脱贫人口中没有收入低于贫困线{line}的，各项贫困深度指数均为0。"
     else:
         text = (f"按{target}年预计收入，{whole}收入低于贫困线{line}的未脱贫人口有{fmt_hh_people(d.get('poor'))}，"
-                f"占户籍人口的{fmt_pct(d.get('fgt0'))}（FGT0）；贫困距指数（FGT1）为{style.fmt_index(d.get('fgt1'))}，"
-                f"平方贫困距指数（FGT2）为{style.fmt_index(d.get('fgt2'))}，Watts指数为{style.fmt_index(d.get('watts'))}"
+                f"占户籍人口的{fmt_pct(d.get('fgt0'))}（FGT0）；贫困距指数（FGT1）为{formats.fmt_index(d.get('fgt1'))}，"
+                f"平方贫困距指数（FGT2）为{formats.fmt_index(d.get('fgt2'))}，Watts指数为{formats.fmt_index(d.get('watts'))}"
                 f"（各指数均以{whole}户籍人口{pop}为分母）。"
-                f"需要资金约{style.fmt_wan(d.get('income_gap'))}才能使全部未脱贫人口达到贫困线"
-                f"（收入低于贫困线的{style.fmt_people(poor_people)}每人补足到{line}，共{fmt_yuan(d.get('income_gap'))}）。")
+                f"需要资金约{formats.fmt_wan(d.get('income_gap'))}才能使全部未脱贫人口达到贫困线"
+                f"（收入低于贫困线的{formats.fmt_people(poor_people)}每人补足到{line}，共{fmt_yuan(d.get('income_gap'))}）。")
     if _hp(d.get("income_unknown"))[0]:
         text += f"另有{fmt_hh_people(d.get('income_unknown'))}{target}年收入情况不明，未计入以上指数。"
     if d.get("watts_floored"):
@@ -552,16 +552,16 @@ def sensitivity_summary(metrics: Metrics) -> str:
         return ""
     target, line = metrics.get("target_year"), float(sens.get("poverty_line") or 0)
     here = _sensitivity_point(sens, line)
-    parts = [f"按贫困线{fmt_yuan(line)}、收入年增长{style.fmt_pct_short(sens.get('growth'))}测算，"
+    parts = [f"按贫困线{fmt_yuan(line)}、收入年增长{formats.fmt_pct_short(sens.get('growth'))}测算，"
              f"{target}年预计贫困发生率为{fmt_pct(here['incidence'] if here else None)}。"]
     for delta, verb in ((500, "提高到"), (-500, "降到")):
         point = _sensitivity_point(sens, line + delta)
         if point is not None:
             parts.append(f"若贫困线{verb}{fmt_yuan(line + delta)}，预计贫困发生率为{fmt_pct(point['incidence'])}"
-                         f"（拟脱贫{style.fmt_people(point['exits_people'])}）；")
+                         f"（拟脱贫{formats.fmt_people(point['exits_people'])}）；")
     near = sens.get("near_line") or {}
     if near:
-        share = style.fmt_pct_short(near.get("share"))
+        share = formats.fmt_pct_short(near.get("share"))
         parts.append(f"收入在贫困线上下{share}以内的未脱贫户中，低于贫困线的{fmt_hh_people(near.get('below'))}"
                      f"（收入稍有增加即可脱贫），高于贫困线的{fmt_hh_people(near.get('above'))}（收入稍有下降即难以脱贫）。")
     return "".join(parts).replace("；收入", "。收入")
@@ -578,7 +578,7 @@ def monitoring_summary(metrics: Metrics) -> str:
         "given": "按设定的监测收入线",
         "table": f"按{mo.get('line_table_year')}年的监测收入线",
     }.get(str(mo.get("line_source")), "")
-    share = style.fmt_pct_short(mo.get("income_drop_share"))
+    share = formats.fmt_pct_short(mo.get("income_drop_share"))
     text = f"防返贫监测收入线为{fmt_yuan(mo.get('line'))}/人·年（{source}）。"
     if not _hp(mo.get("monitored"))[0]:
         text += f"{year}年底已脱贫的{fmt_hh_people(mo.get('exited'))}中，未发现{target}年收入低于监测线或较脱贫当年下降超过{share}的户。"

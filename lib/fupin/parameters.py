@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fupin import removed_name
 from fupin.config import (
     BAND_STEP,
     DEFAULT_COLLECTIVE_INCOME_EXIT,
@@ -124,10 +125,6 @@ class Parameters:
     def monitoring(self) -> dict[str, Any]:
         """The monitoring line for T and where it came from (:func:`choose_monitoring_line`)."""
         return choose_monitoring_line(self.monitoring_line, self.poverty_line, self.target_year)
-
-
-#: The name :func:`report_parameters` has always returned.
-ReportParameters = Parameters
 
 
 def choose_monitoring_line(given: float | Mapping[Any, float] | None, poverty_line: float,
@@ -525,3 +522,8 @@ def report_parameters(
         collective_income_exit=exit_rule, industry_coverage_line=coverage, bands_follow_line=follow,
         poverty_lines=lines,
     )
+
+
+def __getattr__(name: str):
+    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
+    raise removed_name(__name__, name)

@@ -22,12 +22,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from fupin import removed_name
 from fupin.columns import TEXT_DTYPE
 from fupin.county import County
 from fupin.fsutil import atomic_write_json, id_path
-from fupin.slices import FORMAT_VERSION, MANIFEST, load_prepared, read_manifest
+from fupin.slices import FORMAT_VERSION, MANIFEST
 
-__all__ = ["FORMAT_VERSION", "MANIFEST", "load_prepared", "prepare", "read_manifest", "write_slice"]
+__all__ = ["prepare", "write_slice"]
 
 
 def _masked(names: pd.Series) -> pd.Series:
@@ -145,3 +146,8 @@ def write_slice(
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp.rename(folder)
     return folder
+
+
+def __getattr__(name: str):
+    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
+    raise removed_name(__name__, name)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fupin.narrative import area_name  # noqa: F401 (the one definition; re-exported)
-from fupin.style import fmt_hh_people, fmt_pct, fmt_pct_short, fmt_yuan
+from fupin.narrative import area_name
+from fupin.formats import fmt_hh_people, fmt_pct, fmt_pct_short, fmt_yuan
 
 
 def title(m: dict) -> str:

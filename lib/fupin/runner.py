@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from fupin import removed_name
 from fupin.config import (
     COUNTY_DOCX,
     NOTEBOOKS_DIR,
@@ -34,15 +35,12 @@ from fupin.config import (
     TOWNSHIP_DOCX,
 )
 from fupin.errors import UnsafePath, UsageError
-from fupin.jobs import (  # noqa: F401 (re-exported: Job, RunParameters, ... have always been here)
-    METRICS_PARAMETERS,
+from fupin.jobs import (
     RUN_OPTIONS,
-    STATE_DIR,
     BatchResult,
     Job,
     RunParameters,
     TownshipResult,
-    describe_failure,
     init_worker,
     option_name,
     run_township,
@@ -53,6 +51,7 @@ from fupin.lock import FolderLock
 from fupin.run_state import (
     COUNTY_FILES,
     LOCK_FILE,
+    STATE_DIR,
     STATE_FILE,
     BatchState,
     RunRecord,
@@ -507,3 +506,8 @@ def _execute(
     bar.close()
     pool.stop()  # the workers stop their kernels while the county page is written
     return results
+
+
+def __getattr__(name: str):
+    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
+    raise removed_name(__name__, name)

@@ -19,7 +19,8 @@ import pandas as pd
 
 from fupin.columns import GUARANTEES
 from fupin.county import County
-from fupin.frame import counts, household_sizes, income_in_year, json_number, json_plain, population
+from fupin.formats import json_number, json_plain
+from fupin.frame import counts, household_sizes, income_in_year, population
 from fupin.money import below_share, exact, to_fen, to_yuan
 
 #: Growth rates of the sensitivity curves (the run's own growth is added).
@@ -115,7 +116,7 @@ def sensitivity_points(county: County, frame: pd.DataFrame, year: int, lines: Se
                        growth_rates: Sequence[float]) -> pd.DataFrame:
     """Projected exits and incidence in T for every (growth rate, line) pair.
 
-    For growth g, income(h, T) is recomputed (:func:`fupin.metrics.income_in_year`);
+    For growth g, income(h, T) is recomputed (:func:`fupin.frame.income_in_year`);
     a remaining(Y) household exits at line l when its income >= l and its five
     guarantees hold (as in :func:`household_frame`). Columns ``growth``,
     ``line``, ``exits_households``, ``exits_people``, ``remaining_households``,

@@ -1,12 +1,11 @@
-"""The report's look, in one place: font, colours, number formats, Chinese labels.
+"""The report's look, in one place: font, colours, Chinese labels.
 
 Charts (fupin.plots), text (fupin.narrative) and tables all take their
-formats and labels from here; notebooks do not restyle.
+labels from here and their number formats from :mod:`fupin.formats`;
+notebooks do not restyle.
 
->>> fmt_pct(0.032307)
-'3.23%'
->>> fmt_hh_people({"households": 820, "people": 1872})
-'820户1,872人'
+>>> status_label("exiting"), band_label({"lower": 3500, "upper": 5000})
+('拟出列', '3,500元—5,000元')
 """
 
 from __future__ import annotations
@@ -14,26 +13,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Mapping
 
-# Why a remaining household is not projected to exit (projection.reasons), and the
-# five guarantees: one home each, the contract (fupin.columns).
-from fupin.columns import GUARANTEES, REASON_LABELS  # noqa: F401 (re-exported)
+from fupin import removed_name
+# Why a remaining household is not projected to exit (projection.reasons): its home is the contract (fupin.columns).
+from fupin.columns import REASON_LABELS
 from fupin.config import TEMPLATES_DIR
-# Number formats live in fupin.formats (the contract's labels use them too); re-exported here.
-from fupin.formats import (  # noqa: F401 (re-exported)
-    MISSING,
-    fmt_amount,
-    fmt_hh_people,
-    fmt_households,
-    fmt_index,
-    fmt_int,
-    fmt_pct,
-    fmt_pct_short,
-    fmt_people,
-    fmt_wan,
-    fmt_yuan,
-    half_up,
-    is_missing,
-)
+from fupin.formats import MISSING, fmt_int, fmt_pct_short, fmt_yuan, half_up
+# fupin.plots still calls these as style.fmt_*: they leave with the chart code's rewrite
+# (tests/test_architecture.py, PLOTS_THROUGH_STYLE).
+from fupin.formats import fmt_households, fmt_index, fmt_pct, fmt_people, fmt_wan  # noqa: F401
 
 
 @lru_cache(maxsize=1)
@@ -352,3 +339,8 @@ def use_report_style() -> None:
 
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
     mpl.rcParams.update(rc)
+
+
+def __getattr__(name: str):
+    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
+    raise removed_name(__name__, name)

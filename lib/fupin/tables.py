@@ -13,13 +13,14 @@ from functools import lru_cache
 
 import pandas as pd
 
-from fupin import __version__
+from fupin import __version__, removed_name
 from fupin.config import PROJECT_ROOT
 from fupin.county import County
 from fupin.columns import TABLES
+from fupin.formats import MISSING, fmt_index, fmt_int, fmt_pct, fmt_wan, fmt_yuan
 from fupin.style import (
-    COLUMN_LABELS, MISSING, PARAMETER_LABELS, band_label, blocker_label, fmt_checksum, fmt_index, fmt_int,
-    fmt_local_time, fmt_parameter, fmt_pct, fmt_wan, fmt_yuan, reason_label, status_label,
+    COLUMN_LABELS, PARAMETER_LABELS, band_label, blocker_label, fmt_checksum, fmt_local_time, fmt_parameter,
+    reason_label, status_label,
 )
 
 #: ``DataFrame.attrs`` key naming a table's number columns (right-aligned by fupin.display).
@@ -171,7 +172,7 @@ def poor_villages(m: dict) -> pd.DataFrame:
 
 
 def income_bands_table(m: dict) -> pd.DataFrame:
-    """The income-band distribution for T (``m["income_bands"]``, :func:`fupin.metrics.income_bands`):
+    """The income-band distribution for T (``m["income_bands"]``, :func:`fupin.headcount.income_bands`):
     households, people and share of people.
 
     >>> income_bands_table({"income_bands": [{"lower": None, "upper": 3500, "households": 1, "people": 3},
@@ -193,7 +194,7 @@ def income_bands_table(m: dict) -> pd.DataFrame:
 
 
 def incidence_trend_table(m: dict) -> pd.DataFrame:
-    """Incidence by year (``m["incidence_trend"]``, :func:`fupin.metrics.incidence_trend`), the projected year marked.
+    """Incidence by year (``m["incidence_trend"]``, :func:`fupin.headcount.incidence_trend`), the projected year marked.
 
     >>> incidence_trend_table({"incidence_trend": [
     ...     {"year": 2018, "remaining_people": 924, "incidence": 0.0323, "projected": False},
@@ -281,7 +282,7 @@ def depth_indices(m: dict) -> pd.DataFrame:
 
 def near_line_table(m: dict) -> pd.DataFrame:
     """Remaining households whose income for T lies within ±10% of the poverty line
-    (``m["sensitivity"]["near_line"]``, :func:`fupin.depth.near_line`); empty when there is none."""
+    (``m["sensitivity"]["near_line"]``, :func:`fupin.sensitivity.near_line`); empty when there is none."""
     near = (m.get("sensitivity") or {}).get("near_line")
     if not near:
         return pd.DataFrame()
@@ -304,8 +305,6 @@ def monitoring_groups(m: dict, key: str) -> pd.DataFrame:
     ]), ["户数", "人数"])
 
 
-# The names the township notebook uses; they shadowed the figure functions of
-# the same name (fupin.metrics.income_bands, ...), hence the ``_table`` names.
-income_bands = income_bands_table
-incidence_trend = incidence_trend_table
-near_line = near_line_table
+def __getattr__(name: str):
+    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
+    raise removed_name(__name__, name)

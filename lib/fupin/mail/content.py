@@ -72,7 +72,7 @@ def subject_fields(m: Metrics) -> dict[str, str]:
     """The values of the subject placeholders (see SUBJECT_FIELDS) for a metrics dict."""
     from fupin import report
     from fupin.narrative import area_name
-    from fupin.style import fmt_hh_people, fmt_pct
+    from fupin.formats import fmt_hh_people, fmt_pct
 
     projection = m.get("projection") or {}
     return {
