@@ -487,8 +487,9 @@ def _sheet_grid(ws, file: str, source: Source, book: _XlsxBook) -> tuple[Grid | 
 
     Only the rows the file holds are parsed, one at a time, and only filled
     cells are kept: the grid ends at the last row and column holding a
-    value, whatever the sheet's declared dimension or its formatted but
-    empty cells (a format applied down to row 1,048,576 costs nothing). A
+    value, whatever the sheet's declared dimension (ignored) or its
+    formatted but empty cells (a format applied down to row 1,048,576 keeps
+    nothing: its empty rows are passed over one at a time). A
     cell over :data:`MAX_CELL_CHARS` characters, or outside Excel's rows and
     columns, is refused. A formula cell is read as the value Excel stored
     with it; formula cells without one, and numbers of 16 digits or more,
