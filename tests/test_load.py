@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 import fixtures_data as fd
+from fupin import loading
 from fupin.columns import HOUSEHOLDS, TABLES, TEXT_DTYPE, contract_dtype
 from fupin.county import County
 from fupin.errors import DataError, Unconvertible
@@ -451,3 +453,9 @@ def test_township_summary_of_a_township_without_households(tmp_path: Path) -> No
     county = load(fd.write_csv_folder(tmp_path / "d", tables))
     row = township_summary(county).iloc[-1].tolist()
     assert row == ["003", "新乡", 1, 0, 0, ""]
+
+
+def test_xlsx_is_read_through_openpyxl_public_api() -> None:
+    """No private name of openpyxl (or any other package) is used by the loader."""
+    source = Path(loading.__file__).read_text(encoding="utf-8")
+    assert re.findall(r"\._[a-z]\w*", source) == []

@@ -20,6 +20,7 @@ import csv
 import io
 import os
 import re
+import time
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -555,6 +556,18 @@ def test_a_cell_past_excels_last_row_is_refused(tmp_path: Path) -> None:
     assert _problem_lines(path) == [
         "县数据.xlsx 工作表「帮扶干部表」：单元格位置超出 Excel 的范围（第2000000行第1列）：文件可能已损坏"
     ]
+
+
+def test_a_row_far_past_excels_last_row_is_refused_promptly(tmp_path: Path) -> None:
+    """A damaged sheet whose last row lies far past Excel's is refused without walking the rows between."""
+    path = _workbook(tmp_path)
+    member = _sheet_member(path, "帮扶干部表")
+    _edit_xlsx(path, member, lambda xml: xml.replace(
+        b"</sheetData>", b'<row r="999999999999"><c r="Z999999999999" s="0"/></row></sheetData>'))
+    start = time.perf_counter()
+    lines = _problem_lines(path)
+    assert time.perf_counter() - start < 30
+    assert lines == ["县数据.xlsx 工作表「帮扶干部表」：单元格位置超出 Excel 的范围（第1048576行以下）：文件可能已损坏"]
 
 
 def test_a_workbook_that_unpacks_too_far_is_refused_unparsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,7 +38,6 @@ import warnings
 import zipfile
 from array import array
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -389,7 +388,7 @@ def _workbook_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
             ))
         elif ws is not None:
             source = Source(path=path, sheet=ws.title, sha256=digest)
-            grid, problem = _sheet_grid(ws, path.name, source)
+            grid, problem = _sheet_grid(ws, path.name, source, book)
             if grid is None:
                 problems.append(problem)
             else:
@@ -448,7 +447,7 @@ _ENCRYPTED = (
 )
 
 
-def _open_workbook(data: bytes, name: str):  # noqa: ANN202 - (openpyxl read-only Workbook | None, Problem | None)
+def _open_workbook(data: bytes, name: str) -> tuple[_XlsxBook | None, Problem | None]:
     """The workbook in ``data``, opened read-only (sheets are read on demand by :func:`_sheet_grid`).
 
     Refused before parsing: a password-protected (encrypted) workbook, an
@@ -457,8 +456,6 @@ def _open_workbook(data: bytes, name: str):  # noqa: ANN202 - (openpyxl read-onl
     :data:`MAX_UNPACKED_BYTES` (or a shared-string table over
     :data:`MAX_SHARED_STRINGS_BYTES`).
     """
-    import openpyxl
-
     if data.startswith(_OLE2) and _ENCRYPTED_PACKAGE in data:
         return None, Problem(name, _ENCRYPTED)
     if data.startswith(_OLE2):
@@ -480,18 +477,19 @@ def _open_workbook(data: bytes, name: str):  # noqa: ANN202 - (openpyxl read-onl
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True), None
+            return _XlsxBook(data), None
     except Exception:  # noqa: BLE001 - any unreadable file is the user's problem
         return None, Problem(name, _NOT_XLSX)
 
 
-def _sheet_grid(ws, file: str, source: Source) -> tuple[Grid | None, Problem | None]:  # noqa: ANN001 - ReadOnlyWorksheet
+def _sheet_grid(ws, file: str, source: Source, book: _XlsxBook) -> tuple[Grid | None, Problem | None]:  # noqa: ANN001 - ReadOnlyWorksheet
     """A worksheet's cells as text, by its real data extent; a merged range repeats its top-left value.
 
     Only the rows the file holds are parsed, one at a time, and only filled
     cells are kept: the grid ends at the last row and column holding a
-    value, whatever the sheet's declared dimension or its formatted but
-    empty cells (a format applied down to row 1,048,576 costs nothing). A
+    value, whatever the sheet's declared dimension (ignored) or its
+    formatted but empty cells (a format applied down to row 1,048,576 keeps
+    nothing: its empty rows are passed over one at a time). A
     cell over :data:`MAX_CELL_CHARS` characters, or outside Excel's rows and
     columns, is refused. A formula cell is read as the value Excel stored
     with it; formula cells without one, and numbers of 16 digits or more,
@@ -499,17 +497,18 @@ def _sheet_grid(ws, file: str, source: Source) -> tuple[Grid | None, Problem | N
     """
     where = {"file": file, "sheet": ws.title}
     try:
-        cells = _sheet_cells(ws, with_formulas=False)
+        cells = _sheet_cells(ws, None)
         if cells is None:  # the sheet holds formulas: read it again, each formula beside its stored value
-            cells = _sheet_cells(ws, with_formulas=True)
+            cells = _sheet_cells(ws, book.stored(ws))
+        merged = book.merged_ranges(ws)
     except Refused as exc:
         return None, Problem(message=exc.message, row=exc.row, column=exc.column, **where)
     except Exception:  # noqa: BLE001 - any unreadable sheet is the user's problem
         return None, Problem(message=_NOT_XLSX, **where)
-    found, height, merged, marks = cells
+    found, height, marks = cells
     width = max(found, default=-1) + 1
-    for ref in (merged.mergeCell if merged is not None else ()):
-        _fill_merged(found, str(ref.ref), height, width)
+    for ref in merged:
+        _fill_merged(found, ref, height, width)
     columns = tuple(
         found[c].dense(height) if c in found else pa.chunked_array([pa.nulls(height, pa.string())])
         for c in range(width)
@@ -523,29 +522,25 @@ def _check_position(row: int, column: int) -> None:
         raise Refused(f"单元格位置超出 Excel 的范围（第{row}行第{column}列）：文件可能已损坏")
 
 
-def _worksheet_parser(ws, xml, data_only: bool):  # noqa: ANN001, ANN202 - ReadOnlyWorksheet, its XML, WorkSheetParser
-    """openpyxl's parser of a sheet's XML, the one ``ReadOnlyWorksheet`` itself uses."""
-    from openpyxl.worksheet._reader import WorkSheetParser
-
-    book = ws.parent
-    return WorkSheetParser(
-        xml, ws._shared_strings, data_only=data_only, epoch=book.epoch,
-        date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
-    )
+#: How far down a sheet its empty rows are followed. openpyxl gives every row up to the
+#: last one the file holds, empty ones included, so a row far past Excel's last (a damaged
+#: file) would take hours to reach: the sheet is refused once this many rows are passed.
+_ROW_SCAN_LIMIT = 2 * MAX_ROWS
 
 
-def _sheet_cells(ws, with_formulas: bool):  # noqa: ANN001, ANN202 - ReadOnlyWorksheet; tuple or None
-    """The filled cells of ``ws`` by column, its height, its merged ranges and its marked cells.
+def _sheet_cells(ws, stored):  # noqa: ANN001, ANN202 - ReadOnlyWorksheets; tuple or None
+    """The filled cells of ``ws`` by column, its height and its marked cells.
 
-    Without ``with_formulas`` the sheet is parsed once and ``None`` is
-    returned at its first formula cell. With it, the sheet is parsed twice
-    in step: once for which cells hold formulas, once for the values stored
-    with them. A formula whose stored value is empty text (``=IF(…,"",…)``)
-    is blank; one with no stored value at all (the workbook was written by
-    a program and never opened in Excel) is marked ``"formula"``. A number
-    of 16 digits or more (a long id stored as a number) is kept and marked
-    ``"long"``. Raises :class:`Refused` at a cell outside Excel's grid or
-    over :data:`MAX_CELL_CHARS` characters.
+    ``ws`` is a sheet of the workbook read with its formulas
+    (:class:`_XlsxBook`). Without ``stored`` the sheet is read once and
+    ``None`` is returned at its first formula cell. With ``stored`` (the same
+    sheet read for the values Excel stored with its formulas) the two are
+    read in step. A formula whose stored value is empty text
+    (``=IF(…,"",…)``) is blank; one with no stored value at all (the
+    workbook was written by a program and never opened in Excel) is marked
+    ``"formula"``. A number of 16 digits or more (a long id stored as a
+    number) is kept and marked ``"long"``. Raises :class:`Refused` at a cell
+    outside Excel's grid or over :data:`MAX_CELL_CHARS` characters.
     """
     found: dict[int, _SparseColumn] = {}
     marks: dict[str, dict[int, array]] = {}
@@ -554,38 +549,126 @@ def _sheet_cells(ws, with_formulas: bool):  # noqa: ANN001, ANN202 - ReadOnlyWor
     def mark(kind: str, row: int, column: int) -> None:
         marks.setdefault(kind, {}).setdefault(column - 1, array("q")).append(row - 1)
 
-    with ws._get_source() as xml, (ws._get_source() if with_formulas else nullcontext()) as stored_xml, \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        parser = _worksheet_parser(ws, xml, data_only=False)
-        stored = _worksheet_parser(ws, stored_xml, data_only=True).parse() if with_formulas else None
-        for number, cells in parser.parse():
-            values = cells
-            if stored is not None:
-                stored_number, values = next(stored)
-                if stored_number != number or len(values) != len(cells):  # the same XML: never, unless broken
+    # Without a declared dimension, each row ends at its own last cell and no row is added
+    # past the file's last one (a dimension of A1:XFD1048576 would pad every row to it).
+    ws.reset_dimensions()
+    rows = ws.iter_rows()
+    if stored is not None:
+        stored.reset_dimensions()
+    stored_rows = stored.iter_rows() if stored is not None else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for position, cells in enumerate(rows, 1):
+                values = cells if stored_rows is None else next(stored_rows)
+                if len(values) != len(cells):  # the same XML: never, unless broken
                     raise ValueError("the two readings of the sheet differ")
-            for cell, stored_cell in zip(cells, values):
-                column, value = cell["column"], stored_cell["value"]
-                formula = cell["data_type"] == "f"
-                if formula and stored is None:
-                    return None
-                if value is None:
-                    if formula and stored_cell["data_type"] != "str":  # "str": a formula giving empty text
-                        _check_position(number, column)
-                        mark("formula", number, column)
+                if not cells:
+                    if position > _ROW_SCAN_LIMIT:
+                        raise Refused(f"单元格位置超出 Excel 的范围（第{MAX_ROWS}行以下）：文件可能已损坏")
                     continue
-                text = _cell_text(value)
-                if not _filled(text):
-                    continue
-                _check_position(number, column)
-                if type(value) in (int, float) and abs(value) >= _ID_DIGITS_LIMIT:  # not bool, a subclass of int
-                    mark("long", number, column)
-                if len(text) > MAX_CELL_CHARS:
-                    raise _too_long(number, column - 1, len(text))
-                found.setdefault(column - 1, _SparseColumn()).add(number - 1, text)
-                height = max(height, number)
-        return found, height, parser.merged_cells, marks
+                for cell, stored_cell in zip(cells, values):
+                    value = stored_cell.value
+                    formula = cell.data_type == "f"
+                    if formula and stored_rows is None:
+                        return None
+                    if value is None:
+                        if formula and stored_cell.data_type != "str":  # "str": a formula giving empty text
+                            _check_position(cell.row, cell.column)
+                            mark("formula", cell.row, cell.column)
+                        continue
+                    text = _cell_text(value)
+                    if not _filled(text):
+                        continue
+                    number, column = cell.row, cell.column
+                    _check_position(number, column)
+                    if type(value) in (int, float) and abs(value) >= _ID_DIGITS_LIMIT:  # not bool, a subclass of int
+                        mark("long", number, column)
+                    if len(text) > MAX_CELL_CHARS:
+                        raise _too_long(number, column - 1, len(text))
+                    found.setdefault(column - 1, _SparseColumn()).add(number - 1, text)
+                    height = max(height, number)
+    finally:
+        rows.close()
+        if stored_rows is not None:
+            stored_rows.close()
+    return found, height, marks
+
+
+class _XlsxBook:
+    """An ``.xlsx`` workbook opened read-only by openpyxl: its sheets as formulas, their stored values on demand.
+
+    ``worksheets`` are read with formulas (``data_only=False``): a formula
+    cell's ``data_type`` is ``"f"``. Only a sheet that holds formulas is read
+    again, from the workbook opened with ``data_only=True``, for the values
+    Excel stored with them (:meth:`stored`). Merged ranges, which openpyxl's
+    read-only sheets do not give, are read from the sheet's XML
+    (:meth:`merged_ranges`).
+    """
+
+    def __init__(self, data: bytes) -> None:
+        from openpyxl.reader.excel import ExcelReader
+
+        self.data = data
+        # ExcelReader is what openpyxl.load_workbook runs; kept here for the sheets' parts in the archive.
+        self.reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False)
+        self.reader.read()
+        self.worksheets = list(self.reader.wb.worksheets)
+        self.parts = {sheet.name: rel.target for sheet, rel in self.reader.parser.find_sheets()}
+        self.values = None
+
+    def stored(self, ws):  # noqa: ANN001, ANN201 - ReadOnlyWorksheet
+        """The sheet ``ws`` read for the values stored with its formulas (``data_only=True``)."""
+        import openpyxl
+
+        if self.values is None:
+            self.values = openpyxl.load_workbook(io.BytesIO(self.data), read_only=True, data_only=True)
+        return self.values[ws.title]
+
+    def merged_ranges(self, ws) -> list[str]:  # noqa: ANN001 - ReadOnlyWorksheet
+        """The merged ranges of ``ws`` (``"A1:F1"``), from its ``<mergeCell>`` elements.
+
+        The sheet's XML is parsed again only if its bytes name ``mergeCell``
+        at all, by lxml with only the ``<row>`` and ``<mergeCell>`` elements
+        reported (each row dropped when the next begins): a quarter of what
+        reading the sheet costs openpyxl, where a parse in Python would
+        double it. No entity is resolved and nothing is fetched.
+        """
+        from lxml import etree
+        from openpyxl.xml.constants import SHEET_MAIN_NS
+
+        part = self.parts[ws.title]
+        with self.reader.archive.open(part) as source:
+            if not _holds(source, b"mergeCell"):
+                return []
+        merge, row = f"{{{SHEET_MAIN_NS}}}mergeCell", f"{{{SHEET_MAIN_NS}}}row"
+        refs: list[str] = []
+        with self.reader.archive.open(part) as source:
+            events = etree.iterparse(
+                source, events=("start",), tag=(merge, row), resolve_entities=False, no_network=True,
+            )
+            for _, element in events:
+                if element.tag == row:
+                    while (previous := element.getprevious()) is not None:
+                        element.getparent().remove(previous)
+                elif element.get("ref"):
+                    refs.append(element.get("ref"))
+        return refs
+
+    def close(self) -> None:
+        self.reader.wb.close()
+        if self.values is not None:
+            self.values.close()
+
+
+def _holds(stream: io.BufferedIOBase, needle: bytes, chunk: int = 1 << 20) -> bool:
+    """Whether ``stream`` holds ``needle``, read a chunk at a time."""
+    tail = b""
+    while block := stream.read(chunk):
+        if needle in tail + block[: len(needle)] or needle in block:
+            return True
+        tail = block[-len(needle) + 1:]
+    return False
 
 
 class _SparseColumn:
@@ -667,7 +750,7 @@ def _xlsx_rows(data: bytes, name: str, source: Source, table: Table) -> tuple[Gr
             ws = next((s for s in sheets if _visible(s)), None)
         if ws is None:
             return None, Problem(name, f"工作簿中没有可见的工作表：{_HIDDEN}")
-        return _sheet_grid(ws, name, Source(source.path, ws.title, source.sha256))
+        return _sheet_grid(ws, name, Source(source.path, ws.title, source.sha256), book)
     finally:
         book.close()
 
