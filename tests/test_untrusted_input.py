@@ -340,7 +340,10 @@ def _fingerprint(path: Path) -> dict[str, tuple[int, int, str]]:
 
 
 def _args(command: str, path: Path, out: Path) -> list[object]:
-    return ["validate", path] if command == "validate" else ["run", path, "--year", 2018, "--out", out, "--quiet"]
+    # one worker: a first run starts its workers' kernels while it checks the data, and the
+    # refusal comes before any notebook runs, so one kernel (not one per core) is started in vain
+    run = ["run", path, "--year", 2018, "--out", out, "--quiet", "--workers", 1]
+    return ["validate", path] if command == "validate" else run
 
 
 def _run(command: str, path: Path, out: Path) -> Run:
