@@ -42,8 +42,10 @@ report: $(STAMP) ## run the batch on the bundled sample county (validated once, 
 	$(BIN)/fupin run $(DATA) --year $(YEAR) --out $(OUT)
 
 # Two worker processes (pytest-xdist), each test file on one of them, so that a file's module
-# fixtures (a generated county, a batch, a Dask cluster) are made once.
-XDIST := -n 2 --dist loadfile
+# fixtures (a generated county, a batch, a Dask cluster) are made once. Files are handed out in
+# collection order (tests/conftest.py puts the few long files first), not by number of tests: a
+# long file of few tests handed out last would keep one worker busy while the other is idle.
+XDIST := -n 2 --dist loadfile --no-loadscope-reorder
 
 test: $(STAMP) ## run the whole test suite (pandas 2, .venv)
 	$(BIN)/python -m pytest $(XDIST)

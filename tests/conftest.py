@@ -29,6 +29,18 @@ from fupin.county import County
 RUN_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2} [+-]\d{4}|（UTC[+-]\d{2}:\d{2}）)")
 
 
+#: Test files of a few long tests (whole batches, notebooks, reruns), collected first. Under
+#: ``make test`` (``--dist loadfile --no-loadscope-reorder``) the workers take them on at the start
+#: and finish on many short files, instead of one worker running the last long file alone.
+LONG_FILES = ("test_reliability.py", "test_incremental.py", "test_papermill.py", "test_report_folder.py",
+              "test_untrusted_output.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    first = {name: rank for rank, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: first.get(item.path.name, len(first)))  # stable: the rest keep their order
+
+
 def fupin_cli(*args: object, timeout: float = 600, **kwargs) -> subprocess.CompletedProcess:
     """The real console command, as a user runs it (``python -m fupin ...``)."""
     return subprocess.run(

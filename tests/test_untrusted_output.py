@@ -201,7 +201,8 @@ def test_cli_run_with_a_hostile_id_exits_2_and_touches_nothing(tiny_county, tmp_
     out.mkdir()
     (out / "earlier.txt").write_text("an earlier file", encoding="utf-8")
     before = snapshot(tmp_path)
-    proc = fupin_cli("run", data, "--year", 2018, "--out", out, "--quiet", timeout=300)
+    # one worker: the refusal comes before any notebook, so one kernel (not one per core) starts in vain
+    proc = fupin_cli("run", data, "--year", 2018, "--out", out, "--quiet", "--workers", 1, timeout=300)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and "乡镇代码" in proc.stderr and hostile[-6:] in proc.stderr
     assert snapshot(tmp_path) == before  # nothing created, changed or deleted, --out included
@@ -218,7 +219,7 @@ def test_cli_run_never_follows_a_planted_symlink(tiny_county, tmp_path, planted)
     target = tmp_path / "outside" / ("canary.txt" if planted[-1] == "lock" else "")
     link.symlink_to(target, target_is_directory=target.is_dir())
     before = snapshot(tmp_path)
-    proc = fupin_cli("run", tiny_county, "--year", 2018, "--out", out, "--quiet", timeout=300)
+    proc = fupin_cli("run", tiny_county, "--year", 2018, "--out", out, "--quiet", "--workers", 1, timeout=300)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "符号链接" in proc.stderr and "Traceback" not in proc.stderr
     assert snapshot(tmp_path) == before
