@@ -218,16 +218,18 @@ def _png(fig: Figure, dpi: float, box: object) -> bytes:
 def figure_pngs(fig: Figure, dpis: Sequence[float | None]) -> list[bytes]:
     """The figure as PNG bytes at each of ``dpis`` (None: the figure's own), cut to its tight bounding box.
 
-    Laid out once and rendered once per resolution: ``savefig(bbox_inches="tight")``
-    on a figure with a layout engine (every chart of :mod:`fupin.plots` is
-    laid out ``constrained``) lays it out three times (in a pre-pass, to find
-    the box, in the rendering draw); here the layout is computed once at the
-    first resolution (under the chart's own rcParams, :attr:`fupin.plots.Chart.rc`),
-    the box (padded by ``savefig.pad_inches``, as ``"tight"`` does) measured
-    in inches, and both are kept for every rendering. The first PNG is what
+    Measured once and rendered once per resolution: ``savefig(bbox_inches="tight")``
+    draws a figure twice (once to find the box, once to render it), and a figure
+    with a layout engine is laid out at each draw. Here the box (padded by
+    ``savefig.pad_inches``, as ``"tight"`` does) is measured once at the first
+    resolution (under the chart's own rcParams, :attr:`fupin.plots.Chart.rc`),
+    in inches, and kept for every rendering. The charts of :mod:`fupin.plots`
+    have fixed positions (no layout engine); a figure with a layout engine
+    (``constrained``, say) is laid out once, at that first resolution, and
+    those positions are kept for every rendering. The first PNG is what
     :func:`figure_png` makes at that resolution, pixel for pixel; the later
-    ones differ from a layout of their own by the text's sub-pixel extents
-    only (the box's 0.1 in padding is wider than any such difference).
+    ones differ from a box of their own by the text's sub-pixel extents only
+    (the box's 0.1 in padding is wider than any such difference).
 
     Each rendering is ``savefig(format="rgba")`` (the same crop), whose Agg
     buffer :func:`png_bytes` encodes as a palette PNG with the resolution's
@@ -238,21 +240,21 @@ def figure_pngs(fig: Figure, dpis: Sequence[float | None]) -> list[bytes]:
     shown_dpi = fig.dpi
     dpis = [dpi or shown_dpi for dpi in dpis]
     engine = fig.get_layout_engine()
-    if engine is None:
-        return [_png(fig, dpi, "tight") for dpi in dpis]
     try:
         fig.dpi = dpis[0]
-        with mpl.rc_context(getattr(fig, "rc", {})):  # text the layout makes (tick labels) gets the chart's font
-            if fig.axes:  # as Figure.draw does
+        with mpl.rc_context(getattr(fig, "rc", {})):  # text the measurement makes (tick labels) gets the chart's font
+            if engine is not None and fig.axes:  # as Figure.draw does
                 engine.execute(fig)  # the layout, at the resolution it is first rendered at
             pad = mpl.rcParams["savefig.pad_inches"]
             box = fig.get_tightbbox().padded(pad if isinstance(pad, (int, float)) else 0.1)
-        with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
-            fig.set_layout_engine(None)  # keeps the positions just computed; savefig then draws once
+        if engine is not None:
+            with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+                fig.set_layout_engine(None)  # keeps the positions just computed; savefig then draws once
         return [_png(fig, dpi, box) for dpi in dpis]
     finally:
         fig.dpi = shown_dpi
-        fig.set_layout_engine(engine)
+        if engine is not None:
+            fig.set_layout_engine(engine)
 
 
 def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
