@@ -91,6 +91,12 @@ _TICK_GAP_PT, _LABEL_GAP_PT = 7.5, 4.5
 _EDGE_PT = 3.0
 
 
+def _below(fig: Figure) -> dict[str, Any]:
+    """Where a figure legend below the chart is anchored: the figure's bottom centre, in the figure's
+    own coordinates (not the canvas's, which is wider when the chart is rendered: fupin.display.figure_pngs)."""
+    return {"loc": "lower center", "bbox_to_anchor": (0.5, 0.0), "bbox_transform": fig.transFigure}
+
+
 def _figure(width: float, height: float) -> Chart:
     """A :class:`Chart` with an Agg canvas, outside pyplot's registry, without a layout engine:
     each builder places its axes with :func:`_place` (fixed margins for its kind of chart)."""
@@ -120,7 +126,7 @@ def _place(fig: Figure, *, left: float, bottom: float, top: float, right: float 
     and `wspace` inches between its rows and columns: a layout fixed per kind of chart, computed
     from the sizes of its text (no layout engine measures every text again at each draw).
 
-    The PNG (:func:`fupin.display.figure_pngs`) is cut to the tight box of everything drawn,
+    The PNG (:func:`fupin.display.figure_pngs`) is cut to what is drawn (with a little padding),
     so a margin wider than its text is trimmed from the picture.
     """
     width, height = fig.get_size_inches()
@@ -421,7 +427,7 @@ def village_trend_chart(metrics: Metrics) -> Figure:
     if threshold is not None:
         handles.append(Line2D([], [], color=COLOURS["threshold"], linestyle=":",
                               label=f"出列标准{style.fmt_pct_short(threshold)}"))
-    fig.legend(handles=handles, loc="lower center", ncols=len(handles))
+    fig.legend(handles=handles, ncols=len(handles), **_below(fig))
     fig.suptitle(title, x=0.02, ha="left", fontsize=13)
     panel_title = _title_height("", 10.5)  # each panel's: the village and its status
     ticks = _bottom(axes[0], 9)
@@ -464,7 +470,7 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
                 color=COLOURS["text"])
     ax.set_yticks(positions, names)
     ax.set_xlim(0, widest * 1.12)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))  # each bar is labelled: a few ticks suffice
     ax.grid(axis="y", visible=False)
     ax.set_title(title)
     ax.legend(loc="lower right")
@@ -567,10 +573,11 @@ def sensitivity_chart(metrics: Metrics) -> Figure:
     top.set_ylim(0, _top([_rate(p) for ps in curves.values() for p in ps] + [0.03]) * 1.15)
     _pct_axis(top)
     top.set_ylabel(f"{target}年预计贫困发生率")
-    legend = fig.legend(handles=top.get_legend_handles_labels()[0], loc="lower center", ncols=2, fontsize=9.5)
+    legend = fig.legend(handles=top.get_legend_handles_labels()[0], ncols=2, fontsize=9.5, **_below(fig))
     bottom.set_ylim(0, max([int(p["exits_people"]) for ps in curves.values() for p in ps] + [1]) * 1.15)
     bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_int(value)))
     bottom.set_ylabel(f"{target}年预计脱贫人数")
+    bottom.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))  # round lines (3,000, 3,500, ...)
     bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_int(value)))
     bottom.set_xlabel("贫困线（元/人·年；阴影为贫困线上下10%）")
     top.set_title(title)
