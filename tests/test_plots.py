@@ -473,3 +473,22 @@ def test_chart_text_neither_overlaps_nor_leaves_the_chart(report_metrics, county
             overlap_w = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
             overlap_h = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
             assert overlap_w <= 1 or overlap_h <= 1, (a, b, box_a, box_b)
+
+
+def test_figure_png_keeps_text_beyond_the_canvas_margin(report_metrics) -> None:
+    """A chart's title running past the canvas drawn around it (display.CANVAS_MARGIN), or a text
+    of another figure anywhere outside it, is kept whole: the box is then measured as a tight
+    savefig measures it."""
+    from PIL import Image
+
+    from fupin import display
+
+    chart = plots.income_band_chart(report_metrics())
+    chart.axes[0].set_title("很长的标题" * 12)
+    other = Figure(figsize=(3, 2), dpi=120)
+    other.subplots().plot([1, 2])
+    other.text(1 + (display.CANVAS_MARGIN + 0.5) / 3, 0.5, "a note far outside")
+    for fig in (chart, other):
+        ours = Image.open(io.BytesIO(display.figure_png(fig))).size
+        tight = Image.open(io.BytesIO(_tight(fig))).size
+        assert ours == tight and ours[0] > (fig.get_figwidth() + display.CANVAS_MARGIN) * fig.dpi

@@ -229,10 +229,11 @@ def figure_pngs(fig: Figure, dpis: Sequence[float | None]) -> list[bytes]:
     :mod:`fupin.plots` have fixed positions (no layout engine): the first resolution is
     rendered with :data:`CANVAS_MARGIN` inches of canvas around the figure, and cut to its
     pixels that are not the white background, padded; the box, in inches, is kept for every
-    later rendering. Should anything reach the canvas's edge, or the background not be white,
-    the box is measured as ``"tight"`` measures it instead. A figure with a layout engine
-    (``constrained``, say) is laid out once, at the first resolution, its tight box measured
-    then, and both kept for every rendering.
+    later rendering. Every text of such a chart starts inside the figure, so a text running
+    past the canvas reaches its edge: should anything reach it, or the background not be
+    white, the box is measured as ``"tight"`` measures it instead, as for any other figure.
+    A figure with a layout engine (``constrained``, say) is laid out once, at the first
+    resolution, its tight box measured then, and both kept for every rendering.
 
     Each rendering is ``savefig(format="rgba")`` (the same crop), whose Agg buffer
     :func:`png_bytes` encodes as a palette PNG with the resolution's dpi, in half the time and
@@ -246,7 +247,7 @@ def figure_pngs(fig: Figure, dpis: Sequence[float | None]) -> list[bytes]:
     with mpl.rc_context(getattr(fig, "rc", {})):
         pad = mpl.rcParams["savefig.pad_inches"]
     pad = pad if isinstance(pad, (int, float)) else 0.1
-    if engine is None:
+    if engine is None and getattr(fig, "name", ""):  # a chart of fupin.plots: every text starts inside it
         first, box = _drawn(fig, dpis[0], pad)
         if first is not None:
             return [first] + [_png(fig, dpi, box) for dpi in dpis[1:]]
