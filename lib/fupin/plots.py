@@ -182,10 +182,10 @@ def _pct_axis(ax: Axes, axis: str = "y") -> None:
 
 
 def _empty(fig: Figure, ax: Axes, title: str, message: str) -> Figure:
-    """A chart with nothing to plot: the title and a centred message."""
+    """A chart with nothing to plot: the title and a message under it (the PNG is cut to them)."""
     ax.set_title(title)
     ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=COLOURS["text"])
+    ax.text(0.0, 1.0, message, ha="left", va="top", transform=ax.transAxes, color=COLOURS["text"])
     _place(fig, left=0.1, bottom=0.1, top=_title_height(title))
     return fig
 
