@@ -492,3 +492,20 @@ def test_figure_png_keeps_text_beyond_the_canvas_margin(report_metrics) -> None:
         ours = Image.open(io.BytesIO(display.figure_png(fig))).size
         tight = Image.open(io.BytesIO(_tight(fig))).size
         assert ours == tight and ours[0] > (fig.get_figwidth() + display.CANVAS_MARGIN) * fig.dpi
+
+
+def test_charts_of_very_long_names_show_them_whole(report_metrics, county_summaries) -> None:
+    """Village and township names of 40 characters: each chart still builds (its axes keep a part of
+    the figure), and its PNG shows all that a tight savefig draws, the names running past the figure."""
+    long = "很长的名字" * 8
+    m = report_metrics()
+    m["villages_table"] = [{**v, "village_name": long + v["village_name"]} for v in m["villages_table"]]
+    m["depth"] = {**m["depth"], "villages": [{**v, "village_name": long + v["village_name"]}
+                                              for v in m["depth"]["villages"]]}
+    summaries = [{**s, "township_name": long + str(s.get("township_name"))} for s in county_summaries]
+    from fupin.display import figure_png
+
+    for name in ("exits_by_village", "gap_decomposition", "county_overview", "village_trend"):
+        left, top, right, bottom = _ink(figure_png(ALL_BUILDERS[name](m, summaries)))
+        t_left, t_top, t_right, t_bottom = _ink(_tight(ALL_BUILDERS[name](m, summaries)))
+        assert abs((right - left) - (t_right - t_left)) <= 1 and abs((bottom - top) - (t_bottom - t_top)) <= 1, name

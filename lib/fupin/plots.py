@@ -132,7 +132,14 @@ def _place(fig: Figure, *, left: float, bottom: float, top: float, right: float 
     width, height = fig.get_size_inches()
     grids = [ax.get_subplotspec() for ax in fig.axes if ax.get_subplotspec() is not None]
     rows, cols = grids[0].get_gridspec().get_geometry() if grids else (1, 1)
-    inner_w, inner_h = width - left - right, height - top - bottom
+    # the axes keep at least 40 % of the width and 30 % of the height: longer text (a village name
+    # of 40 characters) runs past the figure's edge, and the PNG still shows it whole
+    inner_w = max(width - left - right, 0.4 * width)
+    left = width - right - inner_w if left + right > 0.6 * width else left
+    inner_h = max(height - top - bottom, 0.3 * height)
+    if top + bottom > 0.7 * height:
+        top, bottom = (height - inner_h) * top / (top + bottom), (height - inner_h) * bottom / (top + bottom)
+    wspace, hspace = min(wspace, inner_w / (2 * cols)), min(hspace, inner_h / (2 * rows))
     axes_w = (inner_w - wspace * (cols - 1)) / cols
     axes_h = (inner_h - hspace * (rows - 1)) / rows
     fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
