@@ -251,66 +251,87 @@ def test_national_series_reads_the_reference_file() -> None:
     assert row["incidence"] == pytest.approx(0.017)
 
 
-@pytest.mark.parametrize("name", ["exits_by_village", "income_bands", "village_trend"])
-def test_figure_png_cuts_the_same_box_as_a_tight_savefig(build, name: str) -> None:
-    """figure_png saves the chart's tight bounding box as ``bbox_inches="tight"`` does: a title
-    or legend wider than the chart is kept, nothing is cropped."""
+def _ink(png: bytes) -> tuple[int, int, int, int]:
+    """The box of a PNG's pixels that are not white: (left, top, right, bottom), right and bottom excluded."""
+    import numpy as np
+    from PIL import Image
+
+    ink = (np.asarray(Image.open(io.BytesIO(png)).convert("RGB")) != 255).any(axis=2)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+def _tight(fig: Figure, dpi: float | None = None) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", dpi=dpi)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", ["exits_by_village", "income_bands", "village_trend", "gap_decomposition"])
+def test_figure_png_keeps_all_a_tight_savefig_draws_with_the_padding_around_it(report_metrics, county_summaries,
+                                                                                 name: str) -> None:
+    """figure_png keeps everything a ``bbox_inches="tight"`` savefig draws, a title or legend wider
+    than the chart included (nothing cropped), and savefig.pad_inches (0.1 in) of white around it."""
     from PIL import Image
 
     from fupin.display import figure_png
 
-    ours = Image.open(io.BytesIO(figure_png(build(name)))).size
-    buffer = io.BytesIO()
-    build(name).savefig(buffer, format="png", bbox_inches="tight")
-    assert ours == Image.open(io.BytesIO(buffer.getvalue())).size
+    def build() -> Figure:
+        return ALL_BUILDERS[name](report_metrics(), county_summaries)
+
+    fig = build()
+    ours, tight = figure_png(fig), _tight(build())
+    left, top, right, bottom = _ink(ours)
+    t_left, t_top, t_right, t_bottom = _ink(tight)
+    # the same drawing, placed at another sub-pixel offset: its antialiased edge may take a pixel more or less
+    assert abs((right - left) - (t_right - t_left)) <= 1 and abs((bottom - top) - (t_bottom - t_top)) <= 1
+    width, height = Image.open(io.BytesIO(ours)).size
+    pad = round(0.1 * fig.dpi)
+    assert (left, top, width - right, height - bottom) == (pad, pad, pad, pad)
 
 
-def test_figure_png_lays_a_chart_out_once_and_renders_it_once(build, monkeypatch) -> None:
-    """Nothing is drawn at build; figure_png lays the chart out once and draws it once (the
-    rendering), not four times as build + savefig(bbox_inches="tight") did; figure_pngs at two
-    resolutions still lays it out once."""
+def test_figure_png_measures_a_chart_once_and_renders_it_once(build, monkeypatch) -> None:
+    """Nothing is drawn at build; a chart has fixed positions (no layout engine), and figure_png
+    draws it once (the rendering), not twice as savefig(bbox_inches="tight") does; figure_pngs at
+    two resolutions draws it once per resolution."""
     from fupin.display import figure_png, figure_pngs
 
     calls: list[str] = []
-    draw, engine = plots.Chart.draw, mpl.layout_engine.ConstrainedLayoutEngine.execute
+    draw = plots.Chart.draw
 
     def counted(self, renderer):
         calls.append("draw")
         return draw(self, renderer)
 
-    def laid_out(self, fig):
-        calls.append("layout")
-        return engine(self, fig)
-
     monkeypatch.setattr(plots.Chart, "draw", counted)
-    monkeypatch.setattr(mpl.layout_engine.ConstrainedLayoutEngine, "execute", laid_out)
     fig = build("exits_by_village")
-    assert calls == []
+    assert calls == [] and fig.get_layout_engine() is None
     figure_png(fig)
-    assert calls == ["layout", "draw"]
-    assert fig.get_layout_engine() is not None  # the chart is left as it was built
+    assert calls == ["draw"]
     calls.clear()
     figure_pngs(fig, [None, 300])
-    assert calls == ["layout", "draw", "draw"]
+    assert calls == ["draw", "draw"]
 
 
 @pytest.mark.parametrize("name", ["exits_by_village", "income_bands", "incidence_trend"])
 def test_figure_pngs_first_is_figure_png_and_the_second_keeps_the_whole_chart(build, name: str) -> None:
     """The first PNG is the chart figure_png makes at that resolution, pixel for pixel; the
-    300 dpi one, rendered from the same layout, is the tight 300 dpi chart, nothing cropped
-    (its box measured at 120 dpi is at most a few pixels wider)."""
+    300 dpi one, cut to the box found at 120 dpi, keeps everything the tight 300 dpi chart draws,
+    nothing cropped (the box's padding is wider than any sub-pixel difference)."""
     from PIL import Image
 
     from fupin.display import figure_png, figure_pngs
 
-    shown, printed = (Image.open(io.BytesIO(png)) for png in figure_pngs(build(name), [None, 300]))
-    alone = Image.open(io.BytesIO(figure_png(build(name))))
-    assert shown.size == alone.size and shown.tobytes() == alone.tobytes()
-    buffer = io.BytesIO()
-    build(name).savefig(buffer, format="png", dpi=300, bbox_inches="tight")
-    tight = Image.open(io.BytesIO(buffer.getvalue())).size
-    assert [round(d) for d in printed.info["dpi"]] == [300, 300]
-    assert all(t - 3 <= ours <= t * 1.02 for ours, t in zip(printed.size, tight)), (printed.size, tight)
+    shown, printed = figure_pngs(build(name), [None, 300])
+    alone = figure_png(build(name))
+    assert Image.open(io.BytesIO(shown)).tobytes() == Image.open(io.BytesIO(alone)).tobytes()
+    image = Image.open(io.BytesIO(printed))
+    assert [round(d) for d in image.info["dpi"]] == [300, 300]
+    left, top, right, bottom = _ink(printed)
+    t_left, t_top, t_right, t_bottom = _ink(_tight(build(name), 300))
+    assert abs((right - left) - (t_right - t_left)) <= 2 and abs((bottom - top) - (t_bottom - t_top)) <= 2
+    width, height = image.size
+    assert min(left, top, width - right, height - bottom) >= 0.1 * 300 - 4, (left, top, width - right, height - bottom)
 
 
 def _decoded(png: bytes) -> Any:
@@ -407,125 +428,84 @@ def test_png_of_a_transparent_or_many_coloured_image_is_lossless(monkeypatch) ->
         assert Image.open(io.BytesIO(png)).mode == "RGBA" and (_decoded(png) == image).all()
 
 
-#: Every chart of the township report (the first three are also rendered at the Word resolution),
-#: built from one township's metrics.
-REPORT_CHARTS: dict[str, tuple[Callable[[dict], Figure], list[float | None]]] = {
-    "exits_by_village": (plots.exits_by_village_chart, [None, 300]),
-    "income_bands": (plots.income_band_chart, [None, 300]),
-    "incidence_trend": (lambda m: plots.incidence_trend_chart(m, national_series()), [None, 300]),
-    "village_trend": (plots.village_trend_chart, [None]),
-    "gap_decomposition": (plots.gap_decomposition_chart, [None]),
-    "sensitivity": (plots.sensitivity_chart, [None]),
+#: Every chart of the township report and the county page, built as build(name) builds the others.
+ALL_BUILDERS: dict[str, Callable[[dict, list], Figure]] = {
+    **BUILDERS,
+    "gap_decomposition": lambda m, s: plots.gap_decomposition_chart(m),
+    "sensitivity": lambda m, s: plots.sensitivity_chart(m),
 }
 
 
-@pytest.fixture
-def rendered(monkeypatch) -> Callable[[Figure, list[float | None]], list[tuple[tuple[int, ...], bytes]]]:
-    """``rendered(fig, dpis)``: the pixels matplotlib renders for ``display.figure_pngs(fig, dpis)``
-    (each resolution's Agg buffer, as it goes to the palette PNG encoder: exact, not quantised)."""
-    import numpy as np
+def _decorations(fig: Figure) -> list[tuple[str, Any]]:
+    """(text, pixel box) of each drawn tick label, axis label, title, suptitle and figure legend."""
+    found: list[tuple[str, Any]] = []
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        titles = {ax.get_title(loc=loc) for loc in ("left", "center", "right")} - {""}
+        texts = [t for t in ax.get_children() if isinstance(t, Text) and t.get_text() in titles]
+        if ax.axison:
+            for axis, ticks, limits in ((ax.xaxis, ax.get_xticks(), ax.get_xlim()), (ax.yaxis, ax.get_yticks(), ax.get_ylim())):
+                low, high = sorted(limits)
+                texts += [label for tick, label in zip(ticks, axis.get_ticklabels()) if low <= tick <= high]
+                texts.append(axis.label)
+        found += [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_visible() and t.get_text()]
+    if fig.get_suptitle():
+        found += [(t.get_text(), t.get_window_extent(renderer)) for t in fig.texts if t.get_text() == fig.get_suptitle()]
+    found += [("legend", legend.get_window_extent(renderer)) for legend in fig.legends]
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(ALL_BUILDERS))
+def test_chart_text_neither_overlaps_nor_leaves_the_chart(report_metrics, county_summaries, name: str) -> None:
+    """A chart's tick labels, axis labels, titles and legend below never overlap one another, and
+    lie inside the figure (a title may run past its right edge: the PNG is cut to what is drawn)."""
+    fig = ALL_BUILDERS[name](report_metrics(), county_summaries)
+    fig.canvas.draw()
+    boxes = _decorations(fig)
+    assert len(boxes) > 5
+    width, height = fig.bbox.width, fig.bbox.height
+    titles = {ax.get_title(loc="left") for ax in fig.axes} | {fig.get_suptitle()}
+    for text, box in boxes:
+        assert box.x0 >= 0 and box.y0 >= 0 and box.y1 <= height, (text, box, width, height)
+        assert text in titles or box.x1 <= width, (text, box, width)
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            overlap_w = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+            overlap_h = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+            assert overlap_w <= 1 or overlap_h <= 1, (a, b, box_a, box_b)
+
+
+def test_figure_png_keeps_text_beyond_the_canvas_margin(report_metrics) -> None:
+    """A chart's title running past the canvas drawn around it (display.CANVAS_MARGIN), or a text
+    of another figure anywhere outside it, is kept whole: the box is then measured as a tight
+    savefig measures it."""
+    from PIL import Image
 
     from fupin import display
 
-    buffers: list[tuple[tuple[int, ...], bytes]] = []
-    encode = display.png_bytes
-    monkeypatch.setattr(display, "png_bytes", lambda rgba, dpi: buffers.append(
-        (np.shape(rgba), np.asarray(rgba).tobytes())) or encode(rgba, dpi))
-
-    def render(fig: Figure, dpis: list[float | None]) -> list[tuple[tuple[int, ...], bytes]]:
-        buffers.clear()
-        display.figure_pngs(fig, dpis)
-        assert len(buffers) == len(dpis)
-        return list(buffers)
-
-    return render
+    chart = plots.income_band_chart(report_metrics())
+    chart.axes[0].set_title("很长的标题" * 12)
+    other = Figure(figsize=(3, 2), dpi=120)
+    other.subplots().plot([1, 2])
+    other.text(1 + (display.CANVAS_MARGIN + 0.5) / 3, 0.5, "a note far outside")
+    for fig in (chart, other):
+        ours = Image.open(io.BytesIO(display.figure_png(fig))).size
+        tight = Image.open(io.BytesIO(_tight(fig))).size
+        assert ours == tight and ours[0] > (fig.get_figwidth() + display.CANVAS_MARGIN) * fig.dpi
 
 
-def _plain(fig: Figure) -> Figure:
-    """`fig` on a plain Agg canvas, which measures every text and looks every font up itself."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def test_charts_of_very_long_names_show_them_whole(report_metrics, county_summaries) -> None:
+    """Village and township names of 40 characters: each chart still builds (its axes keep a part of
+    the figure), and its PNG shows all that a tight savefig draws, the names running past the figure."""
+    long = "很长的名字" * 8
+    m = report_metrics()
+    m["villages_table"] = [{**v, "village_name": long + v["village_name"]} for v in m["villages_table"]]
+    m["depth"] = {**m["depth"], "villages": [{**v, "village_name": long + v["village_name"]}
+                                              for v in m["depth"]["villages"]]}
+    summaries = [{**s, "township_name": long + str(s.get("township_name"))} for s in county_summaries]
+    from fupin.display import figure_png
 
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def test_chart_renderer_draws_the_pixels_of_plain_agg(report_metrics, county_summaries, rendered, monkeypatch) -> None:
-    """The chart renderer (plots._ChartRenderer) keeps text measurements, font line metrics and
-    glyph layouts across renderers; every report chart, at every resolution the report renders it at, has
-    the pixels of a plain Agg canvas: for a first township (every measurement new) and a second
-    one (most taken from the cache: tick labels, titles, legends); the first again, measured from
-    the cache only, has its first pixels."""
-    from matplotlib.backends.backend_agg import RendererAgg
-
-    measured = {"asked": 0, "measured": 0}
-    ours, theirs = plots._ChartRenderer.get_text_width_height_descent, RendererAgg.get_text_width_height_descent
-
-    def asked(self, s, prop, ismath):
-        measured["asked"] += 1
-        return ours(self, s, prop, ismath)
-
-    def measure(self, s, prop, ismath):
-        measured["measured"] += isinstance(self, plots._ChartRenderer)
-        return theirs(self, s, prop, ismath)
-
-    monkeypatch.setattr(plots._ChartRenderer, "get_text_width_height_descent", asked)
-    monkeypatch.setattr(RendererAgg, "get_text_width_height_descent", measure)
-    for cache in (plots._font_heights, plots._text_sizes, plots._glyph_layouts):
-        cache.clear()
-    counts, first_pixels = [], {}
-    for metrics, again in ((report_metrics(), False), (county_summaries[1], False), (report_metrics(), True)):
-        measured.update(asked=0, measured=0)
-        for name, (build, dpis) in REPORT_CHARTS.items():
-            if again:  # the first township's pixels at the shown resolution, the plain canvas's
-                assert rendered(build(metrics), [None]) == first_pixels[name][:1], name
-                continue
-            pixels = rendered(build(metrics), dpis)
-            assert pixels == rendered(_plain(build(metrics)), dpis), name
-            first_pixels.setdefault(name, pixels)
-        counts.append(dict(measured))
-    first, second, again = counts
-    assert first["asked"] > first["measured"] > 0  # a layout and a rendering at 120 dpi: each text measured once
-    assert second["measured"] < second["asked"] / 2  # most texts recur across townships
-    assert again["asked"] > 0 and again["measured"] == 0
-    assert plots._font_heights  # matplotlib did ask the chart renderer for the font's line metrics
-    assert plots._glyph_layouts  # and the chart renderer drew the text
-
-
-def test_chart_renderer_follows_rcparams_changed_between_charts(report_metrics, rendered) -> None:
-    """A chart drawn after a change of an rcParam that text measurement depends on (here
-    text.hinting: the charts do not set it, the global one applies) is measured anew, and
-    again as before when the change is undone: each time the pixels of a plain Agg canvas."""
-    metrics, shown = report_metrics(), []
-    for hinting in ("default", "no_hinting", "default"):
-        with mpl.rc_context({"text.hinting": hinting}):
-            pixels = rendered(plots.income_band_chart(metrics), [None])
-            assert pixels == rendered(_plain(plots.income_band_chart(metrics)), [None]), hinting
-        shown.append(pixels)
-    assert shown[0] != shown[1] and shown[0] == shown[2]  # the change does show
-
-
-def test_chart_renderer_measures_as_agg_under_every_rc_state() -> None:
-    """The chart renderer's text measurements equal the Agg renderer's, however the rcParams
-    they depend on (the font lookup's, hinting, the last-resort font) change in between and
-    back; mathtext is measured as Agg measures it."""
-    from matplotlib.backends.backend_agg import RendererAgg
-    from matplotlib.font_manager import FontProperties
-
-    noto = style.font_family()
-    states = [{}, {"text.hinting": "no_hinting"}, {"font.sans-serif": ["DejaVu Sans"]},
-              {"font.sans-serif": [noto]}, {"font.sans-serif": [noto], "font.enable_last_resort": False},
-              {"font.family": "serif", "font.serif": ["DejaVu Serif"]}, {"font.family": "serif", "font.serif": [noto]}, {}]
-    texts = ["Wj 2018", "12.5%", "W\u0e01", "$x^2$"]  # a Thai letter: in neither font, drawn by the last resort
-    plain_sizes = []
-    for state in states:
-        with mpl.rc_context({"font.family": "sans-serif", **state}), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the Thai letter's missing glyph
-            prop = FontProperties(size=10)  # a generic family: resolved by the rcParams of the moment
-            for dpi in (120, 300):
-                ours, theirs = plots._ChartRenderer(10, 10, dpi), RendererAgg(10, 10, dpi)
-                for text in texts:
-                    ismath = text.startswith("$")
-                    expected = theirs.get_text_width_height_descent(text, prop, ismath)
-                    assert ours.get_text_width_height_descent(text, prop, ismath) == expected, (state, dpi, text)
-                    plain_sizes.append(expected)
-    assert len(set(plain_sizes)) > 2 * len(texts) * 2  # the states do measure differently
+    for name in ("exits_by_village", "gap_decomposition", "county_overview", "village_trend"):
+        left, top, right, bottom = _ink(figure_png(ALL_BUILDERS[name](m, summaries)))
+        t_left, t_top, t_right, t_bottom = _ink(_tight(ALL_BUILDERS[name](m, summaries)))
+        assert abs((right - left) - (t_right - t_left)) <= 1 and abs((bottom - top) - (t_bottom - t_top)) <= 1, name

@@ -214,44 +214,84 @@ def _png(fig: Figure, dpi: float, box: object) -> bytes:
     return png_bytes(pixels.rgba, dpi)
 
 
+#: Inches of canvas rendered around a chart without a layout engine (:func:`figure_pngs`), for text
+#: that runs past the figure's edge (a long left-aligned title): wider than any the charts draw.
+CANVAS_MARGIN = 2.0
+
+
 def figure_pngs(fig: Figure, dpis: Sequence[float | None]) -> list[bytes]:
-    """The figure as PNG bytes at each of ``dpis`` (None: the figure's own), cut to its tight bounding box.
+    """The figure as PNG bytes at each of ``dpis`` (None: the figure's own), cut to what is drawn
+    and ``savefig.pad_inches`` of white around it.
 
-    Laid out once and rendered once per resolution: ``savefig(bbox_inches="tight")``
-    on a figure with a layout engine (every chart of :mod:`fupin.plots` is
-    laid out ``constrained``) lays it out three times (in a pre-pass, to find
-    the box, in the rendering draw); here the layout is computed once at the
-    first resolution (under the chart's own rcParams, :attr:`fupin.plots.Chart.rc`),
-    the box (padded by ``savefig.pad_inches``, as ``"tight"`` does) measured
-    in inches, and both are kept for every rendering. The first PNG is what
-    :func:`figure_png` makes at that resolution, pixel for pixel; the later
-    ones differ from a layout of their own by the text's sub-pixel extents
-    only (the box's 0.1 in padding is wider than any such difference).
+    Rendered once per resolution, nothing measured in between: ``savefig(bbox_inches="tight")``
+    draws a figure twice (once to measure the box, once to render it). The charts of
+    :mod:`fupin.plots` have fixed positions (no layout engine): the first resolution is
+    rendered with :data:`CANVAS_MARGIN` inches of canvas around the figure, and cut to its
+    pixels that are not the white background, padded; the box, in inches, is kept for every
+    later rendering. Every text of such a chart starts inside the figure, so a text running
+    past the canvas reaches its edge: should anything reach it, or the background not be
+    white, the box is measured as ``"tight"`` measures it instead, as for any other figure.
+    A figure with a layout engine (``constrained``, say) is laid out once, at the first
+    resolution, its tight box measured then, and both kept for every rendering.
 
-    Each rendering is ``savefig(format="rgba")`` (the same crop), whose Agg
-    buffer :func:`png_bytes` encodes as a palette PNG with the resolution's
-    dpi, in half the time and bytes of ``savefig``'s lossless RGBA PNG.
+    Each rendering is ``savefig(format="rgba")`` (the same crop), whose Agg buffer
+    :func:`png_bytes` encodes as a palette PNG with the resolution's dpi, in half the time and
+    bytes of ``savefig``'s lossless RGBA PNG.
     """
     import matplotlib as mpl
 
     shown_dpi = fig.dpi
     dpis = [dpi or shown_dpi for dpi in dpis]
     engine = fig.get_layout_engine()
-    if engine is None:
-        return [_png(fig, dpi, "tight") for dpi in dpis]
+    with mpl.rc_context(getattr(fig, "rc", {})):
+        pad = mpl.rcParams["savefig.pad_inches"]
+    pad = pad if isinstance(pad, (int, float)) else 0.1
+    if engine is None and getattr(fig, "name", ""):  # a chart of fupin.plots: every text starts inside it
+        first, box = _drawn(fig, dpis[0], pad)
+        if first is not None:
+            return [first] + [_png(fig, dpi, box) for dpi in dpis[1:]]
     try:
         fig.dpi = dpis[0]
-        with mpl.rc_context(getattr(fig, "rc", {})):  # text the layout makes (tick labels) gets the chart's font
-            if fig.axes:  # as Figure.draw does
+        with mpl.rc_context(getattr(fig, "rc", {})):  # text the measurement makes (tick labels) gets the chart's font
+            if engine is not None and fig.axes:  # as Figure.draw does
                 engine.execute(fig)  # the layout, at the resolution it is first rendered at
-            pad = mpl.rcParams["savefig.pad_inches"]
-            box = fig.get_tightbbox().padded(pad if isinstance(pad, (int, float)) else 0.1)
-        with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
-            fig.set_layout_engine(None)  # keeps the positions just computed; savefig then draws once
+            box = fig.get_tightbbox().padded(pad)
+        if engine is not None:
+            with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+                fig.set_layout_engine(None)  # keeps the positions just computed; savefig then draws once
         return [_png(fig, dpi, box) for dpi in dpis]
     finally:
         fig.dpi = shown_dpi
-        fig.set_layout_engine(engine)
+        if engine is not None:
+            fig.set_layout_engine(engine)
+
+
+def _drawn(fig: Figure, dpi: float, pad: float) -> tuple[bytes | None, object]:
+    """``fig`` rendered at ``dpi`` on a canvas :data:`CANVAS_MARGIN` inches wider on each side,
+    cut to its non-white pixels padded by ``pad`` inches, as a PNG; and that box in inches
+    (``bbox_inches`` for another resolution). (None, None) if something reaches the canvas's
+    edge or the corner is not white (the box must then be measured)."""
+    import numpy as np
+    from matplotlib.transforms import Bbox
+
+    width, height = fig.get_size_inches()
+    margin = CANVAS_MARGIN
+    pixels = _Pixels()
+    fig.savefig(pixels, format="rgba", dpi=dpi,
+                bbox_inches=Bbox.from_extents(-margin, -margin, width + margin, height + margin))
+    rgba = pixels.rgba
+    if not (rgba[0, 0] == 255).all():
+        return None, None
+    ink = (rgba != 255).any(axis=2)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not rows.size or rows[0] == 0 or cols[0] == 0 or rows[-1] == ink.shape[0] - 1 or cols[-1] == ink.shape[1] - 1:
+        return None, None
+    step = round(pad * dpi)
+    top, bottom = max(rows[0] - step, 0), min(rows[-1] + 1 + step, ink.shape[0])
+    left, right = max(cols[0] - step, 0), min(cols[-1] + 1 + step, ink.shape[1])
+    box = Bbox.from_extents(left / dpi - margin, (ink.shape[0] - bottom) / dpi - margin,
+                            right / dpi - margin, (ink.shape[0] - top) / dpi - margin)
+    return png_bytes(rgba[top:bottom, left:right], dpi), box
 
 
 def figure_png(fig: Figure, dpi: float | None = None) -> bytes:

@@ -10,19 +10,16 @@ Numbers shown go through ``style.fmt_*``. Nothing here calls ``plt.show``.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
-import os
-import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import matplotlib as mpl
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, fontManager, get_font
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -83,168 +80,106 @@ class Chart(Figure):
         return figure_png(self)
 
 
-#: The rcParams a font lookup depends on (those ``FontManager.findfont`` keys its cache by).
-_FONT_RC = tuple(f"font.{key}" for key in ("family", "style", "variant", "weight", "stretch", "size",
-                                           "serif", "sans-serif", "cursive", "fantasy", "monospace"))
-#: The rcParams a text's measurement by the Agg renderer depends on besides its font properties and
-#: the resolution: the font lookup's, the font loading's (``font_manager.get_font``) and the hinting's.
-_TEXT_RC = _FONT_RC + ("font.enable_last_resort", "text.kerning_factor", "text.hinting_factor", "text.hinting")
-#: The values of _TEXT_RC (and the number of fonts known) last seen, and their state number.
-_rc_last: tuple[list[Any], int] = ([], -1)
-#: A number for each state of _TEXT_RC seen, and for each (font properties, rcParams state) seen.
-_rc_states: dict[tuple[Any, ...], int] = {}
-_font_states: dict[tuple[Any, ...], int] = {}
-#: The numbers: never given twice, so a number kept from before a cache was emptied never matches.
-_new_number = itertools.count().__next__
-#: The measurements and glyph layouts, keyed by font state (and text) and resolution.
-_font_heights: dict[tuple[Any, ...], tuple[float | None, float | None, float | None]] = {}
-_text_sizes: dict[tuple[Any, ...], tuple[float, float, float]] = {}
-_glyph_layouts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-#: Whether this matplotlib draws text as :meth:`_ChartRenderer.draw_text` expects (3.11 does).
-_GLYPH_LAYOUT_KEPT = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
-if hasattr(os, "register_at_fork"):  # a layout holds font objects, which cannot cross a fork (as matplotlib's own)
-    os.register_at_fork(after_in_child=_glyph_layouts.clear)
-#: Entries each of these dicts holds at most (it is emptied when full): a township's
-#: charts measure about 600 texts and draw about 400, 100 to 330 of them new to the kernel.
-_CACHE_LIMIT = 4096
+#: Sizes in points of the report's chart text (:func:`fupin.style.report_rc`), for the margins.
+_TITLE_PT, _LABEL_PT, _TICK_PT = 13.0, 10.5, 10.0
+#: A line of Noto Sans SC is about this many ems high (matplotlib spaces lines 1.2 ems), with a little room.
+_LINE_EM = 1.25
+#: Space in points between an axis' tick labels and the axes (tick length and pad: 3.5 each), and
+#: between an axis label and its tick labels (``axes.labelpad``: 4).
+_TICK_GAP_PT, _LABEL_GAP_PT = 7.5, 4.5
+#: Space in points kept between the text and the figure's edge (as constrained layout's pads).
+_EDGE_PT = 3.0
 
 
-def _rc_state() -> int:
-    """A number for the current values of the rcParams text measurement depends on (:data:`_TEXT_RC`)
-    and the number of fonts the font manager knows (``addfont`` adds one): the same number while they
-    are the same, another when one changes.
-
-    Read with ``dict.get`` (no validation, no backend resolution: matplotlib's own
-    ``RcParams._get`` does the same; a key an older matplotlib lacks reads None), a
-    fraction of ``rcParams[key]``'s cost, and compared with the last values seen.
-    """
-    global _rc_last
-    values = list(map(dict.get, itertools.repeat(mpl.rcParams), _TEXT_RC))
-    values.append(len(fontManager.ttflist))
-    last, number = _rc_last
-    if values != last:
-        number = _numbered(_rc_states, tuple(tuple(v) if isinstance(v, list) else v for v in values))
-        _rc_last = (values, number)
-    return number
-
-
-def _font_state(prop: FontProperties) -> int:
-    """A number for `prop`'s every property (the values matplotlib hashes it by, not the hash: no two
-    fonts share a number) under the current :func:`_rc_state`."""
-    properties = tuple(vars(prop).items())
-    try:
-        return _numbered(_font_states, (properties, _rc_state()))
-    except TypeError:  # a list among them (the family, in older matplotlib)
-        properties = tuple((name, tuple(v) if isinstance(v, list) else v) for name, v in properties)
-        return _numbered(_font_states, (properties, _rc_state()))
-
-
-def _numbered(numbers: dict[tuple[Any, ...], int], key: tuple[Any, ...]) -> int:
-    number = numbers.get(key)
-    if number is None:
-        if len(numbers) >= _CACHE_LIMIT:
-            numbers.clear()
-        number = numbers.setdefault(key, _new_number())
-    return number
-
-
-def _remembered(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], measure: Callable[[], Any]) -> Any:
-    """``cache[key]``, measured and kept first if missing."""
-    found = cache.get(key)
-    if found is None:
-        found = measure()
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[key] = found
-    return found
-
-
-def _font_height_metrics(prop: FontProperties, dpi: float) -> tuple[float | None, float | None, float | None]:
-    """Ascent, descent and line gap in pixels of the font `prop` resolves to, as matplotlib's
-    ``Text._get_layout`` computes them (the font's OS/2 table, else its hhea table; None, None,
-    None: let matplotlib measure), looked up once per font, size, resolution and font rcParams.
-
-    matplotlib (3.10, 3.11) resolves the font and reads these tables again for every text at
-    every layout, measurement and draw: about a tenth of a report chart's cost. It asks a
-    renderer that has a ``_get_font_height_metrics`` method instead (its PDF and PS renderers
-    have one); :class:`_ChartRenderer` is an Agg renderer with this one. Same numbers, so the
-    same pixels (``tests/test_plots.py``).
-    """
-    return _remembered(_font_heights, (_font_state(prop), float(dpi)), lambda: _read_font_heights(prop, dpi))
-
-
-def _read_font_heights(prop: FontProperties, dpi: float) -> tuple[float | None, float | None, float | None]:
-    font = get_font(fontManager._find_fonts_by_props(prop))
-    for table_name, gap_key, ascent_key, descent_key in (
-            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent")):
-        table = font.get_sfnt_table(table_name)
-        if table is not None:
-            scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
-            return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
-    return None, None, None
-
-
-class _ChartRenderer(RendererAgg):
-    """The Agg renderer, measuring each text and laying its glyphs out once per kernel rather than
-    once per renderer (:meth:`draw_text`).
-
-    matplotlib keeps its text measurements per renderer, and a chart gets a new
-    renderer for its layout and for each resolution it is saved at, so every
-    chart measured every text again (tick labels, titles, legends: the same
-    strings in every township's charts). This one keeps them across renderers,
-    keyed by everything :meth:`RendererAgg.get_text_width_height_descent` reads:
-    the text, the font properties, the resolution and :func:`_rc_state` (the
-    rcParams of :data:`_TEXT_RC`, the fonts the font manager knows). Mathtext and TeX are
-    measured as matplotlib does, uncached (no chart's data text is mathtext:
-    :func:`fupin.literal.chart_text`). Same numbers, so the same pixels
-    (``tests/test_plots.py``).
-    """
-
-    def _get_font_height_metrics(self, prop: FontProperties) -> tuple[float | None, float | None, float | None]:
-        return _font_height_metrics(prop, self.dpi)
-
-    def get_text_width_height_descent(self, s: str, prop: FontProperties, ismath: Any) -> tuple[float, float, float]:
-        if ismath:  # True (mathtext) or "TeX"
-            return super().get_text_width_height_descent(s, prop, ismath)
-        return _remembered(_text_sizes, (s, _font_state(prop), float(self.dpi)),
-                           lambda: super(_ChartRenderer, self).get_text_width_height_descent(s, prop, ismath))
-
-    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: FontProperties, angle: float,
-                  ismath: Any = False, mtext: Any = None) -> None:
-        """Draw `s` as :meth:`RendererAgg.draw_text` does (matplotlib 3.11: the font lays the
-        glyphs out, then each is rendered), the glyphs' layout kept across renderers as the
-        measurements are (and per thread: matplotlib gives each thread its own font objects).
-        Mathtext, a language given by ranges, or a matplotlib drawing otherwise: as matplotlib does."""
-        if not ismath and _GLYPH_LAYOUT_KEPT:
-            features = mtext.get_fontfeatures() if mtext is not None else None
-            language = mtext.get_language() if mtext is not None else None
-            if language is None or isinstance(language, str):
-                key = (s, _font_state(prop), float(self.dpi), features, language, threading.get_ident())
-                glyphs = _remembered(_glyph_layouts, key, lambda: tuple(
-                    (item.ft_object, item.glyph_index, item.x, item.y) for item in self._prepare_font(prop)._layout(
-                        s, flags=get_hinting_flag(), features=features, language=language)))
-                size = prop.get_size_in_points()
-                self._draw_text_glyphs_and_boxes(
-                    gc, x, y, angle, ((font, size, index, 0, 1, dx, dy) for font, index, dx, dy in glyphs), [])
-                return
-        super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-
-
-class _ChartCanvas(FigureCanvasAgg):
-    """An Agg canvas drawing with :class:`_ChartRenderer`."""
-
-    def get_renderer(self) -> Any:
-        renderer = super().get_renderer()
-        if type(renderer) is RendererAgg:  # a new one: the same renderer, with the cached lookups
-            renderer.__class__ = _ChartRenderer
-        return renderer
+def _below(fig: Figure) -> dict[str, Any]:
+    """Where a figure legend below the chart is anchored: the figure's bottom centre, in the figure's
+    own coordinates (not the canvas's, which is wider when the chart is rendered: fupin.display.figure_pngs)."""
+    return {"loc": "lower center", "bbox_to_anchor": (0.5, 0.0), "bbox_transform": fig.transFigure}
 
 
 def _figure(width: float, height: float) -> Chart:
-    """A :class:`Chart` with an Agg canvas, outside pyplot's registry."""
-    fig = Chart(figsize=(width, height), layout="constrained")
-    _ChartCanvas(fig)
+    """A :class:`Chart` with an Agg canvas, outside pyplot's registry, without a layout engine:
+    each builder places its axes with :func:`_place` (fixed margins for its kind of chart)."""
+    fig = Chart(figsize=(width, height), layout="none")
+    FigureCanvasAgg(fig)
     return fig
+
+
+def _lines(count: float, points: float) -> float:
+    """Inches taken by `count` lines of text of `points` size."""
+    return count * points * _LINE_EM / 72
+
+
+def _text_width(texts: Iterable[str], points: float) -> float:
+    """Inches the widest of `texts` (of their widest line) takes at `points` size, at most: a wide
+    (CJK) or ambiguous character (—) is one em of Noto Sans SC, % 0.9 em, any other (digits, commas,
+    Latin letters) about 0.58 em (0 for no text)."""
+    def width(line: str) -> float:
+        return sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.9 if ch == "%" else 0.58 for ch in line)
+
+    return max((width(line) for text in texts for line in str(text).split("\n")), default=0.0) * points / 72
+
+
+def _place(fig: Figure, *, left: float, bottom: float, top: float, right: float = 0.1,
+           hspace: float = 0.0, wspace: float = 0.0) -> None:
+    """Place the figure's grid of axes with margins of these many inches around it, and `hspace`
+    and `wspace` inches between its rows and columns: a layout fixed per kind of chart, computed
+    from the sizes of its text (no layout engine measures every text again at each draw).
+
+    The PNG (:func:`fupin.display.figure_pngs`) is cut to what is drawn (with a little padding),
+    so a margin wider than its text is trimmed from the picture.
+    """
+    width, height = fig.get_size_inches()
+    grids = [ax.get_subplotspec() for ax in fig.axes if ax.get_subplotspec() is not None]
+    rows, cols = grids[0].get_gridspec().get_geometry() if grids else (1, 1)
+    # the axes keep at least 40 % of the width and 30 % of the height: longer text (a village name
+    # of 40 characters) runs past the figure's edge, and the PNG still shows it whole
+    inner_w = max(width - left - right, 0.4 * width)
+    left = width - right - inner_w if left + right > 0.6 * width else left
+    inner_h = max(height - top - bottom, 0.3 * height)
+    if top + bottom > 0.7 * height:
+        top, bottom = (height - inner_h) * top / (top + bottom), (height - inner_h) * bottom / (top + bottom)
+    wspace, hspace = min(wspace, inner_w / (2 * cols)), min(hspace, inner_h / (2 * rows))
+    axes_w = (inner_w - wspace * (cols - 1)) / cols
+    axes_h = (inner_h - hspace * (rows - 1)) / rows
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
+                        wspace=wspace / axes_w, hspace=hspace / axes_h)
+
+
+def _title_height(title: str, points: float = _TITLE_PT) -> float:
+    """Inches above the axes for a title of ``axes.titlepad`` (10 points) and its lines."""
+    return _lines(title.count("\n") + 1, points) + 10 / 72 + 0.03
+
+
+def _tick_band(lines: int = 1, points: float = _TICK_PT) -> float:
+    """Inches an axis' tick labels take beside the axes, `lines` high (the x axis)."""
+    return _lines(lines, points) + _TICK_GAP_PT / 72
+
+
+def _axis_label() -> float:
+    """Inches an axis label takes (one line) with its gap to the tick labels."""
+    return _lines(1, _LABEL_PT) + _LABEL_GAP_PT / 72
+
+
+def _y_ticks(texts: Iterable[str], points: float = _TICK_PT) -> float:
+    """Inches the y axis' tick labels `texts` take left of the axes."""
+    return _text_width(texts, points) + _TICK_GAP_PT / 72
+
+
+def _tick_texts(axis: Any) -> list[str]:
+    """The labels `axis` will show at its ticks, as its formatter writes them (nothing drawn)."""
+    return [str(text) for text in axis.get_major_formatter().format_ticks(axis.get_majorticklocs())]
+
+
+def _left(ax: Axes, points: float = _TICK_PT) -> float:
+    """Inches left of `ax` for its y tick labels and its y label (if any)."""
+    return _y_ticks(_tick_texts(ax.yaxis), points) + (_axis_label() if ax.get_ylabel() else 0.0) + _EDGE_PT / 72
+
+
+def _bottom(ax: Axes, points: float = _TICK_PT) -> float:
+    """Inches below `ax` for its x tick labels (as many lines as the tallest) and its x label (if any)."""
+    lines = max((text.count("\n") + 1 for text in _tick_texts(ax.xaxis)), default=1)
+    return _tick_band(lines, points) + (_axis_label() if ax.get_xlabel() else 0.0) + _EDGE_PT / 72
 
 
 def _pct_axis(ax: Axes, axis: str = "y") -> None:
@@ -254,10 +189,11 @@ def _pct_axis(ax: Axes, axis: str = "y") -> None:
 
 
 def _empty(fig: Figure, ax: Axes, title: str, message: str) -> Figure:
-    """A chart with nothing to plot: the title and a centred message."""
+    """A chart with nothing to plot: the title and a message under it (the PNG is cut to them)."""
     ax.set_title(title)
     ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=COLOURS["text"])
+    ax.text(0.0, 1.0, message, ha="left", va="top", transform=ax.transAxes, color=COLOURS["text"])
+    _place(fig, left=0.1, bottom=0.1, top=_title_height(title))
     return fig
 
 
@@ -346,6 +282,7 @@ def income_band_chart(metrics: Metrics) -> Figure:
     ax.set_ylabel("户数 / 人数")
     ax.set_title(title)
     ax.legend(handles=handles, loc="best")
+    _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
     return fig
 
 
@@ -433,6 +370,7 @@ def incidence_trend_chart(metrics: Metrics, national: pd.DataFrame | None = None
     ax.set_ylabel("贫困发生率")
     ax.set_title(title + ("（虚线为预测）" if any(p.get("projected") for p in points) else ""))
     ax.legend(loc="upper right")
+    _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
     return fig
 
 
@@ -488,6 +426,7 @@ def village_trend_chart(metrics: Metrics) -> Figure:
     for ax in axes[len(series):]:
         ax.set_axis_off()
     axes[0].set_ylim(0, top * 1.25)
+    axes[0].yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))  # whole steps (2%, not 2.5%) in a small panel
     _pct_axis(axes[0])
     handles = [Line2D([], [], color=COLOURS["text"], marker="o", markersize=4, label="实际"),
                Line2D([], [], color=COLOURS["text"], marker="o", markersize=5, markerfacecolor="white",
@@ -495,8 +434,13 @@ def village_trend_chart(metrics: Metrics) -> Figure:
     if threshold is not None:
         handles.append(Line2D([], [], color=COLOURS["threshold"], linestyle=":",
                               label=f"出列标准{style.fmt_pct_short(threshold)}"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+    fig.legend(handles=handles, ncols=len(handles), **_below(fig))
     fig.suptitle(title, x=0.02, ha="left", fontsize=13)
+    panel_title = _title_height("", 10.5)  # each panel's: the village and its status
+    ticks = _bottom(axes[0], 9)
+    legend = _lines(1, mpl.rcParams["legend.fontsize"]) + 0.1
+    _place(fig, left=_left(axes[0]), bottom=ticks + legend, top=_title_height(title) + panel_title,
+           hspace=ticks + panel_title, wspace=0.3)
     return fig
 
 
@@ -533,10 +477,11 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
                 color=COLOURS["text"])
     ax.set_yticks(positions, names)
     ax.set_xlim(0, widest * 1.12)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))  # each bar is labelled: a few ticks suffice
     ax.grid(axis="y", visible=False)
     ax.set_title(title)
     ax.legend(loc="lower right")
+    _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
     return fig
 
 
@@ -578,6 +523,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     handles = [Line2D([], [], color=COLOURS["remaining"], linewidth=6, label="贫困村"),
                Line2D([], [], color=COLOURS["households"], linewidth=6, label="非贫困村")]
     ax.legend(handles=handles, loc="lower right")
+    _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title, 11.5))
     return fig
 
 
@@ -634,13 +580,17 @@ def sensitivity_chart(metrics: Metrics) -> Figure:
     top.set_ylim(0, _top([_rate(p) for ps in curves.values() for p in ps] + [0.03]) * 1.15)
     _pct_axis(top)
     top.set_ylabel(f"{target}年预计贫困发生率")
-    fig.legend(handles=top.get_legend_handles_labels()[0], loc="outside lower center", ncols=3, fontsize=9.5)
+    legend = fig.legend(handles=top.get_legend_handles_labels()[0], ncols=2, fontsize=9.5, **_below(fig))
     bottom.set_ylim(0, max([int(p["exits_people"]) for ps in curves.values() for p in ps] + [1]) * 1.15)
     bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_int(value)))
     bottom.set_ylabel(f"{target}年预计脱贫人数")
+    bottom.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))  # round lines (3,000, 3,500, ...)
     bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_int(value)))
     bottom.set_xlabel("贫困线（元/人·年；阴影为贫困线上下10%）")
     top.set_title(title)
+    legend_rows = -(-len(legend.get_texts()) // 2)
+    _place(fig, left=max(_left(top), _left(bottom)), bottom=_bottom(bottom) + _lines(legend_rows, 9.5) + 0.15,
+           top=_title_height(title), hspace=0.2)
     return fig
 
 
@@ -691,4 +641,5 @@ def county_overview_chart(summaries: Sequence[Metrics]) -> Figure:
     ax.grid(axis="y", visible=False)
     ax.set_title(title)
     ax.legend(loc="lower right")
+    _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
     return fig
