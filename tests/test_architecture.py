@@ -204,15 +204,10 @@ def is_shim(source: str) -> bool:
     return any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body) and not own
 
 
-#: Formats fupin.plots still calls through fupin.style (style.fmt_pct, ...): they leave style when the
-#: chart code is rewritten. The test fails once one is gone, so the set only shrinks.
-PLOTS_THROUGH_STYLE = {"style": ["fmt_households", "fmt_index", "fmt_pct", "fmt_people", "fmt_wan"]}
-
-
 def test_no_module_lends_out_names_of_another():
     """Each name is imported from the module that defines it; no module re-exports another's names."""
     lent = {name: names for name, path in MODULES.items() if (names := lent_names(path.read_text(encoding="utf-8")))}
-    assert lent == PLOTS_THROUGH_STYLE
+    assert lent == {}
 
 
 def test_re_export_finder_sees_a_re_export_and_a_shim():

@@ -17,12 +17,6 @@ LIBRARIES = {"matplotlib", "openpyxl", "papermill", "nbclient"}
 #: list only shrinks: a name that is no longer used must be removed (the test fails until it is), and
 #: a new one fails the test.
 KNOWN_PRIVATE = {
-    # openpyxl's worksheet parser, driven directly by loading.py's bounded xlsx reader (being replaced)
-    "openpyxl.worksheet._reader": "openpyxl (loading)",
-    "_get_source": "openpyxl (loading)",
-    "_shared_strings": "openpyxl (loading)",
-    "_date_formats": "openpyxl (loading)",
-    "_timedelta_formats": "openpyxl (loading)",
     # openpyxl's style array of a named style, shared by the follow-up workbook's write-only cells
     "_style": "openpyxl (followup)",
     # python-docx's XML elements behind a run, paragraph, table row and table

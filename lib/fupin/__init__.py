@@ -65,7 +65,7 @@ MOVED_NAMES = {
     "fupin.monitoring": {"fupin.config": "MONITORING_FACTOR"},
     "fupin.prepare": {"fupin.slices": "load_prepared read_manifest"},
     "fupin.runner": {"fupin.jobs": "METRICS_PARAMETERS describe_failure"},
-    "fupin.style": {"fupin.columns": "GUARANTEES", "fupin.formats": "fmt_amount fmt_hh_people is_missing"},
+    "fupin.style": {"fupin.columns": "GUARANTEES", "fupin.formats": "fmt_amount fmt_hh_people fmt_households fmt_index fmt_pct fmt_people fmt_wan is_missing"},
 }
 
 #: Old names of a function or a class: "module.old" -> "module.new".

@@ -4,7 +4,7 @@ Every function builds a standalone Figure (not registered with pyplot, so
 nothing needs closing and nothing global is left behind) under the report
 style of :mod:`fupin.style`, and resolves its text to Noto Sans SC before
 returning, so the Chinese still renders if the global style is reset later.
-Numbers shown go through ``style.fmt_*``. Nothing here calls ``plt.show``.
+Numbers shown go through ``formats.fmt_*``. Nothing here calls ``plt.show``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from fupin import style
+from fupin import formats, style
 from fupin.literal import chart_text
 from fupin.narrative import area_name
 from fupin.style import COLOURS
@@ -185,7 +185,7 @@ def _bottom(ax: Axes, points: float = _TICK_PT) -> float:
 def _pct_axis(ax: Axes, axis: str = "y") -> None:
     """Show fractions on `axis` as short percentages (2%, 1.5%)."""
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_pct_short(value)))
+    target.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_pct_short(value)))
 
 
 def _empty(fig: Figure, ax: Axes, title: str, message: str) -> Figure:
@@ -254,7 +254,7 @@ def income_band_chart(metrics: Metrics) -> Figure:
     bands = list(metrics.get("income_bands") or [])
     line = (metrics.get("parameters") or {}).get("poverty_line")
     target = metrics.get("target_year", "")
-    title = f"{target}年贫困户人均纯收入预计分布（贫困线{style.fmt_yuan(line)}）"
+    title = f"{target}年贫困户人均纯收入预计分布（贫困线{formats.fmt_yuan(line)}）"
     if not bands:
         return _empty(fig, ax, title, "无收入分组数据")
     positions = list(range(len(bands)))
@@ -266,18 +266,18 @@ def income_band_chart(metrics: Metrics) -> Figure:
                      color=["#d0d0d0" if u else COLOURS["households"] for u in unknown])
     bars_pp = ax.bar([p + width / 2 for p in positions], people, width, label="人数",
                      color=[COLOURS["national"] if u else COLOURS["people"] for u in unknown])
-    ax.bar_label(bars_hh, labels=[style.fmt_households(v) for v in households], padding=2, fontsize=9.5)
-    ax.bar_label(bars_pp, labels=[style.fmt_people(v) for v in people], padding=2, fontsize=9.5)
+    ax.bar_label(bars_hh, labels=[formats.fmt_households(v) for v in households], padding=2, fontsize=9.5)
+    ax.bar_label(bars_pp, labels=[formats.fmt_people(v) for v in people], padding=2, fontsize=9.5)
     edge = _line_edge(bands, line)
     handles: list[Any] = [bars_hh, bars_pp]
     if edge is not None:
         ax.axvspan(-0.5, edge, color=COLOURS["remaining"], alpha=0.06, linewidth=0)
         handles.append(ax.axvline(edge, color=COLOURS["threshold"], linestyle="--", linewidth=1.4,
-                                  label=f"贫困线{style.fmt_yuan(line)}"))
+                                  label=f"贫困线{formats.fmt_yuan(line)}"))
     ax.set_xticks(positions, [style.band_label(b) for b in bands])
     ax.set_xlim(-0.5, len(bands) - 0.5)
     ax.set_ylim(0, max(people + households + [1]) * 1.15)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_int(value)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
     ax.grid(axis="x", visible=False)
     ax.set_ylabel("户数 / 人数")
     ax.set_title(title)
@@ -317,10 +317,10 @@ def _draw_trend(ax: Axes, points: Sequence[Mapping[str, Any]], colour: str, labe
         year, rate = int(point["year"]), _rate(point)
         if math.isnan(rate):
             continue
-        ax.annotate(style.fmt_pct(rate), (year, rate), textcoords="offset points", xytext=(0, -14 if below(year, rate) else 7),
+        ax.annotate(formats.fmt_pct(rate), (year, rate), textcoords="offset points", xytext=(0, -14 if below(year, rate) else 7),
                     ha="center", fontsize=9.5, color=colour)
     for point in (p for p in projected if not math.isnan(_rate(p))):
-        ax.annotate(f"预测 {style.fmt_pct(point['incidence'])}", (int(point["year"]), _rate(point)),
+        ax.annotate(f"预测 {formats.fmt_pct(point['incidence'])}", (int(point["year"]), _rate(point)),
                     textcoords="offset points", xytext=(8, 0), ha="left", va="center", fontsize=9.5, color=colour)
 
 
@@ -377,8 +377,8 @@ def incidence_trend_chart(metrics: Metrics, national: pd.DataFrame | None = None
 def _village_note(village: Mapping[str, Any], points: Sequence[Mapping[str, Any]], threshold: float | None) -> str:
     """Corner text of a village panel: last actual rate -> projected rate, and its blockers."""
     actual, projected = _split_trend(points)
-    rates = [style.fmt_pct(actual[-1]["incidence"])] if actual else []
-    rates += [f"预测{style.fmt_pct(p['incidence'])}" for p in projected]
+    rates = [formats.fmt_pct(actual[-1]["incidence"])] if actual else []
+    rates += [f"预测{formats.fmt_pct(p['incidence'])}" for p in projected]
     lines = [" → ".join(rates)]
     lines += [style.blocker_label(code, threshold) for code in village.get("blockers") or []]
     return "\n".join(lines)
@@ -433,7 +433,7 @@ def village_trend_chart(metrics: Metrics) -> Figure:
                       linestyle="--", label="预测")]
     if threshold is not None:
         handles.append(Line2D([], [], color=COLOURS["threshold"], linestyle=":",
-                              label=f"出列标准{style.fmt_pct_short(threshold)}"))
+                              label=f"出列标准{formats.fmt_pct_short(threshold)}"))
     fig.legend(handles=handles, ncols=len(handles), **_below(fig))
     fig.suptitle(title, x=0.02, ha="left", fontsize=13)
     panel_title = _title_height("", 10.5)  # each panel's: the village and its status
@@ -470,10 +470,10 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
     right = ax.barh(positions, remain, left=exits, color=COLOURS["remaining"], label="预计仍未退出", height=0.65)
     widest = max(e + r for e, r in zip(exits, remain))
     for bars, values in ((left, exits), (right, remain)):
-        ax.bar_label(bars, labels=[style.fmt_int(v) if v >= widest * 0.06 else "" for v in values],
+        ax.bar_label(bars, labels=[formats.fmt_int(v) if v >= widest * 0.06 else "" for v in values],
                      label_type="center", color="white", fontsize=9.5)
     for index, (e, r) in enumerate(zip(exits, remain)):
-        ax.text(e + r + widest * 0.01, index, style.fmt_people(e + r), va="center", fontsize=9.5,
+        ax.text(e + r + widest * 0.01, index, formats.fmt_people(e + r), va="center", fontsize=9.5,
                 color=COLOURS["text"])
     ax.set_yticks(positions, names)
     ax.set_xlim(0, widest * 1.12)
@@ -503,7 +503,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     rows.sort(key=lambda v: (float(v["income_gap"]), str(v["village_name"])))
     poor = {v["village_id"] for v in metrics.get("villages_table") or [] if v.get("is_poor_village")}
     title = (f"各村对贫困距指数（FGT1）的贡献（{_chart_area_name(metrics)}FGT1 = "
-             f"{style.fmt_index(depth.get('fgt1'))}，收入缺口{style.fmt_wan(depth.get('income_gap'))}）")
+             f"{formats.fmt_index(depth.get('fgt1'))}，收入缺口{formats.fmt_wan(depth.get('income_gap'))}）")
     fig = _figure(CHART_WIDTH, 1.4 + 0.28 * max(len(rows), 3))
     ax = fig.subplots()
     if not rows:
@@ -512,7 +512,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     positions = list(range(len(rows)))
     colours = [COLOURS["remaining"] if v["village_id"] in poor else COLOURS["households"] for v in rows]
     bars = ax.barh(positions, shares, color=colours, height=0.65)
-    ax.bar_label(bars, labels=[f"{style.fmt_pct(v['gap_share'], 1)}（{style.fmt_wan(v['income_gap'], 2)}）" for v in rows],
+    ax.bar_label(bars, labels=[f"{formats.fmt_pct(v['gap_share'], 1)}（{formats.fmt_wan(v['income_gap'], 2)}）" for v in rows],
                  padding=3, fontsize=9.5)
     ax.set_yticks(positions, [chart_text(v["village_name"]) for v in rows])
     ax.set_xlim(0, max(shares) * 1.35)
@@ -559,7 +559,7 @@ def sensitivity_chart(metrics: Metrics) -> Figure:
     for colour, (g, points) in zip(colours, curves.items()):
         xs = [float(p["line"]) for p in points]
         width = 2.6 if g == growth else 1.4
-        label = f"收入年增长{style.fmt_pct_short(g)}" + ("（本报告）" if g == growth else "")
+        label = f"收入年增长{formats.fmt_pct_short(g)}" + ("（本报告）" if g == growth else "")
         top.plot(xs, [_rate(p) for p in points], color=colour, linewidth=width, label=label)
         bottom.plot(xs, [int(p["exits_people"]) for p in points], color=colour, linewidth=width)
     for ax in (top, bottom):
@@ -568,24 +568,24 @@ def sensitivity_chart(metrics: Metrics) -> Figure:
         ax.axvline(line, color=COLOURS["text"], linestyle="--", linewidth=1.2)
     for threshold, dash in zip(sens.get("village_thresholds") or [], (":", "-.", (0, (1, 3)))):
         top.axhline(float(threshold), color=COLOURS["threshold"], linestyle=dash, linewidth=1.1,
-                    label=f"贫困村退出标准{style.fmt_pct_short(threshold)}")
+                    label=f"贫困村退出标准{formats.fmt_pct_short(threshold)}")
     current = next((p for p in curves.get(growth, []) if float(p["line"]) == line), None)
     if current is not None:
         top.plot([line], [_rate(current)], marker="o", color=COLOURS["text"], markersize=6)
         box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
-        top.annotate(f"贫困线{style.fmt_yuan(line)}：{style.fmt_pct(current['incidence'])}", (line, _rate(current)),
+        top.annotate(f"贫困线{formats.fmt_yuan(line)}：{formats.fmt_pct(current['incidence'])}", (line, _rate(current)),
                      textcoords="offset points", xytext=(8, 8), fontsize=9.5, color=COLOURS["text"], bbox=box)
-        bottom.annotate(f"预计脱贫{style.fmt_people(current['exits_people'])}", (line, int(current["exits_people"])),
+        bottom.annotate(f"预计脱贫{formats.fmt_people(current['exits_people'])}", (line, int(current["exits_people"])),
                         textcoords="offset points", xytext=(8, 6), fontsize=9.5, color=COLOURS["text"], bbox=box)
     top.set_ylim(0, _top([_rate(p) for ps in curves.values() for p in ps] + [0.03]) * 1.15)
     _pct_axis(top)
     top.set_ylabel(f"{target}年预计贫困发生率")
     legend = fig.legend(handles=top.get_legend_handles_labels()[0], ncols=2, fontsize=9.5, **_below(fig))
     bottom.set_ylim(0, max([int(p["exits_people"]) for ps in curves.values() for p in ps] + [1]) * 1.15)
-    bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_int(value)))
+    bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
     bottom.set_ylabel(f"{target}年预计脱贫人数")
     bottom.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))  # round lines (3,000, 3,500, ...)
-    bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: style.fmt_int(value)))
+    bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
     bottom.set_xlabel("贫困线（元/人·年；阴影为贫困线上下10%）")
     top.set_title(title)
     legend_rows = -(-len(legend.get_texts()) // 2)
@@ -633,7 +633,7 @@ def county_overview_chart(summaries: Sequence[Metrics]) -> Figure:
     for values, shift, colour, label in series:
         bars = ax.barh([p + shift for p in positions], [_zero(v) for v in values], height,
                        color=colour, label=label)
-        ax.bar_label(bars, labels=[style.fmt_pct(v) for v in values], padding=3, fontsize=9.5)
+        ax.bar_label(bars, labels=[formats.fmt_pct(v) for v in values], padding=3, fontsize=9.5)
     widest = _top((_zero(v) for v in now + later), floor=0.001)
     ax.set_xlim(0, widest * 1.2)
     ax.set_yticks(positions, names)

@@ -18,9 +18,6 @@ from fupin import removed_name
 from fupin.columns import REASON_LABELS
 from fupin.config import TEMPLATES_DIR
 from fupin.formats import MISSING, fmt_int, fmt_pct_short, fmt_yuan, half_up
-# fupin.plots still calls these as style.fmt_*: they leave with the chart code's rewrite
-# (tests/test_architecture.py, PLOTS_THROUGH_STYLE).
-from fupin.formats import fmt_households, fmt_index, fmt_pct, fmt_people, fmt_wan  # noqa: F401
 
 
 @lru_cache(maxsize=1)
