@@ -87,6 +87,9 @@ _LINE_EM = 1.25
 #: Space in points between an axis' tick labels and the axes (tick length and pad: 3.5 each), and
 #: between an axis label and its tick labels (``axes.labelpad``: 4).
 _TICK_GAP_PT, _LABEL_GAP_PT = 7.5, 4.5
+#: Room over the estimated width of a text: the em count is an estimate, and a village name
+#: ("王家坪村（贫困村）") was once set 1.3 px wider than it in a full test run.
+_WIDTH_SLACK = 1.05
 #: Space in points kept between the text and the figure's edge (as constrained layout's pads).
 _EDGE_PT = 3.0
 
@@ -117,7 +120,8 @@ def _text_width(texts: Iterable[str], points: float) -> float:
     def width(line: str) -> float:
         return sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.9 if ch == "%" else 0.58 for ch in line)
 
-    return max((width(line) for text in texts for line in str(text).split("\n")), default=0.0) * points / 72
+    widest = max((width(line) for text in texts for line in str(text).split("\n")), default=0.0)
+    return widest * points / 72 * _WIDTH_SLACK
 
 
 def _place(fig: Figure, *, left: float, bottom: float, top: float, right: float = 0.1,
