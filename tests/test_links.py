@@ -56,3 +56,12 @@ def test_the_data_contract_is_the_one_place_everything_points_to():
         assert "docs/data.md" in (ROOT / name).read_text(encoding="utf-8"), name
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "papermill" in readme and "docs/notebooks.md" in readme
+
+
+def test_docs_notebooks_lists_every_parameter_of_the_report_notebook():
+    """docs/notebooks.md's parameter table names exactly the parameters the report notebook declares."""
+    from fupin.runner import notebook_parameter_names
+
+    text = (ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", text, flags=re.MULTILINE))
+    assert documented == notebook_parameter_names()
