@@ -17,8 +17,6 @@ LIBRARIES = {"matplotlib", "openpyxl", "papermill", "nbclient"}
 #: list only shrinks: a name that is no longer used must be removed (the test fails until it is), and
 #: a new one fails the test.
 KNOWN_PRIVATE = {
-    # openpyxl's style array of a named style, shared by the follow-up workbook's write-only cells
-    "_style": "openpyxl (followup)",
     # python-docx's XML elements behind a run, paragraph, table row and table
     "_r": "python-docx (docx_report)",
     "_p": "python-docx (docx_report)",

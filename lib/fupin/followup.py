@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -446,20 +446,15 @@ def _print_setup(ws, area: str, date: str) -> None:
 WRAPPED = frozenset({"问题", "下一步", "未脱贫原因", "监测原因", "未达到的退出条件", "内容", *TO_FILL})
 
 
-def _cell(ws, value: Any, style: Cell) -> Cell:
-    """A write-only cell holding ``value`` with the style of ``style``; a str is always a string cell
-    (openpyxl would read ``=...`` as a formula and ``#N/A`` as an error)."""
-    cell = Cell(ws, row=1, column=1, value=value, style_array=style._style)  # shared style ids: no style object per cell
+def _cell(ws, value: Any, style: Mapping[str, Any]) -> Cell:
+    """A write-only cell holding ``value`` with ``style`` (font, fill, alignment, number_format: the
+    workbook keeps each distinct one once); a str is always a string cell (openpyxl would read
+    ``=...`` as a formula and ``#N/A`` as an error)."""
+    cell = Cell(ws, row=1, column=1, value=value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
     if isinstance(value, str):
         cell.data_type = "s"
-    return cell
-
-
-def _styled(ws, **style: Any) -> Cell:
-    """A cell carrying a style (font, fill, alignment, number_format), for :func:`_cell` to copy."""
-    cell = WriteOnlyCell(ws)
-    for name, value in style.items():
-        setattr(cell, name, value)
     return cell
 
 
@@ -489,13 +484,13 @@ def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str], area: str = 
     ws.calculate_dimension = lambda: used  # the sheet's <dimension>, as a normal worksheet writes it
     _print_setup(ws, area, date)
 
-    header = _styled(ws, font=Font(bold=True), fill=HEADER_FILL,
-                     alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
+    header = {"font": Font(bold=True), "fill": HEADER_FILL,
+              "alignment": Alignment(horizontal="center", vertical="center", wrap_text=True)}
     ws.row_dimensions[1].height = LINE_HEIGHT * max(1, *(_lines(c, int(w) - 1) for c, w in zip(columns, final)))
     ws.append([_cell(ws, cell_text(c), header) for c in columns])
-    styles = [_styled(ws, number_format=FORMATS[kind], alignment=(
+    styles = [{"number_format": FORMATS[kind], "alignment": (
         Alignment(horizontal="center", vertical="top") if kind in CENTRED
-        else Alignment(vertical="top", wrap_text=True) if c in WRAPPED else Alignment(vertical="top")))
+        else Alignment(vertical="top", wrap_text=True) if c in WRAPPED else Alignment(vertical="top"))}
         for c, kind in zip(columns, kind_of)]
     wrapped_at = [(j, int(w) - 1) for j, (c, w) in enumerate(zip(columns, final)) if c in WRAPPED and c not in TO_FILL]
     for r, values in enumerate(zip(*data), start=2):
