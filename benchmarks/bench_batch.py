@@ -144,8 +144,9 @@ def measured(code: str, *args: str) -> tuple[float, float]:
 ONE_TOWNSHIP = r"""
 import json, sys
 from pathlib import Path
-from fupin.batch.runner import RunParameters, run_batch
-batch = run_batch(Path(sys.argv[1]), RunParameters(year=2018), out=Path(sys.argv[2]), townships=[sys.argv[3]],
+from fupin.batch.runner import run_batch
+from fupin.figures.parameters import report_parameters
+batch = run_batch(Path(sys.argv[1]), report_parameters(year=2018), out=Path(sys.argv[2]), townships=[sys.argv[3]],
                   workers=1, progress=False)
 print(json.dumps({"township_seconds": batch.results[0].seconds, "ok": batch.results[0].ok}))
 """

@@ -126,7 +126,7 @@ def warm(data: Path, year: int, township: str, repeat: int, work: Path) -> dict[
     from fupin.core import files, run_state
     from fupin.report import html, word
     from fupin.batch.prepare import prepare
-    from fupin.batch.jobs import RunParameters
+    from fupin.figures.parameters import report_parameters
     from fupin.batch.runner import REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS
 
     clock: dict[str, float] = collections.defaultdict(float)
@@ -135,7 +135,7 @@ def warm(data: Path, year: int, township: str, repeat: int, work: Path) -> dict[
     out = work / "warm-out"
     (out / run_state.STATE_DIR / "tmp").mkdir(parents=True)
     slices = prepare(county, out / run_state.STATE_DIR / "prepared", [township])
-    job = jobs.Job(township, names[township], RunParameters(year=year).notebook_parameters(
+    job = jobs.Job(township, names[township], jobs.notebook_parameters(report_parameters(year=year), 
         township, slices[township], out / township), out, NOTEBOOK.parent, REPORT_NOTEBOOKS, 120.0, 600.0,
         TOWNSHIP_OUTPUTS)
     started = time.perf_counter()

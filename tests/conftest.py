@@ -84,7 +84,7 @@ def sample_county():
 
 @lru_cache(maxsize=1)
 def _report_metrics() -> dict[str, Any]:
-    return fupin.township_metrics(fx.report_county(), 2018)
+    return fupin.analyse(fx.report_county(), year=2018).metrics
 
 
 @pytest.fixture
@@ -100,7 +100,11 @@ def report_metrics() -> Callable[..., dict[str, Any]]:
         if edit is None and not parameters:
             return copy.deepcopy(_report_metrics())
         county = fx.report_county()
-        return fupin.township_metrics(edit(county) if edit else county, 2018, **parameters)
+        area = edit(county) if edit else county
+        if "township_id" in parameters:  # None: the county as it is; "county": the whole county on purpose
+            key = parameters.pop("township_id")
+            area = area.area(None if key == "county" else key) if key is not None else area
+        return fupin.analyse(area, year=2018, **parameters).metrics
     return make
 
 
@@ -109,4 +113,4 @@ def county_summaries() -> list[dict[str, Any]]:
     """The metrics of the four townships of :func:`metrics_fixtures.report_county_of_four`
     (城关镇 first), as the county page reads them."""
     county = fx.report_county_of_four()
-    return [fupin.township_metrics(county, 2018, township_id=t) for t in ("001", "002", "003", "004")]
+    return [fupin.analyse(county.area(t), year=2018).metrics for t in ("001", "002", "003", "004")]

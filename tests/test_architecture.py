@@ -23,24 +23,24 @@ def module_name(path: Path) -> str:
 
 MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
-#: The layers, from the bottom up (docs/architecture.md). A module imports only modules of its own
-#: layer or below; batch and mail sit side by side and never import each other.
-ORDER = {"base": 0, "contract": 1, "io": 2, "figures": 3, "report": 4, "batch": 5, "mail": 5, "cli": 6}
-LAYERS = {
-    "base": ["__init__", "config", "errors", "money", "literal", "formats", "fsutil", "lock", "run_state", "startup"],
-    "contract": ["columns", "county", "privacy", "labels"],
-    "io": ["schema", "loading", "slices", "generate"],
-    "figures": ["parameters", "frame", "economy", "headcount", "depth", "sensitivity", "monitoring", "checks",
-                "analysis", "metrics"],
-    "report": ["style", "narrative", "report", "tables", "plots", "display", "export", "county_table",
-               "followup", "docx_report", "reference", "data_summary"],
-    "batch": ["kernel", "engine", "kernel_state", "jobs", "cluster", "prepare", "county_page",
-              "runner"],
-    "mail": ["mail", "mail.config", "mail.folder", "mail.content", "mail.message", "mail.ledger", "mail.smtp",
-             "mail.send"],
-    "cli": ["commands", "cli", "__main__"],
-}
-LAYER_OF = {module: layer for layer, modules in LAYERS.items() for module in modules}
+#: The layers, from the bottom up (docs/architecture.md): each is a folder of lib/fupin, and a module's
+#: layer is its folder. A module imports only modules of its own layer or below; io and sample sit side
+#: by side, as do batch and mail, and neither pair imports each other. The package's ``__init__`` (lazy
+#: names only), ``cli`` and ``__main__`` are the only modules outside a folder.
+ORDER = {"core": 0, "io": 1, "sample": 1, "figures": 2, "report": 3, "batch": 4, "mail": 4, "cli": 5}
+TOP_LEVEL = {"__init__": "core", "cli": "cli", "__main__": "cli"}
+APART = [{"io", "sample"}, {"batch", "mail"}]
+
+
+def layer_of(module: str) -> str | None:
+    """A module's layer: its folder (``report.charts`` -> report), or the top-level table; else None."""
+    folder = module.split(".")[0]
+    if module in TOP_LEVEL:
+        return TOP_LEVEL[module]
+    return folder if folder in ORDER and folder != "cli" else None
+
+
+LAYER_OF = {module: layer for module in MODULES if (layer := layer_of(module))}
 
 #: Edges that still cross a layer the wrong way, as (importer, imported): none now. One may be listed
 #: here only with the step that removes it (docs/architecture.md); the test fails once it is gone.
@@ -105,23 +105,29 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def wrong_way(edges: dict[str, set[str]], layer_of: dict[str, str]) -> list[str]:
-    """Every import of a higher layer, or between batch and mail, as 'a (layer) -> b (layer)'."""
+    """Every import of a higher layer, or between layers side by side, as 'a (layer) -> b (layer)'."""
     bad = []
     for a in sorted(edges):
         for b in sorted(edges[a]):
             la, lb = layer_of[a], layer_of[b]
-            if ORDER[lb] > ORDER[la] or {la, lb} == {"batch", "mail"}:
+            if ORDER[lb] > ORDER[la] or {la, lb} in APART:
                 bad.append(f"{a} ({la}) -> {b} ({lb})")
     return bad
 
 
-def test_every_module_is_assigned_to_a_layer():
-    unassigned = sorted(set(MODULES) - set(LAYER_OF))
-    assert not unassigned, (
-        f"fupin modules without a layer: {unassigned}. Add each to LAYERS in tests/test_architecture.py "
-        "(the lowest layer whose modules are all it imports) and to the layers table of docs/architecture.md.")
-    assert sorted(set(LAYER_OF) - set(MODULES)) == [], "a module in LAYERS that no longer exists"
-    assert len(LAYER_OF) == sum(map(len, LAYERS.values())), "a module assigned to two layers"
+def test_every_module_sits_in_a_layer_folder():
+    outside = sorted(set(MODULES) - set(LAYER_OF))
+    assert not outside, (
+        f"fupin modules outside a layer folder: {outside}. Move each into the folder of the lowest layer "
+        "whose modules are all it imports (docs/architecture.md).")
+    assert sorted(p.name for p in PACKAGE.iterdir() if not p.name.startswith((".", "__pycache__"))) == [
+        "__init__.py", "__main__.py", "batch", "cli.py", "core", "figures", "io", "mail", "report", "sample",
+        "templates"]
+
+
+def test_layer_of_reads_the_folder():
+    assert [layer_of(m) for m in ("core.money", "report.charts", "mail.send", "mail", "cli", "plots")] == [
+        "core", "report", "mail", "mail", "cli", None]
 
 
 def test_no_module_imports_a_higher_layer_and_batch_and_mail_stay_apart():
@@ -135,15 +141,16 @@ def test_no_module_imports_a_higher_layer_and_batch_and_mail_stay_apart():
 
 
 def test_layer_check_sees_a_wrong_way_import():
-    layer_of = {"m": "figures", "s": "report", "r": "batch", "e": "mail", "c": "contract"}
+    layer_of = {"m": "figures", "s": "report", "r": "batch", "e": "mail", "c": "core"}
     edges = {"m": {"s", "c"}, "s": {"m"}, "r": {"e", "s"}, "e": {"s"}, "c": set()}
     assert wrong_way(edges, layer_of) == ["m (figures) -> s (report)", "r (batch) -> e (mail)"]
 
 
 def test_mail_imports_no_batch_module():
     edges = imports()[0]
-    batch = set(LAYERS["batch"])
-    assert {m: sorted(edges[m] & batch) for m in LAYERS["mail"] if m in MODULES and edges[m] & batch} == {}
+    batch = {m for m, layer in LAYER_OF.items() if layer == "batch"}
+    mail = {m for m, layer in LAYER_OF.items() if layer == "mail"}
+    assert {m: sorted(edges[m] & batch) for m in mail if edges[m] & batch} == {}
     assert edges["mail.send"] >= {"mail.config", "mail.folder", "mail.ledger", "mail.message", "mail.smtp"}
 
 
@@ -168,7 +175,7 @@ def test_every_exception_class_is_in_errors():
                   and issubclass(getattr(builtins, n), BaseException)}
     for _ in range(len(classes)):  # subclasses of fupin's own exceptions too
         exceptions |= {cls for (_, cls), bases in classes.items() if exceptions & set(bases)}
-    assert sorted((m, cls) for (m, cls) in classes if cls in exceptions and m != "errors") == []
+    assert sorted((m, cls) for (m, cls) in classes if cls in exceptions and m != "core.errors") == []
 
 
 def lent_names(source: str) -> list[str]:
@@ -222,7 +229,7 @@ def test_re_export_finder_sees_a_re_export_and_a_shim():
 
 def test_no_shim_modules_remain():
     assert sorted(name for name, path in MODULES.items() if is_shim(path.read_text(encoding="utf-8"))) == []
-    assert not {"mailer", "state", "summary"} & set(MODULES)
+    assert not {"mailer", "state", "summary", "plots", "metrics"} & set(MODULES)
 
 
 def own_names(module: str) -> set[str]:
@@ -267,34 +274,28 @@ def test_every_caller_imports_a_name_from_its_home_module():
 
 
 def test_old_imports_name_the_new_import():
-    """A notebook copied from 0.1.0 fails with the import to write instead."""
-    import fupin.figures.metrics
-    import fupin.report.tables
+    """A notebook copied from 0.1.0 (a flat package) fails at the old import, naming the module to import."""
     from fupin.core.errors import RemovedName
 
-    for old, new in [("mailer", "from fupin.mail.send import send_reports"),
-                     ("state", "from fupin.core.run_state import BatchState"),
-                     ("summary", "from fupin.io.summary import township_summary")]:
-        with pytest.raises(ModuleNotFoundError, match=f"fupin.{old} 已移除.*{new}"):
+    for old, new in [("mailer", "fupin.mail.send"), ("state", "fupin.core.run_state"), ("summary", "fupin.io.summary"),
+                     ("plots", "fupin.report.charts"), ("metrics", "fupin.figures.analysis"),
+                     ("followup", "fupin.report.workbook"), ("literal", "fupin.core.text")]:
+        with pytest.raises(ModuleNotFoundError, match=f"^fupin.{old} 已移除，请改为：{new}"):
             importlib.import_module(f"fupin.{old}")
+        with pytest.raises(ModuleNotFoundError, match=f"^fupin.{old} 已移除"):
+            exec(f"from fupin.{old} import anything")  # as a copied notebook's cell
         with pytest.raises(AttributeError, match=new):
             getattr(fupin, old)
-    with pytest.raises(RemovedName, match="请改为：from fupin.figures.headcount import income_bands$"):
-        exec("from fupin.figures.metrics import income_bands")  # as a copied notebook's cell
-    with pytest.raises(RemovedName, match="请改为：from fupin.report.tables import income_bands_table$"):
-        fupin.report.tables.income_bands  # noqa: B018
+    with pytest.raises(RemovedName, match="请改为：from fupin.report.headline import title$"):
+        exec("from fupin.report import title")  # fupin.report was a module of 0.1.0; it is a folder now
     with pytest.raises(ImportError, match="cannot import name 'nothing_of_the_kind'"):
-        exec("from fupin.figures.metrics import nothing_of_the_kind")
-    assert not hasattr(fupin.figures.metrics, "nothing_of_the_kind") and hasattr(fupin.figures.metrics, "township_metrics")
+        exec("from fupin.report import nothing_of_the_kind")
+    charts = importlib.import_module("fupin.report.charts")  # a folder's modules import as usual
+    assert charts.__name__ == "fupin.report.charts"
 
 
-def test_moved_names_table_points_to_where_each_name_lives():
-    """Every name of fupin.MOVED_NAMES is gone from its old module and defined in the one named."""
-    gone = {(old, name) for old, homes in fupin.MOVED_NAMES.items() for names in homes.values()
-            for name in names.split()} | {tuple(old.rsplit(".", 1)) for old in fupin.RENAMED}
-    assert sorted((old, name) for old, name in gone if name in own_names(old.removeprefix("fupin."))) == []
-    missing = [(home, name) for homes in fupin.MOVED_NAMES.values() for home, names in homes.items()
-               for name in names.split() if name not in own_names(home.removeprefix("fupin."))]
-    missing += [new for new in fupin.RENAMED.values()
-                if new.rpartition(".")[2] not in own_names(new.rpartition(".")[0].removeprefix("fupin."))]
-    assert missing == []
+def test_every_old_module_is_named_and_its_new_home_exists():
+    """Each 0.1.0 module of fupin.REMOVED_MODULES names a module that exists and none that is gone."""
+    homes = {new.split("（")[0] for new in fupin.REMOVED_MODULES.values()}
+    assert sorted(h for h in homes if h.removeprefix("fupin.") not in MODULES) == []
+    assert sorted(old for old in fupin.REMOVED_MODULES if old.removeprefix("fupin.") in MODULES) == []

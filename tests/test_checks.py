@@ -7,7 +7,7 @@ import pytest
 
 import metrics_fixtures as fx
 from fupin.figures.checks import WARNING_CODES, check_claims, claim_figures, consistency_warnings
-from fupin.figures.metrics import township_metrics
+from fupin.figures.analysis import analyse
 
 Y = 2018
 
@@ -201,7 +201,7 @@ def test_messages_never_name_people():
 @pytest.fixture(scope="module")
 def reference() -> dict:
     """The reference township's figures, as the library computes them (metrics_fixtures)."""
-    return township_metrics(fx.reference_county(), 2018)
+    return analyse(fx.reference_county(), year=2018).metrics
 
 
 #: Every figure the seed report states (docs/data.md, "The sample county"), as it states them.
@@ -308,7 +308,7 @@ def test_past_exits_are_judged_against_the_line_of_their_year():
 
     c = _exits_at_several_lines()
     lines = {2016: 3000, 2018: 3500}
-    m = township_metrics(c, Y, poverty_line=4000, poverty_lines=lines)
+    m = analyse(c, year=Y, poverty_line=4000, poverty_lines=lines).metrics
     [below] = [w for w in m["warnings"] if w["code"] == "exited_income_below_line"]
     assert below["count"] == 3
     assert below["message"] == "3户（4人）已脱贫，但脱贫当年人均纯收入低于当年贫困线：户A、C、E"

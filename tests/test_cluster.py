@@ -28,8 +28,9 @@ from conftest import RUN_TIME
 from fupin.batch.cluster import ClusterAddress, batch_size, batches, execute_on_cluster, parse_address
 from fupin.core.config import NOTEBOOKS_DIR, SAMPLE_DIR
 from fupin.core.errors import UsageError
-from fupin.figures.metrics import township_metrics
-from fupin.batch.jobs import Job, RunParameters
+from fupin.figures.analysis import analyse
+from fupin.batch.jobs import Job, notebook_parameters
+from fupin.figures.parameters import report_parameters
 from fupin.batch.runner import run_batch
 from notebook_fixtures import blocking_notebooks
 
@@ -207,7 +208,7 @@ def test_a_worker_killed_mid_batch_costs_no_township(dask_cluster, tmp_path):
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
     try:
-        batch = run_batch(SAMPLE_DIR, RunParameters(year=2018), out=out, townships=townships,
+        batch = run_batch(SAMPLE_DIR, report_parameters(year=2018), out=out, townships=townships,
                           cluster=cluster.scheduler_address, progress=False, notebooks_dir=notebooks)
     finally:
         stop.set()
@@ -219,7 +220,7 @@ def test_a_worker_killed_mid_batch_costs_no_township(dask_cluster, tmp_path):
     county = fupin.load(SAMPLE_DIR)
     for tid in townships:
         written = json.loads((out / tid / "metrics.json").read_text(encoding="utf-8"))
-        assert written == json.loads(json.dumps(township_metrics(county.township(tid), 2018))), tid
+        assert written == json.loads(json.dumps(analyse(county.township(tid), year=2018).metrics)), tid
         assert (out / tid / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>"), tid
     # the killed worker's kernel does not outlive it (it polls its parent)
     deadline = time.monotonic() + 15
@@ -249,7 +250,7 @@ def test_a_failing_notebook_is_a_result_not_retried(dask_cluster, tmp_path):
         f'    raise RuntimeError("deliberate failure")'
     ))
     nbformat.write(nb, path)
-    batch = run_batch(SAMPLE_DIR, RunParameters(year=2018), out=tmp_path / "out", townships=[bad, good],
+    batch = run_batch(SAMPLE_DIR, report_parameters(year=2018), out=tmp_path / "out", townships=[bad, good],
                       notebooks_dir=notebooks, cluster=cluster.scheduler_address, progress=False)
     results = {r.township_id: r for r in batch.results}
     assert results[good].ok and not results[bad].ok
@@ -262,7 +263,7 @@ def test_a_failing_notebook_is_a_result_not_retried(dask_cluster, tmp_path):
 @pytest.mark.slow
 def test_workers_that_cannot_see_the_prepared_data_are_refused(dask_cluster, tmp_path):
     cluster, _ = dask_cluster
-    params = RunParameters(year=2018).notebook_parameters("990101001", tmp_path / "elsewhere", tmp_path / "990101001")
+    params = notebook_parameters(report_parameters(year=2018), "990101001", tmp_path / "elsewhere", tmp_path / "990101001")
     job = Job("990101001", "城关镇", params, tmp_path, NOTEBOOKS_DIR, ("township_report.ipynb",), 120.0, 600.0)
     with pytest.raises(UsageError, match=r"找不到 .*elsewhere.*共享"):
         execute_on_cluster([job], cluster.scheduler_address, progress=False)

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from fupin.report import charts
 from fupin.batch.county_page import prepare_county_page, write_county_page
-from fupin.batch.jobs import RunParameters, TownshipResult
-from fupin.figures.metrics import township_metrics
+from fupin.batch.jobs import TownshipResult
+from fupin.figures.parameters import report_parameters
+from fupin.figures.analysis import analyse
 
 DONE, FAILED = ("990101001", "990101002"), "990101003"
 
@@ -22,7 +23,7 @@ def batch_folder(out: Path, county) -> list[TownshipResult]:
     names = dict(county.townships()[["township_id", "township_name"]].itertuples(index=False))
     for tid in DONE:
         (out / tid).mkdir(parents=True)
-        metrics = township_metrics(county, 2018, township_id=tid)
+        metrics = analyse(county.area(tid), year=2018).metrics
         (out / tid / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False), encoding="utf-8")
     return [*(TownshipResult(tid, names[tid], True, 1.0) for tid in DONE),
             TownshipResult(FAILED, names[FAILED], False, 1.0, error="执行失败")]
@@ -48,7 +49,7 @@ def docx_parts(path: Path) -> dict[str, bytes]:
 
 
 def test_the_parts_prepared_in_a_side_thread_give_the_one_shot_page(sample_county, tmp_path, monkeypatch):
-    params = RunParameters(year=2018)
+    params = report_parameters(year=2018)
     one, two = tmp_path / "one", tmp_path / "two"
     results = batch_folder(one, sample_county)
     assert batch_folder(two, sample_county) == results
@@ -62,7 +63,7 @@ def test_the_parts_prepared_in_a_side_thread_give_the_one_shot_page(sample_count
             raise AssertionError(f"{_name}, a chart of the county's own figures, drawn after the townships")
 
         drawn_late.__name__ = name
-        monkeypatch.setattr(plots, name, drawn_late)
+        monkeypatch.setattr(charts, name, drawn_late)
     write_county_page(two, sample_county, params, results, prepared=prepared)
 
     assert (one / "summary.json").read_bytes() == (two / "summary.json").read_bytes()
@@ -81,21 +82,21 @@ def test_the_summary_charts_are_drawn_in_the_one_shot_path_when_not_prepared(sam
     results = batch_folder(tmp_path, sample_county)
     drawn = []
     for name in ("income_band_chart", "incidence_trend_chart"):
-        real = getattr(plots, name)
+        real = getattr(charts, name)
 
         def spy(*args, _real=real, **kwargs):
             drawn.append(_real.__name__)
             return _real(*args, **kwargs)
 
         spy.__name__ = name
-        monkeypatch.setattr(plots, name, spy)
-    write_county_page(tmp_path, sample_county, RunParameters(year=2018), results)
+        monkeypatch.setattr(charts, name, spy)
+    write_county_page(tmp_path, sample_county, report_parameters(year=2018), results)
     assert drawn == ["income_band_chart", "incidence_trend_chart"]
 
 
 def test_prepared_parts_hold_no_time_of_their_own(sample_county):
     """What is made while the townships run carries no time: the page's 生成时间 is taken at the end."""
-    params = RunParameters(year=2018)
+    params = report_parameters(year=2018)
     first, second = prepare_county_page(sample_county, params), prepare_county_page(sample_county, params)
     assert "生成时间" not in dict(first.context["info"])
     assert (first.summary, first.context, first.docx_charts) == (second.summary, second.context, second.docx_charts)

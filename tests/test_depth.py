@@ -17,11 +17,11 @@ import metrics_fixtures as fx
 from depth_fixtures import county
 from fupin.figures import depth, sensitivity
 from fupin.figures.depth import fgt, income_gap, watts
-from fupin.figures.monitoring import monitoring_households
+from fupin.figures.analysis import analyse
 from fupin.figures.parameters import choose_monitoring_line
 from fupin.figures.sensitivity import exits_by_line, line_grid
 from fupin.figures.frame import household_frame
-from fupin.figures.metrics import township_metrics
+from fupin.figures.analysis import analyse
 
 Y, T = 2018, 2019
 Z = 2000.0
@@ -65,7 +65,7 @@ def test_haughton_khandker_country_c_through_township_metrics():
         fx.incomes(*({"household_id": f"c{i}", "year": T, "per_capita_income": y}
                      for i, y in enumerate(incomes))),
     )
-    d = township_metrics(county, Y, poverty_line=125, bands=(125,))["depth"]
+    d = analyse(county, year=Y, poverty_line=125, bands=(125,)).metrics["depth"]
     assert (d["fgt0"], d["fgt1"], d["fgt2"]) == (0.5, pytest.approx(0.08, **EXACT), pytest.approx(0.0136, **EXACT))
     assert d["income_gap"] == 40.0
     assert d["poor"] == {"households": 2, "people": 2}
@@ -92,7 +92,7 @@ def test_edge_cases_of_the_indices():
 
 @pytest.fixture(scope="module")
 def m():
-    return township_metrics(county(), Y, poverty_line=Z, bands=(Z,))
+    return analyse(county(), year=Y, poverty_line=Z, bands=(Z,)).metrics
 
 
 def test_depth_of_the_township(m):
@@ -136,7 +136,7 @@ def test_depth_by_village_and_the_fgt1_decomposition(m):
 
 def test_depth_of_an_empty_area():
     c = fx.county(fx.villages({"village_id": "A", "population": 0}))
-    d = township_metrics(c, Y)["depth"]
+    d = analyse(c, year=Y).metrics["depth"]
     assert d["poor"] == {"households": 0, "people": 0} and d["income_gap"] == 0.0
     assert (d["fgt0"], d["fgt1"], d["fgt2"], d["watts"]) == (None, None, None, None)
     assert d["villages"][0]["fgt1"] is None and d["villages"][0]["gap_share"] is None
@@ -184,7 +184,7 @@ def test_sensitivity_points(m):
 
 def test_sensitivity_point_in_use_equals_the_projection_at_any_growth():
     for g in (0.0, 0.07):
-        mm = township_metrics(county(), Y, poverty_line=1950, bands=(1950,), growth=g)
+        mm = analyse(county(), year=Y, poverty_line=1950, bands=(1950,), growth=g).metrics
         assert g in mm["sensitivity"]["growth_rates"] and 1950.0 in mm["sensitivity"]["lines"]
         p = point(mm, g, 1950.0)
         assert (p["exits_households"], p["exits_people"]) == tuple(mm["projection"]["exits"].values())
@@ -238,8 +238,7 @@ def test_monitoring_counts(m):
 
 
 def test_monitoring_line_table_and_drop_share():
-    mo = township_metrics(county(), Y, poverty_line=Z, bands=(Z,), monitoring_line={2018: 2500, 2020: 9999},
-                          income_drop_share=0.4)["monitoring"]
+    mo = analyse(county(), year=Y, poverty_line=Z, bands=(Z,), monitoring_line={2018: 2500, 2020: 9999}, income_drop_share=0.4).metrics["monitoring"]
     assert (mo["line"], mo["line_source"], mo["line_table_year"]) == (2500.0, "table", 2018)
     assert mo["given"] == {"2018": 2500, "2020": 9999}
     assert mo["below_line"] == {"households": 1, "people": 1}  # h13 only: 2500 is not below 2500
@@ -253,12 +252,12 @@ def test_a_drop_of_exactly_the_share_is_not_flagged():
         fx.incomes({"household_id": "x", "year": 2016, "per_capita_income": 10000.0},
                    {"household_id": "x", "year": 2019, "per_capita_income": 7000.0}),
     )
-    assert township_metrics(c, Y, monitoring_line=100)["monitoring"]["monitored"]["households"] == 0
-    assert township_metrics(c, Y, monitoring_line=100, income_drop_share=0.29)["monitoring"]["monitored"]["households"] == 1
+    assert analyse(c, year=Y, monitoring_line=100).metrics["monitoring"]["monitored"]["households"] == 0
+    assert analyse(c, year=Y, monitoring_line=100, income_drop_share=0.29).metrics["monitoring"]["monitored"]["households"] == 1
 
 
 def test_monitoring_households_list_is_masked():
-    rows = monitoring_households(county(), Y, poverty_line=Z)
+    rows = analyse(county(), year=Y, poverty_line=Z).monitoring_households
     assert rows["household_id"].tolist() == ["h10", "h13", "h6", "h7"]
     assert rows["head_name_masked"].tolist() == ["", "", "张*丰", "欧**明"]
     assert not {"head_name", "id_number"} & set(rows.columns)
@@ -273,15 +272,15 @@ def test_monitoring_households_list_is_masked():
 
 def test_new_keys_are_json_and_do_not_touch_the_other_figures(m):
     assert json.loads(json.dumps(m, allow_nan=False)) == m
-    plain = township_metrics(county(), Y, poverty_line=Z, bands=(Z,), monitoring_line=9000)
+    plain = analyse(county(), year=Y, poverty_line=Z, bands=(Z,), monitoring_line=9000).metrics
     assert {k: v for k, v in plain.items() if k != "monitoring"} == {k: v for k, v in m.items() if k != "monitoring"}
 
 
 def test_inputs_are_not_mutated():
     c = county()
     before = [df.copy() for df in (c.villages, c.households, c.incomes)]
-    township_metrics(c, Y, poverty_line=Z)
-    monitoring_households(c, Y, poverty_line=Z)
+    analyse(c, year=Y, poverty_line=Z).metrics
+    analyse(c, year=Y, poverty_line=Z).monitoring_households
     frame = household_frame(c.households, c.incomes, Y, poverty_line=Z)
     snapshot = frame.copy()
     depth.depth(c.villages, frame, Z)
@@ -323,6 +322,6 @@ def test_report_tables_and_county_row(m):
 def test_charts_build_with_and_without_data(m):
     from fupin.report import charts
 
-    empty = township_metrics(fx.county(fx.villages({"village_id": "A", "population": 0})), Y)
+    empty = analyse(fx.county(fx.villages({"village_id": "A", "population": 0})), year=Y).metrics
     for chart in (charts.gap_decomposition_chart, charts.sensitivity_chart):
         assert chart(m).axes and chart(empty).axes

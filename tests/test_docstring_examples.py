@@ -13,8 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MODULES = ["checks", "county", "depth", "docx_report", "economy", "followup", "headcount", "labels", "metrics",
-           "money", "narrative", "parameters", "privacy", "reference", "style", "tables"]
+MODULES = ["core.county", "core.money", "core.privacy", "figures.checks", "figures.collective",
+           "figures.depth", "figures.headcount", "figures.labels", "figures.parameters",
+           "report.narrative", "report.national", "report.style", "report.tables", "report.word",
+           "report.workbook"]
 
 
 def test_doctests_of_the_library_are_collected():

@@ -67,7 +67,7 @@ def east_asia(style) -> str:
 
 @pytest.fixture(scope="module")
 def metrics() -> dict:
-    return fupin.township_metrics(county().township("001"), Y, poverty_line=Z, bands=[Z])
+    return fupin.analyse(county().township("001"), year=Y, poverty_line=Z, bands=[Z]).metrics
 
 
 @pytest.fixture(scope="module")

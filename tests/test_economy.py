@@ -14,7 +14,7 @@ from fupin.figures import collective as economy
 from fupin.report import narrative, tables
 from conftest import fupin_cli
 from fupin.core.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
-from fupin.figures.metrics import township_metrics
+from fupin.figures.analysis import analyse
 
 Y = 2018
 GOLDEN = Path(__file__).parent / "data" / "reference_township_metrics_2018.json"
@@ -53,7 +53,7 @@ def collective_county() -> fx.County:
 
 
 def test_weak_villages_counted_poor_and_non_poor_apart():
-    m = township_metrics(collective_county(), Y)
+    m = analyse(collective_county(), year=Y).metrics
     assert m["collective_economy"] == {
         "line": 50000,
         "weak": {"poor": 3, "non_poor": 1},  # B, D, G; E
@@ -68,10 +68,10 @@ def test_weak_villages_counted_poor_and_non_poor_apart():
 
 def test_the_line_is_a_parameter_compared_to_the_fen():
     county = collective_county()
-    m = township_metrics(county, Y, collective_income_line=49999.99)  # B is exactly on it now
+    m = analyse(county, year=Y, collective_income_line=49999.99).metrics  # B is exactly on it now
     assert m["collective_economy"]["weak_villages"] == ["D", "E", "G"]
     assert m["parameters"]["collective_income_line"] == 49999.99
-    m = township_metrics(county, Y, collective_income_line=50000.01)  # A is one fen short
+    m = analyse(county, year=Y, collective_income_line=50000.01).metrics  # A is one fen short
     assert m["collective_economy"]["weak_villages"] == ["A", "B", "D", "E", "G"]
     assert economy.fen(0.1 + 0.2) == economy.fen(0.3) == 30  # no float ties
 
@@ -79,20 +79,20 @@ def test_the_line_is_a_parameter_compared_to_the_fen():
 def test_no_collective_income_column_means_every_village_unknown():
     county = collective_county()
     county = fx.County(county.villages.drop(columns="collective_income"), county.households, county.incomes)
-    ce = township_metrics(county, Y)["collective_economy"]
+    ce = analyse(county, year=Y).metrics["collective_economy"]
     assert ce["weak"] == {"poor": 0, "non_poor": 0} and ce["unknown"] == 7
     assert ce["unknown_villages"] == list("ABCDEFG")
 
 
 def test_exit_condition_off_by_default_changes_nothing():
-    m = township_metrics(collective_county(), Y)
+    m = analyse(collective_county(), year=Y).metrics
     assert m["parameters"]["collective_income_exit"] is False
     assert m["projection"]["villages_exiting"] == ["A", "B", "C"]
     assert m["projection"]["villages_blocked"] == {"G": ["incidence"]}
 
 
 def test_exit_condition_blocks_exactly_the_weak_or_unknown_open_poor_villages():
-    m = township_metrics(collective_county(), Y, collective_income_exit=True)
+    m = analyse(collective_county(), year=Y, collective_income_exit=True).metrics
     assert m["parameters"]["collective_income_exit"] is True
     assert m["projection"]["villages_exiting"] == ["A"]  # exactly on the line
     assert m["projection"]["villages_blocked"] == {
@@ -112,7 +112,7 @@ def _texts(m) -> list[str]:
 
 
 def test_exit_condition_words():
-    m = township_metrics(collective_county(), Y, collective_income_exit=True)
+    m = analyse(collective_county(), year=Y, collective_income_exit=True).metrics
     problems = _texts(m)
     assert problems[0] == ("乡村集体经济较弱。全镇有4个村的集体经济收入低于50,000元（村B、村D、村E、村G），"
                            "其中贫困村3个；另有1个村未填报村集体经济收入。")
@@ -128,7 +128,7 @@ def test_exit_condition_words():
 def test_only_unknown_incomes_and_none_weak():
     county = collective_county()
     v = county.villages.assign(collective_income=[60000.0, 60000.0, None, 60000.0, 60000.0, 60000.0, 60000.0])
-    m = township_metrics(fx.County(v, county.households, county.incomes), Y)
+    m = analyse(fx.County(v, county.households, county.incomes), year=Y).metrics
     assert _texts(m)[0] == "全镇有1个村（村C）未填报村集体经济收入，无法判断集体经济是否达标。"
     assert narrative.collective_economy_summary(m) == (
         "按村集体经济收入50,000元的标准，全镇7个行政村中没有集体经济薄弱村。另有1个村（村C）未填报村集体经济收入。"
@@ -136,7 +136,7 @@ def test_only_unknown_incomes_and_none_weak():
 
 
 def test_village_table_column():
-    m = township_metrics(collective_county(), Y)
+    m = analyse(collective_county(), year=Y).metrics
     table = tables.villages_outlook(m)
     assert table["村集体经济收入（元）"].tolist() == ["50,000", "49,999.99（薄弱）", "未填报", "1,000（薄弱）"]
     assert "产业帮扶覆盖率" not in table  # no industry_support column in the data
@@ -168,7 +168,7 @@ def industry_county(support: dict[str, object] | None = None) -> fx.County:
 
 
 def test_coverage_counts_households_and_people():
-    ic = township_metrics(industry_county(), Y)["industry_coverage"]
+    ic = analyse(industry_county(), year=Y).metrics["industry_coverage"]
     assert ic == {
         "known": {"households": 9, "people": 20},
         "covered": {"households": 7, "people": 13},
@@ -182,7 +182,7 @@ def test_coverage_counts_households_and_people():
 
 
 def test_coverage_per_village():
-    m = township_metrics(industry_county(), Y)
+    m = analyse(industry_county(), year=Y).metrics
     rows = {r["village_id"]: {k: r[k] for k in economy.INDUSTRY_COLUMNS} for r in m["villages_table"]}
     assert rows["P"] == {"industry_known_households": 5, "industry_known_people": 15,
                          "industry_covered_households": 4, "industry_covered_people": 10,
@@ -197,15 +197,15 @@ def test_coverage_per_village():
 
 def test_coverage_line_is_a_parameter():
     county = industry_county()
-    ic = township_metrics(county, Y, industry_coverage_line=0.75)["industry_coverage"]
+    ic = analyse(county, year=Y, industry_coverage_line=0.75).metrics["industry_coverage"]
     assert ic["below_villages"] == [] and ic["below"] is False and ic["line"] == 0.75  # Q exactly on it
-    ic = township_metrics(county, Y, industry_coverage_line=0.81)["industry_coverage"]
+    ic = analyse(county, year=Y, industry_coverage_line=0.81).metrics["industry_coverage"]
     assert ic["below_villages"] == ["P", "Q"]
 
 
 def test_coverage_all_unknown():
     county = industry_county({hid: None for hid in ("p1", "p2", "p3", "p4", "p5", "q1", "q2", "q3", "q4")})
-    m = township_metrics(county, Y)
+    m = analyse(county, year=Y).metrics
     assert m["industry_coverage"] == {
         "known": {"households": 0, "people": 0}, "covered": {"households": 0, "people": 0},
         "share": None, "share_people": None, "line": 0.8, "below": False, "below_villages": [],
@@ -218,20 +218,20 @@ def test_coverage_all_unknown():
 def test_coverage_absent_column_is_null_and_said_in_one_line():
     county = industry_county()
     absent = fx.County(county.villages, county.households.drop(columns="industry_support"), county.incomes)
-    m = township_metrics(absent, Y)
+    m = analyse(absent, year=Y).metrics
     assert m["industry_coverage"] is None
     assert all(r[k] is None for r in m["villages_table"] for k in economy.INDUSTRY_COLUMNS)
     assert narrative.industry_coverage_summary(m) == "户表中没有「产业帮扶」列，本报告不统计产业帮扶覆盖情况。"
     assert not any("产业" in p for p in _texts(m))
     assert "产业帮扶覆盖率" not in tables.villages_outlook(m)
     # nothing else changes: every other figure is the one with the column
-    with_column = township_metrics(county, Y)
+    with_column = analyse(county, year=Y).metrics
     for key in set(m) - {"industry_coverage", "villages_table"}:
         assert m[key] == with_column[key], key
 
 
 def test_coverage_words():
-    m = township_metrics(industry_county(), Y)
+    m = analyse(industry_county(), year=Y).metrics
     assert narrative.industry_coverage_summary(m) == (
         "2018年底全镇未脱贫户中填报了产业帮扶情况的有9户20人，其中享受产业帮扶的7户13人，覆盖率77.78%（按人计65.00%）。"
         "覆盖率低于80%的村有1个：村Q（75.00%）。另有3户8人未填报是否享受产业帮扶，未计入覆盖率。"
@@ -244,7 +244,7 @@ def test_coverage_words():
 
 
 def test_no_coverage_problem_when_every_village_reaches_the_line():
-    m = township_metrics(industry_county({"q4": True, "p5": True}), Y)
+    m = analyse(industry_county({"q4": True, "p5": True}), year=Y).metrics
     assert m["industry_coverage"]["below_villages"] == [] and m["industry_coverage"]["below"] is False
     assert not any("产业" in p for p in _texts(m))
     assert "各村覆盖率均不低于80%。" in narrative.industry_coverage_summary(m)
@@ -263,7 +263,7 @@ def test_switched_off_the_metrics_equal_those_before_the_new_figures(reference_t
     coverage existed is unchanged, with the condition off (the default) and explicitly off."""
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
     for kwargs in ({}, {"collective_income_exit": False}):
-        now = json.loads(json.dumps(township_metrics(reference_township, Y, **kwargs)))
+        now = json.loads(json.dumps(analyse(reference_township, year=Y, **kwargs).metrics))
         assert_contains(golden, now)
 
 
@@ -283,13 +283,13 @@ def assert_contains(before: object, after: object, path: str = "$") -> None:
 
 
 def test_switched_on_in_the_reference_township(reference_township):
-    m = township_metrics(reference_township, Y, collective_income_exit=True)
+    m = analyse(reference_township, year=Y, collective_income_exit=True).metrics
     names = {r["village_id"]: r["village_name"] for r in m["villages_table"]}
     blocked = {names[k]: v for k, v in m["projection"]["villages_blocked"].items()}
     assert blocked == {"陈家桥村": ["venue_ok", "collective_income"], "黄家营村": ["venue_ok"],
                        "孙家坪村": ["collective_income"], "高家山村": ["incidence", "collective_income"]}
     assert m["projection"]["villages_exiting"] == []
-    off = township_metrics(reference_township, Y)
+    off = analyse(reference_township, year=Y).metrics
     for key in ("registered", "exited", "remaining", "incidence", "income_bands", "collective_economy"):
         assert m[key] == off[key], key
     assert {k: v for k, v in m["projection"].items() if k not in ("villages_exiting", "villages_blocked")} == \
@@ -309,8 +309,7 @@ def test_fupin_run_carries_the_new_parameters_to_every_output(tmp_path, sample_c
     assert {k: m["parameters"][k] for k in ("collective_income_line", "collective_income_exit",
                                             "industry_coverage_line")} == {
         "collective_income_line": 50000, "collective_income_exit": True, "industry_coverage_line": 0.9}
-    expected = township_metrics(sample_county.township(REFERENCE_TOWNSHIP_ID), Y, collective_income_exit=True,
-                                industry_coverage_line=0.9)
+    expected = analyse(sample_county.township(REFERENCE_TOWNSHIP_ID), year=Y, collective_income_exit=True, industry_coverage_line=0.9).metrics
     assert m == json.loads(json.dumps(expected))
     assert sorted(m["projection"]["villages_blocked"].values()) == [
         ["collective_income"], ["incidence", "collective_income"], ["venue_ok"], ["venue_ok", "collective_income"]]

@@ -21,7 +21,7 @@ import fupin
 from conftest import fupin_cli
 from fupin.core.config import NOTEBOOKS_DIR
 from fupin.figures.frame import household_frame
-from fupin.figures.metrics import township_metrics
+from fupin.figures.analysis import analyse
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +77,7 @@ def test_parameters_and_reruns_after_each_kind_of_change(county, tmp_path):
     loaded = fupin.load(county)
     for t in (a, b):
         written = _metrics(out, t)
-        assert written == _roundtrip(township_metrics(loaded.township(t), Y, **PARAMETERS)), t
+        assert written == _roundtrip(analyse(loaded.township(t), year=Y, **PARAMETERS).metrics), t
         assert written["parameters"] == {"poverty_line": 3600, "poverty_lines": {"2016": 3000, "2017": 3200},
                                          "bands": [3000, 3600, 4500],
                                          "growth": 0.05, "village_threshold": 0.03,
@@ -103,7 +103,7 @@ def test_parameters_and_reruns_after_each_kind_of_change(county, tmp_path):
     frame.to_csv(incomes, index=False, encoding="utf-8-sig")
     assert _run(county, out, log, *OPTIONS) == {"ran": {a}, "skipped": {b}}
     written = _metrics(out, a)
-    assert written == _roundtrip(township_metrics(fupin.load(county).township(a), Y, **PARAMETERS))
+    assert written == _roundtrip(analyse(fupin.load(county).township(a), year=Y, **PARAMETERS).metrics)
     before, after = ([x["households"] for x in m["income_bands"]] for m in (changed[a], written))
     assert (after[0], after[3]) == (before[0] - 1, before[3] + 1)  # from <3000 to >=4500
     assert _metrics(out, b) == changed[b]

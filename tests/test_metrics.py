@@ -31,7 +31,7 @@ from fupin.figures.headcount import (
     reason_counts,
     unsafe_houses_outside_program,
 )
-from fupin.figures.metrics import non_exit_households, township_metrics
+from fupin.figures.analysis import analyse
 
 Y = 2018
 
@@ -262,7 +262,7 @@ def test_non_exit_households_lists_reasons_masked():
         fx.incomes(income("a", 3000.0), income("c", 4000.0), income("d", 3500.0),
                    income("f", 3499.99), income("g", 3499.996)),
     )
-    out = non_exit_households(c, Y)
+    out = analyse(c, year=Y).non_exit_households
     assert out.columns.tolist() == [
         "household_id", "village_id", "village_name", "head_name_masked", "size",
         "income_T", "gap", "reasons", "reason_codes",
@@ -283,7 +283,7 @@ def test_non_exit_households_lists_reasons_masked():
 
 
 def test_non_exit_households_empty():
-    out = non_exit_households(fx.county(fx.villages({"village_id": "V1"})), Y)
+    out = analyse(fx.county(fx.villages({"village_id": "V1"})), year=Y).non_exit_households
     assert len(out) == 0
     assert "reasons" in out.columns
 
@@ -517,7 +517,7 @@ def assert_plain(obj, path="$"):
 
 @pytest.fixture(scope="module")
 def reference():
-    return township_metrics(fx.reference_county(), 2018)
+    return analyse(fx.reference_county(), year=2018).metrics
 
 
 def test_structure_matches_outputs_md(reference):
@@ -588,9 +588,7 @@ def test_reference_township_reproduces_the_seed(reference):
 
 
 def test_parameters_are_echoed():
-    m = township_metrics(fx.reference_county(), 2018, poverty_line=3500.5, bands=(3000, 3500.5),
-                         growth=0.05, village_threshold=0.03, collective_income_line=60000.5,
-                         collective_income_exit=True, industry_coverage_line=0.75, poverty_lines="2016:3000,2017:3200.5")
+    m = analyse(fx.reference_county(), year=2018, poverty_line=3500.5, bands=(3000, 3500.5), growth=0.05, village_threshold=0.03, collective_income_line=60000.5, collective_income_exit=True, industry_coverage_line=0.75, poverty_lines="2016:3000,2017:3200.5").metrics
     assert m["parameters"] == {"poverty_line": 3500.5, "poverty_lines": {"2016": 3000, "2017": 3200.5},
                                "bands": [3000, 3500.5], "growth": 0.05,
                                "village_threshold": 0.03, "collective_income_line": 60000.5,
@@ -602,8 +600,8 @@ def test_parameters_are_echoed():
 def test_does_not_mutate_the_county():
     c = fx.reference_county()
     before = {k: getattr(c, k).copy() for k in ("villages", "households", "incomes", "cadres")}
-    township_metrics(c, 2018)
-    non_exit_households(c, 2018)
+    analyse(c, year=2018).metrics
+    analyse(c, year=2018).non_exit_households
     for k, df in before.items():
         pd.testing.assert_frame_equal(getattr(c, k), df)
 
@@ -625,7 +623,7 @@ def two_townships():
 
 def test_county_versus_township():
     c = two_townships()
-    whole = township_metrics(c, Y)
+    whole = analyse(c, year=Y).metrics
     assert (whole["township_id"], whole["township_name"]) == ("county", "测试县")
     assert whole["population"] == 200
     assert whole["registered"] == {"households": 3, "people": 9}
@@ -635,25 +633,25 @@ def test_county_versus_township():
     assert whole["cadres"] == 2
     assert whole["villages"]["total"] == 2
 
-    a = township_metrics(c, Y, township_id="001")
+    a = analyse(c.area("001"), year=Y).metrics
     assert (a["township_id"], a["township_name"]) == ("001", "甲镇")
     assert a["population"] == 100 and a["remaining"] == {"households": 1, "people": 2}
     assert a["projection"]["incidence"] == 0.0
-    b = township_metrics(c.township("002"), Y)
+    b = analyse(c.township("002"), year=Y).metrics
     assert (b["township_id"], b["township_name"]) == ("002", "乙镇")
     assert b["registered"] == {"households": 2, "people": 7}
     assert b["projection"]["villages_blocked"] == {"B1": ["incidence"]}  # 3 of 100 people left
     assert b["projection"]["incidence"] == 0.03
-    assert township_metrics(c, Y, township_id="county")["township_id"] == "county"
-    assert township_metrics(c, Y, township_id=2)["township_id"] == "002"  # papermill passes ints
-    assert township_metrics(c, Y, township_id="乙镇")["township_id"] == "002"
+    assert analyse(c.area(), year=Y).metrics["township_id"] == "county"
+    assert analyse(c.area(2), year=Y).metrics["township_id"] == "002"  # papermill passes ints
+    assert analyse(c.area("乙镇"), year=Y).metrics["township_id"] == "002"
     with pytest.raises(UnknownTownshipError, match="「999」.*可选：001 甲镇、002 乙镇"):
-        township_metrics(c, Y, township_id="999")
+        analyse(c.area("999"), year=Y).metrics
 
 
 def test_empty_township():
     c = fx.county(fx.villages({"village_id": "V1", "population": 500}))
-    m = township_metrics(c, Y)
+    m = analyse(c, year=Y).metrics
     assert m["registered"] == {"households": 0, "people": 0}
     assert m["incidence"] == 0.0
     assert m["income_bands"][0]["households"] == 0 and len(m["income_bands"]) == 3
@@ -665,7 +663,7 @@ def test_empty_township():
 
 
 def test_area_without_villages_gives_null_rates():
-    m = township_metrics(fx.county(), Y)
+    m = analyse(fx.county(), year=Y).metrics
     assert m["township_id"] == "county"
     assert m["population"] == 0
     assert m["incidence"] is None and m["projection"]["incidence"] is None
@@ -678,7 +676,7 @@ def test_income_unknown_and_unknown_band_in_metrics():
         fx.villages({"village_id": "V1", "population": 50}),
         fx.households({"household_id": "a", "village_id": "V1", "size": 4}),
     )
-    m = township_metrics(c, Y)
+    m = analyse(c, year=Y).metrics
     assert m["income_unknown"] == {"households": 1, "people": 4}
     assert m["income_bands"][-1] == {"band": "unknown", "lower": None, "upper": None,
                                      "households": 1, "people": 4}
@@ -688,4 +686,4 @@ def test_income_unknown_and_unknown_band_in_metrics():
 
 def test_township_slice_keeps_cadres_in_figures():
     c = replace(fx.reference_county())
-    assert township_metrics(c.township("001"), 2018)["cadres"] == 150
+    assert analyse(c.township("001"), year=2018).metrics["cadres"] == 150

@@ -19,10 +19,10 @@ import openpyxl
 
 from fupin.figures import checks
 from fupin.report import workbook as followup
-from fupin.figures.monitoring import monitoring_households
+from fupin.figures.analysis import analyse
 from fupin.figures.sensitivity import exits_by_line, near_line
 from fupin.figures.frame import household_frame
-from fupin.figures.metrics import non_exit_households, township_metrics
+from fupin.figures.analysis import analyse
 from fupin.core.money import below_share, to_fen
 from fupin.core.formats import fmt_amount, fmt_pct, fmt_pct_short, fmt_wan, fmt_yuan
 
@@ -57,19 +57,19 @@ def test_projected_income_on_the_line_exits():
     assert frame["projected_exit"].tolist() == [True, False]
     assert frame["reason_income_short"].tolist() == [False, True]
     assert frame["gap"].isna().tolist() == [True, False] and frame["gap"][1] == pytest.approx(0.01, abs=1e-12)
-    out = non_exit_households(grown(), Y, poverty_line=3450, growth=0.15)
+    out = analyse(grown(), year=Y, poverty_line=3450, growth=0.15).non_exit_households
     assert out["household_id"].tolist() == ["h2"]
     assert out["reasons"].tolist() == ["收入差0.01元"]  # never "收入差0元"
 
 
 def test_projected_income_a_fen_below_the_line_is_short_by_a_fen():
-    out = non_exit_households(grown(), Y, poverty_line=3450.01, growth=0.15)
+    out = analyse(grown(), year=Y, poverty_line=3450.01, growth=0.15).non_exit_households
     assert out["household_id"].tolist() == ["h1", "h2"]
     assert out["reasons"].tolist() == ["收入差0.01元", "收入差0.02元"]
 
 
 def test_metrics_bands_depth_and_sensitivity_agree_on_the_tie():
-    m = township_metrics(grown(), Y, poverty_line=3450, bands=[3450, 3500], growth=0.15)
+    m = analyse(grown(), year=Y, poverty_line=3450, bands=[3450, 3500], growth=0.15).metrics
     assert m["projection"]["exits"] == {"households": 1, "people": 2}
     assert [(b["band"], b["households"]) for b in m["income_bands"]] == [
         ("<3450", 1), ("3450–3500", 1), (">=3500", 0)]
@@ -82,7 +82,7 @@ def test_metrics_bands_depth_and_sensitivity_agree_on_the_tie():
 
 
 def test_band_edge_between_fen():
-    m = township_metrics(grown(), Y, poverty_line=3450, bands=[3449.99, 3450], growth=0.15)
+    m = analyse(grown(), year=Y, poverty_line=3450, bands=[3449.99, 3450], growth=0.15).metrics
     assert [(b["band"], b["households"]) for b in m["income_bands"]] == [
         ("<3449.99", 0), ("3449.99–3450", 1), (">=3450", 1)]
 
@@ -112,9 +112,9 @@ def test_village_threshold_is_compared_exactly():
     # 2 projected remaining people of 100 is exactly 2%: not below V = 0.02, blocked
     c = _one_village({"household_id": "h1", "size": 2}, incomes=[_income("h1", T, 100.0)],
                      population=100, is_poor_village=True)
-    m = township_metrics(c, Y, village_threshold=0.02)
+    m = analyse(c, year=Y, village_threshold=0.02).metrics
     assert m["projection"]["villages_blocked"] == {"V1": ["incidence"]}
-    m = township_metrics(c, Y, village_threshold=0.0201)
+    m = analyse(c, year=Y, village_threshold=0.0201).metrics
     assert m["projection"]["villages_exiting"] == ["V1"]
 
 
@@ -132,13 +132,13 @@ def exited(*pairs: tuple[str, float, float], exit_year: int = 2016) -> fx.County
 def test_exact_drop_of_the_share_is_not_flagged():
     assert (1 - 0.3) * 8194.2 > 5735.94 and 0.55 * 1300 > 715  # the float traps
     c = exited(("a", 8194.2, 5735.94), ("b", 8194.2, 5735.93), ("c", 1300.0, 715.0), ("d", 1300.0, 714.99))
-    m = township_metrics(c, Y, monitoring_line=100, income_drop_share=0.3)
+    m = analyse(c, year=Y, monitoring_line=100, income_drop_share=0.3).metrics
     assert m["monitoring"]["income_drop"] == {"households": 3, "people": 3}  # b, c (45%), d
-    rows = monitoring_households(c, Y, monitoring_line=100, income_drop_share=0.3)
+    rows = analyse(c, year=Y, monitoring_line=100, income_drop_share=0.3).monitoring_households
     assert rows["household_id"].tolist() == ["b", "c", "d"]
-    m = township_metrics(c, Y, monitoring_line=100, income_drop_share=0.45)
+    m = analyse(c, year=Y, monitoring_line=100, income_drop_share=0.45).metrics
     assert m["monitoring"]["income_drop"] == {"households": 1, "people": 1}  # d only
-    rows = monitoring_households(c, Y, monitoring_line=100, income_drop_share=0.45)
+    rows = analyse(c, year=Y, monitoring_line=100, income_drop_share=0.45).monitoring_households
     assert rows["household_id"].tolist() == ["d"]
     assert rows["income_drop"].tolist() == [(130000 - 71499) / 130000]
     # 45.0008% is "more than 45%": shown with the digits that say so, never as 45.0%
@@ -146,18 +146,17 @@ def test_exact_drop_of_the_share_is_not_flagged():
 
 
 def test_exact_drop_share_is_the_exact_decimal():
-    rows = monitoring_households(exited(("a", 8194.2, 5735.94)), Y, monitoring_line=100,
-                                 income_drop_share=0.29)
+    rows = analyse(exited(("a", 8194.2, 5735.94)), year=Y, monitoring_line=100, income_drop_share=0.29).monitoring_households
     assert rows["income_drop"].tolist() == [0.3]  # 245826 / 819420 fen, exactly 3/10
     assert rows["reasons"].tolist() == ["收入较脱贫当年下降30.0%"]
 
 
 def test_monitoring_line_and_the_displayed_income():
     c = exited(("a", 6000.0, 5249.99), ("b", 6000.0, 5250.0))
-    m = township_metrics(c, Y)  # default line: 1.5 × 3500 = 5250
+    m = analyse(c, year=Y).metrics  # default line: 1.5 × 3500 = 5250
     assert m["monitoring"]["line"] == 5250.0
     assert m["monitoring"]["below_line"] == {"households": 1, "people": 1}
-    rows = monitoring_households(c, Y)
+    rows = analyse(c, year=Y).monitoring_households
     assert rows["household_id"].tolist() == ["a"]
     assert rows["reasons"].tolist() == ["收入低于监测线5,250元"]
     # the cadres' workbook shows the income to the fen, not "5,250" beside that reason
@@ -169,16 +168,16 @@ def test_projected_monitoring_income_on_the_line_is_not_below_it():
     # 4565.22 in 2018 grows by 15% to 5250.003 -> 5250.00 in 2019: on the line
     c = _one_village({"household_id": "a", "exit_year": 2016},
                      incomes=[_income("a", 2016, 6000.0), _income("a", 2018, 4565.22)])
-    assert township_metrics(c, Y, growth=0.15)["monitoring"]["below_line"]["households"] == 0
+    assert analyse(c, year=Y, growth=0.15).metrics["monitoring"]["below_line"]["households"] == 0
     c = _one_village({"household_id": "a", "exit_year": 2016},
                      incomes=[_income("a", 2016, 6000.0), _income("a", 2018, 3000.0)])
-    m = township_metrics(c, Y, growth=0.15, monitoring_line=3450)
+    m = analyse(c, year=Y, growth=0.15, monitoring_line=3450).metrics
     assert m["monitoring"]["below_line"]["households"] == 0
 
 
 def test_non_exit_list_shows_income_to_the_fen():
     c = _one_village({"household_id": "a"}, incomes=[_income("a", T, 3499.99)])
-    rows = non_exit_households(c, Y)
+    rows = analyse(c, year=Y).non_exit_households
     assert rows["reasons"].tolist() == ["收入差0.01元"]
     ws = _sheet(followup.non_exit_sheet(rows, T), f"{T}年预计人均纯收入（元）")
     assert (ws.value, ws.number_format) == (3499.99, "#,##0.00")  # not "3,500" beside 收入差0.01元
@@ -255,7 +254,7 @@ def test_lines_are_shown_to_the_fen_in_the_subtitle_and_the_follow_up_workbook()
     from fupin.report import headline, workbook as followup
 
     c = exited(("a", 6000.0, 5249.98))
-    m = township_metrics(c, Y, poverty_line=3500.5)
+    m = analyse(c, year=Y, poverty_line=3500.5).metrics
     assert "贫困线3,500.50元/人·年" in headline.subtitle(m)  # not "3,500" (nor "3,501")
     sheets = followup.follow_up_sheets(c, Y, poverty_line=3500.5, monitoring_line=5249.99)
     frame, _ = sheets["说明"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fupin.core.errors import ParameterError, UsageError
-from fupin.figures.parameters import check_injected_names, default_bands, parse_numbers, report_parameters
-from fupin.batch.jobs import RunParameters
+from fupin.figures.parameters import check_injected_names, default_bands, parse_numbers, report_parameters, spell_option
+from fupin.batch.jobs import notebook_parameters
 from fupin.batch.runner import check_parameter_names
 
 
@@ -33,7 +33,7 @@ def test_text_values_as_papermill_r_passes_them():
     assert p.monitoring_line == {2019: 5250.0, 2020: 6000.0}
     assert report_parameters(year=2018, monitoring_line="None").monitoring_line is None
     assert report_parameters(year=2018, monitoring_line="5000").monitoring_line == 5000.0
-    assert p.metrics_kwargs()["bands"] == [3600.0, 4100.0]
+    assert p.as_dict()["bands"] == [3600.0, 4100.0]
 
 
 def test_every_problem_at_once_naming_the_values():
@@ -65,16 +65,16 @@ def test_monitoring_line_table_without_a_usable_year():
 
 def test_fupin_run_uses_the_same_checks_and_names_its_options():
     with pytest.raises(UsageError) as caught:
-        RunParameters(year=2018, poverty_line=-1, bands=(4000.0, 3500.0), extra={"income_drop_share": 1.5}).check()
+        report_parameters(year=2018, poverty_line=-1, bands=(4000.0, 3500.0), income_drop_share=1.5, spell=spell_option)
     assert str(caught.value) == (
         "参数有误：--poverty-line -1：贫困线应为正数且小于1,000,000（元/人·年）；"
         "--bands 4000,3500：收入分组边界应严格升序（数字，如 [3500, 4000]）；"
         "-p income_drop_share=1.5：应为0到1之间的比例（不小于0.0001，如 0.3）"
     )
-    run = RunParameters(year=2018, poverty_line=4000)
-    assert run.used_bands == default_bands(4000) == (4000.0, 4500.0)
-    assert run.notebook_parameters("990101001", "d")["bands"] == [4000.0, 4500.0]
-    assert run.metrics_kwargs()["bands"] == (4000.0, 4500.0)
+    run = report_parameters(year=2018, poverty_line=4000, spell=spell_option)
+    assert run.bands == default_bands(4000) == (4000.0, 4500.0)
+    assert notebook_parameters(run, "990101001", "d")["bands"] == [4000.0, 4500.0]
+    assert run.as_dict()["bands"] == [4000.0, 4500.0]
 
 
 def test_parse_numbers_refuses_what_is_not_a_number():
@@ -87,7 +87,7 @@ def test_collective_economy_and_industry_parameters_are_read_and_checked_here_to
     p = report_parameters(year=2018, collective_income_line="60000", collective_income_exit="true",
                           industry_coverage_line="0.9")
     assert (p.collective_income_line, p.collective_income_exit, p.industry_coverage_line) == (60000.0, True, 0.9)
-    assert p.metrics_kwargs()["collective_income_exit"] is True
+    assert p.as_dict()["collective_income_exit"] is True
     with pytest.raises(ParameterError) as caught:
         report_parameters(year=2018, collective_income_line=-1, collective_income_exit="maybe", industry_coverage_line=0)
     assert caught.value.problems == [
@@ -115,7 +115,7 @@ def test_every_number_is_refused_as_nan_infinite_or_subnormal_by_its_real_cause(
 def test_a_subnormal_threshold_is_refused_not_an_internal_error():
     """``--village-threshold 1e-320`` was an OverflowError deep in the exact comparison."""
     with pytest.raises(UsageError, match=r"--village-threshold 1e-320：数值过小"):
-        RunParameters(year=2018, village_threshold=1e-320).check()
+        report_parameters(year=2018, village_threshold=1e-320, spell=spell_option)
     for tiny in (1e-5, 1e-300):  # normal floats, but below any share that could matter
         with pytest.raises(ParameterError, match="阈值应为0到1之间的比例（不小于0.0001"):
             report_parameters(year=2018, village_threshold=tiny)
@@ -134,7 +134,7 @@ def test_money_parameters_have_a_stated_bound():
     with pytest.raises(ParameterError, match=r"bands=\[0, 10000000.0\]：收入分组边界应在 ±1,000,000 元/人·年以内"):
         report_parameters(year=2018, bands=[0, 1e7])
     with pytest.raises(UsageError, match="--poverty-line 1e\\+20：贫困线应为正数且小于1,000,000"):
-        RunParameters(year=2018, poverty_line=1e20).check()
+        report_parameters(year=2018, poverty_line=1e20, spell=spell_option)
     assert report_parameters(year=2018, poverty_line=999_999.99).bands == (999_999.99, 1_000_499.99)
 
 
@@ -144,7 +144,7 @@ def test_lines_by_year_in_every_form(given):
     p = report_parameters(year=2018, poverty_line=4000, poverty_lines=given)
     assert p.poverty_lines == {2016: 3000.0, 2017: 3200.0} and list(p.poverty_lines) == [2016, 2017]
     assert [p.line_in(t) for t in (2015, 2016, 2017, 2018, 2019)] == [4000.0, 3000.0, 3200.0, 3200.0, 3200.0]
-    assert p.metrics_kwargs()["poverty_lines"] == {2016: 3000.0, 2017: 3200.0}
+    assert p.as_dict()["poverty_lines"] == {2016: 3000.0, 2017: 3200.0}
     assert p.poverty_line == 4000.0 and p.bands == (4000.0, 4500.0)  # the projection's line is L
 
 
@@ -207,8 +207,8 @@ def test_fupin_run_names_an_unknown_or_undeclared_parameter():
     with pytest.raises(UsageError, match="报告笔记本的参数单元没有声明 fupin run 要传入的参数：poverty_lines"):
         check_parameter_names({}, declared, passed=["year", "poverty_line", "poverty_lines"])
     check_parameter_names({}, declared, passed=["year", "poverty_line"])
-    run = RunParameters(year=2018)
-    assert "poverty_lines" not in run.notebook_parameters("990101001", "d")  # passed only when given
-    run = RunParameters(year=2018, poverty_lines="2016:3000")
-    assert run.notebook_parameters("990101001", "d")["poverty_lines"] == {2016: 3000.0}
-    assert run.metrics_kwargs()["poverty_lines"] == {2016: 3000.0}
+    run = report_parameters(year=2018)
+    assert "poverty_lines" not in notebook_parameters(run, "990101001", "d")  # passed only when given
+    run = report_parameters(year=2018, poverty_lines="2016:3000")
+    assert notebook_parameters(run, "990101001", "d")["poverty_lines"] == {2016: 3000.0}
+    assert run.as_dict()["poverty_lines"] == {2016: 3000.0}

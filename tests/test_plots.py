@@ -25,7 +25,7 @@ from matplotlib.text import Text
 
 import metrics_fixtures as fx
 from fupin.core.county import County
-from fupin.figures.metrics import township_metrics
+from fupin.figures.analysis import analyse
 from fupin.report import charts, style
 from fupin.report.national import national_series
 
@@ -215,7 +215,7 @@ def edge_cases() -> dict[str, dict[str, Any]]:
         return replace(c, households=c.households.iloc[:0], incomes=c.incomes.iloc[:0],
                        villages=c.villages.iloc[:0])
     edits = {"no_poor": no_poor, "unknown": unknown, "nan_rates": zero_population, "empty": empty}
-    return {name: township_metrics(edit(fx.report_county()), 2018) for name, edit in edits.items()}
+    return {name: analyse(edit(fx.report_county()), year=2018).metrics for name, edit in edits.items()}
 
 
 @pytest.mark.parametrize("case", ["no_poor", "unknown", "nan_rates", "empty"])
@@ -354,7 +354,7 @@ def test_chart_png_is_a_palette_of_its_own_colours_within_a_few_levels(build, mo
 
     rendered: list[Any] = []
     encode = show.png_bytes
-    monkeypatch.setattr(display, "png_bytes", lambda rgba, dpi: rendered.append(np.array(rgba)) or encode(rgba, dpi))
+    monkeypatch.setattr(show, "png_bytes", lambda rgba, dpi: rendered.append(np.array(rgba)) or encode(rgba, dpi))
     for dpi, png in zip((120, 300), show.figure_pngs(build(name), [None, 300])):
         rgba, image = rendered.pop(0), Image.open(io.BytesIO(png))
         assert image.mode == "P" and image.size == rgba.shape[1::-1] and [round(d) for d in image.info["dpi"]] == [dpi, dpi]
@@ -423,7 +423,7 @@ def test_png_of_a_transparent_or_many_coloured_image_is_lossless(monkeypatch) ->
     rgba[..., 3] = 255
     rgba[0, 0, 3] = 128
     for image, limit in ((rgba, show.PNG_MAX_COLOURS), (rgba[1:], 100)):
-        monkeypatch.setattr(display, "PNG_MAX_COLOURS", limit)
+        monkeypatch.setattr(show, "PNG_MAX_COLOURS", limit)
         png = show.png_bytes(image, 120)
         assert Image.open(io.BytesIO(png)).mode == "RGBA" and (_decoded(png) == image).all()
 

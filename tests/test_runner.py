@@ -16,7 +16,7 @@ import pytest
 import fupin
 from fupin.report import narrative
 from fupin.core.config import NOTEBOOKS_DIR, REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
-from fupin.figures.metrics import township_metrics
+from fupin.figures.analysis import analyse
 from conftest import fupin_cli
 from notebook_fixtures import faulty_notebooks
 
@@ -55,14 +55,14 @@ def test_each_metrics_json_equals_the_library_result(sample_batch, sample_county
     out, _ = sample_batch
     for tid in sample_county.townships()["township_id"]:
         written = json.loads((out / tid / "metrics.json").read_text(encoding="utf-8"))
-        expected = township_metrics(sample_county.township(tid), 2018)
+        expected = analyse(sample_county.township(tid), year=2018).metrics
         assert written == roundtrip(expected), tid
 
 
 def test_summary_json_is_the_county_as_a_whole(sample_batch, sample_county):
     out, _ = sample_batch
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary == roundtrip(township_metrics(sample_county, 2018))
+    assert summary == roundtrip(analyse(sample_county, year=2018).metrics)
     assert summary["township_id"] == "county"
 
 
@@ -159,7 +159,7 @@ def test_depth_sensitivity_monitoring_and_the_follow_up_workbook(sample_batch, s
     out, _ = sample_batch
     tid = REFERENCE_TOWNSHIP_ID
     written = json.loads((out / tid / "metrics.json").read_text(encoding="utf-8"))
-    expected = roundtrip(township_metrics(sample_county.township(tid), 2018))
+    expected = roundtrip(analyse(sample_county.township(tid), year=2018).metrics)
     for key in ("depth", "sensitivity", "monitoring"):
         assert written[key] == expected[key], key
     assert written["monitoring"]["line"] == 5250.0 and written["monitoring"]["line_source"] == "default"
@@ -288,7 +288,7 @@ def test_known_extra_parameter_is_accepted_but_runner_parameters_need_their_opti
         (["--industry-coverage-line", "1.5"], "产业帮扶覆盖率标准应为0到1之间的比例"),
         (["-p", "collective_income_exit=maybe"], "collective_income_exit=maybe：应为 true 或 false"),
         (["-p", "collective_income_line=60000"], "参数 collective_income_line 请用对应的命令行选项设置"),
-        (["--poverty-line", "1e20"], "--poverty-line 1e+20：贫困线应为正数且小于1,000,000（元/人·年）"),
+        (["--poverty-line", "1e20"], "--poverty-line 1e20：贫困线应为正数且小于1,000,000（元/人·年）"),
         (["--village-threshold", "1e-320"], "--village-threshold 1e-320：数值过小"),
         (["--year", "2030"], "--year 2030：统计年度应在数据的年度范围"),
     ],

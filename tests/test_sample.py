@@ -15,7 +15,7 @@ from fupin.core.county import County
 from fupin.cli import main
 from fupin.sample.generate import SAMPLE_TITLES
 from fupin import load  # the loader (module fupin.io.loading)
-from fupin.figures.metrics import township_metrics
+from fupin.figures.analysis import analyse
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +26,7 @@ def sample() -> County:
 @pytest.fixture(scope="module")
 def seed(sample: County) -> dict:
     """metrics.json of the reference township with the seed report's parameters."""
-    return township_metrics(
-        sample.township(REFERENCE_TOWNSHIP_ID),
-        2018,
-        poverty_line=3500,
-        bands=(3500, 4000),
-        growth=0.0,
-        village_threshold=0.02,
-    )
+    return analyse(sample.township(REFERENCE_TOWNSHIP_ID), year=2018, poverty_line=3500, bands=(3500, 4000), growth=0.0, village_threshold=0.02).metrics
 
 
 def test_reference_township_is_chengguan(seed):

@@ -21,8 +21,8 @@ def test_a_report_kernel_imports_neither_nbconvert_nor_jsonschema():
         "import json, sys\n"
         "from fupin.batch.kernel_state import prime\n"
         "prime()\n"
-        "from fupin import display\n"
-        "display.show_title('标题', '副标题')\n"
+        "from fupin.report import show\n"
+        "show.show_title('标题', '副标题')\n"
         "print(json.dumps({m: m in sys.modules for m in ('nbconvert', 'nbformat', 'jsonschema', 'papermill')}))"
     )
     assert seen == {"nbconvert": False, "nbformat": False, "jsonschema": False, "papermill": False}
@@ -77,7 +77,9 @@ def test_the_runner_process_imports_no_notebook_library():
     nbconvert or papermill (they cost about a second of CPU beside the workers' start-up)."""
     seen = _run(
         "import json, sys\n"
-        "from fupin import county_page, loading, prepare, run_state, runner, slices\n"
+        "from fupin.batch import county_page, prepare, runner\n"
+        "from fupin.core import run_state\n"
+        "from fupin.io import loading, slices\n"
         "runner.check_parameter_names({}, runner.notebook_parameter_names())\n"
         "print(json.dumps({m: m in sys.modules for m in ('nbconvert', 'nbformat', 'papermill')}))"
     )
@@ -116,7 +118,7 @@ def test_a_word_document_from_the_notebook_s_pictures_imports_no_matplotlib(tmp_
     from fupin.core.config import docx_picture
     from fupin.report.word import TOWNSHIP_CHARTS
 
-    metrics = fupin.township_metrics(county().township("001"), Y, poverty_line=Z, bands=[Z])
+    metrics = fupin.analyse(county().township("001"), year=Y, poverty_line=Z, bands=[Z]).metrics
     (tmp_path / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False), encoding="utf-8")
     for folder, charts in (("all", TOWNSHIP_CHARTS), ("two", TOWNSHIP_CHARTS[::2])):
         for colour, chart in zip(("red", "green", "blue"), charts):

@@ -35,8 +35,9 @@ from fupin.report.workbook import workbook_bytes, write_follow_up
 from fupin.core.files import id_path, inside, is_safe_name, safe_name
 from fupin.core.text import FORMULA_STARTS, cell_text, chart_text, url_segment
 from fupin.mail.content import county_table
-from fupin.figures.metrics import township_metrics
-from fupin.batch.jobs import Job, RunParameters, TownshipResult, _remove_stale, run_township
+from fupin.figures.analysis import analyse
+from fupin.batch.jobs import Job, TownshipResult, _remove_stale, run_township
+from fupin.figures.parameters import report_parameters
 from fupin.batch.runner import REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS, check_out_folder
 from fupin.core.lock import FolderLock
 
@@ -239,7 +240,7 @@ def test_links_built_from_ids_are_relative_paths_without_a_scheme(hostile):
 
 
 def test_county_page_and_email_link_a_scheme_id_as_a_path(sample_county, tmp_path):
-    m = township_metrics(sample_county, 2018, township_id=TID)
+    m = analyse(sample_county.area(TID), year=2018).metrics
     m = {**m, "township_id": "javascript:alert(1)", "township_name": '<b>镇</b>&"'}
     assert township_row(m)[0]["href"] == "javascript%3Aalert%281%29/report.html"
     table = county_table([m], "https://example.org/reports/")
@@ -249,7 +250,7 @@ def test_county_page_and_email_link_a_scheme_id_as_a_path(sample_county, tmp_pat
     out.mkdir()
     failed = TownshipResult("javascript:alert(1)", "<i>镇</i>\x0b\x00", False, 1.0, error="失败\x1f",
                             notebook=str(out / "javascript:alert(1)" / "township_report.ipynb"))
-    page = write_county_page(out, sample_county, RunParameters(year=2018), [failed]).read_text(encoding="utf-8")
+    page = write_county_page(out, sample_county, report_parameters(year=2018), [failed]).read_text(encoding="utf-8")
     hrefs = re.findall(r'href="([^"]*)"', page)
     assert "javascript%3Aalert%281%29/township_report.ipynb" in hrefs
     assert all(urlsplit(h).scheme == "" for h in hrefs), hrefs
@@ -467,7 +468,7 @@ def test_log_lines_escape_control_and_bidi_characters(tmp_path):
     """``--log`` lines: a name with a terminal escape or a bidi override is written escaped, one line per record."""
     import logging
 
-    from fupin.commands import LogFormatter
+    from fupin.cli import LogFormatter
 
     record = logging.LogRecord("fupin.run", logging.ERROR, __file__, 1, "%s %s 失败：%s", (
         "990101001", "城关镇\u202e\x1b[2J", "第一行\n伪造的一行"), None)

@@ -1,14 +1,16 @@
 """fupin: poverty-alleviation monitoring (扶贫监测) for county and township offices.
 
-The public API is small::
+The front door is small::
 
     import fupin
-    county = fupin.load("data/sample")          # typed, validated tables
-    town = county.township("990101001")
-    m = fupin.township_metrics(town, year=2018)  # every figure of the report
+    county = fupin.load("data/sample")            # typed, validated tables
+    town = county.area("城关镇")                   # a township by name or id; county.area() is the county
+    result = fupin.analyse(town, year=2018)        # every figure of the report, computed once
+    result.metrics                                 # the dict written as metrics.json
 
-Submodules (``fupin.figures.metrics``, ``fupin.report.charts``, ``fupin.report.narrative``, ...) are
-imported on first use, so ``fupin --help`` stays fast.
+The package is folded by layer, imported only downwards (docs/architecture.md):
+``core`` < ``io`` and ``sample`` < ``figures`` < ``report`` < ``batch`` and ``mail`` < ``cli``.
+Folders and modules are imported on first use, so ``fupin --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -19,110 +21,83 @@ import sys
 
 __version__ = "0.1.0"
 
-__all__ = ["County", "DataError", "Problem", "load", "township_metrics", "__version__"]
+__all__ = ["County", "DataError", "Parameters", "Problem", "analyse", "load", "__version__"]
 
 _NAMES = {
     "load": ("fupin.io.loading", "load"),
-    "township_metrics": ("fupin.figures.metrics", "township_metrics"),
+    "analyse": ("fupin.figures.analysis", "analyse"),
+    "Parameters": ("fupin.figures.parameters", "Parameters"),
     "County": ("fupin.core.county", "County"),
     "DataError": ("fupin.core.errors", "DataError"),
     "Problem": ("fupin.core.errors", "Problem"),
 }
 
-#: Modules of the unreleased 0.1.0 that are gone, and the import that replaces each.
+#: Modules of the unreleased 0.1.0 (a flat package) that are gone, and the module that holds their
+#: contents now. ``fupin.report`` is a folder now; its 0.1.0 contents are in ``fupin.report.headline``.
 REMOVED_MODULES = {
-    "fupin.mailer": "from fupin.mail.send import send_reports（配置：fupin.mail.config，发信记录：fupin.mail.ledger，"
-                    "邮件内容：fupin.mail.content，SMTP：fupin.mail.smtp）",
-    "fupin.state": "from fupin.core.run_state import BatchState（文件夹锁：from fupin.core.lock import FolderLock）",
-    "fupin.summary": "from fupin.io.summary import township_summary",
+    "fupin.mailer": "fupin.mail.send（配置：fupin.mail.config，发信记录：fupin.mail.ledger，邮件内容：fupin.mail.content）",
+    "fupin.state": "fupin.core.run_state（文件夹锁：fupin.core.lock）",
+    "fupin.summary": "fupin.io.summary",
+    "fupin.analysis": "fupin.figures.analysis",
+    "fupin.checks": "fupin.figures.checks",
+    "fupin.cluster": "fupin.batch.cluster",
+    "fupin.columns": "fupin.core.contract",
+    "fupin.config": "fupin.core.config",
+    "fupin.county": "fupin.core.county",
+    "fupin.county_page": "fupin.batch.county_page",
+    "fupin.county_table": "fupin.report.county_table",
+    "fupin.data_summary": "fupin.io.summary",
+    "fupin.depth": "fupin.figures.depth",
+    "fupin.display": "fupin.report.show",
+    "fupin.docx_report": "fupin.report.word",
+    "fupin.economy": "fupin.figures.collective",
+    "fupin.engine": "fupin.batch.papermill_engine",
+    "fupin.errors": "fupin.core.errors",
+    "fupin.export": "fupin.report.html",
+    "fupin.followup": "fupin.report.workbook",
+    "fupin.formats": "fupin.core.formats",
+    "fupin.frame": "fupin.figures.frame",
+    "fupin.fsutil": "fupin.core.files",
+    "fupin.generate": "fupin.sample.generate",
+    "fupin.headcount": "fupin.figures.headcount",
+    "fupin.jobs": "fupin.batch.jobs",
+    "fupin.kernel": "fupin.batch.kernel",
+    "fupin.kernel_state": "fupin.batch.kernel_state",
+    "fupin.labels": "fupin.figures.labels",
+    "fupin.literal": "fupin.core.text",
+    "fupin.loading": "fupin.io.loading",
+    "fupin.lock": "fupin.core.lock",
+    "fupin.metrics": "fupin.figures.analysis（fupin.analyse）",
+    "fupin.money": "fupin.core.money",
+    "fupin.monitoring": "fupin.figures.monitoring",
+    "fupin.narrative": "fupin.report.narrative",
+    "fupin.parameters": "fupin.figures.parameters",
+    "fupin.plots": "fupin.report.charts",
+    "fupin.prepare": "fupin.batch.prepare",
+    "fupin.privacy": "fupin.core.privacy",
+    "fupin.reference": "fupin.report.national",
+    "fupin.run_state": "fupin.core.run_state",
+    "fupin.runner": "fupin.batch.runner",
+    "fupin.schema": "fupin.io.schema",
+    "fupin.sensitivity": "fupin.figures.sensitivity",
+    "fupin.slices": "fupin.io.slices",
+    "fupin.startup": "fupin.core.startup",
+    "fupin.style": "fupin.report.style",
+    "fupin.tables": "fupin.report.tables",
 }
-
-#: Names that 0.1.0 let a module lend out although another module defines them (or old
-#: names of a function), as {old module: {home module: "names"}}; nothing imports them any more.
-MOVED_NAMES = {
-    "fupin.figures.depth": {
-        "fupin.figures.sensitivity": "GROWTH_RATES LINE_ABOVE LINE_BELOW LINE_STEP NEAR_LINE_SHARE VILLAGE_THRESHOLDS "
-                             "exits_by_line line_grid near_line sensitivity sensitivity_points",
-        "fupin.figures.monitoring": "INCOME_DROP_SHARE NO_CAUSE monitoring monitoring_frame monitoring_households "
-                            "monitoring_reasons",
-        "fupin.core.config": "MONITORING_FACTOR",
-        "fupin.figures.parameters": "choose_monitoring_line",
-    },
-    "fupin.report.html": {"fupin.report.style": "css_string"},
-    "fupin.figures.frame": {"fupin.core.formats": "json_number json_plain", "fupin.figures.labels": "number_text"},
-    "fupin.figures.metrics": {
-        "fupin.figures.frame": "BLOCKER_CODES REASON_CODES VILLAGE_STATUSES counts flag_values household_sizes "
-                       "household_status incidence income_at_exit income_in_year population rate rates "
-                       "village_counts village_positions village_sums village_table year_values",
-        "fupin.figures.headcount": "UNKNOWN_BAND band_edges band_labels cadre_count incidence_trend "
-                           "incidence_trend_by_village income_bands income_unknown projection reason_counts "
-                           "trend_years unsafe_house_mask unsafe_houses_outside_program",
-        "fupin.core.contract": "REASON_LABELS TEXT_DTYPE",
-        "fupin.core.money": "below_share exact to_fen to_yuan",
-        "fupin.core.formats": "json_number json_plain",
-        "fupin.figures.labels": "number_text",
-    },
-    "fupin.figures.monitoring": {"fupin.core.config": "MONITORING_FACTOR"},
-    "fupin.batch.prepare": {"fupin.io.slices": "load_prepared read_manifest"},
-    "fupin.batch.runner": {"fupin.batch.jobs": "METRICS_PARAMETERS describe_failure"},
-    "fupin.report.style": {"fupin.core.contract": "GUARANTEES", "fupin.core.formats": "fmt_amount fmt_hh_people fmt_households fmt_index fmt_pct fmt_people fmt_wan is_missing"},
-}
-
-#: Old names of a function or a class: "module.old" -> "module.new".
-RENAMED = {
-    "fupin.figures.parameters.ReportParameters": "fupin.figures.parameters.Parameters",
-    "fupin.batch.jobs.ReportParameters": "fupin.figures.parameters.Parameters",
-    "fupin.report.tables.income_bands": "fupin.report.tables.income_bands_table",
-    "fupin.report.tables.incidence_trend": "fupin.report.tables.incidence_trend_table",
-    "fupin.report.tables.near_line": "fupin.report.tables.near_line_table",
-}
-
-
-def new_import(module: str, name: str) -> str | None:
-    """The import that replaces ``from module import name`` of 0.1.0, or None if the name never moved.
-
-    >>> new_import("fupin.figures.metrics", "household_status")
-    'from fupin.figures.frame import household_status'
-    >>> new_import("fupin.report.tables", "income_bands")
-    'from fupin.report.tables import income_bands_table'
-    >>> new_import("fupin.figures.metrics", "township_metrics") is None
-    True
-    """
-    renamed = RENAMED.get(f"{module}.{name}")
-    if renamed:
-        home, new = renamed.rsplit(".", 1)
-        return f"from {home} import {new}"
-    for home, names in MOVED_NAMES.get(module, {}).items():
-        if name in names.split():
-            return f"from {home} import {name}"
-    return None
-
-
-def removed_name(module: str, name: str) -> Exception:
-    """What a module's ``__getattr__`` raises for ``name``: :class:`fupin.core.errors.RemovedName` naming the
-    new import if the name moved, else the usual AttributeError.
-
-    >>> print(removed_name("fupin.report.style", "fmt_amount"))
-    fupin.report.style.fmt_amount 已移除，请改为：from fupin.core.formats import fmt_amount
-    >>> removed_name("fupin.report.style", "nothing")
-    AttributeError("module 'fupin.report.style' has no attribute 'nothing'")
-    """
-    from fupin.core.errors import RemovedName
-
-    new = new_import(module, name)
-    if new is None:
-        return AttributeError(f"module {module!r} has no attribute {name!r}")
-    return RemovedName(f"{module}.{name} 已移除，请改为：{new}", name=module)
 
 
 def removed_module_error(fullname: str) -> ModuleNotFoundError:
-    """The error for ``import fupin.mailer`` (a module of 0.1.0 that is gone): it names the new import."""
-    return ModuleNotFoundError(f"{fullname} 已移除，请改为：{REMOVED_MODULES[fullname]}",
-                               name=fullname)
+    """The error for ``import fupin.plots`` (a module of 0.1.0 that is gone): it names the new module.
+
+    >>> print(removed_module_error("fupin.plots"))
+    fupin.plots 已移除，请改为：fupin.report.charts
+    """
+    return ModuleNotFoundError(f"{fullname} 已移除，请改为：{REMOVED_MODULES[fullname]}", name=fullname)
 
 
 class RemovedModuleFinder(importlib.abc.MetaPathFinder):
-    """Refuses the modules of :data:`REMOVED_MODULES` with a message that names the new import."""
+    """Refuses the modules of :data:`REMOVED_MODULES` with a message that names the new module."""
 
     def find_spec(self, fullname, path, target=None):  # noqa: ANN001, ANN201 - the MetaPathFinder protocol
         if fullname in REMOVED_MODULES:

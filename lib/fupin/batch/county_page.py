@@ -19,7 +19,8 @@ from fupin.core.text import finalize
 from fupin.report.style import report_css  # not from fupin.report.html: the runner never imports nbconvert
 
 if TYPE_CHECKING:
-    from fupin.batch.jobs import RunParameters, TownshipResult
+    from fupin.batch.jobs import TownshipResult
+    from fupin.figures.parameters import Parameters
 
 
 def _env() -> jinja2.Environment:
@@ -56,7 +57,7 @@ class PreparedCountyPage:
     sources: list[str]
 
 
-def prepare_county_page(county: County, params: "RunParameters", summary: dict | None = None) -> PreparedCountyPage:
+def prepare_county_page(county: County, params: "Parameters", summary: dict | None = None) -> PreparedCountyPage:
     """Everything of the county page that does not depend on the townships' results.
 
     The modules are imported, the report font loaded, the county document's
@@ -64,35 +65,30 @@ def prepare_county_page(county: County, params: "RunParameters", summary: dict |
     parameter and input rows written, the page template compiled.
     ``fupin run`` calls this in a side thread while the townships run;
     :func:`write_county_page` then adds the townships' parts. ``summary`` is
-    the county's :func:`fupin.figures.metrics.township_metrics` (computed when None).
+    the county's :func:`fupin.figures.analysis.Analysis.metrics` (computed when None).
     Charts are drawn here on their own Agg canvases, but matplotlib's
     rcParams are global: no other thread may draw while this runs.
 
     >>> import fupin
     >>> from fupin.core.config import SAMPLE_DIR
-    >>> from fupin.batch.jobs import RunParameters
-    >>> prepared = prepare_county_page(fupin.load(SAMPLE_DIR), RunParameters(year=2018))
+    >>> from fupin.figures.parameters import report_parameters
+    >>> prepared = prepare_county_page(fupin.load(SAMPLE_DIR), report_parameters(year=2018))
     >>> prepared.title, sorted(prepared.docx_charts)
     ('示例县2018年脱贫攻坚情况（乡镇汇总）', ['incidence_trend_chart', 'income_band_chart'])
     """
     from fupin.report import headline, narrative
     from fupin.core.contract import TABLES
     from fupin.report.word import county_charts
-    from fupin.figures.metrics import township_metrics
+    from fupin.figures.analysis import analyse
     from fupin.report.style import PARAMETER_LABELS, fmt_checksum, fmt_parameter, print_header_css, use_report_style
     from fupin.report.tables import code_version
 
     if summary is None:
-        summary = township_metrics(county, params.year, **params.metrics_kwargs())
+        summary = analyse(county, params).metrics
     use_report_style()
     name = county.name or "全县"
     title = f"{name}{params.year}年脱贫攻坚情况（乡镇汇总）"
-    shown = {"year": params.year, "poverty_line": params.poverty_line, "poverty_lines": params.lines_by_year,
-             "bands": params.used_bands,
-             "growth": params.growth, "village_threshold": params.village_threshold,
-             "collective_income_line": params.collective_income_line,
-             "collective_income_exit": bool(params.metrics_kwargs().get("collective_income_exit")),
-             "industry_coverage_line": params.industry_coverage_line}
+    shown = params.as_dict()
     context = dict(
         title=title,
         docx=COUNTY_DOCX,
@@ -120,12 +116,12 @@ def prepare_county_page(county: County, params: "RunParameters", summary: dict |
 
 
 def write_county_page(
-    out: Path, county: County, params: "RunParameters", results: Sequence["TownshipResult"],
+    out: Path, county: County, params: "Parameters", results: Sequence["TownshipResult"],
     tmp_dir: Path | None = None, summary: dict | None = None, prepared: PreparedCountyPage | None = None,
 ) -> Path:
     """Write ``summary.json`` (the county's metrics), ``county.docx`` and ``index.html``.
 
-    ``summary`` is the county's :func:`fupin.figures.metrics.township_metrics` when
+    ``summary`` is the county's :func:`fupin.figures.analysis.Analysis.metrics` when
     the caller computed it already. ``prepared`` is what
     :func:`prepare_county_page` made of this county and these parameters
     (``fupin run`` makes it while the townships run): only the townships'

@@ -17,126 +17,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fupin import removed_name
-from fupin.core.config import (
-    DEFAULT_COLLECTIVE_INCOME_LINE,
-    DEFAULT_GROWTH,
-    DEFAULT_INDUSTRY_COVERAGE_LINE,
-    DEFAULT_POVERTY_LINE,
-    DEFAULT_VILLAGE_THRESHOLD,
-    TOWNSHIP_DOCX,
-)
+from fupin.core.config import TOWNSHIP_DOCX
 from fupin.core.errors import UnsafePath, describe_os_error
 from fupin.core.files import id_path, inside
-from fupin.figures.parameters import Parameters, default_bands, report_parameters
+from fupin.figures.parameters import Parameters
 from fupin.core.run_state import STATE_DIR
 
-#: Notebook parameters (given with ``-p``) that are also figures' parameters.
-METRICS_PARAMETERS = ("monitoring_line", "income_drop_share", "collective_income_exit")
+def notebook_parameters(params: Parameters, township_id: str, data: Path, output_dir: Path | None = None,
+                        extra: Mapping[str, object] | None = None) -> dict[str, object]:
+    """The papermill parameters of one township's run (``output_dir``: its report folder): the area and
+    the data, the figures' parameters (:meth:`fupin.figures.parameters.Parameters.notebook_values`) and
+    ``extra``, the other ``-p`` parameters a notebook of the user's (``--notebooks``) declares.
 
-#: How ``fupin run`` names each parameter in a message (the option the user typed).
-RUN_OPTIONS = {"year": "--year", "poverty_line": "--poverty-line", "poverty_lines": "--poverty-lines",
-               "bands": "--bands", "growth": "--growth", "village_threshold": "--village-threshold",
-               "collective_income_line": "--collective-income-line",
-               "industry_coverage_line": "--industry-coverage-line"}
-
-
-def option_name(name: str) -> str:
-    """How ``fupin run`` sets a notebook parameter: ``--poverty-line``, or ``-p name``.
-
-    >>> option_name("poverty_line"), option_name("monitoring_line")
-    ('--poverty-line', '-p monitoring_line')
+    >>> from fupin.figures.parameters import report_parameters
+    >>> sorted(notebook_parameters(report_parameters(year=2018), "990101001", Path("d")))[:4]
+    ['bands', 'collective_income_line', 'data', 'growth']
     """
-    return RUN_OPTIONS.get(name, f"-p {name}")
-
-
-def _spell_option(name: str, value: object) -> str:
-    if name in RUN_OPTIONS:
-        shown = ",".join(f"{b:g}" for b in value) if isinstance(value, (list, tuple)) else value
-        return f"{RUN_OPTIONS[name]} {shown}"
-    return f"-p {name}={value}"
-
-
-@dataclass(frozen=True)
-class RunParameters:
-    """The figures' parameters of one batch (the notebook's ``parameters`` cell).
-
-    ``bands`` None follows the poverty line (:func:`fupin.figures.parameters.default_bands`).
-    ``poverty_lines`` is the table of lines by year as given (``--poverty-lines``:
-    text such as ``2016:3000,2017:3200`` or ``national``, or a table); the
-    notebook gets it read, as a table {year: line}, and only when given.
-    Checking is :func:`fupin.figures.parameters.report_parameters`, the notebook's own.
-    """
-
-    year: int
-    poverty_line: float = DEFAULT_POVERTY_LINE
-    bands: tuple[float, ...] | None = None
-    growth: float = DEFAULT_GROWTH
-    village_threshold: float = DEFAULT_VILLAGE_THRESHOLD
-    collective_income_line: float = DEFAULT_COLLECTIVE_INCOME_LINE
-    industry_coverage_line: float = DEFAULT_INDUSTRY_COVERAGE_LINE
-    extra: Mapping[str, object] = field(default_factory=dict)
-    poverty_lines: object = None
-
-    def checked(self) -> Parameters:
-        """The parameters read and checked; UsageError (exit 2) lists every problem."""
-        passed_on = {k: v for k, v in self.extra.items() if k in METRICS_PARAMETERS}
-        return report_parameters(
-            year=self.year, poverty_line=self.poverty_line, bands=self.bands, growth=self.growth,
-            village_threshold=self.village_threshold, collective_income_line=self.collective_income_line,
-            industry_coverage_line=self.industry_coverage_line, poverty_lines=self.poverty_lines,
-            spell=_spell_option, **passed_on,
-        )
-
-    def check(self) -> None:
-        """Reject values no analyst means (exit 2, before anything runs)."""
-        self.checked()
-
-    @property
-    def used_bands(self) -> tuple[float, ...]:
-        """The bands the figures use: the given ones, or those following the line."""
-        return tuple(float(b) for b in self.bands) if self.bands else default_bands(self.poverty_line)
-
-    @property
-    def lines_by_year(self) -> dict[int, float] | None:
-        """The table of lines by year, read (None when not given)."""
-        return None if self.poverty_lines is None else self.checked().poverty_lines
-
-    def notebook_parameters(self, township_id: str, data: Path, output_dir: Path | None = None) -> dict[str, object]:
-        """The papermill parameters of one township's run (``output_dir``: its report folder).
-
-        ``poverty_lines`` only when a table is given: a notebook without that
-        parameter runs as before when none is.
-        """
-        lines = self.lines_by_year
-        return {
-            "township_id": township_id,
-            "year": self.year,
-            "data": str(data),
+    return {"township_id": township_id, "year": params.year, "data": str(data),
             "output_dir": str(output_dir) if output_dir is not None else "",
-            "poverty_line": float(self.poverty_line),
-            "bands": list(self.used_bands),
-            "growth": float(self.growth),
-            "village_threshold": float(self.village_threshold),
-            "collective_income_line": float(self.collective_income_line),
-            "industry_coverage_line": float(self.industry_coverage_line),
-            **({"poverty_lines": lines} if lines is not None else {}),
-            **dict(self.extra),
-        }
-
-    def metrics_kwargs(self) -> dict[str, object]:
-        """Keyword arguments of :func:`fupin.figures.metrics.township_metrics` (county summary too)."""
-        passed_on = {k: v for k, v in self.extra.items() if k in METRICS_PARAMETERS}
-        return {
-            "poverty_line": float(self.poverty_line),
-            "bands": self.used_bands,
-            "growth": float(self.growth),
-            "village_threshold": float(self.village_threshold),
-            "collective_income_line": float(self.collective_income_line),
-            "industry_coverage_line": float(self.industry_coverage_line),
-            "poverty_lines": self.lines_by_year,
-            **passed_on,
-        }
+            **params.notebook_values(), **dict(extra or {})}
 
 
 @dataclass(frozen=True)
@@ -499,8 +398,3 @@ def _find_metrics(nb, mime: str) -> dict | None:
             if mime in data:
                 return dict(data[mime])
     return None
-
-
-def __getattr__(name: str):
-    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
-    raise removed_name(__name__, name)

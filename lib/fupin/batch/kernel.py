@@ -27,8 +27,8 @@ from fupin.core.errors import KernelSetupError
 
 logger = logging.getLogger("fupin.batch.kernel")
 
-PRIME = "__import__('fupin.batch.kernel_state').kernel_state.prime()"
-RESET = "__import__('fupin.batch.kernel_state').kernel_state.reset()"
+PRIME = "__import__('fupin.batch.kernel_state').batch.kernel_state.prime()"
+RESET = "__import__('fupin.batch.kernel_state').batch.kernel_state.reset()"
 
 
 class WarmKernel:

@@ -43,7 +43,7 @@ def prime() -> None:
 
     import fupin  # noqa: F401
     from fupin.batch import prepare  # noqa: F401
-    from fupin.figures import analysis, metrics  # noqa: F401
+    from fupin.figures import analysis  # noqa: F401
     from fupin.io import loading  # noqa: F401
     from fupin.report import charts, headline, narrative, national, show as _display, style, tables, workbook  # noqa: F401
 

@@ -22,7 +22,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fupin import removed_name
 from fupin.core.contract import TEXT_DTYPE
 from fupin.core.county import County
 from fupin.core.files import atomic_write_json, id_path
@@ -146,8 +145,3 @@ def write_slice(
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp.rename(folder)
     return folder
-
-
-def __getattr__(name: str):
-    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
-    raise removed_name(__name__, name)

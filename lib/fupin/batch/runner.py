@@ -27,7 +27,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from fupin import removed_name
 from fupin.core.config import (
     COUNTY_DOCX,
     NOTEBOOKS_DIR,
@@ -36,13 +35,11 @@ from fupin.core.config import (
 )
 from fupin.core.errors import UnsafePath, UsageError
 from fupin.batch.jobs import (
-    RUN_OPTIONS,
     BatchResult,
     Job,
-    RunParameters,
     TownshipResult,
     init_worker,
-    option_name,
+    notebook_parameters,
     run_township,
 )
 from fupin.core.files import SAFE_NAME_RULE, check_outputs, id_path, inside, is_safe_name, shown_value
@@ -63,7 +60,7 @@ from fupin.core.run_state import (
     merged,
     township_folders,
 )
-from fupin.figures.parameters import assigned_names, close_name
+from fupin.figures.parameters import AREA_PARAMETERS, PARAMETERS, Parameters, assigned_names, close_name, option_name
 
 log = logging.getLogger("fupin.run")
 
@@ -73,10 +70,7 @@ REPORT_NOTEBOOKS: tuple[str, ...] = ("township_report.ipynb",)
 #: only these (and what the previous run recorded) are ever removed from there.
 TOWNSHIP_OUTPUTS = ("report.html", "metrics.json", "follow_up.xlsx", TOWNSHIP_DOCX)
 #: Parameters the runner itself sets; users may pass others with ``-p``.
-RUNNER_PARAMETERS = (
-    "township_id", "year", "data", "poverty_line", "bands", "growth", "village_threshold", "output_dir",
-    "collective_income_line", "industry_coverage_line", "poverty_lines",
-)
+RUNNER_PARAMETERS = (*AREA_PARAMETERS, *(d.name for d in PARAMETERS if d.option))
 
 
 
@@ -118,7 +112,7 @@ def check_parameter_names(extra: Mapping[str, object], declared: set[str], passe
         raise UsageError(f"未知的笔记本参数：{shown}。可用参数：{', '.join(sorted(declared))}")
     clash = sorted(set(extra) & set(RUNNER_PARAMETERS))
     if clash:
-        options = "、".join(RUN_OPTIONS.get(n, "") for n in clash if n in RUN_OPTIONS)
+        options = "、".join(option_name(n) for n in clash if n not in AREA_PARAMETERS)
         raise UsageError(f"参数 {', '.join(clash)} 请用对应的命令行选项设置（{options or '如 --year、--poverty-line'}）")
     undeclared = sorted(set(passed) - declared)
     if undeclared:
@@ -133,7 +127,7 @@ def default_workers(jobs: int) -> int:
 
 def run_batch(
     data: Path,
-    params: RunParameters,
+    params: Parameters,
     out: Path | None = None,
     townships: Sequence[str] | None = None,
     workers: int | None = None,
@@ -146,8 +140,12 @@ def run_batch(
     cluster: str | None = None,
     force: bool = False,
     replace: bool = False,
+    extra: Mapping[str, object] | None = None,
 ) -> BatchResult:
     """Run every (or each named) township's report, then write the county page.
+
+    ``params`` are the checked figures' parameters (:func:`fupin.figures.parameters.report_parameters`);
+    ``extra`` the other ``-p`` parameters, which the notebooks must declare.
 
     Raises :class:`~fupin.core.errors.DataError` or :class:`~fupin.core.errors.UsageError`
     before any notebook runs when the input or the options are bad. A
@@ -165,9 +163,9 @@ def run_batch(
     only for the townships that changed.
     """
     started = time.perf_counter()
-    params.check()
-    check_parameter_names(params.extra, notebook_parameter_names(notebooks_dir, notebooks),
-                          passed=params.notebook_parameters("", Path(), Path()))
+    extra = dict(extra or {})
+    check_parameter_names(extra, notebook_parameter_names(notebooks_dir, notebooks),
+                          passed=notebook_parameters(params, "", Path(), Path()))
     if workers is not None and workers < 1:
         raise UsageError("--workers 应为正整数")
     if cluster:
@@ -185,7 +183,7 @@ def run_batch(
     if first_run and not cluster:  # the workers start their kernels while this process loads the county
         start_workers(len(set(townships)) if townships else os.cpu_count() or 1)
     try:
-        batch = _run_batch(data, params, out, townships, pools, start_workers, notebooks_dir=notebooks_dir,
+        batch = _run_batch(data, params, extra, out, townships, pools, start_workers, notebooks_dir=notebooks_dir,
                            notebooks=notebooks, start_timeout=start_timeout, cell_timeout=cell_timeout,
                            progress=progress, cluster=cluster, force=force, replace=replace, started=started)
     except BaseException:
@@ -198,7 +196,7 @@ def run_batch(
 
 
 def _run_batch(
-    data: Path, params: RunParameters, out: Path | None, townships: Sequence[str] | None,
+    data: Path, params: Parameters, extra: dict[str, object], out: Path | None, townships: Sequence[str] | None,
     pools: "list[WorkerPool]", start_workers: "Callable[[int], WorkerPool]", *, notebooks_dir: Path,
     notebooks: Sequence[str], start_timeout: float, cell_timeout: float, progress: bool,
     cluster: str | None, force: bool, replace: bool, started: float,
@@ -217,7 +215,7 @@ def _run_batch(
     if missing:
         raise UsageError(f"数据中没有这些乡镇代码：{', '.join(missing)}。可选：{', '.join(names)}")
     check_township_ids(wanted)
-    record = run_record(data, county, params, {t: names[t] for t in wanted}, Path(notebooks_dir), notebooks)
+    record = run_record(data, county, params, extra, {t: names[t] for t in wanted}, Path(notebooks_dir), notebooks)
     fits = dict(data_townships=list(names), partial=set(wanted) != set(names), replace_folder=replace, spell=option_name)
     check_fits(out, BatchState(out / STATE_DIR), record, **fits)  # before anything is written into out
     check_out_folder(out, wanted)
@@ -239,7 +237,7 @@ def _run_batch(
         jobs, skipped = [], []
         for t in wanted:
             owned = tuple(dict.fromkeys([*TOWNSHIP_OUTPUTS, *state.files(t)]))
-            job = Job(t, names[t], params.notebook_parameters(t, slices[t], id_path(out, t)), out, Path(notebooks_dir),
+            job = Job(t, names[t], notebook_parameters(params, t, slices[t], id_path(out, t), extra), out, Path(notebooks_dir),
                       tuple(notebooks), start_timeout, cell_timeout, owned)
             digest = inputs_digest(read_manifest(slices[t])["digest"],
                                    [job.notebooks_dir / n for n in job.notebooks], job.parameters)
@@ -263,13 +261,13 @@ def _run_batch(
         if pools and not todo:
             pools[0].stop()  # nothing for the workers: they stop while the county page is written
         results: list[TownshipResult] = []
-        from fupin.figures.metrics import township_metrics
+        from fupin.figures.analysis import analyse
 
         # The county's own figures need no township's result: computed here while the workers run,
         # then the county page's parts that need none either (its charts are drawn in this side
         # thread alone: the main thread draws nothing until the side thread has finished).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fupin-county") as side:
-            county_summary = side.submit(township_metrics, county, params.year, **params.metrics_kwargs())
+            county_summary = side.submit(lambda: analyse(county, params).metrics)
 
             def county_page_parts():
                 from fupin.batch.county_page import prepare_county_page
@@ -299,13 +297,13 @@ def _run_batch(
         return batch
 
 
-def run_record(data: Path, county, params: RunParameters, townships: Mapping[str, str], notebooks_dir: Path,
+def run_record(data: Path, county, params: Parameters, extra: Mapping[str, object], townships: Mapping[str, str], notebooks_dir: Path,
                notebooks: Sequence[str]) -> RunRecord:
     """This run's record (:class:`fupin.core.run_state.RunRecord`): data, parameters, notebooks, code, townships."""
     from fupin.report.tables import code_version
 
-    parameters = {k: v for k, v in params.notebook_parameters("", Path()).items()
-                  if k not in ("township_id", "data", "output_dir")}
+    parameters = {k: v for k, v in notebook_parameters(params, "", Path(), extra=extra).items()
+                  if k not in AREA_PARAMETERS}
     return RunRecord(
         data=str(data), county=county.name,
         data_digest=data_digest((table, s.sheet or "", s.sha256) for table, s in county.sources.items()),
@@ -506,8 +504,3 @@ def _execute(
     bar.close()
     pool.stop()  # the workers stop their kernels while the county page is written
     return results
-
-
-def __getattr__(name: str):
-    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
-    raise removed_name(__name__, name)

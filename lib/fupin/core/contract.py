@@ -53,7 +53,7 @@ GUARANTEES: tuple[str, ...] = (
 
 #: Chinese label of each reason a remaining household is not projected to exit
 #: (fupin.figures.frame.REASON_CODES). A household's own ``income_short`` label names
-#: its gap instead (``收入差150元``, see :func:`fupin.figures.metrics.reason_labels`).
+#: its gap instead (``收入差150元``, see :func:`fupin.figures.labels.reason_texts`).
 REASON_LABELS: dict[str, str] = {
     "income_short": "收入低于贫困线",
     "income_unknown": "收入未知",

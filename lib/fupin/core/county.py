@@ -45,6 +45,9 @@ class County:
     incomes: pd.DataFrame
     cadres: pd.DataFrame | None = None
     sources: dict[str, Source] = field(default_factory=dict)
+    #: The whole county picked on purpose (:meth:`area` without a key): it reports as the county
+    #: even when it has one township (a county as loaded, of one township, reports as that township).
+    whole: bool = False
 
     @property
     def name(self) -> str:
@@ -132,6 +135,7 @@ class County:
             households=households.reset_index(drop=True),
             incomes=incomes.reset_index(drop=True),
             cadres=None if cadres is None else cadres.reset_index(drop=True),
+            whole=False,
         )
 
     def area(self, key: object = None) -> "County":
@@ -150,7 +154,7 @@ class County:
         from fupin.core.errors import EmptyAreaError
 
         whole = key is None or (isinstance(key, str) and not key.strip())
-        area = self if whole else self.township(key)
+        area = replace(self, whole=True) if whole else self.township(key)
         if area.villages.empty:
             what = "全县" if whole else f"乡镇「{key}」"
             raise EmptyAreaError(f"{what}没有村的数据，无法生成报告：请检查村表")

@@ -184,10 +184,9 @@ def describe_os_error(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where}"
 
 
-class RemovedName(ImportError):
-    """A module or name of the unreleased 0.1.0 that is gone; the message names the import that replaces it
-    (:data:`fupin.REMOVED_MODULES`, :data:`fupin.MOVED_NAMES`).
 
-    An ImportError, not an AttributeError, so that ``from fupin.figures.metrics import income_bands`` shows this
-    message: Python replaces an AttributeError there with its own, which names no new import.
+class RemovedName(ImportError):
+    """A name of the unreleased 0.1.0 that is gone (``from fupin.report import title``); the message names
+    the import that replaces it. An ImportError, not an AttributeError, so that a ``from ... import``
+    shows this message: Python replaces an AttributeError there with its own, which names no new import.
     """

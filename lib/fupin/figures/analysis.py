@@ -5,8 +5,7 @@ and :func:`fupin.figures.frame.village_table` once, and returns an :class:`Analy
 holding them with the checked :class:`fupin.figures.parameters.Parameters`. Everything
 of one township's report comes from that one object:
 
-* :attr:`Analysis.metrics`: the metrics.json of the area (what
-  :func:`fupin.figures.metrics.township_metrics` returns);
+* :attr:`Analysis.metrics`: the metrics.json of the area;
 * :attr:`Analysis.non_exit_households` and :attr:`Analysis.monitoring_households`:
   the household lists of the follow-up workbook (:mod:`fupin.report.workbook`);
 * :attr:`Analysis.findings` and :attr:`Analysis.warning_masks`: the
@@ -19,7 +18,7 @@ Each part is computed on first use and kept (the object is frozen).
 >>> import fupin
 >>> from fupin.core.config import SAMPLE_DIR
 >>> from fupin.figures.parameters import report_parameters
->>> a = analyse(fupin.load(SAMPLE_DIR).area("990101001"), report_parameters(year=2018))
+>>> a = analyse(fupin.load(SAMPLE_DIR).area("990101001"), report_parameters(year=2018))  # or analyse(area, year=2018)
 >>> a.metrics["township_name"], len(a.non_exit_households)
 ('城关镇', 163)
 """
@@ -62,7 +61,7 @@ from fupin.figures.headcount import (
     unsafe_houses_outside_program,
 )
 from fupin.figures.monitoring import monitored_list, monitoring, monitoring_frame
-from fupin.figures.parameters import Parameters
+from fupin.figures.parameters import Parameters, report_parameters
 from fupin.figures.sensitivity import sensitivity
 
 
@@ -124,7 +123,7 @@ class Analysis:
 
     @cached_property
     def metrics(self) -> dict[str, Any]:
-        """Every figure of the area's report: its metrics.json (keys: :func:`fupin.figures.metrics.township_metrics`)."""
+        """Every figure of the area's report: its metrics.json (keys: :func:`fupin.figures.analysis.Analysis.metrics`)."""
         p, area, frame, villages = self.params, self.area, self.frame, self.villages
         year = p.year
         pop = population(area.villages)
@@ -174,7 +173,7 @@ class Analysis:
 
     @cached_property
     def non_exit_households(self) -> pd.DataFrame:
-        """The remaining(Y) households not projected to exit in T (:func:`fupin.figures.metrics.non_exit_households`)."""
+        """The remaining(Y) households not projected to exit in T (:func:`fupin.figures.analysis.Analysis.non_exit_households`)."""
         return non_exit_list(self.area, self.frame)
 
     @cached_property
@@ -213,17 +212,27 @@ def check_year_in_data(county: County, year: int, *, shown: str | None = None, s
         raise ParameterError([f"{shown}：统计年度不应晚于数据中最近一年的实际收入（不含预计收入）{last}年"])
 
 
-def analyse(county: County, params: Parameters, *, township_id: str | None = None) -> Analysis:
+def analyse(area: County, params: Parameters | None = None, /, **values: Any) -> Analysis:
     """The :class:`Analysis` of one area: its household frame and village table, built once.
 
-    ``county`` is a township slice (``County.township(id)``, ``County.area(...)``)
-    or a whole county; ``township_id`` picks a township out of a county as
-    :func:`fupin.figures.frame.select_area` does (a one-township county reports as
-    that township, a county of several, or ``"county"``, as the county).
-    ``params`` are the checked parameters (:func:`fupin.figures.parameters.report_parameters`),
-    the year Y among them; Y must lie inside the area's data (:func:`check_year_in_data`).
+    ``area`` is what the report covers, picked with :meth:`fupin.core.county.County.area`: a
+    township (``county.area("城关镇")`` or its id) or the whole county (``county.area()``; a
+    county of one township reports as that township). ``params`` are the checked parameters
+    (:func:`fupin.figures.parameters.report_parameters`), or give their values instead
+    (``analyse(town, year=2018, poverty_line=4000)``), checked the same way. The year Y must
+    lie inside the area's data (:func:`check_year_in_data`).
+
+    >>> import fupin
+    >>> from fupin.core.config import SAMPLE_DIR
+    >>> analyse(fupin.load(SAMPLE_DIR).area("城关镇"), year=2018).metrics["remaining"]["households"]
+    415
     """
-    area, area_id, area_name = select_area(county, township_id)
+    if params is None:
+        params = report_parameters(**values)
+    elif values:
+        raise TypeError("analyse() takes the Parameters or their values, not both")
+    county = area
+    area, area_id, area_name = select_area(county)
     p = params
     check_year_in_data(area, p.year)
     frame = household_frame(area.households, area.incomes, p.year, poverty_line=p.poverty_line, growth=p.growth)

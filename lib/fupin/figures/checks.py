@@ -301,7 +301,7 @@ RATE_RELATIONS: tuple[tuple[str, str, str], ...] = (
 
 
 def claim_figures(metrics: Mapping[str, Any]) -> dict[str, Any]:
-    """The figures of a metrics dict (:func:`fupin.figures.metrics.township_metrics`) under claim names.
+    """The figures of a metrics dict (:func:`fupin.figures.analysis.Analysis.metrics`) under claim names.
 
     Keys are those of :data:`FIGURE_LABELS` (counts of village lists are
     their lengths) plus ``band_<label>_households`` / ``_people`` per income

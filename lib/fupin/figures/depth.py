@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fupin import removed_name
 from fupin.core.formats import json_number, json_plain
 from fupin.figures.frame import counts, household_sizes, population, rate, village_positions
 from fupin.core.money import to_fen
@@ -211,8 +210,3 @@ def depth(villages: pd.DataFrame, frame: pd.DataFrame, line: float) -> dict[str,
 
 
 # Sensitivity and monitoring have their own modules; their public names stay importable from here.
-
-
-def __getattr__(name: str):
-    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
-    raise removed_name(__name__, name)

@@ -3,9 +3,9 @@
 :func:`household_frame` is one row per household with its status at the end
 of Y, its income in T and why it is (not) projected to exit;
 :func:`village_table` is one row per village with its counts and its status
-in T. :mod:`fupin.figures.metrics` assembles metrics.json from these, and
+in T. :mod:`fupin.figures.analysis` assembles metrics.json from these, and
 :mod:`fupin.figures.depth` and :mod:`fupin.figures.checks` build on them. Parameters as in
-:mod:`fupin.figures.metrics`.
+:mod:`fupin.figures.analysis`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fupin import removed_name
 from fupin.figures import collective as economy
 from fupin.core.contract import GUARANTEES
 from fupin.core.config import (
@@ -424,20 +423,12 @@ def data_years(county: County) -> tuple[int | None, int | None]:
     return first, last
 
 
-def select_area(county: County, township_id: str | None) -> tuple[County, str, str]:
-    """The slice of ``county`` the figures cover, its id and its name."""
-    ids = county.villages["township_id"].dropna().unique().tolist()
-    if township_id is None or township_id == "county":
-        if township_id is None and len(ids) == 1:
-            township_id = str(ids[0])
-        else:
-            return county, "county", county.name or "全县"
-    township_id = county.township_id(township_id)  # UnknownTownshipError (a KeyError) names the choices
-    area = county.township(township_id) if len(ids) > 1 else county
+def select_area(area: County) -> tuple[County, str, str]:
+    """The area the figures cover (picked by :meth:`fupin.core.county.County.area`), its id and its name:
+    a county of one township is that township, unless picked whole on purpose (``county.area()``);
+    a county of several is ``"county"``, named after it."""
+    ids = area.villages["township_id"].dropna().unique().tolist()
+    if area.whole or len(ids) != 1:
+        return area, "county", area.name or "全县"
     names = area.villages["township_name"].dropna()
-    return area, township_id, str(names.iloc[0]) if len(names) else ""
-
-
-def __getattr__(name: str):
-    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
-    raise removed_name(__name__, name)
+    return area, str(ids[0]), str(names.iloc[0]) if len(names) else ""

@@ -299,7 +299,7 @@ def projection(frame: pd.DataFrame, villages: pd.DataFrame, pop: int) -> dict[st
 
 
 def non_exit_list(area: County, frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of :func:`fupin.figures.metrics.non_exit_households` from the area's :func:`household_frame`.
+    """The rows of :func:`fupin.figures.analysis.Analysis.non_exit_households` from the area's :func:`household_frame`.
 
     The reasons' words come from :func:`fupin.figures.labels.reason_texts` (codes and gap given).
     """

@@ -1,6 +1,6 @@
 """The words the figures carry: the one table of messages and household reasons.
 
-The figures (:mod:`fupin.figures.checks`, :mod:`fupin.figures.monitoring`, :mod:`fupin.figures.metrics`)
+The figures (:mod:`fupin.figures.checks`, :mod:`fupin.figures.monitoring`, :mod:`fupin.figures.analysis`)
 return codes and numbers; the Chinese text a reader sees for them is made
 here, from those codes and numbers, with the report's number formats
 (:mod:`fupin.core.formats`). It sits below the figures because ``metrics.json``

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fupin import removed_name
 from fupin.core.contract import TEXT_DTYPE
 from fupin.core.config import DEFAULT_INCOME_DROP_SHARE
 from fupin.core.county import County
@@ -126,35 +125,6 @@ def monitoring_reasons(m: pd.DataFrame, line: float, drop_share: float) -> pd.Se
     return monitoring_reason_texts(m["below_line"], m["dropped"], m["income_drop"], line, drop_share)
 
 
-def monitoring_households(
-    county: County,
-    year: int,
-    *,
-    poverty_line: float = 3500.0,
-    growth: float = 0.0,
-    monitoring_line: float | Mapping[Any, float] | None = None,
-    income_drop_share: float = INCOME_DROP_SHARE,
-    township_id: str | None = None,
-) -> pd.DataFrame:
-    """The exited(Y) households to monitor (防返贫监测户), one row each, masked names only.
-
-    A household is listed when its income(h, T) is below the monitoring line
-    (:func:`choose_monitoring_line`; default 1.5 × L) or fell by more than
-    ``income_drop_share`` since its exit year (:func:`monitoring_frame`).
-    Columns: ``household_id``, ``village_id``, ``village_name``,
-    ``head_name_masked`` (:func:`fupin.core.privacy.mask_names`), ``size``,
-    ``main_cause`` (blank: 未填写), ``exit_year``, ``income_exit``,
-    ``income_T``, ``income_drop`` (share, NaN when unknown), ``below_line``,
-    ``dropped``, ``reasons``. Sorted by village and household.
-    """
-    area = select_area(county, township_id)[0]
-    frame = household_frame(area.households, area.incomes, year, poverty_line=poverty_line,
-                            growth=growth)
-    line = choose_monitoring_line(monitoring_line, poverty_line, year + 1)["line"]
-    m = monitoring_frame(area, frame, line=line, growth=growth, drop_share=income_drop_share)
-    return monitored_list(area, m, line, income_drop_share)
-
-
 def monitored_list(area: County, m: pd.DataFrame, line: float, drop_share: float) -> pd.DataFrame:
     """The rows of :func:`monitoring_households` from the area's :func:`monitoring_frame` ``m``."""
     flagged = m["monitor"].to_numpy()
@@ -179,8 +149,3 @@ def monitored_list(area: County, m: pd.DataFrame, line: float, drop_share: float
     })
     return out.astype({"head_name_masked": TEXT_DTYPE}).sort_values(
         ["village_id", "household_id"], ignore_index=True)
-
-
-def __getattr__(name: str):
-    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
-    raise removed_name(__name__, name)

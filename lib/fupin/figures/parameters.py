@@ -14,7 +14,7 @@ of every parameter: docs/data.md.
 The result is one frozen :class:`Parameters`: the year Y and every figure
 parameter, read and checked together (the monitoring-line table is checked
 against T = Y + 1). :func:`fupin.figures.analysis.analyse` takes it as it is;
-:func:`fupin.figures.metrics.township_metrics` and the notebook build it here.
+:func:`fupin.figures.analysis.Analysis.metrics` and the notebook build it here.
 
 Every number is checked the same way: NaN, infinities and subnormal floats
 (``1e-320``) are refused as such, then each parameter's own range applies
@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fupin import removed_name
 from fupin.core.config import (
     BAND_STEP,
     DEFAULT_COLLECTIVE_INCOME_EXIT,
@@ -71,6 +70,86 @@ NATIONAL_LINES = REFERENCE_DIR / "poverty_lines.csv"
 INJECTED_HEADER = "# Parameters"
 
 
+@dataclass(frozen=True)
+class Declared:
+    """One figure parameter, declared once: everything else is made from this.
+
+    ``name`` is the notebook's and papermill's name (``-p name=value``); ``kind`` its type in the
+    notebook's parameters cell; ``default`` its value when not given; ``label`` how 数据说明 names it
+    (with the unit its values are shown in); ``help`` the notebook cell's comment, which
+    ``papermill --help-notebook`` prints and ``fupin run --help`` shows; ``option`` the
+    ``fupin run`` option that sets it (None: set with ``-p``).
+    """
+
+    name: str
+    kind: str
+    default: Any
+    label: str
+    help: str
+    option: str | None = None
+
+    @property
+    def spelling(self) -> str:
+        """How ``fupin run`` sets it: ``--poverty-line``, or ``-p monitoring_line``."""
+        return self.option or f"-p {self.name}"
+
+
+#: The figures' parameters, each declared once, in the order the notebook's parameters cell, 数据说明
+#: and docs/notebooks.md list them. The CLI options, the checks (:func:`report_parameters`), the
+#: notebook's parameters cell and its ``--help-notebook``, docs/notebooks.md and 数据说明 all come
+#: from here, and tests/test_parameter_declaration.py fails when one of them disagrees.
+PARAMETERS: tuple[Declared, ...] = (
+    Declared("year", "int", 2018, "统计年度",
+             "统计年度 Y：按 Y 年底状态统计，预测 Y+1 年", "--year"),
+    Declared("poverty_line", "float", DEFAULT_POVERTY_LINE, "贫困线（元/人·年）",
+             "贫困线 L（元/人·年）", "--poverty-line"),
+    Declared("poverty_lines", "object", None, "各年贫困线（元/人·年，核查往年脱贫）",
+             "各年贫困线（元/人·年），如 {2016: 3000, 2017: 3200} 或 \"2016:3000,2017:3200\"、\"national\"："
+             "已脱贫户按脱贫当年的贫困线核查；None 为各年均按 L", "--poverty-lines"),
+    Declared("bands", "object", None, "收入分组边界（元/人·年）",
+             "收入分组边界 E（升序，元/人·年），如 [3500, 4000] 或 \"3500,4000\"；None 为 L 与 L+500", "--bands"),
+    Declared("growth", "float", DEFAULT_GROWTH, "收入年增长率",
+             "收入年增长率 g：缺当年收入时按最近一年收入递推", "--growth"),
+    Declared("village_threshold", "float", DEFAULT_VILLAGE_THRESHOLD, "贫困村退出阈值（贫困发生率）",
+             "贫困村退出的发生率阈值 V（西部省份 0.03）", "--village-threshold"),
+    Declared("monitoring_line", "object", None, "防返贫监测收入线（元/人·年）",
+             "防返贫监测收入线（元/人·年）：None 取贫困线的1.5倍；或一个数；或按年度的表，如 {2019: 5250, 2020: 6000}"),
+    Declared("income_drop_share", "float", DEFAULT_INCOME_DROP_SHARE, "收入下降监测比例（较脱贫当年）",
+             "已脱贫户收入较脱贫当年下降超过此比例即列为监测户（0.3 即30%）"),
+    Declared("collective_income_line", "float", DEFAULT_COLLECTIVE_INCOME_LINE, "村集体经济收入标准（元/年）",
+             "村集体经济收入标准 C（元/年）：低于它为集体经济薄弱村", "--collective-income-line"),
+    Declared("collective_income_exit", "bool", DEFAULT_COLLECTIVE_INCOME_EXIT, "村集体经济达标作为贫困村出列条件",
+             "True：集体经济薄弱或未填报的未出列贫困村不能出列（村集体经济收入未达标）"),
+    Declared("industry_coverage_line", "float", DEFAULT_INDUSTRY_COVERAGE_LINE, "产业帮扶覆盖率标准",
+             "产业帮扶覆盖率标准：未脱贫户覆盖率低于它的村列入存在问题（0.8 即80%）", "--industry-coverage-line"),
+)
+DECLARED = {p.name: p for p in PARAMETERS}
+#: The notebook parameters that are not figures' parameters: which area, which data, where the lists go.
+AREA_PARAMETERS = ("township_id", "data", "output_dir")
+
+
+def spell_option(name: str, value: object) -> str:
+    """A parameter as the user typed it to ``fupin run``: ``--poverty-line -1``, ``-p income_drop_share=1.5``.
+
+    >>> spell_option("bands", (4000.0, 3500.0)), spell_option("income_drop_share", 1.5)
+    ('--bands 4000,3500', '-p income_drop_share=1.5')
+    """
+    option = DECLARED[name].option if name in DECLARED else None
+    if option:
+        shown = ",".join(f"{b:g}" for b in value) if isinstance(value, (list, tuple)) else value
+        return f"{option} {shown}"
+    return f"-p {name}={value}"
+
+
+def option_name(name: str) -> str:
+    """How ``fupin run`` sets a notebook parameter: ``--poverty-line``, or ``-p name``.
+
+    >>> option_name("poverty_line"), option_name("monitoring_line"), option_name("township_id")
+    ('--poverty-line', '-p monitoring_line', '-p township_id')
+    """
+    return DECLARED[name].spelling if name in DECLARED else f"-p {name}"
+
+
 def _as_written(name: str, value: object) -> str:
     return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
 
@@ -88,6 +167,7 @@ class Parameters:
 
     year: int
     poverty_line: float = DEFAULT_POVERTY_LINE
+    poverty_lines: dict[int, float] | None = None  # the lines by year L(t), ascending years; None: L for all
     bands: tuple[float, ...] = ()
     growth: float = DEFAULT_GROWTH
     village_threshold: float = DEFAULT_VILLAGE_THRESHOLD
@@ -97,21 +177,25 @@ class Parameters:
     collective_income_exit: bool = DEFAULT_COLLECTIVE_INCOME_EXIT
     industry_coverage_line: float = DEFAULT_INDUSTRY_COVERAGE_LINE
     bands_follow_line: bool = True  # bands not given: (L, L + 500)
-    poverty_lines: dict[int, float] | None = None  # the lines by year L(t), ascending years; None: L for all
-
-    def metrics_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of :func:`fupin.figures.metrics.township_metrics` (and the follow-up lists)."""
-        return {
-            "poverty_line": self.poverty_line, "poverty_lines": self.poverty_lines,
-            "bands": list(self.bands), "growth": self.growth,
-            "village_threshold": self.village_threshold, "monitoring_line": self.monitoring_line,
-            "income_drop_share": self.income_drop_share, "collective_income_line": self.collective_income_line,
-            "collective_income_exit": self.collective_income_exit, "industry_coverage_line": self.industry_coverage_line,
-        }
 
     def as_dict(self) -> dict[str, Any]:
-        """``year`` then :meth:`metrics_kwargs`: the parameters as 数据说明 lists them (:func:`fupin.report.tables.run_info`)."""
-        return {"year": self.year, **self.metrics_kwargs()}
+        """Every declared parameter (:data:`PARAMETERS`, in order) with its value in use: what 数据说明 lists
+        (:func:`fupin.report.tables.run_info`) and what ``metrics.json`` records."""
+        return {d.name: list(self.bands) if d.name == "bands" else getattr(self, d.name) for d in PARAMETERS}
+
+    def notebook_values(self) -> dict[str, Any]:
+        """The values papermill passes to the report notebook (``fupin run``): every parameter that has a
+        ``fupin run`` option (``bands`` as the edges in use), the others only where they differ from the
+        default, so that a notebook (``--notebooks``) declaring only those runs as before.
+
+        >>> report_parameters(year=2018, poverty_line=4000, income_drop_share=0.25).notebook_values()
+        ... # doctest: +NORMALIZE_WHITESPACE
+        {'year': 2018, 'poverty_line': 4000.0, 'bands': [4000.0, 4500.0], 'growth': 0.0, 'village_threshold': 0.02,
+         'income_drop_share': 0.25, 'collective_income_line': 50000.0, 'industry_coverage_line': 0.8}
+        """
+        values = self.as_dict()
+        return {d.name: values[d.name] for d in PARAMETERS
+                if (d.option and values[d.name] is not None) or (not d.option and values[d.name] != d.default)}
 
     @property
     def target_year(self) -> int:
@@ -424,22 +508,11 @@ def check_injected_names(history: Sequence[str] | None = None) -> None:
         raise ParameterError(problems)
 
 
-def report_parameters(
-    *,
-    year: object,
-    poverty_line: object = DEFAULT_POVERTY_LINE,
-    bands: object = None,
-    growth: object = DEFAULT_GROWTH,
-    village_threshold: object = DEFAULT_VILLAGE_THRESHOLD,
-    monitoring_line: object = None,
-    income_drop_share: object = DEFAULT_INCOME_DROP_SHARE,
-    collective_income_line: object = DEFAULT_COLLECTIVE_INCOME_LINE,
-    collective_income_exit: object = DEFAULT_COLLECTIVE_INCOME_EXIT,
-    industry_coverage_line: object = DEFAULT_INDUSTRY_COVERAGE_LINE,
-    poverty_lines: object = None,
-    spell: Spelling = _as_written,
-) -> Parameters:
-    """Read and check the figures' parameters; every problem at once in one ParameterError.
+def report_parameters(*, spell: Spelling = _as_written, **given: object) -> Parameters:
+    """Read and check the figures' parameters (:data:`PARAMETERS`); every problem at once in one ParameterError.
+
+    ``given`` are values by name (``year`` is required); a parameter not given takes its declared
+    default, and a name not declared is refused with the closest declared one.
 
     ``bands`` None (or empty) follows the line: :func:`default_bands`.
     ``poverty_lines`` is the table of lines by year (:func:`line_of_year`):
@@ -458,6 +531,17 @@ def report_parameters(
     fupin.core.errors.ParameterError: 参数有误：bands='[4500, 4000]'：收入分组边界应严格升序（数字，如 [3500, 4000]）
     """
     problems: list[str] = []
+    unknown = sorted(set(given) - set(DECLARED))
+    problems += [f"{name}：没有这个参数{close_name(name, DECLARED)}" for name in unknown]
+    if "year" not in given:
+        problems.append("year：请给出统计年度")
+    values = {d.name: given.get(d.name, d.default) for d in PARAMETERS}
+    year, poverty_line, bands, growth = (values[k] for k in ("year", "poverty_line", "bands", "growth"))
+    village_threshold, monitoring_line, income_drop_share = (
+        values[k] for k in ("village_threshold", "monitoring_line", "income_drop_share"))
+    collective_income_line, collective_income_exit, industry_coverage_line, poverty_lines = (
+        values[k] for k in ("collective_income_line", "collective_income_exit", "industry_coverage_line",
+                            "poverty_lines"))
 
     def read(name: str, raw: object, convert: Callable[[object], Any], ok: Callable[[Any], bool], rule: str,
              *, why: bool = False) -> Any:
@@ -522,8 +606,3 @@ def report_parameters(
         collective_income_exit=exit_rule, industry_coverage_line=coverage, bands_follow_line=follow,
         poverty_lines=lines,
     )
-
-
-def __getattr__(name: str):
-    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
-    raise removed_name(__name__, name)

@@ -18,7 +18,6 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from fupin import removed_name
 from fupin.core.config import INLINE_STYLED, TEMPLATES_DIR
 from fupin.report.style import print_header_css, report_css
 
@@ -117,8 +116,3 @@ def add_toc(page: str) -> str:
 def _heading_text(fragment: str) -> str:
     """Heading HTML -> escaped text (drops any inner tags)."""
     return html.escape(html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip())
-
-
-def __getattr__(name: str):
-    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
-    raise removed_name(__name__, name)

@@ -1,6 +1,6 @@
 """The report's generated Chinese text: 基本情况, 存在问题, 脱贫退出预测.
 
-Every sentence is built from the metrics dict (see fupin.figures.metrics) and its
+Every sentence is built from the metrics dict (see fupin.figures.analysis) and its
 numbers go through fupin.report.style. Nothing is escaped here (the HTML layer
 does that), and nothing names a person: villages are named, households
 only counted.

@@ -13,10 +13,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Mapping
 
-from fupin import removed_name
 # Why a remaining household is not projected to exit (projection.reasons): its home is the contract (fupin.core.contract).
 from fupin.core.contract import REASON_LABELS
 from fupin.core.config import TEMPLATES_DIR
+from fupin.figures.parameters import PARAMETERS
 from fupin.core.formats import MISSING, fmt_int, fmt_pct_short, fmt_yuan, half_up
 
 
@@ -166,21 +166,9 @@ def status_label(code: str) -> str:
     return STATUS_LABELS.get(code, code)
 
 
-#: The run parameters in Chinese, with the unit their values are shown in (rates carry "%" in the value).
-PARAMETER_LABELS: dict[str, str] = {
-    "township_id": "乡镇代码",
-    "year": "统计年度",
-    "poverty_line": "贫困线（元/人·年）",
-    "poverty_lines": "各年贫困线（元/人·年，核查往年脱贫）",
-    "bands": "收入分组边界（元/人·年）",
-    "growth": "收入年增长率",
-    "village_threshold": "贫困村退出阈值（贫困发生率）",
-    "monitoring_line": "防返贫监测收入线（元/人·年）",
-    "income_drop_share": "收入下降监测比例（较脱贫当年）",
-    "collective_income_line": "村集体经济收入标准（元/年）",
-    "collective_income_exit": "村集体经济达标作为贫困村出列条件",
-    "industry_coverage_line": "产业帮扶覆盖率标准",
-}
+#: The run parameters in Chinese, with the unit their values are shown in (rates carry "%" in the value):
+#: the labels of their declaration (:data:`fupin.figures.parameters.PARAMETERS`).
+PARAMETER_LABELS: dict[str, str] = {"township_id": "乡镇代码", **{d.name: d.label for d in PARAMETERS}}
 
 #: Parameters that are fractions, shown as percentages.
 _RATE_PARAMETERS = frozenset({"growth", "village_threshold", "income_drop_share", "industry_coverage_line"})
@@ -336,8 +324,3 @@ def use_report_style() -> None:
 
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
     mpl.rcParams.update(rc)
-
-
-def __getattr__(name: str):
-    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
-    raise removed_name(__name__, name)

@@ -1,6 +1,6 @@
 """The report's tables: metrics dict -> DataFrames with Chinese headers.
 
-Every number shown comes from :func:`fupin.figures.metrics.township_metrics`; this
+Every number shown comes from :func:`fupin.figures.analysis.Analysis.metrics`; this
 module only selects, labels and formats (through :mod:`fupin.report.style`).
 """
 
@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from fupin import __version__, removed_name
+from fupin import __version__
 from fupin.core.config import PROJECT_ROOT
 from fupin.core.county import County
 from fupin.core.contract import TABLES
@@ -303,8 +303,3 @@ def monitoring_groups(m: dict, key: str) -> pd.DataFrame:
     return numbered(pd.DataFrame([
         {label: r[field], "户数": fmt_int(r["households"]), "人数": fmt_int(r["people"])} for r in rows or []
     ]), ["户数", "人数"])
-
-
-def __getattr__(name: str):
-    """A name of 0.1.0 that moved: the error names its new import (:func:`fupin.removed_name`)."""
-    raise removed_name(__name__, name)

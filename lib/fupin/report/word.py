@@ -28,7 +28,7 @@ In JupyterLab, one call writes a township's document::
     import fupin
     from fupin.report.word import write_township_docx
     town = fupin.load("data/sample").township("990101001")
-    write_township_docx(fupin.township_metrics(town, 2018), "城关镇.docx")
+    write_township_docx(fupin.analyse(town, year=2018).metrics, "城关镇.docx")
 """
 
 from __future__ import annotations
@@ -570,7 +570,7 @@ def county_charts(summary: Metrics) -> dict[str, bytes]:
 
     >>> import fupin
     >>> from fupin.core.config import SAMPLE_DIR
-    >>> charts = county_charts(fupin.township_metrics(fupin.load(SAMPLE_DIR), 2018))
+    >>> charts = county_charts(fupin.analyse(fupin.load(SAMPLE_DIR), year=2018).metrics)
     >>> {name: png[1:4] for name, png in sorted(charts.items())}  # PNG files
     {'incidence_trend_chart': b'PNG', 'income_band_chart': b'PNG'}
     """
@@ -657,7 +657,7 @@ def write_township_docx(metrics: Metrics | str | Path, path: str | Path) -> Path
     >>> from fupin.core.config import SAMPLE_DIR
     >>> town = fupin.load(SAMPLE_DIR).township("990101001")
     >>> folder = Path(tempfile.mkdtemp())
-    >>> write_township_docx(fupin.township_metrics(town, 2018), folder / "城关镇.docx").name
+    >>> write_township_docx(fupin.analyse(town, year=2018).metrics, folder / "城关镇.docx").name
     '城关镇.docx'
     >>> import shutil; shutil.rmtree(folder)
     """

@@ -3,7 +3,7 @@
 ``DIR/<township_id>/follow_up.xlsx`` has four sheets:
 
 * 未脱贫户: remaining(Y) households not projected to exit in T, with their
-  reasons (:func:`fupin.figures.metrics.non_exit_households`);
+  reasons (:func:`fupin.figures.analysis.Analysis.non_exit_households`);
 * 监测户: exited(Y) households to monitor (:func:`fupin.figures.monitoring.monitoring_households`);
 * 受阻贫困村: poor villages not exited by Y that cannot exit in T, with
   the conditions they fail (:func:`fupin.figures.frame.village_table`);
@@ -114,7 +114,7 @@ def _to_fill(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def non_exit_sheet(households: pd.DataFrame, target_year: int, helper: pd.Series | None = None) -> Sheet:
-    """未脱贫户 from :func:`fupin.figures.metrics.non_exit_households` (income and gap in yuan, blank if unknown).
+    """未脱贫户 from :func:`fupin.figures.analysis.Analysis.non_exit_households` (income and gap in yuan, blank if unknown).
 
     One column per guarantee reads 未保障 where it fails (filterable);
     ``helper`` is each row's masked 帮扶责任人 (:func:`helpers`).
@@ -315,18 +315,19 @@ def _analysis(county: County, year: int, params: Mapping[str, Any]) -> Analysis:
     township_id = params.pop("township_id", None)
     if params.get("industry_coverage_line") is None:
         params.pop("industry_coverage_line", None)
-    return analyse(county, report_parameters(year=year, **params), township_id=township_id)
+    area = county if township_id is None else county.area(None if township_id == "county" else township_id)
+    return analyse(area, report_parameters(year=year, **params))
 
 
 def follow_up_sheets(county: County, year: int, *, metrics: Mapping[str, Any] | None = None,
                      **params: Any) -> dict[str, Sheet]:
     """The sheets of :data:`SHEETS` for one area, by name (:func:`analysis_sheets`).
 
-    ``params`` are the figures' parameters as :func:`fupin.figures.metrics.township_metrics`
+    ``params`` are the figures' parameters as :func:`fupin.figures.analysis.Analysis.metrics`
     takes them (poverty_line, bands, growth, village_threshold, monitoring_line,
     income_drop_share, collective_income_line, collective_income_exit,
     industry_coverage_line) and ``township_id``; ``metrics`` is the area's
-    :func:`fupin.figures.metrics.township_metrics` with the same parameters, for the
+    :func:`fupin.figures.analysis.Analysis.metrics` with the same parameters, for the
     存在问题 items (computed when not given).
     """
     return analysis_sheets(_analysis(county, year, params), metrics)
