@@ -45,6 +45,9 @@ class County:
     incomes: pd.DataFrame
     cadres: pd.DataFrame | None = None
     sources: dict[str, Source] = field(default_factory=dict)
+    #: The person roster (人员表) where one was given: one row per person, its household's id and the
+    #: person's attributes (``labor``, ``health``, ...); ``name`` and ``id_number`` are personal data.
+    persons: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -126,12 +129,16 @@ class County:
         cadres = self.cadres
         if cadres is not None and "cadre_id" in households:
             cadres = cadres[cadres["cadre_id"].isin(households["cadre_id"].dropna())]
+        persons = self.persons
+        if persons is not None:
+            persons = persons[persons["household_id"].isin(households["household_id"])].reset_index(drop=True)
         return replace(
             self,
             villages=villages.reset_index(drop=True),
             households=households.reset_index(drop=True),
             incomes=incomes.reset_index(drop=True),
             cadres=None if cadres is None else cadres.reset_index(drop=True),
+            persons=persons,
         )
 
     def area(self, key: object = None) -> "County":

@@ -1,0 +1,137 @@
+"""The national system's person roster (人员表) in place of households or beside them, wide income
+columns and income components (docs/data.md, "Real exports"). Tiny hand-made tables, exact values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import fixtures_data as fd
+from fupin.columns import HOUSEHOLDS, PERSONS
+from fupin.errors import DataError, Problem
+from fupin.loading import load
+
+#: The columns of households a roster repeats (the head's name and id number are the 户主 row's).
+HOUSEHOLD_FIELDS = [c.name for c in HOUSEHOLDS.columns if c.name not in ("household_id", "size", "head_name",
+                                                                       "id_number", "exit_status",
+                                                                       "industry_support")]
+#: Labour skill of each member, by household of the hand-made county (sizes 3, 2, 4, 1).
+LABOR = {"00010001": ["普通劳动力", "无劳动力", "无劳动力"], "00010002": ["弱劳动力或半劳动力", "丧失劳动力"],
+         "00010003": ["技能劳动力", "无劳动力", "无劳动力", "无劳动力"], "00020001": ["丧失劳动力"]}
+EXTRA = {"联系电话": "13800000000", "耕地面积（亩）": "2.5", "开户银行": "农商行"}
+
+
+def roster_cells(tables: fd.Tables, head_only: bool = False, extra: dict[str, object] | None = None,
+                 size: bool = False) -> list[list[object]]:
+    """The households of ``tables`` as a roster: one row per person, the head first."""
+    fields = HOUSEHOLD_FIELDS + (["size"] if size else [])
+    head = ["户编号", "与户主关系", "姓名", "证件号码", "劳动技能", *[PERSONS.column(f).label for f in fields],
+            *(extra or {})]
+    rows = []
+    for h in tables["households"]:
+        for i, labor in enumerate(LABOR[h["household_id"]]):
+            person = [h["household_id"], "户主" if i == 0 else "子女", h["head_name"] if i == 0 else f"成员{i}",
+                      h["id_number"] if i == 0 else None, labor]
+            values = [h.get(f) for f in fields]
+            if head_only and i:
+                values = [None] * len(values)
+            rows.append(person + values + list((extra or {}).values()))
+    return [head, *rows]
+
+
+def roster_folder(tmp_path: Path, cells: list[list[object]], tables: fd.Tables | None = None) -> Path:
+    tables = tables or fd.county_tables()
+    path = fd.write_csv_folder(tmp_path / "data", {k: v for k, v in tables.items() if k != "households"})
+    fd.write_csv(path / "人员表.csv", cells)
+    return path
+
+
+def problems(path: Path) -> list[Problem]:
+    with pytest.raises(DataError) as caught:
+        load(path)
+    return caught.value.problems
+
+
+@pytest.mark.parametrize("head_only", [False, True])
+def test_the_roster_in_place_of_households_gives_the_same_households(tmp_path: Path, head_only: bool) -> None:
+    tables = fd.county_tables()
+    plain = load(fd.write_csv_folder(tmp_path / "plain", tables))
+    county = load(roster_folder(tmp_path, roster_cells(tables, head_only, extra=EXTRA)))
+    pd.testing.assert_frame_equal(county.households, plain.households)
+    pd.testing.assert_frame_equal(county.incomes, plain.incomes)
+    assert county.households["size"].tolist() == [3, 2, 4, 1]
+    assert county.persons["labor"].tolist() == [x for v in LABOR.values() for x in v]
+    assert county.persons.columns.tolist() == ["household_id", "relationship", "name", "id_number", "labor"]
+    assert county.sources["households"].path.name == "人员表.csv"
+    assert county.sources["persons"].unused == tuple(EXTRA)
+
+
+def test_members_that_disagree_no_head_and_two_heads_are_refused_all_at_once(tmp_path: Path) -> None:
+    tables = fd.county_tables()
+    cells = roster_cells(tables, size=True)
+    year = cells[0].index("识别年度")
+    cells[2][year] = 2015  # 00010001's second member: registered 2015, the head says 2014
+    cells[4][1] = "配偶"  # 00010002 loses its head
+    cells[7][1] = "户主"  # 00010003 gets a second head
+    cells[10][cells[0].index("家庭人口数")] = 2  # 00020001 (one row) says 2 people
+    found = problems(roster_folder(tmp_path, cells))
+    shown = sorted((p.row, p.column_en, p.message) for p in found)
+    assert shown == [
+        (3, "registered_year", "同一户（户编号「00010001」）各成员行的识别年度不一致：第2行「2014」、第3行「2015」、第4行「2014」；应相同，或只填在户主行"),
+        (5, "relationship", "户编号「00010002」的户没有户主行（第5、6行）：每户应有一行的与户主关系为“户主”"),
+        (8, "relationship", "户编号「00010003」的户有2个户主行（第7、8行）：每户只能有一个户主"),
+        (11, "size", "家庭人口数为2，但人员表中户编号「00020001」的户有1行（第11行）：家庭人口数应等于该户的人数"),
+    ]
+    assert all(p.file == "人员表.csv" for p in found)
+
+
+def test_a_roster_in_place_of_households_needs_the_exit_year_column(tmp_path: Path) -> None:
+    cells = roster_cells(fd.county_tables())
+    at = cells[0].index("脱贫年度")
+    cells = [row[:at] + row[at + 1:] for row in cells]
+    [problem] = problems(roster_folder(tmp_path, cells))
+    assert (problem.column_en, problem.row) == ("exit_year", 1)
+    assert problem.message.startswith("人员表代替户表时，缺少这一列")
+
+
+def test_a_household_value_that_fails_is_reported_once_at_the_person_row(tmp_path: Path) -> None:
+    cells = roster_cells(fd.county_tables(), head_only=True)
+    cells[1][cells[0].index("识别年度")] = "二〇一四"
+    [problem] = problems(roster_folder(tmp_path, cells))
+    assert (problem.file, problem.row, problem.column_en) == ("人员表.csv", 2, "registered_year")
+
+
+def test_the_roster_beside_households_must_count_each_household_s_people(tmp_path: Path) -> None:
+    tables = fd.county_tables()
+    path = fd.write_csv_folder(tmp_path / "data", tables)
+    cells = roster_cells(tables)
+    fd.write_csv(path / "persons.csv", [row[:5] for row in cells])
+    county = load(path)
+    assert len(county.persons) == 10 and county.households["size"].tolist() == [3, 2, 4, 1]
+    fd.write_csv(path / "persons.csv", [row[:5] for row in cells[:-1]])  # 00020001's only member left out
+    [problem] = problems(path)
+    assert (problem.file, problem.row, problem.column_en) == ("households.csv", 5, "size")
+    assert problem.message == "家庭人口数为1，但人员表中该户有0人：家庭人口数应等于该户在人员表中的行数"
+
+
+def test_a_roster_sheet_stands_in_for_households_in_a_workbook(tmp_path: Path) -> None:
+    tables = fd.county_tables()
+    plain = load(fd.write_csv_folder(tmp_path / "plain", tables))
+    sheets = {fd.TABLES[t].label: fd.grid(t, rows) for t, rows in tables.items() if t != "households"}
+    path = fd.write_xlsx(tmp_path / "county.xlsx", {**sheets, "贫困人口信息": roster_cells(tables)})
+    county = load(path)
+    pd.testing.assert_frame_equal(county.households, plain.households)
+    assert county.sources["households"].sheet == "贫困人口信息"
+
+
+def test_names_and_id_numbers_of_the_roster_are_masked_in_messages(tmp_path: Path) -> None:
+    cells = roster_cells(fd.county_tables())
+    cells[1][2] = "张\x0b三"
+    cells[1][3] = "11010119900307\x0b1234"
+    found = problems(roster_folder(tmp_path, cells))
+    values = {p.column_en: p.value for p in found}
+    assert values["name"] == "张*"
+    assert values["id_number"].startswith("110101****") and "1990" not in values["id_number"]
+    assert all("张三" not in p.format() and "19900307" not in p.format() for p in found)
