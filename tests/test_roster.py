@@ -135,3 +135,112 @@ def test_names_and_id_numbers_of_the_roster_are_masked_in_messages(tmp_path: Pat
     assert values["name"] == "张*"
     assert values["id_number"].startswith("110101****") and "1990" not in values["id_number"]
     assert all("张三" not in p.format() and "19900307" not in p.format() for p in found)
+
+
+# ---------------------------------------------------------------------------
+# Wide income columns and income components.
+
+WIDE = {"2016年度人均纯收入（元）": {"00020001": 2500.0}, "2017年人均纯收入": {"00010001": 4200.0, "00010002": 3100.0,
+                                                                    "00010003": 2900.0},
+        "人均纯收入(2018年)": {"00010001": 4800.0, "00010003": 3600.0, "00020001": 3900.0},
+        "2018年预计人均纯收入": {"00010002": 3300.5}}
+
+
+def wide_households(tables: fd.Tables, columns: dict[str, dict[str, float]]) -> list[list[object]]:
+    cells = fd.grid("households", tables["households"])
+    return [cells[0] + list(columns)] + [
+        row + [values.get(h["household_id"]) for values in columns.values()]
+        for row, h in zip(cells[1:], tables["households"])
+    ]
+
+
+def by_key(incomes: pd.DataFrame) -> pd.DataFrame:
+    return incomes.sort_values(["household_id", "year"]).reset_index(drop=True)
+
+
+def test_wide_income_columns_stand_in_for_the_incomes_table(tmp_path: Path) -> None:
+    tables = fd.county_tables()
+    plain = load(fd.write_csv_folder(tmp_path / "plain", tables))
+    path = fd.write_csv_folder(tmp_path / "data", {k: v for k, v in tables.items() if k != "incomes"})
+    fd.write_csv(path / "households.csv", wide_households(tables, WIDE))
+    county = load(path)
+    pd.testing.assert_frame_equal(by_key(county.incomes), by_key(plain.incomes))
+    assert county.sources["households"].unused == ()
+
+
+def test_wide_income_columns_in_the_roster_and_a_year_given_twice(tmp_path: Path) -> None:
+    tables = fd.county_tables()
+    plain = load(fd.write_csv_folder(tmp_path / "plain", tables))
+    cells = roster_cells(tables, head_only=True)
+    heads = {row[0]: row for row in cells[1:] if row[1] == "户主"}
+    cells = [cells[0] + list(WIDE)] + [
+        row + [values.get(row[0]) if row[1] == "户主" else None for values in WIDE.values()] for row in cells[1:]
+    ]
+    assert len(heads) == 4
+    path = roster_folder(tmp_path, cells, {k: v for k, v in tables.items() if k != "incomes"})
+    pd.testing.assert_frame_equal(by_key(load(path).incomes), by_key(plain.incomes))
+    fd.write_csv(path / "incomes.csv", fd.grid("incomes", tables["incomes"][:1]))  # 00010001's 2017 once more
+    [problem] = problems(path)
+    assert (problem.file, problem.row, problem.column_en) == ("incomes.csv", 2, "year")
+    assert problem.message == "2017年的收入在人员表.csv第2行的年度收入列中也有：同一户同一年只能填在一处"
+
+
+def component_rows(income: list[object]) -> list[list[object]]:
+    """00010001 (3 people) in 2017 with net 9400.00 yuan, 00010002 (2 people) with 9400.01."""
+    head = ["户编号", "年度", "人均纯收入", "工资性收入", "生产经营性收入", "财产性收入", "转移性收入", "生产经营性支出"]
+    return [head, ["00010001", 2017, income[0], 6000, 3000, 0, 1200, 800],
+            ["00010002", 2017, income[1], "6000.01", 2000, 0, 1400, None]]
+
+
+@pytest.mark.parametrize(("given", "derived"), [
+    ([None, None], [3133.33, 4700.01]),  # net / size to the fen, half up: 3133.333..., 4700.005
+    (["3134.32", "4699.02"], [3134.32, 4699.02]),  # 0.99 yuan from net / size: the given figure is used
+])
+def test_per_capita_income_from_components(tmp_path: Path, given: list[object], derived: list[float]) -> None:
+    path = fd.write_csv_folder(tmp_path / "data", fd.county_tables())
+    fd.write_csv(path / "incomes.csv", component_rows(given))
+    incomes = load(path).incomes
+    assert incomes["per_capita_income"].tolist() == derived
+    assert incomes["transfer"].tolist() == [1200.0, 1400.0]
+    assert incomes["business_cost"].isna().tolist() == [False, True]
+
+
+def test_components_that_disagree_by_more_than_a_yuan_are_refused(tmp_path: Path) -> None:
+    path = fd.write_csv_folder(tmp_path / "data", fd.county_tables())
+    fd.write_csv(path / "incomes.csv", component_rows(["3134.34", "4698.99"]))  # 1.01 and 1.005 yuan off
+    found = problems(path)
+    assert [(p.row, p.column_en, p.message) for p in found] == [
+        (2, "per_capita_income", "人均纯收入3134.34元与收入构成不符：由收入构成算出的人均纯收入为3133.33元"
+                                 "（纯收入9400.00元÷3人），相差超过1元"),
+        (3, "per_capita_income", "人均纯收入4698.99元与收入构成不符：由收入构成算出的人均纯收入为4700.01元"
+                                 "（纯收入9400.01元÷2人），相差超过1元"),
+    ]
+
+
+def test_components_given_in_part_or_neither_are_refused(tmp_path: Path) -> None:
+    path = fd.write_csv_folder(tmp_path / "data", fd.county_tables())
+    cells = component_rows([None, None])
+    cells[1][6] = None  # no 转移性收入
+    cells.append(["00010003", 2017, None, None, None, None, None, None])
+    fd.write_csv(path / "incomes.csv", cells)
+    found = problems(path)
+    assert [(p.row, p.column_en) for p in found] == [(2, "transfer"), (4, "per_capita_income")]
+    assert found[1].message == "必填，不能为空"
+    fd.write_csv(path / "incomes.csv", [row[:2] + row[3:] for row in cells])  # components alone
+    found = problems(path)
+    assert [(p.row, p.column_en) for p in found] == [(2, "transfer"), (4, "per_capita_income")]
+    assert found[1].message == "没有人均纯收入，也没有收入构成：请填写其一"
+
+
+def test_the_status_column_of_a_roster_must_agree_with_the_years(tmp_path: Path) -> None:
+    """脱贫标志 on the head's row only (脱贫 = 已脱贫); 00010002 says 已脱贫 without an exit year."""
+    tables = fd.county_tables()
+    cells = roster_cells(tables, head_only=True)
+    status = {"00010001": "脱贫", "00010002": "已脱贫", "00010003": "返贫", "00020001": "未脱贫"}
+    cells = [cells[0] + ["脱贫标志"]] + [row + [status[row[0]] if row[1] == "户主" else None] for row in cells[1:]]
+    [problem] = problems(roster_folder(tmp_path, cells))
+    assert (problem.file, problem.row, problem.column, problem.value) == ("人员表.csv", 5, "脱贫标志", "已脱贫")
+    assert problem.message.startswith("脱贫标志为“已脱贫”，但脱贫年度为空")
+    cells[4][-1] = "未脱贫"
+    assert load(roster_folder(tmp_path / "ok", cells)).households["exit_status"].tolist() == [
+        "已脱贫", "未脱贫", "返贫", "未脱贫"]

@@ -207,6 +207,8 @@ def load(path: str | Path) -> County:
         origins[name], frames[name] = origin, frame
     wide, found = _roster_and_wide_incomes(frames, origins, sources, skip)
     problems += found
+    if len(wide) and "incomes" not in grids and "incomes" not in frames:  # the yearly columns are the incomes
+        problems = [p for p in problems if not p.message.startswith(_MISSING_INCOMES)]
     problems += schema.check(frames, origins, frozenset(skip))
     shifted = {(o.file, o.sheet, row) for o in origins.values() for row in o.ragged}
     problems = [p for p in problems if p.column_en is None or (p.file, p.sheet, p.row) not in shifted]
@@ -214,7 +216,9 @@ def load(path: str | Path) -> County:
         raise DataError(_in_file_order(problems, files))
     del origins  # the cells as read: needed only to quote a problem
     if len(wide):
-        frames["incomes"] = pd.concat([frames["incomes"], wide.drop(columns="source_row")], ignore_index=True)
+        given = [frames["incomes"]] if "incomes" in frames else []
+        both = pd.concat([*given, wide.drop(columns="source_row")], ignore_index=True)
+        frames["incomes"] = both[[c for c in READ_TABLES["incomes"].names if c in both]]
     tables = {name: finish(frames.pop(name), READ_TABLES[name]) for name in list(frames)}
     return County(
         villages=tables["villages"],
@@ -268,6 +272,7 @@ def _roster_and_wide_incomes(
 
         frames["incomes"], found = roster.settle_components(incomes, sizes, at_incomes)
         problems += found
+        skip |= {("incomes", int(p.row), "per_capita_income") for p in found if p.row is not None}
         if "per_capita_income" in origin.missing and any(c in incomes for c in INCOME_COMPONENTS):
             # given by components alone: each row needs them
             unread = {row for table, row, _ in skip if table == "incomes"}
@@ -290,6 +295,11 @@ def _roster_and_wide_incomes(
     return wide, problems
 
 
+def _where(origin: Origin) -> str:
+    """A table's file (or sheet) as a message names it."""
+    return f"{origin.file}" if origin.sheet is None else f"工作表「{quote(origin.sheet)}」"
+
+
 def _doubled_incomes(
     incomes: pd.DataFrame, origin: Origin, wide: pd.DataFrame, origins: dict[str, Origin]
 ) -> list[Problem]:
@@ -298,7 +308,8 @@ def _doubled_incomes(
     both = wide.merge(keyed[["household_id", "year", "row"]].astype({"year": "int64"}), on=["household_id", "year"])
     return [
         origin.problem(
-            f"{int(r.year)}年的收入在{origins[r.source_table].table.label}第{int(r.source_row)}行的年度收入列中也有：同一户同一年只能填在一处",
+            f"{int(r.year)}年的收入在{_where(origins[r.source_table])}第{int(r.source_row)}行的年度收入列中也有："
+            "同一户同一年只能填在一处",
             int(r.row), "year")
         for r in both.itertuples(index=False)
     ]
@@ -374,6 +385,8 @@ def _folder_grids(folder: Path) -> tuple[dict[str, Grid], list[Problem]]:
     return grids, problems
 
 
+#: How a missing incomes table begins to be reported (folder, workbook): yearly income columns may stand in.
+_MISSING_INCOMES = ("缺少收入表（incomes）", "缺少工作表「收入表」")
 #: What may stand in for a missing table.
 _OR_ROSTER = {"households": "；也可用人员表（persons，全国扶贫开发信息系统导出的每人一行的表）代替户表"}
 

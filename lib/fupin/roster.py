@@ -296,6 +296,16 @@ def split_wide(frame: pd.DataFrame, origin: Origin) -> tuple[pd.DataFrame, pd.Da
 # --------------------------------------------------------------------------- components
 
 
+def yuan_text(fen: int) -> str:
+    """Whole fen as yuan with two decimals, exactly: ``-5`` -> ``-0.05``.
+
+    >>> yuan_text(313333), yuan_text(-5), yuan_text(940001)
+    ('3133.33', '-0.05', '9400.01')
+    """
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
 def settle_components(
     rows: pd.DataFrame, sizes: pd.Series, locate, given: pd.Series | None = None,  # noqa: ANN001 - callable
 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -333,15 +343,16 @@ def settle_components(
     out = income.copy()
     for position in np.flatnonzero(usable):
         n, total = int(size[position]), int(net[position])
+        per_capita = (2 * total + n) // (2 * n)  # fen, half up
         if np.isnan(stated[position]):
             if total < 0:
                 problems.append(locate(int(position), "per_capita_income",
-                                       f"由收入构成算出的纯收入为负（{total / 100:.2f}元）：请核对收入构成", None))
+                                       f"由收入构成算出的纯收入为负（{yuan_text(total)}元）：请核对收入构成", None))
                 continue
-            out[position] = ((2 * total + n) // (2 * n)) / 100  # half up, in fen
+            out[position] = per_capita / 100
         elif abs(int(stated[position]) * n - total) > AGREEMENT_FEN * n:
             problems.append(locate(
                 int(position), "per_capita_income",
-                f"人均纯收入{income[position]:.2f}元与收入构成不符：由收入构成算出的人均纯收入为"
-                f"{total / n / 100:.2f}元（纯收入{total / 100:.2f}元÷{n}人），相差超过1元", None))
+                f"人均纯收入{yuan_text(int(stated[position]))}元与收入构成不符：由收入构成算出的人均纯收入为"
+                f"{yuan_text(per_capita)}元（纯收入{yuan_text(total)}元÷{n}人），相差超过1元", None))
     return rows.assign(per_capita_income=out), problems
