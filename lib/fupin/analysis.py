@@ -61,6 +61,7 @@ from fupin.headcount import (
     non_exit_list,
     unsafe_houses_outside_program,
 )
+from fupin.livelihood import labour, transfer_dependence
 from fupin.monitoring import monitored_list, monitoring, monitoring_frame
 from fupin.parameters import Parameters
 from fupin.sensitivity import sensitivity
@@ -169,6 +170,8 @@ class Analysis:
             "monitoring": monitoring(area, frame, year, poverty_line=p.poverty_line, growth=p.growth,
                                      monitoring_line=p.monitoring_line, income_drop_share=p.income_drop_share,
                                      m=self.monitoring_frame),
+            "labour": labour(frame, area.persons),
+            "transfer_dependence": transfer_dependence(frame, area.incomes, year, p.poverty_line),
         }
         return json_plain(result)
 
