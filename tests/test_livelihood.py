@@ -88,3 +88,33 @@ def test_both_figures_reach_metrics_json() -> None:
     plain = analyse(County(VILLAGES, HOUSEHOLDS, INCOMES[["household_id", "year", "per_capita_income",
                                                           "is_estimate"]]), report_parameters(year=2018)).metrics
     assert plain["labour"] is None and plain["transfer_dependence"] is None
+
+
+def test_the_follow_up_workbook_lists_both_with_names_masked(tmp_path) -> None:  # noqa: ANN001
+    import openpyxl
+
+    from fupin import followup, narrative
+
+    heads = HOUSEHOLDS.assign(head_name=["王小明", "李四", "张三丰", "赵六", "钱七"])
+    a = analyse(County(VILLAGES, heads, INCOMES, persons=PERSONS), report_parameters(year=2018))
+    sheets = followup.analysis_sheets(a)
+    assert list(sheets) == ["未脱贫户", "监测户", "受阻贫困村", "无劳动力户", "脱贫依赖转移性收入", "存在问题", "说明"]
+    labour_sheet = sheets["无劳动力户"][0]
+    assert labour_sheet[["户编号", "户主（已脱敏）", "家庭人口", "家庭成员劳动技能"]].values.tolist() == [
+        ["b", "李*", 3, "无劳动力、丧失劳动力、弱劳动力或半劳动力"], ["c", "张*丰", 1, "无劳动力"]]
+    transfer_sheet = sheets["脱贫依赖转移性收入"][0]
+    assert transfer_sheet[["户编号", "户主（已脱敏）", "脱贫情况", "2018年人均纯收入（元）",
+                           "扣除转移性收入后人均纯收入（元）", "人均转移性收入（元）"]].values.tolist() == [
+        ["a", "王*明", "已脱贫", 4499.99, 3499.99, 1000.0], ["c", "张*丰", "预计2019年脱贫", 3600.0, 2000.0, 1600.0]]
+    items = {code: text for code, text, _ in narrative.problem_items(a.metrics)}
+    assert items["labour"] == "全镇未脱贫户中有2户4人家中无劳动力，难以依靠务工和产业增收脱贫，需落实兜底保障。"
+    assert items["transfer_dependence"].startswith(
+        "全镇有1户2人脱贫户、1户1人预计2019年脱贫户收入主要依靠转移性收入（扣除转移性收入后2018年人均纯收入低于3,500元）")
+    problems = sheets["存在问题"][0]
+    assert sorted(problems.loc[problems["问题"] == items["labour"], "户编号"]) == ["b", "c"]
+    path = tmp_path / "follow_up.xlsx"
+    path.write_bytes(followup.workbook_bytes(sheets, "城关镇", "2018年"))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == list(sheets)
+    text = "".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row)
+    assert "王小明" not in text and "李四" not in text

@@ -61,7 +61,12 @@ from fupin.headcount import (
     non_exit_list,
     unsafe_houses_outside_program,
 )
-from fupin.livelihood import labour, transfer_dependence
+from fupin.livelihood import (
+    labour,
+    transfer_dependence,
+    transfer_dependent_households,
+    without_labour_households,
+)
 from fupin.monitoring import monitored_list, monitoring, monitoring_frame
 from fupin.parameters import Parameters
 from fupin.sensitivity import sensitivity
@@ -179,6 +184,16 @@ class Analysis:
     def non_exit_households(self) -> pd.DataFrame:
         """The remaining(Y) households not projected to exit in T (:func:`fupin.metrics.non_exit_households`)."""
         return non_exit_list(self.area, self.frame)
+
+    @cached_property
+    def without_labour_households(self) -> pd.DataFrame | None:
+        """The households of metrics.json's ``labour`` (:func:`fupin.livelihood.without_labour_households`)."""
+        return without_labour_households(self.area, self.frame)
+
+    @cached_property
+    def transfer_dependent_households(self) -> pd.DataFrame | None:
+        """The households of ``transfer_dependence`` (:func:`fupin.livelihood.transfer_dependent_households`)."""
+        return transfer_dependent_households(self.area, self.frame, self.params.year, self.params.poverty_line)
 
     @cached_property
     def monitoring_households(self) -> pd.DataFrame:

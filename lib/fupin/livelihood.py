@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from fupin.columns import ABLE_LABOR, BUSINESS_COST, INCOME_COMPONENTS
+from fupin.county import County
 from fupin.money import to_fen
 
 
@@ -162,3 +163,79 @@ def transfer_dependence(
         "transfer_share": transfer / gross if gross else None,
         "villages": _by_village(frame, masks),
     }
+
+
+def _per_person(fen: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Household amounts in fen per person, in yuan to the fen (half up); NaN stays NaN."""
+    out = np.full(len(fen), np.nan)
+    known = ~np.isnan(fen)
+    total, n = fen[known].astype("int64"), sizes[known].astype("int64")
+    out[known] = ((2 * total + n) // (2 * n)) / 100
+    return out
+
+
+def _listed(area: County, frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The households of ``frame`` where ``mask`` holds: id, village id and name, head's name (not
+    masked here: whoever shows it masks it), size; by village, then household id."""
+    names = area.villages.drop_duplicates("village_id").set_index("village_id")["village_name"]
+    heads = (area.households.drop_duplicates("household_id").set_index("household_id")["head_name"]
+             if "head_name" in area.households else None)
+    chosen = frame.loc[np.asarray(mask, dtype=bool)]
+    out = pd.DataFrame({
+        "household_id": chosen["household_id"].astype("string").to_numpy(),
+        "village_id": chosen["village_id"].astype("string").to_numpy(),
+        "village_name": chosen["village_id"].map(names).astype("string").to_numpy(),
+        "head_name": (chosen["household_id"].map(heads).astype("string").to_numpy() if heads is not None
+                      else pd.array([pd.NA] * len(chosen), dtype="string")),
+        "size": chosen["size"].to_numpy(dtype="int64"),
+    }, index=chosen.index)
+    return out
+
+
+def without_labour_households(area: County, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """The households of :func:`labour`, for the follow-up workbook: :func:`_listed`'s columns, the
+    household's ``attribute`` and ``main_cause`` where given, and ``labor`` (each member's 劳动技能,
+    ``、``-joined) and ``health`` (where the roster has it); ``None`` without 劳动技能."""
+    mask = without_labour_mask(frame, area.persons)
+    if mask is None:
+        return None
+    out = _listed(area, frame, mask)
+    households = area.households.drop_duplicates("household_id").set_index("household_id")
+    for column in ("attribute", "main_cause"):
+        if column in households:
+            out[column] = out["household_id"].map(households[column]).astype("string")
+    persons = area.persons
+    for column in ("labor", "health"):
+        if column in persons:
+            joined = persons[column].fillna("未填").astype(str).groupby(persons["household_id"].astype(str)).agg("、".join)
+            out[column] = out["household_id"].astype(str).map(joined).astype("string")
+    return out.sort_values(["village_id", "household_id"], ignore_index=True)
+
+
+def transfer_dependent_households(
+    area: County, frame: pd.DataFrame, year: int, poverty_line: float
+) -> pd.DataFrame | None:
+    """The households of :func:`transfer_dependence`, for the follow-up workbook: :func:`_listed`'s
+    columns, ``status`` (``exited`` or ``projected_exit``), ``exit_year``, and per person in Y, in
+    yuan to the fen: ``income`` (net / size), ``without_transfer`` and ``transfer``; ``transfer_share``
+    (the household's transfer over its wage + business + property + transfer). ``None`` without components."""
+    found = transfer_dependent_masks(frame, area.incomes, year, poverty_line)
+    if found is None:
+        return None
+    masks, parts = found
+    mask = masks["exited"] | masks["projected_exits"]
+    out = _listed(area, frame, mask)
+    chosen = parts.loc[out.index]
+    sizes = out["size"].to_numpy(dtype="int64")
+    transfer = chosen["transfer"].to_numpy(dtype="float64")
+    without = chosen["without_transfer"].to_numpy(dtype="float64")
+    gross = chosen["gross"].to_numpy(dtype="float64")
+    out = out.assign(
+        status=np.where(masks["exited"][mask], "exited", "projected_exit"),
+        exit_year=frame.loc[out.index, "exit_year"].astype("Int64").array,
+        income=_per_person(without + transfer, sizes),
+        without_transfer=_per_person(without, sizes),
+        transfer=_per_person(transfer, sizes),
+        transfer_share=np.where(gross > 0, transfer / np.where(gross > 0, gross, 1), np.nan),
+    )
+    return out.sort_values(["village_id", "household_id"], ignore_index=True)
