@@ -244,3 +244,33 @@ def test_the_status_column_of_a_roster_must_agree_with_the_years(tmp_path: Path)
     cells[4][-1] = "未脱贫"
     assert load(roster_folder(tmp_path / "ok", cells)).households["exit_status"].tolist() == [
         "已脱贫", "未脱贫", "返贫", "未脱贫"]
+
+
+def test_the_sample_in_roster_form_gives_the_same_county(tmp_path: Path) -> None:
+    """The bundled sample's households written as a roster (the head's row carries the household's
+    fields, the other members only their household id): the same households, so the same figures."""
+    import shutil
+
+    from fupin.analysis import analyse
+    from fupin.config import SAMPLE_DIR
+    from fupin.parameters import report_parameters
+
+    path = tmp_path / "data"
+    path.mkdir()
+    for name in ("villages", "incomes", "cadres"):
+        shutil.copy(SAMPLE_DIR / f"{name}.csv", path)
+    households = pd.read_csv(SAMPLE_DIR / "households.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    heads = households.drop(columns=["家庭人口数", "户主姓名", "证件号码"]).assign(
+        与户主关系="户主", 姓名=households["户主姓名"], 证件号码=households["证件号码"])
+    sizes = households["家庭人口数"].astype(int).to_numpy()
+    members = pd.DataFrame({"户编号": households["户编号"].repeat(sizes - 1).to_numpy()}).assign(
+        与户主关系="子女", 姓名="成员")
+    roster = pd.concat([heads, members], ignore_index=True).fillna("")
+    roster.to_csv(path / "人员表.csv", index=False, encoding="gbk")
+    sample, county = load(SAMPLE_DIR), load(path)
+    pd.testing.assert_frame_equal(county.households, sample.households)
+    pd.testing.assert_frame_equal(county.incomes, sample.incomes)
+    assert len(county.persons) == sizes.sum()
+    params = report_parameters(year=2018)
+    assert (analyse(county.area("990101001"), params).metrics
+            == analyse(sample.area("990101001"), params).metrics)
