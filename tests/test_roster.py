@@ -274,3 +274,12 @@ def test_the_sample_in_roster_form_gives_the_same_county(tmp_path: Path) -> None
     params = report_parameters(year=2018)
     assert (analyse(county.area("990101001"), params).metrics
             == analyse(sample.area("990101001"), params).metrics)
+
+
+def test_validate_reads_a_roster_and_lists_its_unused_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from fupin.cli import main
+
+    path = roster_folder(tmp_path, roster_cells(fd.county_tables(), extra=EXTRA))
+    assert main(["validate", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "  人员表（人员表.csv）：「联系电话」、「耕地面积（亩）」、「开户银行」" in lines

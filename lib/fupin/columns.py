@@ -278,6 +278,9 @@ PERSONS = Table(
     aliases=("贫困人口信息",),
 )
 
+#: Every table a county may hand us: the contract's four and the person roster.
+INPUT_TABLES: dict[str, Table] = {**TABLES, PERSONS.name: PERSONS}
+
 #: Columns that hold personal data and must never reach a report unmasked.
 PERSONAL_COLUMNS: frozenset[str] = frozenset(
     c.name for t in (*TABLES.values(), PERSONS) for c in t.columns if c.personal

@@ -50,7 +50,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fupin import roster
-from fupin.columns import CHECK_DTYPES, INCOME_COMPONENTS, PERSONS, TABLES, Column, Table
+from fupin.columns import CHECK_DTYPES, INCOME_COMPONENTS, INPUT_TABLES, PERSONS, TABLES, Column, Table
 from fupin.county import County, Source
 from fupin.errors import DataError, Problem, Refused, Unconvertible, quote
 from fupin.money import MONEY_LIMIT, MONEY_TOO_LARGE
@@ -63,8 +63,6 @@ if TYPE_CHECKING:
 # not here: a `fupin run` report kernel imports this module and reads a prepared slice only.
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
-#: Every table a county may hand us: the contract's four and the person roster (人员表).
-READ_TABLES: dict[str, Table] = {**TABLES, PERSONS.name: PERSONS}
 #: Spreadsheet files we do not read, and what to call them when refusing one.
 OTHER_SPREADSHEETS = {
     ".xls": "旧版 .xls ", ".xlsm": "启用宏的 .xlsm ", ".xlsb": " .xlsb ", ".et": " WPS 的 .et ", ".ods": " .ods ",
@@ -195,11 +193,11 @@ def load(path: str | Path) -> County:
     frames: dict[str, pd.DataFrame] = {}
     skip: set[tuple[str, int, str]] = set()
     for name in list(grids):
-        origin, found = to_origin(grids.pop(name), READ_TABLES[name])  # the grid's other columns go
+        origin, found = to_origin(grids.pop(name), INPUT_TABLES[name])  # the grid's other columns go
         problems += found
         if origin is None:
             continue
-        absent = tuple(c.name for c in READ_TABLES[name].columns if c.name in origin.missing)
+        absent = tuple(c.name for c in INPUT_TABLES[name].columns if c.name in origin.missing)
         sources[name] = replace(sources[name], unused=origin.unused, absent=absent)
         frame, failures = convert(origin)
         problems += failures
@@ -218,8 +216,8 @@ def load(path: str | Path) -> County:
     if len(wide):
         given = [frames["incomes"]] if "incomes" in frames else []
         both = pd.concat([*given, wide.drop(columns="source_row")], ignore_index=True)
-        frames["incomes"] = both[[c for c in READ_TABLES["incomes"].names if c in both]]
-    tables = {name: finish(frames.pop(name), READ_TABLES[name]) for name in list(frames)}
+        frames["incomes"] = both[[c for c in INPUT_TABLES["incomes"].names if c in both]]
+    tables = {name: finish(frames.pop(name), INPUT_TABLES[name]) for name in list(frames)}
     return County(
         villages=tables["villages"],
         households=tables["households"],
@@ -246,7 +244,8 @@ def _roster_and_wide_incomes(
             households, derived, found = roster.collapse(persons, origin)
             problems += found
             frames["households"], origins["households"] = households, derived
-            sources["households"] = sources["persons"]
+            absent = tuple(c.name for c in TABLES["households"].columns if c.name in derived.missing)
+            sources["households"] = replace(sources["persons"], unused=(), absent=absent)
             at = dict(zip(households["household_id"].astype(object), households.index.to_numpy().tolist()))
             skip |= {("households", at[persons.at[row, "household_id"]], column) for table, row, column in list(skip)
                      if table == "persons" and pd.notna(persons.at[row, "household_id"])}
@@ -361,7 +360,7 @@ def _folder_grids(folder: Path) -> tuple[dict[str, Grid], list[Problem]]:
     grids: dict[str, Grid] = {}
     problems: list[Problem] = []
     roster_given = any(p.stem.strip().casefold() in _table_names(PERSONS) for p in files)
-    for table in READ_TABLES.values():
+    for table in INPUT_TABLES.values():
         found = [p for p in files if p.stem.strip().casefold() in _table_names(table)]
         other = [p for p in present if p.suffix.lower() in OTHER_SPREADSHEETS
                  and p.stem.strip().casefold() in _table_names(table)]
@@ -481,7 +480,7 @@ def _workbook_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
     grids: dict[str, Grid] = {}
     problems: list[Problem] = []
     roster_given = _table_sheet(sheets, PERSONS)[0] is not None
-    for table in READ_TABLES.values():
+    for table in INPUT_TABLES.values():
         ws, why = _table_sheet(sheets, table)
         if why is not None:
             problems.append(Problem(path.name, why))
