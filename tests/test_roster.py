@@ -283,3 +283,17 @@ def test_validate_reads_a_roster_and_lists_its_unused_columns(tmp_path: Path, ca
     assert main(["validate", str(path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "  人员表（人员表.csv）：「联系电话」、「耕地面积（亩）」、「开户银行」" in lines
+
+
+def test_a_yearly_column_of_a_future_year_must_say_estimate_and_amounts_are_checked(tmp_path: Path) -> None:
+    tables = fd.county_tables()
+    path = fd.write_csv_folder(tmp_path / "data", {k: v for k, v in tables.items() if k != "incomes"})
+    columns = {**WIDE, "2099年人均纯收入": {"00010003": 9000.0}, "2099年预计人均纯收入": {"00010001": 9000.0}}
+    cells = wide_households(tables, columns)
+    cells[2][cells[0].index("2017年人均纯收入")] = -5
+    fd.write_csv(path / "households.csv", cells)
+    found = problems(path)
+    assert [(p.row, p.column, p.message) for p in found] == [
+        (3, "2017年人均纯收入", "应为不小于0的数字（元）"),
+        (4, "2099年人均纯收入", "年度晚于今年的收入只能是预计值：请在表头中写明“预计”（如 2099年预计人均纯收入）或改正年度"),
+    ]

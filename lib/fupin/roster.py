@@ -31,7 +31,7 @@ from fupin.columns import (
     ROSTER_HOUSEHOLD_COLUMNS, Column, Table,
 )
 from fupin.errors import Problem
-from fupin.money import to_fen
+from fupin.money import MONEY_LIMIT, MONEY_TOO_LARGE, to_fen
 
 if TYPE_CHECKING:
     from fupin.schema import Origin
@@ -269,10 +269,20 @@ def split_wide(frame: pd.DataFrame, origin: Origin) -> tuple[pd.DataFrame, pd.Da
     names = wide_names(frame)
     if not names:
         return frame, pd.DataFrame(), []
+    from fupin.schema import FUTURE_INCOME, YEAR_MAX, YEAR_MIN, current_year
+
     problems = []
     for name in names:
-        negative = frame[name] < 0
-        problems += [origin.problem("应为不小于0的数字（元）", int(r), name) for r in frame.index[negative.fillna(False)]]
+        wide, values = _parse(name), frame[name]
+        filled = frame.index[values.notna().to_numpy()]
+        if not YEAR_MIN <= wide.year <= YEAR_MAX or (wide.year > current_year() and not wide.estimate):
+            why = (f"表头中的年度应在{YEAR_MIN}到{YEAR_MAX}之间" if not YEAR_MIN <= wide.year <= YEAR_MAX
+                   else f"{FUTURE_INCOME.split('：')[0]}：请在表头中写明“预计”（如 {wide.year}年预计人均纯收入）或改正年度")
+            problems += [origin.problem(why, int(r), name) for r in filled[:1]]
+        negative = (values < 0).fillna(False).to_numpy()
+        problems += [origin.problem("应为不小于0的数字（元）", int(r), name) for r in frame.index[negative]]
+        huge = (values.abs() >= MONEY_LIMIT).fillna(False).to_numpy()
+        problems += [origin.problem(MONEY_TOO_LARGE, int(r), name) for r in frame.index[huge]]
     keys = sorted({(w.year, w.estimate) for w in map(_parse, names)})
     parts = []
     for year, estimate in keys:
