@@ -139,56 +139,66 @@ def collapse(persons: pd.DataFrame, origin: Origin) -> tuple[pd.DataFrame, Origi
 
     problems: list[Problem] = []
     known = persons[persons["household_id"].notna()]
-    rows = known.index.to_series(index=known.index)
-    groups = rows.groupby(known["household_id"].to_numpy(), sort=False)
-    members = {str(h): list(map(int, r)) for h, r in groups}
+    rows = known.index.to_numpy(dtype="int64")  # ascending
+    codes, uniques = pd.factorize(known["household_id"].astype(str).to_numpy(dtype=object))
+    n = len(uniques)
+
+    def rows_of(code: int, mask: np.ndarray | None = None) -> list[int]:  # only for a problem
+        return rows[(codes == code) & (True if mask is None else mask)].tolist()
+
     is_head = (known["relationship"].str.strip() == HEAD_RELATIONSHIP).fillna(False).to_numpy(dtype=bool)
-    heads = rows[is_head].groupby(known["household_id"].to_numpy()[is_head], sort=False)
-    head_rows = {str(h): list(map(int, r)) for h, r in heads}
+    sizes = np.bincount(codes, minlength=n)
+    head_count = np.bincount(codes[is_head], minlength=n)
+    first = np.full(n, -1, dtype="int64")
+    any_codes, at = np.unique(codes, return_index=True)
+    first[any_codes] = rows[at]  # each household's first row
+    head_codes, at = np.unique(codes[is_head], return_index=True)
+    first[head_codes] = rows[is_head][at]  # its 户主 row where it has one
     relation = origin.written("relationship")
     id_label = origin.written("household_id")
-    first: dict[str, int] = {}
-    for household, its_rows in members.items():
-        found = head_rows.get(household, [])
-        if not found:
+    for code in np.flatnonzero(head_count != 1):
+        household = uniques[code]
+        if head_count[code] == 0:
+            its = rows_of(code)
             problems.append(origin.problem(
-                f"{id_label}「{household}」的户没有户主行（{_rows_text(its_rows)}）：每户应有一行的{relation}为“户主”",
-                its_rows[0], "relationship"))
-        elif len(found) > 1:
+                f"{id_label}「{household}」的户没有户主行（{_rows_text(its)}）：每户应有一行的{relation}为“户主”",
+                its[0], "relationship"))
+        else:
+            found = rows_of(code, is_head)
             problems.append(origin.problem(
                 f"{id_label}「{household}」的户有{len(found)}个户主行（{_rows_text(found)}）：每户只能有一个户主",
                 found[1], "relationship"))
-        first[household] = (found or its_rows)[0]
     columns = [c for c in (*ROSTER_HOUSEHOLD_COLUMNS, *wide_names(persons)) if c in known and c in origin.headers]
     for column in columns:
         values = known[column]
         filled = values.notna().to_numpy()
-        counts = values[filled].groupby(known["household_id"].to_numpy()[filled], sort=False).nunique()
-        for household in counts.index[counts.to_numpy() > 1]:
-            its = [r for r in members[str(household)] if pd.notna(values.at[r])]
+        counts = values[filled].groupby(codes[filled]).nunique()
+        for code in counts.index[counts.to_numpy() > 1]:
+            its = rows_of(int(code), filled)
             shown = "、".join(f"第{r}行「{origin.value(r, column)}」" for r in its[:6])
             problems.append(origin.problem(
-                f"同一户（{id_label}「{household}」）各成员行的{origin.written(column)}不一致：{shown}；"
+                f"同一户（{id_label}「{uniques[code]}」）各成员行的{origin.written(column)}不一致：{shown}；"
                 "应相同，或只填在户主行", its[1], column))
-    sizes = pd.Series({h: len(r) for h, r in members.items()}, dtype="int64")
     if "size" in known and "size" in origin.headers:
-        stated = known["size"].groupby(known["household_id"].to_numpy(), sort=False).first()
-        for household, value in stated.dropna().items():
-            if int(value) != sizes[str(household)]:
-                its = members[str(household)]
-                problems.append(origin.problem(
-                    f"{origin.written('size')}为{int(value)}，但人员表中{id_label}「{household}」的户有{len(its)}行"
-                    f"（{_rows_text(its)}）：家庭人口数应等于该户的人数", first[str(household)], "size"))
-    taken = known[columns].groupby(known["household_id"].to_numpy(), sort=False).first()
-    order = sorted(first, key=first.get)
-    index = pd.Index([first[h] for h in order], dtype="int64")
+        stated = known["size"].groupby(codes).first().reindex(range(n)).to_numpy(dtype="float64", na_value=np.nan)
+        for code in np.flatnonzero(~np.isnan(stated) & (stated != sizes)):
+            its = rows_of(code)
+            problems.append(origin.problem(
+                f"{origin.written('size')}为{int(stated[code])}，但人员表中{id_label}「{uniques[code]}」的户有{len(its)}行"
+                f"（{_rows_text(its)}）：家庭人口数应等于该户的人数", int(first[code]), "size"))
+    taken = known[columns].groupby(codes).first().reindex(range(n))
+    by_row = np.argsort(first, kind="stable")  # households in the order of their 户主 rows
+    taken = taken.iloc[by_row]
+    order = [str(h) for h in uniques[by_row]]
+    index = pd.Index(first[by_row], dtype="int64")
+    sizes = pd.Series(sizes[by_row], index=order)
     households: dict[str, object] = {"household_id": pd.array(order, dtype=CHECK_DTYPES["id"])}
     for column in HOUSEHOLDS.columns:
         name = column.name
         if name in ("household_id", "size"):
             continue
         if name in columns:
-            values = taken[name].reindex(order).to_numpy()
+            values = taken[name].to_numpy()
             series = pd.array(values, dtype=CHECK_DTYPES[column.kind])
             if column.default is not None:
                 series = pd.Series(series).fillna(column.default).array
@@ -199,10 +209,10 @@ def collapse(persons: pd.DataFrame, origin: Origin) -> tuple[pd.DataFrame, Origi
             households[name] = pd.array(known["id_number"].reindex(index).to_numpy(), dtype=CHECK_DTYPES["id"])
         elif not column.omit_if_absent:
             households[name] = pd.array([column.default] * len(order), dtype=CHECK_DTYPES[column.kind])
-    households["size"] = pd.array(sizes.reindex(order).to_numpy(), dtype="Int64")
+    households["size"] = pd.array(sizes.to_numpy(), dtype="Int64")
     for column in wide_names(persons):
         if column in columns:
-            households[column] = taken[column].reindex(order).to_numpy(dtype="float64")
+            households[column] = taken[column].to_numpy(dtype="float64")
     frame = pd.DataFrame(households, index=index)[
         [c.name for c in HOUSEHOLDS.columns if c.name in households] + [c for c in columns if c.startswith("wide:")]
     ]
@@ -217,12 +227,12 @@ def collapse(persons: pd.DataFrame, origin: Origin) -> tuple[pd.DataFrame, Origi
                 message=f"人员表代替户表时，缺少这一列（列名可写作：{'、'.join(column.headers)}）"
                 + (f"：即使全部为空也必须有这一列，否则{column.absent_means}" if column.absent_means else ""),
             ))
-    positions = {int(r): i for i, r in enumerate(origin.rows)}
+    numbers = origin.rows.to_numpy()  # ascending
 
     def cells(column: str):  # noqa: ANN202 - the cell of the household's 户主 row, as the roster holds it
         def at(position: int) -> str | None:
-            row = int(index[position])
-            return origin.cells[column](positions[row]) if column in origin.cells and row in positions else None
+            where = int(np.searchsorted(numbers, index[position]))
+            return origin.cells[column](where) if where < len(numbers) and numbers[where] == index[position] else None
         return at
 
     read_cells = {c: c for c in columns} | {"head_name": "name", "id_number": "id_number", "size": "size"}
