@@ -286,3 +286,12 @@ def test_a_yearly_column_of_a_future_year_must_say_estimate_and_amounts_are_chec
         (3, "2017年人均纯收入", "应为不小于0的数字（元）"),
         (4, "2099年人均纯收入", "年度晚于今年的收入只能是预计值：请在表头中写明“预计”（如 2099年预计人均纯收入）或改正年度"),
     ]
+
+
+def test_one_year_in_two_yearly_columns_is_refused(tmp_path: Path) -> None:
+    tables = fd.county_tables()
+    path = fd.write_csv_folder(tmp_path / "data", {k: v for k, v in tables.items() if k != "incomes"})
+    fd.write_csv(path / "households.csv", wide_households(tables, {**WIDE, "2017年度人均纯收入": {}}))
+    [problem] = problems(path)
+    assert (problem.row, problem.column) == (1, "2017年度人均纯收入")
+    assert problem.message.startswith("多个列都表示2017年人均纯收入") and "「2017年人均纯收入」" in problem.message

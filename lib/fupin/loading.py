@@ -205,7 +205,7 @@ def load(path: str | Path) -> County:
         origins[name], frames[name] = origin, frame
     wide, found = _roster_and_wide_incomes(frames, origins, sources, skip)
     problems += found
-    if len(wide) and "incomes" not in grids and "incomes" not in frames:  # the yearly columns are the incomes
+    if len(wide) and "incomes" not in sources:  # no incomes table: the yearly columns are the incomes
         problems = [p for p in problems if not p.message.startswith(_MISSING_INCOMES)]
     problems += schema.check(frames, origins, frozenset(skip))
     shifted = {(o.file, o.sheet, row) for o in origins.values() for row in o.ragged}

@@ -66,8 +66,12 @@ class Wide:
 
     @property
     def name(self) -> str:
-        """Its column name in the table as read (``wide:2017:per_capita_income``)."""
-        return f"wide:{self.year}:{self.field}" + (":estimate" if self.estimate else "")
+        """Its column name in the table as read (``per_capita_income_2017``, ``per_capita_income_2019_estimate``).
+
+        >>> Wide(2019, "transfer", True).name, _parse("transfer_2019_estimate") == Wide(2019, "transfer", True)
+        ('transfer_2019_estimate', True)
+        """
+        return f"{self.field}_{self.year}" + ("_estimate" if self.estimate else "")
 
 
 def wide_column(header: str) -> Wide | None:
@@ -95,8 +99,12 @@ def table_for_header(table: Table, header: list[str]) -> Table:
         ))
     if table.name not in WIDE_TABLES:
         return table
-    wide = {w.name: Column(w.name, h.strip(), "number") for h in header if h and (w := wide_column(h))}
-    return replace(table, columns=table.columns + tuple(wide.values())) if wide else table
+    named: dict[str, list[str]] = {}
+    for h in header:
+        if h and (w := wide_column(h)):
+            named.setdefault(w.name, []).append(h.strip())
+    wide = tuple(Column(name, headers[0], "number", aliases=tuple(headers[1:])) for name, headers in named.items())
+    return replace(table, columns=table.columns + wide) if wide else table
 
 
 def _names(header: str) -> set[str]:
@@ -106,14 +114,17 @@ def _names(header: str) -> set[str]:
     return {c.name for c in INCOMES.columns if text in (c.name, c.label)}
 
 
+_WIDE_NAME = re.compile(rf"(?P<field>{'|'.join(WIDE_FIELDS.values())})_(?P<year>\d{{4}})(?P<estimate>_estimate)?")
+
+
 def wide_names(frame: pd.DataFrame) -> list[str]:
     """The wide income columns of a table as read."""
-    return [c for c in frame.columns if str(c).startswith("wide:")]
+    return [c for c in frame.columns if _WIDE_NAME.fullmatch(str(c))]
 
 
 def _parse(name: str) -> Wide:
-    _, year, field, *estimate = name.split(":")
-    return Wide(int(year), field, bool(estimate))
+    found = _WIDE_NAME.fullmatch(name)
+    return Wide(int(found["year"]), found["field"], found["estimate"] is not None)
 
 
 # --------------------------------------------------------------------------- the roster
@@ -213,11 +224,11 @@ def collapse(persons: pd.DataFrame, origin: Origin) -> tuple[pd.DataFrame, Origi
     for column in wide_names(persons):
         if column in columns:
             households[column] = taken[column].to_numpy(dtype="float64")
+    wide = wide_names(persons)
     frame = pd.DataFrame(households, index=index)[
-        [c.name for c in HOUSEHOLDS.columns if c.name in households] + [c for c in columns if c.startswith("wide:")]
+        [c.name for c in HOUSEHOLDS.columns if c.name in households] + [c for c in columns if c in wide]
     ]
-    table = replace(HOUSEHOLDS, columns=HOUSEHOLDS.columns + tuple(
-        c for c in origin.table.columns if c.name.startswith("wide:")))
+    table = replace(HOUSEHOLDS, columns=HOUSEHOLDS.columns + tuple(c for c in origin.table.columns if c.name in wide))
     read = {*columns, "household_id", "size"} | ({"head_name"} if "name" in origin.headers else set())
     for column in HOUSEHOLDS.columns:
         if column.always_present and column.name not in read:
