@@ -66,6 +66,9 @@ def test_the_roster_in_place_of_households_gives_the_same_households(tmp_path: P
     assert county.persons.columns.tolist() == ["household_id", "relationship", "name", "id_number", "labor"]
     assert county.sources["households"].path.name == "人员表.csv"
     assert county.sources["persons"].unused == tuple(EXTRA)
+    from fupin.tables import run_info
+
+    assert "输入：人员表" in run_info({}, county)["项目"].tolist()  # the report's 数据说明 names the roster
 
 
 def test_members_that_disagree_no_head_and_two_heads_are_refused_all_at_once(tmp_path: Path) -> None:

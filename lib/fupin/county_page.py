@@ -76,7 +76,7 @@ def prepare_county_page(county: County, params: "RunParameters", summary: dict |
     ('示例县2018年脱贫攻坚情况（乡镇汇总）', ['incidence_trend_chart', 'income_band_chart'])
     """
     from fupin import narrative, report
-    from fupin.columns import TABLES
+    from fupin.columns import INPUT_TABLES
     from fupin.docx_report import county_charts
     from fupin.metrics import township_metrics
     from fupin.style import PARAMETER_LABELS, fmt_checksum, fmt_parameter, print_header_css, use_report_style
@@ -107,7 +107,7 @@ def prepare_county_page(county: County, params: "RunParameters", summary: dict |
         headers=HEADERS,
         info=[
             *[(PARAMETER_LABELS[k], fmt_parameter(k, v)) for k, v in shown.items()],
-            *[(f"输入：{TABLES[t].label if t in TABLES else t}",
+            *[(f"输入：{INPUT_TABLES[t].label if t in INPUT_TABLES else t}",
                f"{s.path.name}{f'（工作表「{s.sheet}」）' if s.sheet else ''}，SHA-256 {fmt_checksum(s.sha256)}")
               for t, s in county.sources.items()],
             ("代码版本", code_version()),
