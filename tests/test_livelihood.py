@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fupin.analysis import analyse
-from fupin.county import County
-from fupin.livelihood import labour, transfer_dependence
-from fupin.parameters import report_parameters
+from fupin.figures.analysis import analyse
+from fupin.core.county import County
+from fupin.figures.livelihood import labour, transfer_dependence
+from fupin.figures.parameters import report_parameters
 
 VILLAGES = pd.DataFrame({
     "village_id": ["v1", "v2"], "village_name": ["东村", "西村"], "township_id": ["t", "t"],
@@ -30,7 +30,7 @@ PERSONS = pd.DataFrame({
 
 
 def frame(year: int = 2018) -> pd.DataFrame:
-    from fupin.frame import household_frame
+    from fupin.figures.frame import household_frame
 
     return household_frame(HOUSEHOLDS, INCOMES, year, poverty_line=3500)
 
@@ -93,11 +93,11 @@ def test_both_figures_reach_metrics_json() -> None:
 def test_the_follow_up_workbook_lists_both_with_names_masked(tmp_path) -> None:  # noqa: ANN001
     import openpyxl
 
-    from fupin import followup, narrative
+    from fupin.report import narrative, workbook
 
     heads = HOUSEHOLDS.assign(head_name=["王小明", "李四", "张三丰", "赵六", "钱七"])
     a = analyse(County(VILLAGES, heads, INCOMES, persons=PERSONS), report_parameters(year=2018))
-    sheets = followup.analysis_sheets(a)
+    sheets = workbook.analysis_sheets(a)
     assert list(sheets) == ["未脱贫户", "监测户", "受阻贫困村", "无劳动力户", "脱贫依赖转移性收入", "存在问题", "说明"]
     labour_sheet = sheets["无劳动力户"][0]
     assert labour_sheet[["户编号", "户主（已脱敏）", "家庭人口", "家庭成员劳动技能"]].values.tolist() == [
@@ -113,7 +113,7 @@ def test_the_follow_up_workbook_lists_both_with_names_masked(tmp_path) -> None: 
     problems = sheets["存在问题"][0]
     assert sorted(problems.loc[problems["问题"] == items["labour"], "户编号"]) == ["b", "c"]
     path = tmp_path / "follow_up.xlsx"
-    path.write_bytes(followup.workbook_bytes(sheets, "城关镇", "2018年"))
+    path.write_bytes(workbook.workbook_bytes(sheets, "城关镇", "2018年"))
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == list(sheets)
     text = "".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import fixtures_data as fd
-from fupin.columns import HOUSEHOLDS, PERSONS
-from fupin.errors import DataError, Problem
-from fupin.loading import load
+from fupin.core.contract import HOUSEHOLDS, PERSONS
+from fupin.core.errors import DataError, Problem
+from fupin.io.loading import load
 
 #: The columns of households a roster repeats (the head's name and id number are the 户主 row's).
 HOUSEHOLD_FIELDS = [c.name for c in HOUSEHOLDS.columns if c.name not in ("household_id", "size", "head_name",
@@ -66,7 +66,7 @@ def test_the_roster_in_place_of_households_gives_the_same_households(tmp_path: P
     assert county.persons.columns.tolist() == ["household_id", "relationship", "name", "id_number", "labor"]
     assert county.sources["households"].path.name == "人员表.csv"
     assert county.sources["persons"].unused == tuple(EXTRA)
-    from fupin.tables import run_info
+    from fupin.report.tables import run_info
 
     assert "输入：人员表" in run_info({}, county)["项目"].tolist()  # the report's 数据说明 names the roster
 
@@ -252,9 +252,9 @@ def test_the_status_column_of_a_roster_must_agree_with_the_years(tmp_path: Path)
 def test_the_sample_in_roster_form_gives_the_same_county() -> None:
     """data/sample_roster.xlsx (人员表 in place of 户表, the household's fields on the 户主 row only):
     the same households and incomes as the sample, so every existing figure the same; labour besides."""
-    from fupin.analysis import analyse
-    from fupin.config import SAMPLE_DIR, SAMPLE_ROSTER
-    from fupin.parameters import report_parameters
+    from fupin.figures.analysis import analyse
+    from fupin.core.config import SAMPLE_DIR, SAMPLE_ROSTER
+    from fupin.figures.parameters import report_parameters
 
     sample, county = load(SAMPLE_DIR), load(SAMPLE_ROSTER)
     pd.testing.assert_frame_equal(county.households, sample.households)
