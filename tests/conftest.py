@@ -93,7 +93,7 @@ def report_metrics() -> Callable[..., dict[str, Any]]:
     (:func:`metrics_fixtures.report_county`, Y = 2018) exactly as the library returns it.
 
     ``edit`` changes the county (a function County -> County) before the figures are
-    computed; ``parameters`` go to :func:`fupin.township_metrics`. Every call returns a
+    computed; ``parameters`` go to :func:`fupin.analyse`. Every call returns a
     fresh dict.
     """
     def make(edit: Callable[[County], County] | None = None, **parameters: Any) -> dict[str, Any]:

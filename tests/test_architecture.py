@@ -237,7 +237,7 @@ def own_names(module: str) -> set[str]:
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
     names = {sub.split(".")[-1] for sub in MODULES if sub.rpartition(".")[0] == (module if module != "__init__" else "")}
     if module == "__init__":
-        names |= set(fupin.__all__)  # the front door: fupin.load, fupin.township_metrics, ... (imported lazily)
+        names |= set(fupin.__all__)  # the front door: fupin.load, fupin.analyse, ... (imported lazily)
     for node in tree.body:
         for n in ast.walk(node) if isinstance(node, (ast.If, ast.Try)) else [node]:
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -116,12 +116,14 @@ CASES: dict[str, Case] = {
     "missing_path": Case(_missing_path, "没有这个文件夹：路径不存在：应为数据文件夹或 .xlsx 工作簿"),
     "empty_folder": Case(
         _empty_folder,
-        "empty：缺少户表（households）：应有 households.csv、.xlsx 或 .parquet（也可用中文文件名 户表.csv 等）",
+        "empty：缺少户表（households）：应有 households.csv、.xlsx 或 .parquet（也可用中文文件名 户表.csv 等）"
+        "；也可用人员表（persons，全国扶贫开发信息系统导出的每人一行的表）代替户表",
     ),
     "binary_xlsx": Case(_binary_xlsx, "county.xlsx：无法作为 Excel 工作簿打开：文件可能已损坏，或不是 .xlsx 格式"),
     "old_xls": Case(_xls, "county.xls：不支持旧版 .xls 文件：请在 Excel 中另存为 .xlsx"),
     "missing_sheet": Case(
         _missing_sheet, "示例县.xlsx：缺少工作表「户表」或「households」（现有工作表：「村表」、「收入表」、「帮扶干部表」）"
+        "；也可用人员表（persons，全国扶贫开发信息系统导出的每人一行的表）代替户表"
     ),
     "two_forms": Case(_two_forms, "data：村表（villages）有多个文件：villages.csv、villages.xlsx，只能保留一个"),
     "ragged_csv": Case(

@@ -485,7 +485,7 @@ def test_unsafe_houses_outside_program():
 TOP_KEYS = {
     "township_id", "township_name", "year", "target_year", "parameters", "villages", "population",
     "registered", "exited", "remaining", "incidence", "projection", "income_bands", "incidence_trend",
-    "collective_economy", "industry_coverage",
+    "collective_economy", "industry_coverage", "labour", "transfer_dependence",
 }
 EXTRA_KEYS = {
     "county_name", "cadres", "unsafe_houses_outside_program", "income_unknown", "villages_table",
@@ -526,6 +526,7 @@ def test_structure_matches_outputs_md(reference):
                                             "collective_income_line", "collective_income_exit",
                                             "industry_coverage_line"}
     assert set(reference["villages"]) == {"total", "poor", "deep_poor", "poor_exited", "poor_remaining"}
+    assert reference["labour"] is None and reference["transfer_dependence"] is None  # no roster, no components
     for key in ("registered", "exited", "remaining", "unsafe_houses_outside_program", "income_unknown"):
         assert set(reference[key]) == {"households", "people"}
     assert set(reference["projection"]) == PROJECTION_KEYS | {"reasons", "villages_below_threshold"}

@@ -54,12 +54,13 @@ def test_more_unknown_columns_than_known_ones_is_an_ordinary_export(tmp_path: Pa
     tables = fd.county_tables()
     path = tmp_path / "data"
     fd.write_csv_folder(path, tables)
-    fd.write_csv(path / "incomes.csv", fd.grid("incomes", tables["incomes"], title_rows=1, extra=COMPONENTS))
+    fd.write_csv(path / "incomes.csv", fd.grid("incomes", tables["incomes"], title_rows=1, extra=EXTRA))
     fd.write_csv(path / "households.csv", fd.grid("households", tables["households"], extra={**EXTRA, **COMPONENTS}))
     county = load(path)
     assert county.incomes["per_capita_income"].tolist()[:2] == [4200.0, 4800.0]
     assert county.households["exit_year"].tolist()[:2] == [2016, pd.NA]
-    assert county.sources["incomes"].unused == tuple(COMPONENTS)
+    assert county.sources["incomes"].unused == tuple(EXTRA)
+    # income components without a year in a households table are not read (the incomes table's are)
     assert county.sources["households"].unused == (*EXTRA, *COMPONENTS)
 
 
@@ -134,7 +135,6 @@ def test_a_value_finer_than_a_fen_or_with_its_own_unit_once_scaled_is_an_error(
 
 @pytest.mark.parametrize(("column", "header", "unit"), [
     ("per_capita_income", "人均纯收入（美元）", "美元"),
-    ("per_capita_income", "人均纯收入(2018年)", "2018年"),
     ("per_capita_income", "人均纯收入（元/户）", "元/户"),
     ("size", "家庭人口数（户）", "户"),
     ("population", "户籍人口（万人）", "万人"),
@@ -143,6 +143,13 @@ def test_any_other_unit_is_an_error_naming_it(tmp_path: Path, column: str, heade
     problem = only(folder(tmp_path, fd.county_tables(), **{column: header}))
     assert (problem.row, problem.column, problem.column_en) == (1, header, column)
     assert f"表头中的单位「{unit}」" in problem.message
+
+
+def test_a_year_in_brackets_is_part_of_the_header_not_a_unit(tmp_path: Path) -> None:
+    """人均纯收入(2018年) is a wide income column (households, roster); in incomes it is no 人均纯收入."""
+    problem = only(folder(tmp_path, fd.county_tables(), per_capita_income="人均纯收入(2018年)"))
+    assert (problem.file, problem.column_en) == ("incomes.csv", "per_capita_income")
+    assert problem.message.startswith("缺少必填列")
 
 
 def test_a_count_unit_of_persons_is_read(tmp_path: Path) -> None:

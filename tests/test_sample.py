@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from fupin.core.contract import ATTRIBUTES, CAUSES, TABLES
-from fupin.core.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR, SAMPLE_WORKBOOK
+from fupin.core.contract import ATTRIBUTES, BUSINESS_COST, CAUSES, INCOME_COMPONENTS, TABLES
+from fupin.core.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR, SAMPLE_ROSTER, SAMPLE_WORKBOOK
 from fupin.core.county import County
 from fupin.cli import main
 from fupin.sample.generate import SAMPLE_TITLES
@@ -159,7 +159,8 @@ def test_workbook_looks_like_an_office_export():
         sheet = wb[TABLES[name].label]
         title, header, first = (next(sheet.iter_rows(min_row=r, max_row=r)) for r in (1, 2, 3))
         assert title[0].value == SAMPLE_TITLES[name]
-        stated = [c.label for c in TABLES[name].columns if c.name != "exit_status"]  # the sample states no status
+        # the sample states no status and no income components
+        stated = [c.label for c in TABLES[name].columns if c.name not in ("exit_status", *INCOME_COMPONENTS, BUSINESS_COST)]
         assert [c.value for c in header] == stated
         assert first[0].data_type == "s" and first[0].number_format == "@"  # ids are text
     assert SAMPLE_TITLES["households"] == "示例县建档立卡贫困户信息表（2018年底）"
@@ -172,8 +173,9 @@ def test_sample_is_reproducible(tmp_path):
     for name in TABLES:
         fresh = (tmp_path / "sample" / f"{name}.csv").read_bytes()
         assert fresh == (SAMPLE_DIR / f"{name}.csv").read_bytes(), f"{name}.csv: run `fupin sample`"
-    fresh, kept = (_workbook_parts(p) for p in (tmp_path / "sample.xlsx", SAMPLE_WORKBOOK))
-    assert fresh == kept, "sample.xlsx: run `fupin sample`"
+    for name, kept_path in (("sample.xlsx", SAMPLE_WORKBOOK), ("sample_roster.xlsx", SAMPLE_ROSTER)):
+        fresh, kept = (_workbook_parts(p) for p in (tmp_path / name, kept_path))
+        assert fresh == kept, f"{name}: run `fupin sample`"
 
 
 def _workbook_parts(path: Path) -> dict[str, bytes]:

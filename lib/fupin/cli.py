@@ -191,7 +191,7 @@ REGISTRY = [_validate, _generate, _run]
 
 
 def _sample(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sample", help="重新生成自带的示例数据（sample/ 文件夹与 sample.xlsx）")
+    p = sub.add_parser("sample", help="重新生成自带的示例数据（sample/ 文件夹、sample.xlsx 与人员表形式的 sample_roster.xlsx）")
     p.add_argument("out", type=Path, nargs="?", default=None, help="输出文件夹（默认项目的 data/）")
     p.set_defaults(func=_run_sample)
 

@@ -77,7 +77,7 @@ def prepare_county_page(county: County, params: "Parameters", summary: dict | No
     ('示例县2018年脱贫攻坚情况（乡镇汇总）', ['incidence_trend_chart', 'income_band_chart'])
     """
     from fupin.report import headline, narrative
-    from fupin.core.contract import TABLES
+    from fupin.core.contract import INPUT_TABLES
     from fupin.report.word import county_charts
     from fupin.figures.analysis import analyse
     from fupin.report.style import PARAMETER_LABELS, fmt_checksum, fmt_parameter, print_header_css, use_report_style
@@ -103,7 +103,7 @@ def prepare_county_page(county: County, params: "Parameters", summary: dict | No
         headers=HEADERS,
         info=[
             *[(PARAMETER_LABELS[k], fmt_parameter(k, v)) for k, v in shown.items()],
-            *[(f"输入：{TABLES[t].label if t in TABLES else t}",
+            *[(f"输入：{INPUT_TABLES[t].label if t in INPUT_TABLES else t}",
                f"{s.path.name}{f'（工作表「{s.sheet}」）' if s.sheet else ''}，SHA-256 {fmt_checksum(s.sha256)}")
               for t, s in county.sources.items()],
             ("代码版本", code_version()),

@@ -54,7 +54,11 @@ def _without_personal_data(county: County) -> County:
     cadres = county.cadres
     if cadres is not None and "name" in cadres:
         cadres = cadres.assign(name=_masked(cadres["name"]))
-    return replace(county, households=households, cadres=cadres)
+    persons = county.persons
+    if persons is not None:
+        persons = persons.assign(name=_masked(persons["name"]),
+                                 id_number=pd.Series(pd.NA, index=persons.index, dtype=TEXT_DTYPE))
+    return replace(county, households=households, cadres=cadres, persons=persons)
 
 
 def _township_keys(county: County) -> dict[str, np.ndarray]:
@@ -67,6 +71,8 @@ def _township_keys(county: County) -> dict[str, np.ndarray]:
         "households": hh_town.to_numpy(dtype=object),
         "incomes": county.incomes["household_id"].map(household_town).to_numpy(dtype=object),
     }
+    if county.persons is not None:
+        keys["persons"] = county.persons["household_id"].map(household_town).to_numpy(dtype=object)
     return keys
 
 
@@ -103,6 +109,8 @@ def prepare(county: County, root: Path, township_ids: Iterable[str], tmp_dir: Pa
     parts = {name: _split(getattr(county, name), keys[name]) for name in ("villages", "households", "incomes")}
     if county.cadres is not None:
         parts["cadres"] = _split(*_cadre_rows(county, keys["households"]))
+    if county.persons is not None:
+        parts["persons"] = _split(county.persons, keys["persons"])
     empty = {name: pa.Table.from_pandas(getattr(county, name).iloc[0:0], preserve_index=False) for name in parts}
     sources = [
         {"table": t, "path": str(s.path), "sheet": s.sheet, "sha256": s.sha256}

@@ -13,6 +13,8 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DATA_DIR = PROJECT_ROOT / "data"
 SAMPLE_DIR = DATA_DIR / "sample"
 SAMPLE_WORKBOOK = DATA_DIR / "sample.xlsx"
+#: The same county as the national system's export: the person roster (人员表) in place of 户表.
+SAMPLE_ROSTER = DATA_DIR / "sample_roster.xlsx"
 REFERENCE_DIR = DATA_DIR / "reference"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"

@@ -26,7 +26,7 @@ follows an option) hold the tables alike: the same enum checks, masks,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -36,6 +36,14 @@ CAUSES: tuple[str, ...] = (
     "缺资金", "交通条件落后", "自身发展动力不足", "其他",
 )
 HOUSE_GRADES: tuple[str, ...] = ("C", "D")
+#: A person's labour skill in the roster (劳动技能); the first two make a household one with labour.
+LABOR_SKILLS: tuple[str, ...] = ("技能劳动力", "普通劳动力", "弱劳动力或半劳动力", "丧失劳动力", "无劳动力")
+ABLE_LABOR: tuple[str, ...] = LABOR_SKILLS[:2]
+#: The relationship (与户主关系) that marks the head's row in the roster.
+HEAD_RELATIONSHIP = "户主"
+#: Income components (incomes, or the wide form): the household's yearly totals, in yuan.
+INCOME_COMPONENTS: tuple[str, ...] = ("wage", "business", "property", "transfer")
+BUSINESS_COST = "business_cost"
 #: A household's status as the export states it (``exit_status``), and other words for them.
 EXIT_STATUSES: tuple[str, ...] = ("已脱贫", "未脱贫", "返贫")
 EXIT_STATUS_SYNONYMS: tuple[tuple[str, str], ...] = (("脱贫", "已脱贫"), ("是", "已脱贫"), ("否", "未脱贫"))
@@ -138,6 +146,8 @@ class Table:
     columns: tuple[Column, ...]
     required: bool = True
     key: tuple[str, ...] = field(default_factory=tuple)
+    #: Other names a file or sheet of the table may carry (``贫困人口信息`` for 人员表).
+    aliases: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -214,6 +224,11 @@ INCOMES = Table(
         Column("year", "年度", "int", True),
         Column("per_capita_income", "人均纯收入", "number", True),
         Column("is_estimate", "是否预计", "bool", default=False),
+        *(
+            Column(name, label, "number", omit_if_absent=True)
+            for name, label in (("wage", "工资性收入"), ("business", "生产经营性收入"), ("property", "财产性收入"),
+                                ("transfer", "转移性收入"), ("business_cost", "生产经营性支出"))
+        ),
     ),
     key=("household_id", "year"),
 )
@@ -231,7 +246,42 @@ CADRES = Table(
 
 TABLES: dict[str, Table] = {t.name: t for t in (VILLAGES, HOUSEHOLDS, INCOMES, CADRES)}
 
+#: The household columns a roster row may carry (on every member's row, or on the head's only).
+#: Blank cells stay blank while the rows of a household are compared: defaults come after.
+ROSTER_HOUSEHOLD_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in HOUSEHOLDS.columns if c.name not in ("household_id", "head_name", "id_number")
+)
+
+#: The person-level roster (人员表) of the national system: one row per person. It stands in for
+#: households, or beside it (see docs/data.md, "Real exports").
+PERSONS = Table(
+    "persons", "人员表",
+    (
+        Column("household_id", "户编号", "id", True, ("户编码",)),
+        Column("person_id", "人编号", "id", aliases=("人员编号",), omit_if_absent=True),
+        Column("relationship", "与户主关系", "text", True),
+        Column("name", "姓名", "text", personal=True),
+        Column("id_number", "证件号码", "id", aliases=("身份证号",), personal=True),
+        Column("sex", "性别", "text", omit_if_absent=True),
+        Column("birth_date", "出生日期", "text", omit_if_absent=True),
+        Column("age", "年龄", "int", omit_if_absent=True),
+        Column("health", "健康状况", "text", omit_if_absent=True),
+        Column("labor", "劳动技能", "enum", choices=LABOR_SKILLS, omit_if_absent=True),
+        Column("in_school", "在校生状况", "text", omit_if_absent=True),
+        Column("working", "务工状况", "text", omit_if_absent=True),
+        *(
+            replace(c, required=False, default=None, absent_means="", omit_if_absent=True)
+            for c in HOUSEHOLDS.columns if c.name in ROSTER_HOUSEHOLD_COLUMNS
+        ),
+    ),
+    required=False,
+    aliases=("贫困人口信息",),
+)
+
+#: Every table a county may hand us: the contract's four and the person roster.
+INPUT_TABLES: dict[str, Table] = {**TABLES, PERSONS.name: PERSONS}
+
 #: Columns that hold personal data and must never reach a report unmasked.
 PERSONAL_COLUMNS: frozenset[str] = frozenset(
-    c.name for t in TABLES.values() for c in t.columns if c.personal
+    c.name for t in (*TABLES.values(), PERSONS) for c in t.columns if c.personal
 )

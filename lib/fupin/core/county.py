@@ -48,6 +48,9 @@ class County:
     #: The whole county picked on purpose (:meth:`area` without a key): it reports as the county
     #: even when it has one township (a county as loaded, of one township, reports as that township).
     whole: bool = False
+    #: The person roster (人员表) where one was given: one row per person, its household's id and the
+    #: person's attributes (``labor``, ``health``, ...); ``name`` and ``id_number`` are personal data.
+    persons: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -129,6 +132,9 @@ class County:
         cadres = self.cadres
         if cadres is not None and "cadre_id" in households:
             cadres = cadres[cadres["cadre_id"].isin(households["cadre_id"].dropna())]
+        persons = self.persons
+        if persons is not None:
+            persons = persons[persons["household_id"].isin(households["household_id"])].reset_index(drop=True)
         return replace(
             self,
             villages=villages.reset_index(drop=True),
@@ -136,6 +142,7 @@ class County:
             incomes=incomes.reset_index(drop=True),
             cadres=None if cadres is None else cadres.reset_index(drop=True),
             whole=False,
+            persons=persons,
         )
 
     def area(self, key: object = None) -> "County":

@@ -60,6 +60,12 @@ from fupin.figures.headcount import (
     non_exit_list,
     unsafe_houses_outside_program,
 )
+from fupin.figures.livelihood import (
+    labour,
+    transfer_dependence,
+    transfer_dependent_households,
+    without_labour_households,
+)
 from fupin.figures.monitoring import monitored_list, monitoring, monitoring_frame
 from fupin.figures.parameters import Parameters, report_parameters
 from fupin.figures.sensitivity import sensitivity
@@ -168,6 +174,8 @@ class Analysis:
             "monitoring": monitoring(area, frame, year, poverty_line=p.poverty_line, growth=p.growth,
                                      monitoring_line=p.monitoring_line, income_drop_share=p.income_drop_share,
                                      m=self.monitoring_frame),
+            "labour": labour(frame, area.persons),
+            "transfer_dependence": transfer_dependence(frame, area.incomes, year, p.poverty_line),
         }
         return json_plain(result)
 
@@ -175,6 +183,16 @@ class Analysis:
     def non_exit_households(self) -> pd.DataFrame:
         """The remaining(Y) households not projected to exit in T (:func:`fupin.figures.analysis.Analysis.non_exit_households`)."""
         return non_exit_list(self.area, self.frame)
+
+    @cached_property
+    def without_labour_households(self) -> pd.DataFrame | None:
+        """The households of metrics.json's ``labour`` (:func:`fupin.figures.livelihood.without_labour_households`)."""
+        return without_labour_households(self.area, self.frame)
+
+    @cached_property
+    def transfer_dependent_households(self) -> pd.DataFrame | None:
+        """The households of ``transfer_dependence`` (:func:`fupin.figures.livelihood.transfer_dependent_households`)."""
+        return transfer_dependent_households(self.area, self.frame, self.params.year, self.params.poverty_line)
 
     @cached_property
     def monitoring_households(self) -> pd.DataFrame:

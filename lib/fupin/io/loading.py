@@ -49,7 +49,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fupin.core.contract import CHECK_DTYPES, TABLES, Column, Table
+from fupin.io import roster
+from fupin.core.contract import CHECK_DTYPES, INCOME_COMPONENTS, INPUT_TABLES, PERSONS, TABLES, Column, Table
 from fupin.core.county import County, Source
 from fupin.core.errors import DataError, Problem, Refused, Unconvertible, quote
 from fupin.core.money import MONEY_LIMIT, MONEY_TOO_LARGE
@@ -192,30 +193,125 @@ def load(path: str | Path) -> County:
     frames: dict[str, pd.DataFrame] = {}
     skip: set[tuple[str, int, str]] = set()
     for name in list(grids):
-        origin, found = to_origin(grids.pop(name), TABLES[name])  # the grid's other columns go
+        origin, found = to_origin(grids.pop(name), INPUT_TABLES[name])  # the grid's other columns go
         problems += found
         if origin is None:
             continue
-        absent = tuple(c.name for c in TABLES[name].columns if c.name in origin.missing)
+        absent = tuple(c.name for c in INPUT_TABLES[name].columns if c.name in origin.missing)
         sources[name] = replace(sources[name], unused=origin.unused, absent=absent)
         frame, failures = convert(origin)
         problems += failures
         skip |= {(name, int(p.row), str(p.column_en)) for p in failures if p.row is not None}
         origins[name], frames[name] = origin, frame
+    wide, found = _roster_and_wide_incomes(frames, origins, sources, skip)
+    problems += found
+    if len(wide) and "incomes" not in sources:  # no incomes table: the yearly columns are the incomes
+        problems = [p for p in problems if not p.message.startswith(_MISSING_INCOMES)]
     problems += schema.check(frames, origins, frozenset(skip))
     shifted = {(o.file, o.sheet, row) for o in origins.values() for row in o.ragged}
     problems = [p for p in problems if p.column_en is None or (p.file, p.sheet, p.row) not in shifted]
     if problems:
         raise DataError(_in_file_order(problems, files))
     del origins  # the cells as read: needed only to quote a problem
-    tables = {name: finish(frames.pop(name), TABLES[name]) for name in list(frames)}
+    if len(wide):
+        given = [frames["incomes"]] if "incomes" in frames else []
+        both = pd.concat([*given, wide.drop(columns="source_row")], ignore_index=True)
+        frames["incomes"] = both[[c for c in INPUT_TABLES["incomes"].names if c in both]]
+    tables = {name: finish(frames.pop(name), INPUT_TABLES[name]) for name in list(frames)}
     return County(
         villages=tables["villages"],
         households=tables["households"],
         incomes=tables["incomes"],
         cadres=tables.get("cadres"),
         sources=sources,
+        persons=tables.get("persons"),
     )
+
+
+def _roster_and_wide_incomes(
+    frames: dict[str, pd.DataFrame], origins: dict[str, Origin], sources: dict[str, Source],
+    skip: set[tuple[str, int, str]],
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The roster made into households where it stands in for them, wide income columns taken out as
+    incomes rows, and income components settled (:mod:`fupin.io.roster`); changes ``frames``, ``origins``,
+    ``sources`` and ``skip`` in place. Returns the wide incomes rows (added after validation) and the problems."""
+    problems: list[Problem] = []
+    if "persons" in frames:
+        persons, origin = frames["persons"], origins["persons"]
+        if "households" in frames:
+            problems += roster.size_problems(frames["households"], origins["households"], persons)
+        elif "households" not in sources:
+            households, derived, found = roster.collapse(persons, origin)
+            problems += found
+            frames["households"], origins["households"] = households, derived
+            absent = tuple(c.name for c in TABLES["households"].columns if c.name in derived.missing)
+            sources["households"] = replace(sources["persons"], unused=(), absent=absent)
+            at = dict(zip(households["household_id"].astype(object), households.index.to_numpy().tolist()))
+            skip |= {("households", at[persons.at[row, "household_id"]], column) for table, row, column in list(skip)
+                     if table == "persons" and pd.notna(persons.at[row, "household_id"])}
+        frames["persons"] = roster.persons_table(persons)
+    parts = []
+    for name in roster.WIDE_TABLES:
+        if name in frames and roster.wide_names(frames[name]):
+            frames[name], rows, found = roster.split_wide(frames[name], origins[name])
+            problems += found
+            parts.append(rows.assign(source_table=name))
+    wide = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if "households" not in frames:
+        return pd.DataFrame(), problems
+    households = frames["households"]
+    sizes = households.drop_duplicates("household_id").set_index("household_id")["size"]
+    sizes = sizes[sizes.notna() & (sizes >= 1)].astype("int64")
+    if "incomes" in frames:
+        incomes, origin = frames["incomes"], origins["incomes"]
+        index = incomes.index
+
+        def at_incomes(position: int, field: str, message: str, value: object) -> Problem:
+            return origin.problem(message, int(index[position]), field)
+
+        frames["incomes"], found = roster.settle_components(incomes, sizes, at_incomes)
+        problems += found
+        skip |= {("incomes", int(p.row), "per_capita_income") for p in found if p.row is not None}
+        if "per_capita_income" in origin.missing and any(c in incomes for c in INCOME_COMPONENTS):
+            # given by components alone: each row needs them
+            unread = {row for table, row, _ in skip if table == "incomes"}
+            blank = frames["incomes"]["per_capita_income"].isna() & ~incomes.index.isin(list(unread))
+            problems += [at_incomes(i, "per_capita_income", "没有人均纯收入，也没有收入构成：请填写其一", None)
+                         for i in np.flatnonzero(blank.to_numpy()) if not any(p.row == int(index[i]) for p in found)]
+    if len(wide):
+        def at_wide(position: int, field: str, message: str, value: object) -> Problem:
+            row = wide.iloc[position]
+            origin = origins[row["source_table"]]
+            year, estimate = int(row["year"]), bool(row["is_estimate"])
+            column = roster.Wide(year, field, estimate).name
+            return origin.problem(message, int(row["source_row"]), column if column in origin.headers else "household_id")
+
+        wide, found = roster.settle_components(wide, sizes, at_wide)
+        problems += found
+        if "incomes" in frames:
+            problems += _doubled_incomes(frames["incomes"], origins["incomes"], wide, origins)
+        wide = wide.drop(columns="source_table")
+    return wide, problems
+
+
+def _where(origin: Origin) -> str:
+    """A table's file (or sheet) as a message names it."""
+    return f"{origin.file}" if origin.sheet is None else f"工作表「{quote(origin.sheet)}」"
+
+
+def _doubled_incomes(
+    incomes: pd.DataFrame, origin: Origin, wide: pd.DataFrame, origins: dict[str, Origin]
+) -> list[Problem]:
+    """Incomes rows whose household and year a wide income column also gives."""
+    keyed = incomes.reset_index(names="row").dropna(subset=["household_id", "year"])
+    both = wide.merge(keyed[["household_id", "year", "row"]].astype({"year": "int64"}), on=["household_id", "year"])
+    return [
+        origin.problem(
+            f"{int(r.year)}年的收入在{_where(origins[r.source_table])}第{int(r.source_row)}行的年度收入列中也有："
+            "同一户同一年只能填在一处",
+            int(r.row), "year")
+        for r in both.itertuples(index=False)
+    ]
 
 
 def _in_file_order(problems: list[Problem], files: list[tuple[str, str | None]]) -> list[Problem]:
@@ -253,7 +349,7 @@ def read_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
 
 def _table_names(table: Table) -> set[str]:
     """The names a file or sheet may carry for ``table``, case-folded."""
-    return {table.name.casefold(), table.label}
+    return {table.name.casefold(), table.label, *table.aliases}
 
 
 def _folder_grids(folder: Path) -> tuple[dict[str, Grid], list[Problem]]:
@@ -263,7 +359,8 @@ def _folder_grids(folder: Path) -> tuple[dict[str, Grid], list[Problem]]:
     files = [p for p in present if p.suffix.lower() in SUFFIXES]
     grids: dict[str, Grid] = {}
     problems: list[Problem] = []
-    for table in TABLES.values():
+    roster_given = any(p.stem.strip().casefold() in _table_names(PERSONS) for p in files)
+    for table in INPUT_TABLES.values():
         found = [p for p in files if p.stem.strip().casefold() in _table_names(table)]
         other = [p for p in present if p.suffix.lower() in OTHER_SPREADSHEETS
                  and p.stem.strip().casefold() in _table_names(table)]
@@ -272,11 +369,11 @@ def _folder_grids(folder: Path) -> tuple[dict[str, Grid], list[Problem]]:
             problems.append(Problem(str(folder), f"{table.label}（{table.name}）有多个文件：{names}，只能保留一个"))
         elif not found and other:
             problems += [_unsupported(p) for p in other]
-        elif not found and table.required:
+        elif not found and table.required and not (roster_given and table.name == "households"):
             problems.append(Problem(
                 str(folder),
                 f"缺少{table.label}（{table.name}）：应有 {table.name}.csv、.xlsx 或 .parquet"
-                f"（也可用中文文件名 {table.label}.csv 等）",
+                f"（也可用中文文件名 {table.label}.csv 等）" + _OR_ROSTER.get(table.name, ""),
             ))
         elif found:
             grid, problem = _file_grid(found[0], table)
@@ -285,6 +382,12 @@ def _folder_grids(folder: Path) -> tuple[dict[str, Grid], list[Problem]]:
             else:
                 grids[table.name] = grid
     return grids, problems
+
+
+#: How a missing incomes table begins to be reported (folder, workbook): yearly income columns may stand in.
+_MISSING_INCOMES = ("缺少收入表（incomes）", "缺少工作表「收入表」")
+#: What may stand in for a missing table.
+_OR_ROSTER = {"households": "；也可用人员表（persons，全国扶贫开发信息系统导出的每人一行的表）代替户表"}
 
 
 def _size_text(size: int) -> str:
@@ -376,15 +479,16 @@ def _workbook_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
     sheets = list(book.worksheets)
     grids: dict[str, Grid] = {}
     problems: list[Problem] = []
-    for table in TABLES.values():
+    roster_given = _table_sheet(sheets, PERSONS)[0] is not None
+    for table in INPUT_TABLES.values():
         ws, why = _table_sheet(sheets, table)
         if why is not None:
             problems.append(Problem(path.name, why))
-        elif ws is None and table.required:
+        elif ws is None and table.required and not (roster_given and table.name == "households"):
             have = "、".join(f"「{quote(s.title)}」" + ("" if _visible(s) else "（隐藏）") for s in sheets)
             problems.append(Problem(
                 path.name,
-                f"缺少工作表「{table.label}」或「{table.name}」（现有工作表：{have}）",
+                f"缺少工作表「{table.label}」或「{table.name}」（现有工作表：{have}）" + _OR_ROSTER.get(table.name, ""),
             ))
         elif ws is not None:
             source = Source(path=path, sheet=ws.title, sha256=digest)
@@ -1126,6 +1230,8 @@ def normalize_header(header: str) -> str:
     '人均纯收入'
     """
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", header))
+    if roster.YEAR_BRACKET.search(text):  # 人均纯收入(2018年): the year is part of the name
+        return text.casefold()
     return re.sub(r"\([^()]*\)$", "", text).casefold()
 
 
@@ -1180,7 +1286,7 @@ def header_unit(header: str) -> str | None:
     """
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", header))
     found = re.search(r"\(([^()]*)\)$", text)
-    return None if found is None else found.group(1)
+    return None if found is None or roster.YEAR_BRACKET.search(text) else found.group(1)
 
 
 def unit_scale(column: Column, header: str) -> int | None:
@@ -1247,6 +1353,7 @@ def to_origin(grid: Grid, table: Table) -> tuple[Origin | None, list[Problem]]:
             **where,
         )]
     header = [(c or "").strip() for c in grid.row(top)]
+    table = roster.table_for_header(table, header)  # wide income columns, income components
     positions = header_positions(header, table)
     body = grid.below(top + 1)
     numbers = np.arange(top + 2, top + 2 + (len(body[0]) if body else 0), dtype=np.int64)

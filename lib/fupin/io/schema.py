@@ -22,7 +22,8 @@ import pyarrow
 import pyarrow.compute as pc
 
 from fupin.core.contract import (
-    CADRES, CHECK_DTYPES, HOUSEHOLDS, ID_PATTERN, INCOMES, TABLES, TEXT_MAX_CHARS, VILLAGES, Column, Table,
+    CADRES, CHECK_DTYPES, HOUSEHOLDS, ID_PATTERN, INCOMES, PERSONS, TABLES, TEXT_MAX_CHARS, VILLAGES, Column,
+    Table,
 )
 from fupin.core.errors import Problem
 from fupin.core.files import is_reserved_name
@@ -53,6 +54,7 @@ _EXPECT: dict[str, str] = {
     "size": "应为1到30的整数",
     "population": "应为大于0的整数",
     "per_capita_income": "应为不小于0的数字（元）",
+    "age": "应为0到130的整数",
     **{name: f"应为{YEAR_MIN}到{YEAR_MAX}之间的年份（整数）" for name in YEAR_COLUMNS},
 }
 
@@ -312,6 +314,7 @@ INCOME_RULES: tuple[RowRule, ...] = (
 
 RULES: dict[str, tuple[RowRule, ...]] = {
     "villages": VILLAGE_RULES, "households": HOUSEHOLD_RULES, "incomes": INCOME_RULES, "cadres": (),
+    "persons": (),
 }
 
 
@@ -329,6 +332,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "households": _schema(HOUSEHOLDS, {"size": (pa.Check.in_range(1, 30),)}),
     "incomes": _schema(INCOMES, {"per_capita_income": (pa.Check.ge(0),)}),
     "cadres": _schema(CADRES, {}),
+    "persons": _schema(PERSONS, {"age": (pa.Check.in_range(0, 130),), "size": (pa.Check.in_range(1, 30),)}),
 }
 
 #: Foreign keys: (table, column) must exist in (parent table, its column).
@@ -336,6 +340,7 @@ FOREIGN_KEYS: tuple[tuple[str, str, str], ...] = (
     ("households", "village_id", "villages"),
     ("incomes", "household_id", "households"),
     ("households", "cadre_id", "cadres"),
+    ("persons", "household_id", "households"),
 )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fupin.core.contract import TABLES
+from fupin.core.contract import PERSONS, TABLES
 from fupin.core.county import County, Source
 
 MANIFEST = "fupin-prepared.json"
@@ -29,13 +29,14 @@ def load_prepared(folder: Path) -> County:
     """Read a prepared township folder back as a :class:`County`."""
     manifest = read_manifest(folder)
     frames = {}
-    for name in ("villages", "households", "incomes", "cadres"):
+    for name, table in (*TABLES.items(), (PERSONS.name, PERSONS)):
         path = folder / f"{name}.parquet"
         if path.is_file():
             frame = pd.read_parquet(path)  # an omit_if_absent column may be left out
-            frames[name] = frame.astype({k: v for k, v in TABLES[name].dtypes.items() if k in frame})
+            frames[name] = frame.astype({k: v for k, v in table.dtypes.items() if k in frame})
     sources = {
         s["table"]: Source(Path(s["path"]), s.get("sheet"), s.get("sha256", ""))
         for s in manifest.get("sources", [])
     }
-    return County(frames["villages"], frames["households"], frames["incomes"], frames.get("cadres"), sources)
+    return County(frames["villages"], frames["households"], frames["incomes"], frames.get("cadres"), sources,
+                  persons=frames.get("persons"))

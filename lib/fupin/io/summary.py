@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fupin.core.contract import TABLES, Column
+from fupin.core.contract import INPUT_TABLES, Column
 from fupin.core.county import County, Source
 
 SUMMARY_COLUMNS: tuple[str, ...] = ("乡镇代码", "乡镇", "村数", "建档立卡户数", "人数", "收入年度")
@@ -79,7 +79,7 @@ def column_notes(county: County) -> list[str]:
     """
     unused, absent = [], []
     for name, source in county.sources.items():
-        table = TABLES[name]
+        table = INPUT_TABLES[name]
         if source.unused:
             unused.append(f"  {table.label}（{_file(source)}）：" + "、".join(f"「{h}」" for h in source.unused))
         filled = [table.column(c) for c in source.absent if not table.column(c).omit_if_absent]

@@ -228,6 +228,8 @@ ACTIONS: dict[str, str] = {
     "estimate_in_closed_year": "将已结账年度的收入改为实际收入。",
     "projection_income_unknown": "入户核实收入，补录收入记录。",
     "no_cadre": "为这些户落实帮扶责任人。",
+    "transfer_dependence": "培育产业、稳定务工，帮助这些户建立稳定增收渠道，并纳入防返贫监测。",
+    "labour": "逐户落实低保、特困供养等兜底保障。",
 }
 
 #: The leader's wording of each consistency warning (fupin.figures.checks), from its count alone:
@@ -334,6 +336,29 @@ def _problem_industry(metrics: Metrics) -> list[tuple[str, str]]:
     return [("industry_coverage", text + "。")]
 
 
+def _problem_livelihood(metrics: Metrics) -> list[tuple[str, str]]:
+    """二是持续增收机制还不够完善 (exits resting on transfers) and 四是致富本领不强 (remaining
+    households without labour), each when its count is not zero."""
+    out = []
+    td = metrics.get("transfer_dependence") or {}
+    exited, projected = td.get("exited"), td.get("projected_exits")
+    if _hp(exited)[0] or _hp(projected)[0]:
+        line = fmt_yuan((metrics.get("parameters") or {}).get("poverty_line"))
+        parts = [f"{fmt_hh_people(exited)}脱贫户"] if _hp(exited)[0] else []
+        if _hp(projected)[0]:
+            parts.append(f"{fmt_hh_people(projected)}预计{metrics.get('target_year')}年脱贫户")
+        text = (f"{whole_area(metrics)}有{'、'.join(parts)}收入主要依靠转移性收入（扣除转移性收入后"
+                f"{td.get('year')}年人均纯收入低于{line}），持续增收机制还不够完善")
+        if td.get("transfer_share") is not None:
+            text += f"；转移性收入占建档立卡户总收入的{fmt_pct(td['transfer_share'])}"
+        out.append(("transfer_dependence", text + "。"))
+    without = (metrics.get("labour") or {}).get("without_labour")
+    if _hp(without)[0]:
+        out.append(("labour", f"{whole_area(metrics)}未脱贫户中有{fmt_hh_people(without)}家中无劳动力，"
+                              "难以依靠务工和产业增收脱贫，需落实兜底保障。"))
+    return out
+
+
 def _problem_warnings(metrics: Metrics) -> list[tuple[str, str]]:
     """The consistency warnings in a leader's words: a count, never a list of codes."""
     out = []
@@ -362,7 +387,10 @@ def problem_items(metrics: Metrics) -> list[tuple[str, str, str]]:
     ``collective_unknown`` when no village is known to be weak); industry
     coverage below the line (the area's share, the villages below it named;
     "二是脱贫产业支撑不足"; left out when the households table has no
-    industry_support column; ``industry_coverage``); then registered
+    industry_support column; ``industry_coverage``); exits and projected
+    exits resting on transfers ("二是持续增收机制还不够完善";
+    ``transfer_dependence``) and remaining households without labour
+    ("四是致富本领不强"; ``labour``), each when not zero; then registered
     households in unsafe houses (grade C/D) outside the
     renovation programme (``unsafe_houses``); poor villages below the
     threshold in T but blocked by venue or road, named
@@ -381,7 +409,8 @@ def problem_items(metrics: Metrics) -> list[tuple[str, str, str]]:
     ('unsafe_houses', '全镇尚有20户贫困户的危房没有纳入危房改造。')
     """
     whole = whole_area(metrics)
-    found: list[tuple[str, str]] = [*_problem_collective(metrics), *_problem_industry(metrics)]
+    found: list[tuple[str, str]] = [*_problem_collective(metrics), *_problem_industry(metrics),
+                                    *_problem_livelihood(metrics)]
     unsafe_hh, _ = _hp(metrics.get("unsafe_houses_outside_program"))
     if unsafe_hh:
         found.append(("unsafe_houses", f"{whole}尚有{formats.fmt_int(unsafe_hh)}户贫困户的危房没有纳入危房改造。"))

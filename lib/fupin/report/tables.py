@@ -16,7 +16,7 @@ import pandas as pd
 from fupin import __version__
 from fupin.core.config import PROJECT_ROOT
 from fupin.core.county import County
-from fupin.core.contract import TABLES
+from fupin.core.contract import INPUT_TABLES
 from fupin.core.formats import MISSING, fmt_index, fmt_int, fmt_pct, fmt_wan, fmt_yuan
 from fupin.report.style import (
     COLUMN_LABELS, PARAMETER_LABELS, band_label, blocker_label, fmt_checksum, fmt_local_time, fmt_parameter,
@@ -222,7 +222,7 @@ def run_info(parameters: Mapping[str, object], county: County) -> pd.DataFrame:
     rows = [{"项目": PARAMETER_LABELS.get(k, k), "内容": fmt_parameter(k, v)} for k, v in parameters.items()]
     for table, src in county.sources.items():
         sheet = f"（工作表「{src.sheet}」）" if src.sheet else ""
-        label = TABLES[table].label if table in TABLES else table
+        label = INPUT_TABLES[table].label if table in INPUT_TABLES else table
         rows.append({"项目": f"输入：{label}", "内容": f"{src.path.name}{sheet}，SHA-256 {fmt_checksum(src.sha256)}"})
     rows.append({"项目": "代码版本", "内容": code_version()})
     rows.append({"项目": "运行环境", "内容": f"Python {platform.python_version()}，pandas {pd.__version__}"})

@@ -649,7 +649,7 @@ def document_bytes(doc: "DocumentObject") -> bytes:
 def write_township_docx(metrics: Metrics | str | Path, path: str | Path) -> Path:
     """Write a township's report as a Word document (公文格式) to `path`, atomically.
 
-    `metrics` is the dict of :func:`fupin.township_metrics` or the path of
+    `metrics` is the dict of :attr:`fupin.figures.analysis.Analysis.metrics` or the path of
     a report folder's ``metrics.json``. Returns the path written.
 
     >>> import tempfile

@@ -57,6 +57,9 @@ from fupin.report.style import blocker_label, fmt_local_time
 FILENAME = "follow_up.xlsx"
 #: Sheet names, in order.
 SHEETS: tuple[str, ...] = ("未脱贫户", "监测户", "受阻贫困村", "存在问题", "说明")
+#: Sheets written before 存在问题 only where the data gives them: a roster with 劳动技能 (labour),
+#: income components (transfer_dependence).
+LIVELIHOOD_SHEETS: tuple[str, ...] = ("无劳动力户", "脱贫依赖转移性收入")
 
 #: The household's helper (帮扶责任人, masked) and the columns a cadre fills in.
 CADRE = "帮扶责任人（已脱敏）"
@@ -259,6 +262,45 @@ def problems_sheet(items: Sequence[tuple[str, str, str]], lists: Mapping[str, pd
     return _to_fill(frame), {"序号": "int"}
 
 
+def without_labour_sheet(households: pd.DataFrame, helper: pd.Series | None = None) -> Sheet:
+    """无劳动力户 from :func:`fupin.figures.livelihood.without_labour_households` (names masked)."""
+    frame = pd.DataFrame({
+        "户编号": households["household_id"],
+        "村代码": households["village_id"],
+        "村名称": households["village_name"],
+        "户主（已脱敏）": mask_names(households["head_name"]).replace("", None).to_numpy(),
+        "家庭人口": households["size"],
+        CADRE: helper.to_numpy() if helper is not None else "",
+        **({"贫困户属性": households["attribute"]} if "attribute" in households else {}),
+        **({"主要致贫原因": households["main_cause"]} if "main_cause" in households else {}),
+        "家庭成员劳动技能": households["labor"],
+        **({"家庭成员健康状况": households["health"]} if "health" in households else {}),
+    })
+    return _to_fill(frame), {"家庭人口": "int"}
+
+
+def transfer_dependent_sheet(households: pd.DataFrame, year: int, helper: pd.Series | None = None) -> Sheet:
+    """脱贫依赖转移性收入 from :func:`fupin.figures.livelihood.transfer_dependent_households` (names masked)."""
+    status = households["status"].map({"exited": "已脱贫", "projected_exit": f"预计{year + 1}年脱贫"})
+    frame = pd.DataFrame({
+        "户编号": households["household_id"],
+        "村代码": households["village_id"],
+        "村名称": households["village_name"],
+        "户主（已脱敏）": mask_names(households["head_name"]).replace("", None).to_numpy(),
+        "家庭人口": households["size"],
+        CADRE: helper.to_numpy() if helper is not None else "",
+        "脱贫情况": status,
+        "脱贫年度": households["exit_year"],
+        f"{year}年人均纯收入（元）": households["income"],
+        "扣除转移性收入后人均纯收入（元）": households["without_transfer"],
+        "人均转移性收入（元）": households["transfer"],
+        "转移性收入占比": households["transfer_share"],
+    })
+    kinds = {"家庭人口": "int", "脱贫年度": "int", f"{year}年人均纯收入（元）": "yuan",
+             "扣除转移性收入后人均纯收入（元）": "yuan", "人均转移性收入（元）": "yuan", "转移性收入占比": "rate"}
+    return _to_fill(frame), kinds
+
+
 def about_sheet(rows: Sequence[tuple[str, str]]) -> Sheet:
     """说明: one (项目, 内容) row per parameter or note."""
     return pd.DataFrame(rows, columns=["项目", "内容"]), {}
@@ -300,13 +342,28 @@ def analysis_sheets(a: Analysis, metrics: Mapping[str, Any] | None = None) -> di
     lists = problem_households(a.area, a.frame, villages, stuck, year, poverty_line=p.poverty_line,
                                growth=p.growth, masks=a.warning_masks)
     lists.update(_problem_villages(metrics, villages))
-    return dict(zip(SHEETS, (
+    extra: dict[str, Sheet] = {}
+    no_labour, on_transfers = a.without_labour_households, a.transfer_dependent_households
+    if no_labour is not None:
+        lists["labour"] = no_labour[["household_id", "village_name", "head_name"]]
+        extra["无劳动力户"] = without_labour_sheet(no_labour, helpers(a.area, no_labour["household_id"]))
+        about.insert(-2, ("无劳动力户", f"{len(no_labour)}户：{year}年底未脱贫、家庭成员均无劳动能力"
+                                        "（劳动技能不是技能劳动力或普通劳动力）的户，需落实兜底保障"))
+    if on_transfers is not None:
+        lists["transfer_dependence"] = on_transfers[["household_id", "village_name", "head_name"]]
+        extra["脱贫依赖转移性收入"] = transfer_dependent_sheet(on_transfers, year,
+                                                      helpers(a.area, on_transfers["household_id"]))
+        about.insert(-2, ("脱贫依赖转移性收入", f"{len(on_transfers)}户：已脱贫户和预计{year + 1}年脱贫户中，"
+                                              f"扣除转移性收入后{year}年人均纯收入低于贫困线的户"))
+    sheets = dict(zip(SHEETS, (
         non_exit_sheet(stuck, year + 1, helpers(a.area, stuck["household_id"])),
         monitoring_sheet(watch, year + 1, helpers(a.area, watch["household_id"])),
         blocked_villages_sheet(villages, year, p.village_threshold),
         problems_sheet(narrative.problem_items(metrics), lists),
         about_sheet(about),
     )))
+    order = [*SHEETS[:3], *extra, *SHEETS[3:]]
+    return {name: {**sheets, **extra}[name] for name in order}
 
 
 def _analysis(county: County, year: int, params: Mapping[str, Any]) -> Analysis:

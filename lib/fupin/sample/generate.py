@@ -220,7 +220,8 @@ def write_county(
 
 
 def write_sample(root: Path | str = DATA_DIR) -> list[Path]:
-    """Write the bundled sample county: ``root/sample/*.csv`` and ``root/sample.xlsx``.
+    """Write the bundled sample county: ``root/sample/*.csv``, ``root/sample.xlsx`` and, in the national
+    system's form (the person roster in place of 户表), ``root/sample_roster.xlsx``.
 
     示例县: the reference township and six random townships, 4,000
     households; the CSV files have Chinese headers and a BOM, the workbook
@@ -230,7 +231,73 @@ def write_sample(root: Path | str = DATA_DIR) -> list[Path]:
     tables = county_tables(SAMPLE_TOWNSHIPS, SAMPLE_HOUSEHOLDS, SAMPLE_SEED, reference=True)
     paths = write_tables(tables, root / "sample", fmt="csv", headers="zh")
     paths.append(write_workbook(tables, root / "sample.xlsx", titles=SAMPLE_TITLES))
+    paths.append(write_roster_workbook(tables, root / "sample_roster.xlsx", SAMPLE_SEED, titles=SAMPLE_TITLES))
     return paths
+
+
+#: The roster's labour skills (劳动技能) as the sample draws them, and their weights: a household whose
+#: main cause is 缺劳力 has no member able to work.
+_LABOR_WEIGHTS = (0.12, 0.5, 0.16, 0.1, 0.12)
+_HEALTH = ("健康", "长期慢性病", "患有大病", "残疾")
+
+
+def roster_table(tables: dict[str, pa.Table], seed: int) -> pa.Table:
+    """The households as the national system's person roster (人员表): one row per person, the 户主
+    first (配偶, then 子女), the household's columns on the 户主 row only, each person's 劳动技能 and
+    健康状况 drawn from a generator of its own (``[seed, 3]``), members' names made up. Loaded, it
+    gives the same households (size = its number of rows) as ``tables``.
+    """
+    from fupin.core.contract import ABLE_LABOR, HEAD_RELATIONSHIP, LABOR_SKILLS, ROSTER_HOUSEHOLD_COLUMNS
+
+    households = tables["households"]
+    sizes = households.column("size").to_numpy()
+    rng = np.random.default_rng([seed, 3])
+    h = np.repeat(np.arange(len(sizes)), sizes)
+    within = _within(sizes)
+    head = within == 0
+    take = pa.array(h)
+    heads_only = pa.array(np.where(head, h, 0), mask=~head)  # a household's values on its 户主 row only
+    cause = households.column("main_cause").to_numpy(zero_copy_only=False)[h]
+    labor = rng.choice(len(LABOR_SKILLS), size=len(h), p=_normalise(np.array(_LABOR_WEIGHTS)))
+    no_labour = np.isin(cause, ["缺劳力"])
+    labor = np.where(no_labour & np.isin(labor, [LABOR_SKILLS.index(x) for x in ABLE_LABOR]),
+                     LABOR_SKILLS.index("丧失劳动力"), labor)
+    health = np.where(rng.random(len(h)) < 0.85, 0, rng.integers(1, len(_HEALTH), len(h)))
+    health = np.where(head & (cause == "因病"), 2, np.where(head & (cause == "因残"), 3, health))
+    names = pc.if_else(pa.array(head), households.column("head_name").take(take), _names(rng, len(h)))
+    columns = {
+        "household_id": households.column("household_id").take(take),
+        "relationship": _pick((HEAD_RELATIONSHIP, "配偶", "子女"), np.minimum(within, 2)),
+        "name": names,
+        "id_number": households.column("id_number").take(heads_only),
+        "health": _pick(_HEALTH, health),
+        "labor": _pick(LABOR_SKILLS, labor),
+        **{c: households.column(c).take(heads_only) for c in ROSTER_HOUSEHOLD_COLUMNS
+           if c in households.column_names and c != "size"},
+    }
+    return pa.table(columns)
+
+
+def write_roster_workbook(
+    tables: dict[str, pa.Table], path: Path, seed: int, *, titles: dict[str, str] | None = None
+) -> Path:
+    """The county as an office holds the national system's export: the person roster (人员表,
+    :func:`roster_table`) in place of 户表, and 收入表, 村表, 帮扶干部表 as in :func:`write_workbook`."""
+    from fupin.core.contract import PERSONS
+
+    roster = roster_table(tables, seed)
+    ids = {i for i, c in enumerate(roster.column_names) if PERSONS.column(c).kind == "id"}
+    roster = pa.table(
+        [pc.if_else(c, "是", "否") if pa.types.is_boolean(c.type) else c for c in roster.columns],
+        names=[PERSONS.column(c).label for c in roster.column_names],
+    )
+    sheets = {PERSONS.label: (roster, (titles or {}).get("persons", "全国扶贫开发信息系统 贫困人口信息"), ids)}
+    for name in SHEET_ORDER[1:]:
+        text_ids = {i for i, c in enumerate(tables[name].column_names) if TABLES[name].column(c).kind == "id"}
+        sheets[TABLES[name].label] = (_for_text(tables[name], name, "zh"), (titles or {}).get(name), text_ids)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_sheets(sheets, path)
+    return path
 
 
 def county_tables(
