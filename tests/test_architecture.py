@@ -30,7 +30,7 @@ LAYERS = {
     "base": ["__init__", "config", "errors", "money", "literal", "formats", "fsutil", "lock", "run_state", "startup"],
     "contract": ["columns", "county", "privacy", "labels"],
     "io": ["schema", "loading", "slices", "generate"],
-    "figures": ["parameters", "frame", "economy", "headcount", "depth", "sensitivity", "monitoring", "checks",
+    "figures": ["parameters", "frame", "audit", "economy", "headcount", "depth", "sensitivity", "monitoring", "checks",
                 "analysis", "metrics"],
     "report": ["style", "narrative", "report", "tables", "plots", "display", "export", "county_table",
                "followup", "docx_report", "reference", "data_summary"],

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from fupin import economy
+from fupin.audit import audit
 from fupin.checks import consistency_findings, household_warning_masks, warnings_of
 from fupin.county import County
 from fupin.depth import depth
@@ -169,6 +170,7 @@ class Analysis:
             "monitoring": monitoring(area, frame, year, poverty_line=p.poverty_line, growth=p.growth,
                                      monitoring_line=p.monitoring_line, income_drop_share=p.income_drop_share,
                                      m=self.monitoring_frame),
+            "audit": audit(area, frame, villages, p, at_exit=self.income_at_exit),
         }
         return json_plain(result)
 
