@@ -229,3 +229,21 @@ def test_audit_households_one_row_per_household_and_reason():
     assert got["income"].tolist()[:5] == [3600.0] * 5
     assert got.loc[got["reason"] == "id_invalid", "id_problem"].tolist() == ["check"]
     assert np.isnan(got["income"].iloc[-1])
+
+
+def test_a_prepared_slice_gives_the_id_figures_of_the_numbers(tmp_path):
+    """fupin run's township slices drop the numbers: the figures come from the facts they carry."""
+    from fupin.loading import load
+    from fupin.prepare import prepare
+
+    v = fx.villages({"village_id": "A", "township_id": "001"}, {"village_id": "B", "township_id": "002"})
+    numbers = ["11010519491231002X", "11010519491231002X", "110101190002290011", "11010519491231002X"]
+    h = fx.households(*[{"household_id": f"h{i}", "village_id": "A" if i < 3 else "B", "id_number": x}
+                        for i, x in enumerate(numbers)])
+    county = fx.county(v, h, fx.incomes({"household_id": "h0", "year": 2018, "per_capita_income": 3000.0}))
+    [folder] = prepare(county, tmp_path, ["001"]).values()
+    back = load(folder)
+    assert back.households["id_number"].isna().all()
+    # within township 001: three checked, the 1900-02-29 one invalid, one number held twice
+    assert id_numbers(back.households) == id_numbers(county.township("001").households) == {
+        "checked": 3, "invalid": 1, "duplicated": 1}
