@@ -373,7 +373,8 @@ def audit_households(area: County, frame: pd.DataFrame, params: Parameters, audi
       (``id_problem``: ``check`` or ``birth_date``) or held by another household too.
 
     Columns: ``reason``, ``household_id``, ``village_id``, ``size``,
-    ``exit_year``, ``income``, ``income_year``, ``round_rows``, ``id_problem``
+    ``exit_year``, ``income``, ``income_year``, ``round_rows``, ``id_problem``,
+    ``id_group`` (a code shared by the households of one number)
     and, when the households have them, ``head_name`` and ``id_number`` as
     they are: the caller masks them (:func:`fupin.privacy.mask_personal`).
     """
@@ -403,7 +404,7 @@ def audit_households(area: County, frame: pd.DataFrame, params: Parameters, audi
         parts.append(base[invalid].assign(reason="id_invalid", id_problem=[p for p, i in zip(problems, invalid) if i]))
         dup = duplicated_ids(facts)
         parts.append(base[dup].assign(reason="id_duplicated", id_group=facts["id_group"][dup].to_numpy()))
-    columns = ["reason", *base_cols, "income", "income_year", "round_rows", "id_problem"]
+    columns = ["reason", *base_cols, "income", "income_year", "round_rows", "id_problem", "id_group"]
     out = pd.concat([p for p in parts if len(p)] or [base.iloc[0:0].assign(reason="")], ignore_index=True)
     order = {r: i for i, r in enumerate(AUDIT_REASONS)}
     if "id_group" in out:
