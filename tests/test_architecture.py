@@ -33,7 +33,7 @@ LAYERS = {
     "figures": ["parameters", "frame", "audit", "economy", "headcount", "depth", "sensitivity", "monitoring", "checks",
                 "analysis", "metrics"],
     "report": ["style", "narrative", "report", "tables", "plots", "display", "export", "county_table",
-               "followup", "audit_workbook", "docx_report", "reference", "data_summary"],
+               "followup", "audit_workbook", "audit_report", "docx_report", "reference", "data_summary"],
     "batch": ["kernel", "engine", "kernel_state", "jobs", "cluster", "prepare", "county_page",
               "runner"],
     "mail": ["mail", "mail.config", "mail.folder", "mail.content", "mail.message", "mail.ledger", "mail.smtp",

@@ -247,3 +247,15 @@ def test_a_prepared_slice_gives_the_id_figures_of_the_numbers(tmp_path):
     # within township 001: three checked, the 1900-02-29 one invalid, one number held twice
     assert id_numbers(back.households) == id_numbers(county.township("001").households) == {
         "checked": 3, "invalid": 1, "duplicated": 1}
+
+
+def test_backtest_words_when_nothing_was_projected_or_exited():
+    from fupin.audit_report import backtest_paragraph, backtest_row
+
+    row = {"year": 2016, "projected": {"households": 0, "people": 0}, "exited": {"households": 0, "people": 0},
+           "both": {"households": 0, "people": 0}, "precision": None, "recall": None,
+           "villages_projected": [], "villages_exited": []}
+    m = {"township_id": "001", "township_name": "甲镇", "year": 2016, "audit": {"backtest": [row]}}
+    assert backtest_paragraph(m) == "按2015年底的数据和当年贫困线回溯，2016年预计脱贫0户，实际脱贫0户，其中0户与预计一致。"
+    assert backtest_row(m) == ["甲镇", "2016年", "0", "0", "0", "—", "—", "0个", "0个"]
+    assert backtest_row({**m, "audit": {"backtest": []}})[1:] == ["—"] * 8

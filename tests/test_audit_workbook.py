@@ -9,6 +9,7 @@ import zipfile
 from openpyxl import load_workbook
 
 import metrics_fixtures as fx
+from fupin.audit_report import audit_counts, backtest_paragraph
 from fupin.audit_workbook import SHEETS, TO_VERIFY, write_audit_workbook
 from fupin.config import AUDIT_XLSX
 from fupin.parameters import report_parameters
@@ -86,3 +87,11 @@ def test_fupin_run_writes_audit_beside_the_county_page(sample_batch):
     wb = load_workbook(out / AUDIT_XLSX, read_only=True)
     assert wb.sheetnames == list(SHEETS)
     assert "核查户清单" not in load_workbook(next(out.glob("*/follow_up.xlsx")), read_only=True).sheetnames
+    page = (out / "index.html").read_text(encoding="utf-8")
+    section = page[page.index('<h2 id="audit">数据核查</h2>'):page.index('<h2 id="about">')]
+    assert audit_counts(summary) in section and 'href="audit.xlsx"' in section
+    assert section.count("<tr>") == 1 + len(list(out.glob("*/metrics.json"))) + 1  # header, townships, county
+    report = (out / "990101001" / "report.html").read_text(encoding="utf-8")
+    m = json.loads((out / "990101001" / "metrics.json").read_text(encoding="utf-8"))
+    assert backtest_paragraph(m) in report and "其中103户与预计一致" in backtest_paragraph(m)
+    assert audit_counts(m) in report and 'alt="预测回溯：各年预计脱贫与实际脱贫"' in report

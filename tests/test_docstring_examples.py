@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MODULES = ["audit", "checks", "county", "depth", "docx_report", "economy", "followup", "headcount", "labels", "metrics",
+MODULES = ["audit", "audit_report", "checks", "county", "depth", "docx_report", "economy", "followup", "headcount", "labels", "metrics",
            "money", "narrative", "parameters", "privacy", "reference", "style", "tables"]
 
 

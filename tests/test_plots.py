@@ -35,6 +35,7 @@ BUILDERS: dict[str, Callable[[dict, list], Figure]] = {
     "incidence_trend": lambda m, s: plots.incidence_trend_chart(m, national_series()),
     "village_trend": lambda m, s: plots.village_trend_chart(m),
     "exits_by_village": lambda m, s: plots.exits_by_village_chart(m),
+    "backtest": lambda m, s: plots.backtest_chart(m),
     "county_overview": lambda m, s: plots.county_overview_chart(s),
 }
 CHARTS = sorted(BUILDERS)
@@ -226,6 +227,7 @@ def test_charts_draw_on_edge_cases(edge_cases, case: str) -> None:
         plots.incidence_trend_chart(metrics, national_series()),
         plots.village_trend_chart(metrics),
         plots.exits_by_village_chart(metrics),
+        plots.backtest_chart(metrics),
         plots.county_overview_chart([metrics, {**metrics, "incidence": None, "township_name": "空乡"}]),
     ]
     for fig in figures:
