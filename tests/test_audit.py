@@ -259,3 +259,20 @@ def test_backtest_words_when_nothing_was_projected_or_exited():
     assert backtest_paragraph(m) == "按2015年底的数据和当年贫困线回溯，2016年预计脱贫0户，实际脱贫0户，其中0户与预计一致。"
     assert backtest_row(m) == ["甲镇", "2016年", "0", "0", "0", "—", "—", "0个", "0个"]
     assert backtest_row({**m, "audit": {"backtest": []}})[1:] == ["—"] * 8
+
+
+def test_id_problems_all_at_once_agree_with_one_by_one():
+    from fupin.audit import id_problems
+
+    def with_check(head):
+        weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+        return head + "10X98765432"[sum(int(c) * w for c, w in zip(head, weights)) % 11]
+
+    heads = ["11010519491231002", "11010120000229001", "11010119000229001", "11010120040229001",
+             "11010120030229001", "11010119901301001", "11010119900100001", "11010119900431001",
+             "11010120200601001", "11010120200602001", "11010100000101001"]
+    numbers = [with_check(h) for h in heads] + ["11010519491231002Y", "1101051949123100A1", "110105194912310020"]
+    got = id_problems(numbers, TODAY).tolist()
+    assert got == [id_number_problem(n, TODAY) or "" for n in numbers]
+    assert got == ["", "", "birth_date", "", "birth_date", "birth_date", "birth_date", "birth_date",
+                   "", "birth_date", "birth_date", "check", "check", "check"]

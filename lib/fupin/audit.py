@@ -23,7 +23,7 @@ dropped, and :func:`id_numbers` reads either.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -162,8 +162,9 @@ def bunching_masks(frame: pd.DataFrame, at_exit: np.ndarray, params: Parameters)
     """:func:`bunching_windows` of every household of ``frame``: exited(Y) households only,
     income at exit (``at_exit``, :func:`fupin.frame.income_at_exit`) against L(exit_year)."""
     exit_year = year_values(frame, "exit_year")
-    lines = np.array([line_of_year(t, params.poverty_lines, params.poverty_line) if not np.isnan(t) else np.nan
-                      for t in exit_year], dtype="float64")
+    years = np.unique(exit_year[~np.isnan(exit_year)])
+    line_of = {t: line_of_year(t, params.poverty_lines, params.poverty_line) for t in years.tolist()}
+    lines = pd.Series(exit_year).map(line_of).to_numpy(dtype="float64")  # NaN without an exit year
     income = np.where(frame["exited"].to_numpy(dtype=bool), at_exit, np.nan)
     return bunching_windows(income, lines)
 
@@ -273,6 +274,33 @@ def id_number_problem(number: object, today: dt.date) -> str | None:
     return "birth_date" if born > today else None
 
 
+def id_problems(numbers: Sequence[str], today: dt.date) -> np.ndarray:
+    """:func:`id_number_problem` of many 18-character numbers at once (capitals), vectorised:
+    ``""`` where the number is right, else ``check`` or ``birth_date``.
+
+    >>> id_problems(["11010519491231002X", "110105194912310021", "110101190002290011"], dt.date(2020, 1, 1)).tolist()
+    ['', 'check', 'birth_date']
+    """
+    text = np.asarray(numbers, dtype="<U18")
+    if not len(text):
+        return np.zeros(0, dtype=object)
+    chars = text.view(np.uint32).reshape(len(text), 18).astype(np.int32)  # code points, no copy of the text
+    digits = chars - ord("0")
+    head_ok = ((digits[:, :17] >= 0) & (digits[:, :17] <= 9)).all(axis=1)
+    total = (np.clip(digits[:, :17], 0, 9) * np.array(ID_WEIGHTS)).sum(axis=1) % 11
+    expected = np.array([ord(c) for c in ID_CHECK])[total]
+    check_ok = head_ok & (chars[:, 17] == expected)
+    d = np.clip(digits, 0, 9)
+    year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
+    month, day = d[:, 10] * 10 + d[:, 11], d[:, 12] * 10 + d[:, 13]
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] + (
+        leap & (month == 2))
+    real = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    not_future = year * 10000 + month * 100 + day <= today.year * 10000 + today.month * 100 + today.day
+    return np.array(["", "check", "birth_date"], dtype=object)[np.where(~check_ok, 1, np.where(real & not_future, 0, 2))]
+
+
 def normal_id(numbers: pd.Series) -> pd.Series:
     """Id numbers stripped and in capitals; NA for blanks and for numbers not of 18 characters."""
     text = numbers.astype("string").str.strip().str.upper()
@@ -292,7 +320,8 @@ def id_number_facts(households: pd.DataFrame, today: dt.date | None = None) -> p
     text = normal_id(households["id_number"]) if "id_number" in households else pd.Series(
         pd.NA, index=households.index, dtype="string")
     checked = text.notna().to_numpy(dtype=bool)
-    invalid = np.array([bool(c) and id_number_problem(x, today) is not None for c, x in zip(checked, text)])
+    invalid = np.zeros(len(text), dtype=bool)
+    invalid[checked] = id_problems(text[checked].to_numpy(dtype=str), today) != ""
     codes, _ = pd.factorize(text)
     group = pd.array(np.where(codes >= 0, codes, 0), dtype="Int64")
     group[codes < 0] = pd.NA
@@ -398,10 +427,9 @@ def audit_households(area: County, frame: pd.DataFrame, params: Parameters, audi
     parts.append(base[(n_round > 0) & flagged].assign(reason="round_incomes", round_rows=n_round[(n_round > 0) & flagged]))
     facts = id_facts_of(hh, today)
     if facts is not None and "id_number" in hh:
-        problems = [id_number_problem(x, today) if c else None
-                    for c, x in zip(facts["id_checked"], normal_id(hh["id_number"]))]
         invalid = facts["id_invalid"].to_numpy(dtype=bool)
-        parts.append(base[invalid].assign(reason="id_invalid", id_problem=[p for p, i in zip(problems, invalid) if i]))
+        numbers = normal_id(hh["id_number"])[invalid].fillna("").to_numpy(dtype=str)
+        parts.append(base[invalid].assign(reason="id_invalid", id_problem=id_problems(numbers, today)))
         dup = duplicated_ids(facts)
         parts.append(base[dup].assign(reason="id_duplicated", id_group=facts["id_group"][dup].to_numpy()))
     columns = ["reason", *base_cols, "income", "income_year", "round_rows", "id_problem", "id_group"]
