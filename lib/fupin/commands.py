@@ -97,7 +97,7 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--poverty-line", type=float, default=DEFAULT_POVERTY_LINE, help="贫困线，元/人·年（默认 3500；大于0、小于1,000,000）：预测用它；往年脱贫户也按它核查，除非给出 --poverty-lines")
     p.add_argument("--poverty-lines", default=None, metavar="YEAR:LINE,...",
                    help="各年贫困线，如 2016:3000,2017:3200；national 为自带的国家农村贫困标准。"
-                        "往年的规则（已脱贫户脱贫当年的收入）按当年的贫困线（表中该年，或之前最近一年）判断，"
+                        "往年的规则（已脱贫户脱贫当年的收入、预测回溯、收入扎堆）按当年的贫困线（表中该年，或之前最近一年）判断，"
                         "表中没有的更早年份和本次预测按 --poverty-line")
     p.add_argument("--bands", type=_floats, default=None, help="收入分组边界（默认随贫困线：L,L+500，即 3500,4000）")
     p.add_argument("--growth", type=float, default=DEFAULT_GROWTH, help="收入年增长率（默认 0）")
