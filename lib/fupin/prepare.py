@@ -44,7 +44,11 @@ def _masked(names: pd.Series) -> pd.Series:
 
 
 def _without_personal_data(county: County) -> County:
-    """Names masked, ID numbers blanked (their audit facts kept, :func:`fupin.audit.id_number_facts`): what the reports may see."""
+    """Names masked, ID numbers blanked: what the reports may see.
+
+    In place of the ID numbers the households keep what the audit needs of them
+    (:func:`fupin.audit.id_number_facts`: checked, wrong, a code per distinct number).
+    """
     from dataclasses import replace
 
     households = county.households
