@@ -100,7 +100,7 @@ def test_charts_are_png_embedded_in_the_html(sample_batch):
     out, _ = sample_batch
     html = (out / REFERENCE_TOWNSHIP_ID / "report.html").read_text(encoding="utf-8")
     images = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', html)
-    assert len(images) == 6  # exits by village, income bands, incidence trend, village trends, gap, sensitivity
+    assert len(images) == 7  # exits by village, backtest, income bands, incidence trend, village trends, gap, sensitivity
     assert all(base64.b64decode(b64)[:8] == PNG_MAGIC for b64 in images)
     assert not re.search(r'<img[^>]+src="(?!data:image/png;base64,)', html)
     index = (out / "index.html").read_text(encoding="utf-8")
