@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import metrics_fixtures as fx
-from fupin.audit import (
+from fupin.figures.audit import (
     audit,
     audit_households,
     backtest,
@@ -19,9 +19,9 @@ from fupin.audit import (
     id_numbers,
     round_incomes,
 )
-from fupin.frame import household_frame, village_table
-from fupin.metrics import township_metrics
-from fupin.parameters import report_parameters
+from fupin.figures.frame import household_frame, village_table
+from fupin.figures.metrics import township_metrics
+from fupin.figures.parameters import report_parameters
 
 TODAY = dt.date(2020, 6, 1)
 
@@ -233,8 +233,8 @@ def test_audit_households_one_row_per_household_and_reason():
 
 def test_a_prepared_slice_gives_the_id_figures_of_the_numbers(tmp_path):
     """fupin run's township slices drop the numbers: the figures come from the facts they carry."""
-    from fupin.loading import load
-    from fupin.prepare import prepare
+    from fupin.io.loading import load
+    from fupin.batch.prepare import prepare
 
     v = fx.villages({"village_id": "A", "township_id": "001"}, {"village_id": "B", "township_id": "002"})
     numbers = ["11010519491231002X", "11010519491231002X", "110101190002290011", "11010519491231002X"]
@@ -250,7 +250,7 @@ def test_a_prepared_slice_gives_the_id_figures_of_the_numbers(tmp_path):
 
 
 def test_backtest_words_when_nothing_was_projected_or_exited():
-    from fupin.audit_report import backtest_paragraph, backtest_row
+    from fupin.report.audit_words import backtest_paragraph, backtest_row
 
     row = {"year": 2016, "projected": {"households": 0, "people": 0}, "exited": {"households": 0, "people": 0},
            "both": {"households": 0, "people": 0}, "precision": None, "recall": None,
@@ -262,7 +262,7 @@ def test_backtest_words_when_nothing_was_projected_or_exited():
 
 
 def test_id_problems_all_at_once_agree_with_one_by_one():
-    from fupin.audit import id_problems
+    from fupin.figures.audit import id_problems
 
     def with_check(head):
         weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -9,10 +9,10 @@ import zipfile
 from openpyxl import load_workbook
 
 import metrics_fixtures as fx
-from fupin.audit_report import audit_counts, backtest_paragraph
-from fupin.audit_workbook import SHEETS, TO_VERIFY, write_audit_workbook
-from fupin.config import AUDIT_XLSX
-from fupin.parameters import report_parameters
+from fupin.report.audit_words import audit_counts, backtest_paragraph
+from fupin.report.audit_workbook import SHEETS, TO_VERIFY, write_audit_workbook
+from fupin.core.config import AUDIT_XLSX
+from fupin.figures.parameters import report_parameters
 
 VALID_X = "11010519491231002X"
 WRONG_CHECK = "110105194912310021"
