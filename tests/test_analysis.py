@@ -46,8 +46,13 @@ def test_one_townships_report_builds_the_household_frame_once(calls, sample_coun
     a = analyse(sample_county.area(REFERENCE_TOWNSHIP_ID), params)
     m = a.metrics
     path = followup.write_analysis(a, followup.path_in(tmp_path))
-    assert calls["household_frame"] == 1 and calls["village_table"] == 1
-    assert calls["income_in_year"] == 2  # income in T (the frame) and the latest income (sensitivity)
+    # once as of Y; and once per year of the backtest, each replaying the projection as of t - 1 with
+    # only what was known then (a frame of other data, never the same one built again)
+    replayed = len(m["audit"]["backtest"])
+    assert replayed == 4  # 2015-2018: the sample registers from 2014
+    assert calls["household_frame"] == 1 + replayed and calls["village_table"] == 1 + replayed
+    # income in T (the frame) and the latest income (sensitivity); income in t for each replayed year
+    assert calls["income_in_year"] == 2 + replayed
     assert m["township_id"] == REFERENCE_TOWNSHIP_ID and m["registered"] == {"households": 820, "people": 1872}
     sheets = load_workbook(path)
     assert sheets.sheetnames == list(followup.SHEETS)

@@ -98,10 +98,21 @@ ON_CLUSTER = 3
 ROW = re.compile(r'<tr><td class="text" data-sort="([^"]+)">.*?</tr>', re.S)
 
 
+#: The body of the county page's backtest table (数据核查), and one of its rows (by the area's name).
+AUDIT_BODY = re.compile(r'(<table id="audit-table">.*?<tbody>)(.*?)(</tbody>)', re.S)
+AUDIT_ROW = re.compile(r'<tr><td class="text">([^<]*)</td>.*?</tr>', re.S)
+
+
+def audit_rows(html: str) -> dict[str, str]:
+    """The rows of the county page's backtest table (one per township run, then the county) by name."""
+    return {m.group(1): m.group(0) for m in AUDIT_ROW.finditer(AUDIT_BODY.search(html).group(2))}
+
+
 def county_page_parts(html: str) -> tuple[str, dict[str, str]]:
-    """The county page without its township rows and charts (which depend on the townships run),
-    and its township rows by id."""
+    """The county page without its township rows, backtest rows and charts (which depend on the
+    townships run), and its township rows by id."""
     rows = {m.group(1): m.group(0) for m in ROW.finditer(html)}
+    html = AUDIT_BODY.sub(r"\1<audit rows>\3", html)
     rest = re.sub(r"(?:<row>\s*)+", "<rows>", ROW.sub("<row>", re.sub(r"<img [^>]*>", "<img>", comparable(html))))
     return rest, {t: comparable(row) for t, row in rows.items()}
 
@@ -151,6 +162,9 @@ def test_cluster_writes_the_same_files_and_figures(two_runs):
     assert page == local_page
     assert sorted(rows) == chosen and sorted(local_rows) == townships
     assert rows == {t: local_rows[t] for t in chosen}
+    audit, local_audit = (audit_rows((out / "index.html").read_text(encoding="utf-8")) for out in (cluster, local))
+    assert len(audit) == len(chosen) + 1 and len(local_audit) == len(townships) + 1  # and the county's
+    assert audit == {name: local_audit[name] for name in audit}
 
 
 # --- a cluster started by the test, as on real machines ----------------------------

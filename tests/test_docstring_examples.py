@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MODULES = ["core.county", "core.money", "core.privacy", "figures.checks", "figures.collective",
+MODULES = ["figures.audit", "report.audit_words", "core.county", "core.money", "core.privacy", "figures.checks", "figures.collective",
            "figures.depth", "figures.headcount", "figures.labels", "figures.parameters",
            "report.narrative", "report.national", "report.style", "report.tables", "report.word",
            "report.workbook"]

@@ -489,7 +489,7 @@ TOP_KEYS = {
 }
 EXTRA_KEYS = {
     "county_name", "cadres", "unsafe_houses_outside_program", "income_unknown", "villages_table",
-    "incidence_trend_by_village", "warnings", "depth", "sensitivity", "monitoring",
+    "incidence_trend_by_village", "warnings", "depth", "sensitivity", "monitoring", "audit",
 }
 PROJECTION_KEYS = {"exits", "remaining", "incidence", "villages_exiting", "villages_blocked"}
 VILLAGE_ROW_KEYS = {
@@ -541,6 +541,14 @@ def test_structure_matches_outputs_md(reference):
         assert set(point) == {"village_id", "year", "remaining_people", "incidence", "projected"}
     for row in reference["villages_table"]:
         assert set(row) == VILLAGE_ROW_KEYS
+    audit = reference["audit"]
+    assert set(audit) == {"backtest", "bunching", "round_incomes", "id_numbers"}
+    for row in audit["backtest"]:
+        assert set(row) == {"year", "projected", "exited", "both", "precision", "recall",
+                            "villages_projected", "villages_exited"}
+    assert set(audit["bunching"]) == {"area", "villages", "flagged_villages"}
+    assert set(audit["round_incomes"]) == {"villages", "flagged_villages"}
+    assert set(audit["id_numbers"]) == {"checked", "invalid", "duplicated"}
 
 
 def test_json_serialisable_plain_types(reference):

@@ -35,6 +35,7 @@ BUILDERS: dict[str, Callable[[dict, list], Figure]] = {
     "incidence_trend": lambda m, s: charts.incidence_trend_chart(m, national_series()),
     "village_trend": lambda m, s: charts.village_trend_chart(m),
     "exits_by_village": lambda m, s: charts.exits_by_village_chart(m),
+    "backtest": lambda m, s: charts.backtest_chart(m),
     "county_overview": lambda m, s: charts.county_overview_chart(s),
 }
 CHARTS = sorted(BUILDERS)
@@ -226,6 +227,7 @@ def test_charts_draw_on_edge_cases(edge_cases, case: str) -> None:
         charts.incidence_trend_chart(metrics, national_series()),
         charts.village_trend_chart(metrics),
         charts.exits_by_village_chart(metrics),
+        charts.backtest_chart(metrics),
         charts.county_overview_chart([metrics, {**metrics, "incidence": None, "township_name": "空乡"}]),
     ]
     for fig in figures:

@@ -46,7 +46,7 @@ def test_every_township_has_its_complete_files(sample_batch, sample_county):
         assert files == ["follow_up.xlsx", "metrics.json", "report.docx", "report.html", "township_report.ipynb"], tid
         nbformat.validate(nbformat.read(out / tid / "township_report.ipynb", as_version=4))
         assert (out / tid / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
-    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["county.docx", "index.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["audit.xlsx", "county.docx", "index.html", "summary.json"]
     assert not [p for p in out.rglob("*") if p.suffix == ".tmp" or ".tmp" in p.name], "temporary files left behind"
     assert sorted(p.name for p in out.iterdir() if p.is_dir() and p.name.startswith(".")) == [".fupin"]
 
@@ -100,7 +100,7 @@ def test_charts_are_png_embedded_in_the_html(sample_batch):
     out, _ = sample_batch
     html = (out / REFERENCE_TOWNSHIP_ID / "report.html").read_text(encoding="utf-8")
     images = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', html)
-    assert len(images) == 6  # exits by village, income bands, incidence trend, village trends, gap, sensitivity
+    assert len(images) == 7  # exits by village, backtest, income bands, incidence trend, village trends, gap, sensitivity
     assert all(base64.b64decode(b64)[:8] == PNG_MAGIC for b64 in images)
     assert not re.search(r'<img[^>]+src="(?!data:image/png;base64,)', html)
     index = (out / "index.html").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from fupin.core.config import COUNTY_DOCX, TEMPLATES_DIR
+from fupin.core.config import AUDIT_XLSX, COUNTY_DOCX, TEMPLATES_DIR
 from fupin.core.county import County
 from fupin.report.county_table import HEADERS, cell, report_href, township_row
 from fupin.core.files import atomic_write_bytes, atomic_write_json, atomic_write_text, id_path, inside
@@ -166,8 +166,12 @@ def write_county_page(
     docx = county_document(prepared.title, summary, per_township, failed=[r.township_name for r in results if not r.ok],
                            sources=prepared.sources, charts=charts)
     atomic_write_bytes(inside(out, COUNTY_DOCX), document_bytes(docx), tmp_dir)
+    from fupin.report.audit_words import BACKTEST_HEADERS, audit_counts, backtest_rows
+
     html = prepared.template.render({
         **prepared.context,
+        "audit": {"counts": audit_counts(summary), "headers": BACKTEST_HEADERS, "href": AUDIT_XLSX,
+                  "rows": backtest_rows(per_township, summary)},
         "rows": rows,
         "failed": failed,
         "chart": chart,

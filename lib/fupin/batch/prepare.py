@@ -43,14 +43,22 @@ def _masked(names: pd.Series) -> pd.Series:
 
 
 def _without_personal_data(county: County) -> County:
-    """Names masked, ID numbers blanked: what the reports may see."""
+    """Names masked, ID numbers blanked: what the reports may see.
+
+    In place of the ID numbers the households keep what the audit needs of them
+    (:func:`fupin.figures.audit.id_number_facts`: checked, wrong, a code per distinct number).
+    """
     from dataclasses import replace
 
     households = county.households
     if "head_name" in households:
         households = households.assign(head_name=_masked(households["head_name"]))
     if "id_number" in households:
-        households = households.assign(id_number=pd.Series(pd.NA, index=households.index, dtype=TEXT_DTYPE))
+        from fupin.figures.audit import id_number_facts
+
+        # the audit's id-number checks travel as facts (checked, invalid, a code per distinct number)
+        households = households.assign(id_number=pd.Series(pd.NA, index=households.index, dtype=TEXT_DTYPE),
+                                       **id_number_facts(households))
     cadres = county.cadres
     if cadres is not None and "name" in cadres:
         cadres = cadres.assign(name=_masked(cadres["name"]))

@@ -28,7 +28,6 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from pathlib import Path
 
 from fupin.core.config import (
-    COUNTY_DOCX,
     NOTEBOOKS_DIR,
     REPORTS_DIR,
     TOWNSHIP_DOCX,
@@ -289,6 +288,9 @@ def _run_batch(
         from fupin.batch.county_page import write_county_page
 
         index = write_county_page(out, county, params, page, tmp_dir=tmp, prepared=prepared)
+        from fupin.report.audit_workbook import write_audit_workbook
+
+        write_audit_workbook(out, county, params, prepared.summary, tmp_dir=tmp)  # the office's 数据核查
         state.run = dataclasses.replace(state.run, unfinished=())
         state.save(tmp)
         batch = BatchResult(out, results, index, time.perf_counter() - started)
@@ -404,7 +406,7 @@ def check_out_folder(out: Path, township_ids: Sequence[str]) -> None:
     """
     paths: list[tuple[str, ...]] = [
         (STATE_DIR,), (STATE_DIR, "tmp"), (STATE_DIR, "prepared"), (STATE_DIR, LOCK_FILE), (STATE_DIR, STATE_FILE),
-        ("index.html",), ("summary.json",), (COUNTY_DOCX,),
+        *((name,) for name in COUNTY_FILES),
     ]
     for t in township_ids:
         paths += [(t,), (STATE_DIR, "prepared", t)]

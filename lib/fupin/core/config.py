@@ -43,6 +43,8 @@ DEFAULT_INCOME_DROP_SHARE = 0.3
 #: The Word documents beside report.html and index.html (fupin.report.word).
 TOWNSHIP_DOCX = "report.docx"
 COUNTY_DOCX = "county.docx"
+#: The county office's 数据核查 workbook in DIR (:mod:`fupin.report.audit_workbook`).
+AUDIT_XLSX = "audit.xlsx"
 #: Resolution of the Word documents' charts (printed as wide as the A4 text, 156 mm).
 DOCX_PICTURE_DPI = 300
 #: Folder inside a run's ``output_dir`` where the report notebook leaves the charts the Word

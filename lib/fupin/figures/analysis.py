@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from fupin.figures import collective
+from fupin.figures.audit import audit
 from fupin.figures.checks import consistency_findings, household_warning_masks, warnings_of
 from fupin.core.county import County
 from fupin.figures.depth import depth
@@ -176,6 +177,7 @@ class Analysis:
                                      m=self.monitoring_frame),
             "labour": labour(frame, area.persons),
             "transfer_dependence": transfer_dependence(frame, area.incomes, year, p.poverty_line),
+            "audit": audit(area, frame, villages, p, at_exit=self.income_at_exit),
         }
         return json_plain(result)
 

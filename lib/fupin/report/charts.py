@@ -648,3 +648,43 @@ def county_overview_chart(summaries: Sequence[Metrics]) -> Figure:
     ax.legend(loc="lower right")
     _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
     return fig
+
+
+# ---------------------------------------------------------------- the audit's backtest
+
+
+@_styled
+def backtest_chart(metrics: Metrics) -> Figure:
+    """The backtest of the projection (``metrics["audit"]["backtest"]``): per year, the households
+    projected to exit, those that exited, and those both projected and exited (预计与实际一致).
+
+    A small chart: three bars a year, each labelled with its count. Without a backtest (the
+    first registered year) it says so.
+    """
+    rows = list((metrics.get("audit") or {}).get("backtest") or [])
+    title = "预测回溯：各年预计脱贫与实际脱贫（户）"
+    fig = _figure(CHART_WIDTH, 2.9)
+    ax = fig.subplots()
+    if not rows:
+        return _empty(fig, ax, title, "尚无可回溯的年度")
+    years = [int(r["year"]) for r in rows]
+    series = (("projected", "预计脱贫", COLOURS["households"]), ("exited", "实际脱贫", COLOURS["people"]),
+              ("both", "预计与实际一致", COLOURS["exit"]))
+    width = 0.27
+    top = 0
+    for k, (key, label, colour) in enumerate(series):
+        values = [_count(r.get(key), "households") for r in rows]
+        top = max([top, *values])
+        bars = ax.bar([y + (k - 1) * width for y in years], values, width, label=label, color=colour)
+        if len(rows) <= 6:  # a label per bar while they fit
+            ax.bar_label(bars, labels=[formats.fmt_int(v) for v in values], padding=2, fontsize=8.5)
+    ax.set_xticks(years, [f"{y}年" for y in years])
+    ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
+    ax.set_ylim(0, max(top, 1) * 1.35)  # room for the legend above the bars
+    ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
+    ax.grid(axis="x", visible=False)
+    ax.set_title(title)
+    ax.legend(loc="upper left", ncols=3, fontsize=8.5, frameon=False)
+    _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
+    return fig

@@ -481,7 +481,7 @@ def header_parts(area: str, title: str, date: str) -> tuple[str, str, str]:
     return _header_text(f"{head}…{tail}"), centre, right
 
 
-def _print_setup(ws, area: str, date: str) -> None:
+def _print_setup(ws, area: str, date: str, workbook: str = "跟踪清单") -> None:
     """A4 landscape, one page wide; header: area, list name, date; footer: page numbers;
     gridlines; the header row repeated on every page."""
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
@@ -493,7 +493,7 @@ def _print_setup(ws, area: str, date: str) -> None:
     ws.page_margins.top, ws.page_margins.bottom, ws.page_margins.header, ws.page_margins.footer = 0.75, 0.6, 0.3, 0.3
     ws.page_margins.left = ws.page_margins.right = 0.4
     for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
-        header.left.text, header.center.text, header.right.text = header_parts(area, f"跟踪清单：{ws.title}", date)
+        header.left.text, header.center.text, header.right.text = header_parts(area, f"{workbook}：{ws.title}", date)
         header.left.size = header.center.size = header.right.size = 9
     for footer in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
         footer.center.text = "第 &P 页，共 &N 页"
@@ -521,7 +521,8 @@ def _lines(text: str, width: int) -> int:
     return -(-display_width(text) // max(1, width))
 
 
-def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str], area: str = "", date: str = "") -> None:
+def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str], area: str = "", date: str = "",
+                 workbook: str = "跟踪清单") -> None:
     """Header row (bold, filled, frozen, filtered), typed cells, widths and print setup.
 
     ``ws`` is a write-only worksheet: widths, heights, panes and print setup
@@ -540,7 +541,7 @@ def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str], area: str = 
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = used = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
     ws.calculate_dimension = lambda: used  # the sheet's <dimension>, as a normal worksheet writes it
-    _print_setup(ws, area, date)
+    _print_setup(ws, area, date, workbook)
 
     header = {"font": Font(bold=True), "fill": HEADER_FILL,
               "alignment": Alignment(horizontal="center", vertical="center", wrap_text=True)}
@@ -560,14 +561,14 @@ def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str], area: str = 
         ws.append(cells)
 
 
-def workbook_bytes(sheets: Mapping[str, Sheet], area: str = "", date: str = "") -> bytes:
+def workbook_bytes(sheets: Mapping[str, Sheet], area: str = "", date: str = "", workbook: str = "跟踪清单") -> bytes:
     """The sheets as an .xlsx file's bytes (openpyxl, write-only), in the mapping's order.
 
-    ``area`` and ``date`` head every printed page (with the sheet's name).
+    ``area`` and ``date`` head every printed page (with ``workbook`` and the sheet's name).
     """
     wb = Workbook(write_only=True)
     for name, (frame, kinds) in sheets.items():
-        _write_sheet(wb.create_sheet(name), frame, kinds, area, date)
+        _write_sheet(wb.create_sheet(name), frame, kinds, area, date, workbook)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
