@@ -45,6 +45,9 @@ class County:
     incomes: pd.DataFrame
     cadres: pd.DataFrame | None = None
     sources: dict[str, Source] = field(default_factory=dict)
+    #: The monitoring registry (监测对象表), ``None`` when the data has none. Its households that
+    #: are not in ``households`` have their incomes rows in ``incomes`` all the same.
+    monitored: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -122,7 +125,12 @@ class County:
         township_id = self.township_id(key)
         villages = self.villages[self.villages["township_id"] == township_id]
         households = self.households[self.households["village_id"].isin(villages["village_id"])]
-        incomes = self.incomes[self.incomes["household_id"].isin(households["household_id"])]
+        monitored = self.monitored
+        owners = households["household_id"]
+        if monitored is not None:
+            monitored = monitored[monitored["village_id"].isin(villages["village_id"])].reset_index(drop=True)
+            owners = pd.concat([owners, monitored["household_id"]])
+        incomes = self.incomes[self.incomes["household_id"].isin(owners)]
         cadres = self.cadres
         if cadres is not None and "cadre_id" in households:
             cadres = cadres[cadres["cadre_id"].isin(households["cadre_id"].dropna())]
@@ -132,6 +140,7 @@ class County:
             households=households.reset_index(drop=True),
             incomes=incomes.reset_index(drop=True),
             cadres=None if cadres is None else cadres.reset_index(drop=True),
+            monitored=monitored,
         )
 
     def area(self, key: object = None) -> "County":

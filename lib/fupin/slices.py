@@ -29,7 +29,7 @@ def load_prepared(folder: Path) -> County:
     """Read a prepared township folder back as a :class:`County`."""
     manifest = read_manifest(folder)
     frames = {}
-    for name in ("villages", "households", "incomes", "cadres"):
+    for name in ("villages", "households", "incomes", "cadres", "monitored"):
         path = folder / f"{name}.parquet"
         if path.is_file():
             frame = pd.read_parquet(path)  # an omit_if_absent column may be left out
@@ -38,4 +38,5 @@ def load_prepared(folder: Path) -> County:
         s["table"]: Source(Path(s["path"]), s.get("sheet"), s.get("sha256", ""))
         for s in manifest.get("sources", [])
     }
-    return County(frames["villages"], frames["households"], frames["incomes"], frames.get("cadres"), sources)
+    return County(frames["villages"], frames["households"], frames["incomes"], frames.get("cadres"), sources,
+                  monitored=frames.get("monitored"))
