@@ -31,7 +31,7 @@ LAYERS = {
     "contract": ["columns", "county", "privacy", "labels"],
     "io": ["schema", "loading", "slices", "generate"],
     "figures": ["parameters", "frame", "economy", "headcount", "depth", "sensitivity", "monitoring", "checks",
-                "analysis", "metrics"],
+                "registry", "analysis", "metrics"],
     "report": ["style", "narrative", "report", "tables", "plots", "display", "export", "county_table",
                "followup", "docx_report", "reference", "data_summary"],
     "batch": ["kernel", "engine", "kernel_state", "jobs", "cluster", "prepare", "county_page",

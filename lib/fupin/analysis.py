@@ -63,6 +63,7 @@ from fupin.headcount import (
 )
 from fupin.monitoring import monitored_list, monitoring, monitoring_frame
 from fupin.parameters import Parameters
+from fupin.registry import monitoring_lines, possibly_missed, registry, registry_frame
 from fupin.sensitivity import sensitivity
 
 
@@ -123,6 +124,30 @@ class Analysis:
                                 at_exit=np.where(exited, self.income_at_exit, np.nan))
 
     @cached_property
+    def registry_lines(self) -> tuple[float, float] | None:
+        """(M(Y), M(T)) of the registry (:func:`fupin.registry.monitoring_lines`); None without a registry."""
+        if self.area.monitored is None:
+            return None
+        p = self.params
+        return monitoring_lines(p.monitoring_line, p.poverty_line, p.year)
+
+    @cached_property
+    def registry_frame(self) -> pd.DataFrame | None:
+        """The area's registry, a row per monitored household (:func:`fupin.registry.registry_frame`); None without one."""
+        if self.registry_lines is None:
+            return None
+        line, target = self.registry_lines
+        return registry_frame(self.area, self.frame, self.year, line=line, target_line=target, growth=self.params.growth)
+
+    @cached_property
+    def possibly_missed(self) -> np.ndarray | None:
+        """应纳未纳 per household of :attr:`frame` (:func:`fupin.registry.possibly_missed`); None without a registry."""
+        if self.registry_frame is None:
+            return None
+        return possibly_missed(self.area, self.frame, self.registry_frame, self.year, line=self.registry_lines[0],
+                               growth=self.params.growth)
+
+    @cached_property
     def metrics(self) -> dict[str, Any]:
         """Every figure of the area's report: its metrics.json (keys: :func:`fupin.metrics.township_metrics`)."""
         p, area, frame, villages = self.params, self.area, self.frame, self.villages
@@ -169,6 +194,9 @@ class Analysis:
             "monitoring": monitoring(area, frame, year, poverty_line=p.poverty_line, growth=p.growth,
                                      monitoring_line=p.monitoring_line, income_drop_share=p.income_drop_share,
                                      m=self.monitoring_frame),
+            "registry": None if self.registry_frame is None else registry(
+                area, frame, self.registry_frame, year, line=self.registry_lines[0], target_line=self.registry_lines[1],
+                missed=self.possibly_missed),
         }
         return json_plain(result)
 

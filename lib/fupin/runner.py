@@ -211,6 +211,11 @@ def _run_batch(
     check_outputs({"--out": out}, data, [Path(notebooks_dir) / n for n in notebooks])
     county = load(data)
     check_year_in_data(county, params.year, shown=f"--year {params.year}", strict=True)
+    if county.monitored is not None:  # the registry needs M(Y): a table of lines must reach back to Y
+        from fupin.registry import monitoring_lines
+
+        run = params.checked()
+        monitoring_lines(run.monitoring_line, run.poverty_line, run.year)
     names = dict(county.townships()[["township_id", "township_name"]].itertuples(index=False))
     wanted = list(dict.fromkeys(townships)) if townships else list(names)
     missing = [t for t in wanted if t not in names]

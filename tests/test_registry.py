@@ -1,0 +1,164 @@
+"""The registry's figures (metrics.json ``registry``) on a small hand-made township, exact to the household."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+import metrics_fixtures as fx
+from fupin.analysis import analyse
+from fupin.errors import ParameterError
+from fupin.parameters import report_parameters
+
+LINES = {2021: 6000, 2022: 6300}
+
+
+def monitored(*rows: dict) -> object:
+    return fx.table("monitored", list(rows))
+
+
+def township():
+    """Y = 2021: M(2021) = 6000, M(2022) = 6300.
+
+    H1 (V1, 3 people) 脱贫不稳定户 since 2020, income 2022 exactly 6300: projected to be eliminated;
+    H2 (V1, 2) since 2021, income 5000 carried to 2022: short by 1300;
+    H3 (V2, 4) since 2019, eliminated in 2021 with 5999.99 < 6000: shaky, and possibly missed;
+    H4 (V2, 1) exited, never monitored, 5500: possibly missed; H5 (V2, 2) exited, medical fails: missed;
+    H6 (V1, 5) since 2019, eliminated 2020, 6000 exactly: not missed; H7 remaining; H8 returned in 2021;
+    E1 (V2, 3) 边缘易致贫户 outside households since 2021, water fails; E2 identified 2022 (after Y);
+    E3 (V1, 1) 突发严重困难户 since 2021, no income.
+    """
+    villages = fx.villages({"village_id": "V1"}, {"village_id": "V2"})
+    households = fx.households(
+        {"household_id": "H1", "village_id": "V1", "size": 3, "exit_year": 2016},
+        {"household_id": "H2", "village_id": "V1", "size": 2, "exit_year": 2016},
+        {"household_id": "H3", "village_id": "V2", "size": 4, "exit_year": 2017},
+        {"household_id": "H4", "village_id": "V2", "size": 1, "exit_year": 2016},
+        {"household_id": "H5", "village_id": "V2", "size": 2, "exit_year": 2016, "medical_ok": False},
+        {"household_id": "H6", "village_id": "V1", "size": 5, "exit_year": 2016},
+        {"household_id": "H7", "village_id": "V1", "size": 1},
+        {"household_id": "H8", "village_id": "V2", "size": 2, "exit_year": 2016, "returned_year": 2021},
+    )
+    incomes = fx.incomes(
+        {"household_id": "H1", "year": 2022, "per_capita_income": 6300.0, "is_estimate": True},
+        *({"household_id": h, "year": 2021, "per_capita_income": x} for h, x in
+          [("H2", 5000.0), ("H3", 5999.99), ("H4", 5500.0), ("H5", 7000.0), ("H6", 6000.0), ("H7", 1000.0),
+           ("H8", 3000.0)]),
+        {"household_id": "E1", "year": 2022, "per_capita_income": 8000.0, "is_estimate": True},
+    )
+    registry = monitored(
+        {"household_id": "H1", "village_id": "V1", "monitor_type": "脱贫不稳定户", "identified_year": 2020,
+         "risk_types": "因病、因学", "risk_eliminated": False},
+        {"household_id": "H2", "village_id": "V1", "monitor_type": "脱贫不稳定户", "identified_year": 2021,
+         "risk_types": "因务工就业不稳", "risk_eliminated": False},
+        {"household_id": "H3", "village_id": "V2", "monitor_type": "脱贫不稳定户", "identified_year": 2019,
+         "risk_types": "因病", "risk_eliminated": True, "eliminated_year": 2021},
+        {"household_id": "H6", "village_id": "V1", "monitor_type": "脱贫不稳定户", "identified_year": 2019,
+         "risk_types": "因残", "risk_eliminated": True, "eliminated_year": 2020},
+        {"household_id": "E1", "village_id": "V2", "size": 3, "monitor_type": "边缘易致贫户", "identified_year": 2021,
+         "risk_types": "因灾、因病", "risk_eliminated": False, "water_ok": False},
+        {"household_id": "E2", "village_id": "V1", "size": 2, "monitor_type": "突发严重困难户", "identified_year": 2022,
+         "risk_types": "因意外事故", "risk_eliminated": False},
+        {"household_id": "E3", "village_id": "V1", "size": 1, "monitor_type": "突发严重困难户", "identified_year": 2021,
+         "risk_types": "其他", "risk_eliminated": False},
+    )
+    return replace(fx.county(villages, households, incomes), monitored=registry)
+
+
+def hp(households: int, people: int) -> dict[str, int]:
+    return {"households": households, "people": people}
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict:
+    return analyse(township(), report_parameters(year=2021, poverty_line=4000, monitoring_line=LINES)).metrics["registry"]
+
+
+def test_counts_in_the_year(figures: dict) -> None:
+    assert (figures["line"], figures["target_line"], figures["year"], figures["target_year"]) == (6000, 6300, 2021, 2022)
+    assert figures["monitored"] == hp(4, 9)  # H1, H2, E1, E3
+    assert figures["identified"] == hp(6, 18)
+    assert figures["newly_identified"] == hp(3, 6)  # H2, E1, E3 (E2 only in 2022)
+    assert figures["eliminated"] == hp(1, 4)  # H3
+    assert figures["returned"] == hp(1, 2)  # H8
+
+
+def test_by_type_and_by_risk_hold_every_category(figures: dict) -> None:
+    assert figures["by_type"] == {"脱贫不稳定户": hp(2, 5), "边缘易致贫户": hp(1, 3), "突发严重困难户": hp(1, 1)}
+    risks = {k: v for k, v in figures["by_risk"].items() if v["households"]}
+    assert risks == {"因病": hp(2, 6), "因学": hp(1, 3), "因灾": hp(1, 3), "因务工就业不稳": hp(1, 2), "其他": hp(1, 1)}
+    assert len(figures["by_risk"]) == 11 and figures["by_risk"]["住房安全"] == hp(0, 0)
+
+
+def test_projected_elimination_with_income_exactly_at_the_target_line(figures: dict) -> None:
+    assert figures["projected_elimination"] == hp(1, 3)  # H1 at 6300 exactly
+    assert figures["not_projected"] == hp(3, 6)
+    reasons = {k: v for k, v in figures["reasons"].items() if v["households"]}
+    assert reasons == {"income_short": hp(1, 2), "income_unknown": hp(1, 1), "water_ok": hp(1, 3)}
+
+
+def test_possibly_missed_and_shaky_elimination(figures: dict) -> None:
+    assert figures["possibly_missed"] == hp(3, 7)  # H3 (eliminated, 5999.99), H4 (5500), H5 (medical); not H6 (6000)
+    assert figures["shaky_elimination"] == hp(1, 4)  # H3: eliminated in 2021 below M(2021)
+
+
+def test_trend_from_the_first_identification_to_y(figures: dict) -> None:
+    assert figures["trend"] == [{"year": 2019, **hp(2, 9)}, {"year": 2020, **hp(2, 7)}, {"year": 2021, **hp(4, 9)}]
+
+
+def test_villages(figures: dict) -> None:
+    v1, v2 = figures["villages"]["V1"], figures["villages"]["V2"]
+    assert list(figures["villages"]) == ["V1", "V2"]
+    assert (v1["monitored"], v2["monitored"]) == (hp(3, 6), hp(1, 3))
+    assert (v1["possibly_missed"], v2["possibly_missed"]) == (hp(0, 0), hp(3, 7))
+    assert (v1["newly_identified"], v2["newly_identified"]) == (hp(2, 3), hp(1, 3))
+    assert (v1["shaky_elimination"], v2["eliminated"], v1["projected_elimination"]) == (hp(0, 0), hp(1, 4), hp(1, 3))
+    assert (v1["脱贫不稳定户"], v1["突发严重困难户"], v2["边缘易致贫户"]) == (hp(2, 5), hp(1, 1), hp(1, 3))
+
+
+def test_each_monitored_household_has_its_reasons() -> None:
+    a = analyse(township(), report_parameters(year=2021, poverty_line=4000, monitoring_line=LINES))
+    reg = a.registry_frame.set_index("household_id")
+    assert reg.loc["H2", "gap"] == 1300.0 and reg.loc["H2", "reason_income_short"]
+    assert reg.loc["E3", "reason_income_unknown"] and reg.loc["E1", "reason_water_ok"]
+    assert reg.loc["H1", "projected_elimination"] and not reg.loc["H1", "reason_income_short"]
+    assert reg.loc["E1", "size"] == 3 and reg.loc["H1", "size"] == 3
+    assert a.metrics["monitoring"]["line"] == 6300  # the heuristic figures stay, at M(T)
+
+
+def test_a_single_line_with_growth() -> None:
+    run = report_parameters(year=2021, poverty_line=4000, monitoring_line=6000, growth=0.05)
+    figures = analyse(township(), run).metrics["registry"]
+    assert (figures["line"], figures["target_line"]) == (6000, 6000)
+    # H2: 5000 × 1.05 = 5250, short by 750; H1 at 6300 (its own 2022 row)
+    reg = analyse(township(), run).registry_frame.set_index("household_id")
+    assert reg.loc["H2", "income_T"] == 5250.0 and reg.loc["H2", "gap"] == 750.0
+    assert figures["projected_elimination"] == hp(1, 3)
+
+
+def test_an_elimination_in_y_at_exactly_the_line_is_not_shaky() -> None:
+    county = township()
+    incomes = county.incomes.copy()
+    incomes.loc[incomes["household_id"] == "H3", "per_capita_income"] = 6000.0
+    figures = analyse(replace(county, incomes=incomes),
+                      report_parameters(year=2021, poverty_line=4000, monitoring_line=LINES)).metrics["registry"]
+    assert figures["shaky_elimination"] == hp(0, 0) and figures["possibly_missed"] == hp(2, 3)
+
+
+def test_a_table_of_lines_without_a_year_up_to_y_is_refused_with_a_registry() -> None:
+    run = report_parameters(year=2021, poverty_line=4000, monitoring_line={2022: 6300})
+    with pytest.raises(ParameterError, match="监测收入线表应有2021年及以前的年度"):
+        analyse(township(), run).metrics
+    assert analyse(replace(township(), monitored=None), run).metrics["registry"] is None
+
+
+def test_no_registry_no_figures() -> None:
+    m = analyse(replace(township(), monitored=None), report_parameters(year=2021, poverty_line=4000)).metrics
+    assert m["registry"] is None
+
+
+def test_the_monitoring_line_is_written_as_the_lines_by_year_are() -> None:
+    run = report_parameters(year=2021, poverty_line=4000, monitoring_line="2022：6300，2021:6000")
+    assert run.monitoring_line == {2021: 6000.0, 2022: 6300.0}
+    assert analyse(township(), run).metrics["registry"]["target_line"] == 6300
