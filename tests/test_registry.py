@@ -162,3 +162,67 @@ def test_the_monitoring_line_is_written_as_the_lines_by_year_are() -> None:
     run = report_parameters(year=2021, poverty_line=4000, monitoring_line="2022：6300，2021:6000")
     assert run.monitoring_line == {2021: 6000.0, 2022: 6300.0}
     assert analyse(township(), run).metrics["registry"]["target_line"] == 6300
+
+
+# ---------------------------------------------------------------- the report's words, table and chart
+
+@pytest.fixture(scope="module")
+def report_metrics_2021() -> dict:
+    return analyse(township(), report_parameters(year=2021, poverty_line=4000, monitoring_line=LINES)).metrics
+
+
+def test_the_section_is_written_from_the_registry(report_metrics_2021: dict) -> None:
+    from fupin import narrative
+
+    m = report_metrics_2021
+    assert narrative.monitoring_title(m) == "防返贫监测"
+    text = narrative.registry_summary(m)
+    assert text.startswith("2021年底，全镇共有监测对象4户9人，其中脱贫不稳定户2户5人、边缘易致贫户1户3人、突发严重困难户1户1人；"
+                           "2021年内新识别监测对象3户6人，风险消除1户4人，返贫1户2人。")
+    assert "主要风险为因病（2户6人）、因学（1户3人）、因灾（1户3人）" in text
+    assert "防返贫监测收入线2021年为6,000元/人·年、2022年为6,300元/人·年。" in text
+    assert ("2022年预计可消除风险的1户3人；其余3户6人中，收入低于监测收入线6,300元的1户2人，收入情况不明的1户1人，"
+            "饮水安全保障未落实的1户3人。") in text
+    assert "可能应纳未纳的已脱贫户3户7人、2021年风险消除不稳的1户4人" in text
+
+
+def test_problems_name_possibly_missed_and_shaky_eliminations_with_next_steps(report_metrics_2021: dict) -> None:
+    from fupin import narrative
+
+    items = {code: (text, action) for code, text, action in narrative.problem_items(report_metrics_2021)}
+    text, action = items["possibly_missed"]
+    assert "全镇有3户7人已脱贫户未在监测" in text and "低于监测收入线6,000元" in text and "（村V2）" in text
+    assert "应纳尽纳" in action
+    text, action = items["shaky_elimination"]
+    assert "有1户4人当年人均纯收入低于监测收入线6,000元" in text and "恢复监测" in action
+
+
+def test_without_a_registry_the_heuristic_section_is_named_for_what_it_is(report_metrics_2021: dict) -> None:
+    from fupin import narrative, tables
+
+    m = {**report_metrics_2021, "registry": None}
+    assert narrative.monitoring_title(m) == "收入监测预警"
+    assert narrative.registry_summary(m) == "" and tables.registry_by_village(m).empty
+    assert not {"possibly_missed", "shaky_elimination"} & {c for c, _, _ in narrative.problem_items(m)}
+
+
+def test_table_by_type_and_village(report_metrics_2021: dict) -> None:
+    from fupin import tables
+
+    table = tables.registry_by_village(report_metrics_2021)
+    assert table.columns.tolist() == ["村", "监测对象", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户", "年内新识别",
+                                      "年内风险消除", "预计消除风险", "应纳未纳"]
+    assert table.values.tolist() == [
+        ["村V1", "3户6人", "2户5人", "—", "1户1人", "2户3人", "—", "1户3人", "—"],
+        ["村V2", "1户3人", "—", "1户3人", "—", "1户3人", "1户4人", "—", "3户7人"],
+        ["合计", "4户9人", "2户5人", "1户3人", "1户1人", "3户6人", "1户4人", "1户3人", "3户7人"],
+    ]
+
+
+def test_trend_chart(report_metrics_2021: dict) -> None:
+    from fupin import plots
+
+    fig = plots.registry_trend_chart(report_metrics_2021)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"2户", "9人", "7人", "4户"} <= texts
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2019年", "2020年", "2021年"]

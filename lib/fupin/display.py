@@ -325,6 +325,12 @@ def show_heading(text: str, level: int = 3) -> None:
     _show_html(f"<h{level}{inline_style(f'h{level}')}>{esc(text)}</h{level}>")
 
 
+def show_section(text: str) -> None:
+    """A section heading (h2) whose words depend on the data, with the id a markdown heading gets,
+    so that the report's table of contents lists it (:func:`fupin.export.add_toc`)."""
+    _show_html(f'<h2 id="{esc(text)}">{esc(text)}</h2>')
+
+
 def show_list(items: Iterable[str], empty: str = "未发现问题。", css_class: str = "problems") -> None:
     """A numbered list; ``empty`` is shown when there is nothing to list."""
     li = inline_style(f"ol.{css_class} li")
