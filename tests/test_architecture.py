@@ -29,7 +29,7 @@ ORDER = {"base": 0, "contract": 1, "io": 2, "figures": 3, "report": 4, "batch": 
 LAYERS = {
     "base": ["__init__", "config", "errors", "money", "literal", "formats", "fsutil", "lock", "run_state", "startup"],
     "contract": ["columns", "county", "privacy", "labels"],
-    "io": ["schema", "loading", "slices", "generate"],
+    "io": ["schema", "loading", "slices", "generate", "generate_registry"],
     "figures": ["parameters", "frame", "economy", "headcount", "depth", "sensitivity", "monitoring", "checks",
                 "registry", "analysis", "metrics"],
     "report": ["style", "narrative", "report", "tables", "plots", "display", "export", "county_table",

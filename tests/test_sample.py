@@ -183,6 +183,9 @@ def test_sample_is_reproducible(tmp_path):
     for name in SAMPLE_TABLES:
         fresh = (tmp_path / "sample" / f"{name}.csv").read_bytes()
         assert fresh == (SAMPLE_DIR / f"{name}.csv").read_bytes(), f"{name}.csv: run `fupin sample`"
+    for name in TABLES:
+        fresh = (tmp_path / "sample_2021" / f"{name}.csv").read_bytes()
+        assert fresh == (SAMPLE_DIR.parent / "sample_2021" / f"{name}.csv").read_bytes(), f"sample_2021/{name}.csv"
     fresh, kept = (_workbook_parts(p) for p in (tmp_path / "sample.xlsx", SAMPLE_WORKBOOK))
     assert fresh == kept, "sample.xlsx: run `fupin sample`"
 

@@ -194,7 +194,7 @@ REGISTRY = [_validate, _generate, _run]
 
 
 def _sample(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sample", help="重新生成自带的示例数据（sample/ 文件夹与 sample.xlsx）")
+    p = sub.add_parser("sample", help="重新生成自带的示例数据（sample/ 文件夹与 sample.xlsx，以及续到2021年、带监测对象表的 sample_2021/）")
     p.add_argument("out", type=Path, nargs="?", default=None, help="输出文件夹（默认项目的 data/）")
     p.set_defaults(func=_run_sample)
 
@@ -203,7 +203,9 @@ def _run_sample(args: argparse.Namespace) -> int:
     from fupin.config import DATA_DIR
     from fupin.generate import write_sample
 
-    for path in write_sample(args.out or DATA_DIR):
+    from fupin.generate_registry import write_sample_2021
+
+    for path in [*write_sample(args.out or DATA_DIR), *write_sample_2021(args.out or DATA_DIR)]:
         _say(path)
     return EXIT_OK
 
