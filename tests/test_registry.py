@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 
 import metrics_fixtures as fx
@@ -226,3 +227,42 @@ def test_trend_chart(report_metrics_2021: dict) -> None:
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {"2户", "9人", "7人", "4户"} <= texts
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2019年", "2020年", "2021年"]
+
+
+# ---------------------------------------------------------------- the cadres' working lists
+
+def test_the_follow_up_workbook_gains_the_registry_sheets_masked(tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from fupin import followup, report
+
+    county = township()
+    households = county.households.assign(head_name=pd.array(
+        ["张三丰", "李四", "王五", "赵六", "钱七", "孙八", "周九", "吴十"], dtype="string"))
+    a = analyse(replace(county, households=households),
+                report_parameters(year=2021, poverty_line=4000, monitoring_line=LINES))
+    path = followup.write_analysis(a, tmp_path / "follow_up.xlsx")
+    book = load_workbook(path, read_only=True)
+    assert book.sheetnames == ["未脱贫户", "监测户", "受阻贫困村", "存在问题", "监测对象", "应纳未纳", "风险消除不稳", "说明"]
+
+    def rows(name: str) -> list[dict]:
+        values = [r for r in book[name].iter_rows(values_only=True)]
+        header = next(i for i, r in enumerate(values) if r and r[0] == "户编号")
+        return [dict(zip(values[header], r)) for r in values[header + 1:]]
+
+    watched = rows("监测对象")
+    assert [r["户编号"] for r in watched] == ["E3", "H1", "H2", "E1"]  # by village, then household
+    h2 = watched[2]
+    assert (h2["户主（已脱敏）"], h2["距监测收入线差额（元）"], h2["预计2022年风险消除"], h2["未能消除风险的原因"]) == (
+        "李*", 1300, "否", "收入差1,300元")
+    assert watched[3]["饮水安全"] == "未保障" and watched[3]["户主（已脱敏）"] is None
+    assert all(k in h2 and h2[k] is None for k in ("帮扶措施", "完成情况"))
+    missed = rows("应纳未纳")
+    assert [(r["户编号"], r["户主（已脱敏）"], r["应纳入监测的原因"]) for r in missed] == [
+        ("H3", "王*", "收入差0.01元"), ("H4", "赵*", "收入差500元"), ("H5", "钱*", "基本医疗未保障")]
+    assert missed[0]["风险消除年度（曾纳入监测的）"] == 2021
+    [shaky] = rows("风险消除不稳")
+    assert (shaky["户编号"], shaky["风险消除年度"], shaky["2021年人均纯收入（元）"]) == ("H3", 2021, 5999.99)
+    text = "\n".join(str(c) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for c in r if c)
+    assert "张三丰" not in text and "李四" not in text
+    assert ("应纳未纳", "3户7人") in report.follow_up_lists(a.metrics)

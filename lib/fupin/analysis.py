@@ -63,7 +63,7 @@ from fupin.headcount import (
 )
 from fupin.monitoring import monitored_list, monitoring, monitoring_frame
 from fupin.parameters import Parameters
-from fupin.registry import monitoring_lines, possibly_missed, registry, registry_frame
+from fupin.registry import monitoring_lines, possibly_missed, registry, registry_frame, registry_lists
 from fupin.sensitivity import sensitivity
 
 
@@ -146,6 +146,14 @@ class Analysis:
             return None
         return possibly_missed(self.area, self.frame, self.registry_frame, self.year, line=self.registry_lines[0],
                                growth=self.params.growth)
+
+    @cached_property
+    def registry_households(self) -> dict[str, pd.DataFrame] | None:
+        """The households of the registry's lists (:func:`fupin.registry.registry_lists`); None without a registry."""
+        if self.registry_frame is None:
+            return None
+        return registry_lists(self.area, self.frame, self.registry_frame, self.possibly_missed, self.year,
+                              line=self.registry_lines[0])
 
     @cached_property
     def metrics(self) -> dict[str, Any]:

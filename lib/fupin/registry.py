@@ -34,8 +34,11 @@ from fupin.county import County
 from fupin.errors import ParameterError
 from fupin.formats import json_plain
 from fupin.frame import REASON_CODES, counts, flag_values, income_in_year, year_values
+from fupin.headcount import reason_codes
+from fupin.labels import reason_texts
 from fupin.money import to_fen, to_yuan
 from fupin.parameters import choose_monitoring_line
+from fupin.privacy import mask_names
 
 
 def monitoring_lines(given: float | Mapping[Any, float] | None, poverty_line: float, year: int) -> tuple[float, float]:
@@ -234,3 +237,83 @@ def registry(area: County, frame: pd.DataFrame, reg: pd.DataFrame | None, year: 
         "trend": trend,
         "villages": per_village,
     })
+
+
+def _listed(area: County, ids: pd.Series, village_ids: pd.Series, sizes: pd.Series) -> pd.DataFrame:
+    """household_id, village_id, village_name, head_name_masked (from households; blank for a household
+    outside it), size: the first columns of every registry list."""
+    village_names = area.villages.drop_duplicates("village_id").set_index("village_id")["village_name"]
+    households = area.households.drop_duplicates("household_id").set_index("household_id")
+    heads = (ids.map(households["head_name"]) if "head_name" in households
+             else pd.Series(pd.NA, index=ids.index)).astype(TEXT_DTYPE)
+    return pd.DataFrame({
+        "household_id": ids.astype(TEXT_DTYPE).to_numpy(),
+        "village_id": village_ids.astype(TEXT_DTYPE).to_numpy(),
+        "village_name": village_ids.map(village_names).astype(TEXT_DTYPE).to_numpy(),
+        "head_name_masked": mask_names(heads).astype(TEXT_DTYPE).to_numpy(),
+        "size": sizes.to_numpy(dtype="int64"),
+    })
+
+
+def _why(short: np.ndarray, gap: np.ndarray, guarantees: Mapping[str, np.ndarray]) -> tuple[pd.Series, pd.Series]:
+    """Reason codes (``income_short`` and each failing guarantee) and their words (``收入差N元；…``)."""
+    flags = pd.DataFrame({"reason_income_short": short, "reason_income_unknown": np.zeros(len(short), dtype=bool),
+                          **{f"reason_{g}": ~guarantees[g] for g in GUARANTEES}})
+    codes = reason_codes(flags)
+    return codes, reason_texts(codes, pd.Series(gap))
+
+
+def registry_lists(area: County, frame: pd.DataFrame, reg: pd.DataFrame, missed: np.ndarray, year: int, *,
+                   line: float) -> dict[str, pd.DataFrame]:
+    """The households behind the registry's figures, names masked, sorted by village and household.
+
+    * ``monitored``: monitored(Y), with monitor_type, risk_types (``、``-joined), identified_year,
+      income_T, gap (to M(T)), projected_elimination, reasons (words) and reason_codes;
+    * ``possibly_missed`` (应纳未纳): with exit_year, eliminated_year (where its risk was
+      eliminated), income_Y, gap (to M(Y)), reasons and reason_codes;
+    * ``shaky_elimination`` (风险消除不稳): with monitor_type, risk_types, identified_year,
+      eliminated_year, income_Y, gap (to M(Y)), reasons and reason_codes.
+    """
+    order = ["village_id", "household_id"]
+    risks = reg["risk_types"].map(MULTIPLE_JOIN.join)
+    watched = reg[reg["monitored"].to_numpy(dtype=bool)]
+    monitored = _listed(area, watched["household_id"], watched["village_id"], watched["size"]).assign(
+        monitor_type=watched["monitor_type"].to_numpy(),
+        risk_types=risks[watched.index].to_numpy(),
+        identified_year=watched["identified_year"].to_numpy(),
+        income_T=watched["income_T"].to_numpy(),
+        gap=watched["gap"].to_numpy(),
+        projected_elimination=watched["projected_elimination"].to_numpy(dtype=bool),
+        reason_codes=reason_codes(watched).to_numpy(),
+    )
+    monitored["reasons"] = reason_texts(monitored["reason_codes"], monitored["gap"]).to_numpy()
+    line_fen = to_fen(line)
+    # possibly missed: households of households, from the frame
+    rows = frame[np.asarray(missed, dtype=bool)]
+    hh = area.households.reset_index(drop=True)[np.asarray(missed, dtype=bool)]
+    income_y = rows["household_id"].map(income_in_year(area.incomes, year).set_index("household_id")["income"]
+                                        ).to_numpy(dtype="float64", na_value=np.nan) if len(rows) else np.zeros(0)
+    short = to_fen(income_y) < line_fen
+    gap = np.where(short, to_yuan(line_fen - to_fen(income_y)), np.nan)
+    codes, words = _why(short, gap, {g: flag_values(hh, g, True) for g in GUARANTEES})
+    gone = reg.set_index("household_id")["eliminated_year"]
+    missed_list = _listed(area, rows["household_id"], rows["village_id"], rows["size"]).assign(
+        exit_year=rows["exit_year"].to_numpy(),
+        eliminated_year=rows["household_id"].map(gone).to_numpy(dtype="float64", na_value=np.nan),
+        income_Y=income_y, gap=gap, reasons=words.to_numpy(), reason_codes=codes.to_numpy(),
+    )
+    # shaky eliminations: from the registry
+    shaky = reg[reg["shaky"].to_numpy(dtype=bool)]
+    income_y = shaky["income_Y"].to_numpy(dtype="float64")
+    short = to_fen(income_y) < line_fen
+    gap = np.where(short, to_yuan(line_fen - to_fen(income_y)), np.nan)
+    codes, words = _why(short, gap, {g: shaky[g].to_numpy(dtype=bool) for g in GUARANTEES})
+    shaky_list = _listed(area, shaky["household_id"], shaky["village_id"], shaky["size"]).assign(
+        monitor_type=shaky["monitor_type"].to_numpy(),
+        risk_types=risks[shaky.index].to_numpy(),
+        identified_year=shaky["identified_year"].to_numpy(),
+        eliminated_year=shaky["eliminated_year"].to_numpy(),
+        income_Y=income_y, gap=gap, reasons=words.to_numpy(), reason_codes=codes.to_numpy(),
+    )
+    return {name: table.sort_values(order, ignore_index=True) for name, table in
+            (("monitored", monitored), ("possibly_missed", missed_list), ("shaky_elimination", shaky_list))}
