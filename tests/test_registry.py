@@ -266,3 +266,39 @@ def test_the_follow_up_workbook_gains_the_registry_sheets_masked(tmp_path) -> No
     text = "\n".join(str(c) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for c in r if c)
     assert "张三丰" not in text and "李四" not in text
     assert ("应纳未纳", "3户7人") in report.follow_up_lists(a.metrics)
+
+
+def test_the_county_page_sums_the_registry_and_ranks_townships_by_possibly_missed(tmp_path) -> None:
+    import json
+    import re
+
+    import fixtures_data as fd
+    from fupin.county_page import write_county_page
+    from fupin.jobs import RunParameters, TownshipResult
+    from fupin.loading import load
+    from fupin.metrics import township_metrics
+
+    tables = fd.county_tables(registry=True)
+    tables["monitored"][0].update(identified_year=2017, risk_eliminated="是", eliminated_year="2018-06-30")
+    county = load(fd.write_csv_folder(tmp_path / "data", tables))
+    params = RunParameters(year=2018, extra={"monitoring_line": 5250})
+    out = tmp_path / "out"
+    results = []
+    for tid, name in (("001", "城关镇"), ("002", "河口乡")):
+        m = township_metrics(county, 2018, township_id=tid, **params.metrics_kwargs())
+        (out / tid).mkdir(parents=True)
+        (out / tid / "metrics.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+        results.append(TownshipResult(tid, name, True, 1.0))
+    write_county_page(out, county, params, results)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    # both eliminated in 2018 below 5250: 00010001 (4800, 3 people) and E0001 (5000, 2 people); 00010001 exited
+    assert summary["registry"]["monitored"] == {"households": 0, "people": 0}
+    assert summary["registry"]["shaky_elimination"] == {"households": 2, "people": 5}
+    assert summary["registry"]["possibly_missed"] == {"households": 1, "people": 3}
+    html = (out / "index.html").read_text(encoding="utf-8")
+    section = html[html.index('<h2 id="registry">'):html.index("</table>", html.index('<h2 id="registry">'))]
+    assert "2018年底，全县没有风险未消除的监测对象" in section and "风险消除2户5人" in section
+    cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", section)]
+    assert cells == ["城关镇", "1户3人", "2户5人", "0户0人", "0户0人", "0户0人",
+                     "河口乡", "0户0人", "0户0人", "0户0人", "0户0人", "0户0人"]
+    assert "防返贫监测存在应纳未纳风险" in html  # the county's 存在问题
