@@ -302,3 +302,20 @@ def test_the_county_page_sums_the_registry_and_ranks_townships_by_possibly_misse
     assert cells == ["城关镇", "1户3人", "2户5人", "0户0人", "0户0人", "0户0人",
                      "河口乡", "0户0人", "0户0人", "0户0人", "0户0人", "0户0人"]
     assert "防返贫监测存在应纳未纳风险" in html  # the county's 存在问题
+
+
+def test_an_area_whose_registry_is_empty_says_so() -> None:
+    from fupin import narrative, plots, tables
+
+    county = township()
+    run = report_parameters(year=2021, poverty_line=4000, monitoring_line=LINES)
+    m = analyse(replace(county, monitored=county.monitored.iloc[0:0]), run).metrics
+    reg = m["registry"]
+    assert reg["monitored"] == hp(0, 0) and reg["trend"] == [] and reg["by_type"]["边缘易致贫户"] == hp(0, 0)
+    assert reg["possibly_missed"] == hp(4, 9)  # H2 (5000) now too; not H1, whose income of 2021 is unknown
+    text = narrative.registry_summary(m)
+    assert text.startswith("2021年底，全镇没有风险未消除的监测对象；2021年内没有新识别监测对象，没有风险消除的监测对象，返贫1户2人。")
+    assert "可能应纳未纳的已脱贫户4户9人" in text
+    assert tables.registry_by_village(m)[["村", "监测对象", "应纳未纳"]].values.tolist() == [
+        ["村V1", "—", "1户2人"], ["村V2", "—", "3户7人"], ["合计", "—", "4户9人"]]
+    assert "无监测对象" in {t.get_text() for t in plots.registry_trend_chart(m).axes[0].texts}
