@@ -175,3 +175,11 @@ def test_a_prepared_township_slice_carries_the_registry(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(town.monitored, county.township("001").monitored)
     assert town.incomes["household_id"].tolist().count("E0001") == 1
     assert load(folders["002"]).monitored.empty
+
+
+def test_validate_counts_the_monitored_households_of_each_township(tmp_path: Path) -> None:
+    from fupin.data_summary import township_summary
+
+    county = load(fd.write_csv_folder(tmp_path / "d", county_with_registry()))
+    assert township_summary(county)[["乡镇代码", "监测对象户数"]].values.tolist() == [["001", 2], ["002", 0]]
+    assert "监测对象户数" not in township_summary(load(fd.write_csv_folder(tmp_path / "e", fd.county_tables())))
