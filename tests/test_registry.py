@@ -319,3 +319,13 @@ def test_an_area_whose_registry_is_empty_says_so() -> None:
     assert tables.registry_by_village(m)[["村", "监测对象", "应纳未纳"]].values.tolist() == [
         ["村V1", "—", "1户2人"], ["村V2", "—", "3户7人"], ["合计", "—", "4户9人"]]
     assert "无监测对象" in {t.get_text() for t in plots.registry_trend_chart(m).axes[0].texts}
+
+
+def test_the_lists_carry_incomes_forward_with_the_growth_as_the_figures_do() -> None:
+    county = township()
+    incomes = county.incomes[county.incomes["household_id"] != "H4"]
+    incomes = pd.concat([incomes, fx.incomes({"household_id": "H4", "year": 2020, "per_capita_income": 5000.0})])
+    run = report_parameters(year=2021, poverty_line=4000, monitoring_line=6000, growth=0.1)
+    a = analyse(replace(county, incomes=incomes), run)
+    missed = a.registry_households["possibly_missed"].set_index("household_id")
+    assert (missed.loc["H4", "income_Y"], missed.loc["H4", "gap"]) == (5500.0, 500.0)  # 5000 × 1.1

@@ -153,7 +153,7 @@ class Analysis:
         if self.registry_frame is None:
             return None
         return registry_lists(self.area, self.frame, self.registry_frame, self.possibly_missed, self.year,
-                              line=self.registry_lines[0])
+                              line=self.registry_lines[0], growth=self.params.growth)
 
     @cached_property
     def metrics(self) -> dict[str, Any]:

@@ -264,13 +264,13 @@ def _why(short: np.ndarray, gap: np.ndarray, guarantees: Mapping[str, np.ndarray
 
 
 def registry_lists(area: County, frame: pd.DataFrame, reg: pd.DataFrame, missed: np.ndarray, year: int, *,
-                   line: float) -> dict[str, pd.DataFrame]:
+                   line: float, growth: float = 0.0) -> dict[str, pd.DataFrame]:
     """The households behind the registry's figures, names masked, sorted by village and household.
 
     * ``monitored``: monitored(Y), with monitor_type, risk_types (``、``-joined), identified_year,
       income_T, gap (to M(T)), projected_elimination, reasons (words) and reason_codes;
     * ``possibly_missed`` (应纳未纳): with exit_year, eliminated_year (where its risk was
-      eliminated), income_Y, gap (to M(Y)), reasons and reason_codes;
+      eliminated), income_Y (income(h, Y) at the growth ``growth``), gap (to M(Y)), reasons and reason_codes;
     * ``shaky_elimination`` (风险消除不稳): with monitor_type, risk_types, identified_year,
       eliminated_year, income_Y, gap (to M(Y)), reasons and reason_codes.
     """
@@ -291,7 +291,7 @@ def registry_lists(area: County, frame: pd.DataFrame, reg: pd.DataFrame, missed:
     # possibly missed: households of households, from the frame
     rows = frame[np.asarray(missed, dtype=bool)]
     hh = area.households.reset_index(drop=True)[np.asarray(missed, dtype=bool)]
-    income_y = rows["household_id"].map(income_in_year(area.incomes, year).set_index("household_id")["income"]
+    income_y = rows["household_id"].map(income_in_year(area.incomes, year, growth).set_index("household_id")["income"]
                                         ).to_numpy(dtype="float64", na_value=np.nan) if len(rows) else np.zeros(0)
     short = to_fen(income_y) < line_fen
     gap = np.where(short, to_yuan(line_fen - to_fen(income_y)), np.nan)
