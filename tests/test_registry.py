@@ -180,7 +180,7 @@ def test_the_section_is_written_from_the_registry(report_metrics_2021: dict) -> 
     text = narrative.registry_summary(m)
     assert text.startswith("2021年底，全镇共有监测对象4户9人，其中脱贫不稳定户2户5人、边缘易致贫户1户3人、突发严重困难户1户1人；"
                            "2021年内新识别监测对象3户6人，风险消除1户4人，返贫1户2人。")
-    assert "主要风险为因病（2户6人）、因学（1户3人）、因灾（1户3人）" in text
+    assert "监测对象的主要风险（一户可有多项）为因病（2户6人）、因学（1户3人）、因灾（1户3人）。" in text
     assert "防返贫监测收入线2021年为6,000元/人·年、2022年为6,300元/人·年。" in text
     assert ("2022年预计可消除风险的1户3人；其余3户6人中，收入低于监测收入线6,300元的1户2人，收入情况不明的1户1人，"
             "饮水安全保障未落实的1户3人。") in text

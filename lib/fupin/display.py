@@ -326,9 +326,11 @@ def show_heading(text: str, level: int = 3) -> None:
 
 
 def show_section(text: str) -> None:
-    """A section heading (h2) whose words depend on the data, with the id a markdown heading gets,
-    so that the report's table of contents lists it (:func:`fupin.export.add_toc`)."""
-    _show_html(f'<h2 id="{esc(text)}">{esc(text)}</h2>')
+    """A section heading (h2) whose words depend on the data, with the id a markdown heading gets
+    (the text percent-encoded), so that the report's table of contents lists it (:func:`fupin.export.add_toc`)."""
+    from fupin.literal import url_segment
+
+    _show_html(f'<h2 id="{esc(url_segment(text))}">{esc(text)}</h2>')
 
 
 def show_list(items: Iterable[str], empty: str = "未发现问题。", css_class: str = "problems") -> None:

@@ -684,7 +684,7 @@ def registry_summary(metrics: Metrics) -> str:
     risks = sorted(((r, c) for r, c in (reg.get("by_risk") or {}).items() if _hp(c)[0]),
                    key=lambda rc: (-_hp(rc[1])[0], -_hp(rc[1])[1]))
     if risks:
-        text += "监测对象的主要风险为" + "、".join(f"{r}（{fmt_hh_people(c)}）" for r, c in risks[:3]) + "（一户可有多项风险）。"
+        text += "监测对象的主要风险（一户可有多项）为" + "、".join(f"{r}（{fmt_hh_people(c)}）" for r, c in risks[:3]) + "。"
     if _hp(reg.get("monitored"))[0]:
         text += f"{_registry_lines(reg)}。按{target}年监测收入线和“两不愁三保障”及饮水安全要求测算，"
         done = reg.get("projected_elimination")
