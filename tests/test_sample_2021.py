@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import fixtures_data as fd
 from conftest import fupin_cli
 from fupin import load
 from fupin.analysis import analyse
@@ -55,7 +56,8 @@ def test_the_reference_township_in_2021(county) -> None:
 
 
 def test_a_table_of_monitoring_lines_without_y_is_refused_before_the_run(tmp_path: Path) -> None:
-    done = fupin_cli("run", SAMPLE_2021, "--year", 2021, "-p", "monitoring_line=2022:6300", "--out", tmp_path / "out")
+    data = fd.write_csv_folder(tmp_path / "data", fd.county_tables(registry=True))
+    done = fupin_cli("run", data, "--year", 2018, "-p", "monitoring_line=2019:5250", "--out", tmp_path / "out")
     assert done.returncode == 2, done.stderr
-    assert "监测收入线表应有2021年及以前的年度" in done.stderr
+    assert "监测收入线表应有2018年及以前的年度" in done.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
