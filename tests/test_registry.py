@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import metrics_fixtures as fx
-from fupin.analysis import analyse
-from fupin.errors import ParameterError
-from fupin.parameters import report_parameters
+from fupin.figures.analysis import analyse
+from fupin.core.errors import ParameterError
+from fupin.figures.parameters import report_parameters
 
 LINES = {2021: 6000, 2022: 6300}
 
@@ -173,7 +173,7 @@ def report_metrics_2021() -> dict:
 
 
 def test_the_section_is_written_from_the_registry(report_metrics_2021: dict) -> None:
-    from fupin import narrative
+    from fupin.report import narrative
 
     m = report_metrics_2021
     assert narrative.monitoring_title(m) == "防返贫监测"
@@ -188,7 +188,7 @@ def test_the_section_is_written_from_the_registry(report_metrics_2021: dict) -> 
 
 
 def test_problems_name_possibly_missed_and_shaky_eliminations_with_next_steps(report_metrics_2021: dict) -> None:
-    from fupin import narrative
+    from fupin.report import narrative
 
     items = {code: (text, action) for code, text, action in narrative.problem_items(report_metrics_2021)}
     text, action = items["possibly_missed"]
@@ -199,7 +199,7 @@ def test_problems_name_possibly_missed_and_shaky_eliminations_with_next_steps(re
 
 
 def test_without_a_registry_the_heuristic_section_is_named_for_what_it_is(report_metrics_2021: dict) -> None:
-    from fupin import narrative, tables
+    from fupin.report import narrative, tables
 
     m = {**report_metrics_2021, "registry": None}
     assert narrative.monitoring_title(m) == "收入监测预警"
@@ -208,7 +208,7 @@ def test_without_a_registry_the_heuristic_section_is_named_for_what_it_is(report
 
 
 def test_table_by_type_and_village(report_metrics_2021: dict) -> None:
-    from fupin import tables
+    from fupin.report import tables
 
     table = tables.registry_by_village(report_metrics_2021)
     assert table.columns.tolist() == ["村", "监测对象", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户", "年内新识别",
@@ -221,9 +221,9 @@ def test_table_by_type_and_village(report_metrics_2021: dict) -> None:
 
 
 def test_trend_chart(report_metrics_2021: dict) -> None:
-    from fupin import plots
+    from fupin.report import charts
 
-    fig = plots.registry_trend_chart(report_metrics_2021)
+    fig = charts.registry_trend_chart(report_metrics_2021)
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {"2户", "9人", "7人", "4户"} <= texts
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2019年", "2020年", "2021年"]
@@ -234,14 +234,14 @@ def test_trend_chart(report_metrics_2021: dict) -> None:
 def test_the_follow_up_workbook_gains_the_registry_sheets_masked(tmp_path) -> None:
     from openpyxl import load_workbook
 
-    from fupin import followup, report
+    from fupin.report import headline, workbook
 
     county = township()
     households = county.households.assign(head_name=pd.array(
         ["张三丰", "李四", "王五", "赵六", "钱七", "孙八", "周九", "吴十"], dtype="string"))
     a = analyse(replace(county, households=households),
                 report_parameters(year=2021, poverty_line=4000, monitoring_line=LINES))
-    path = followup.write_analysis(a, tmp_path / "follow_up.xlsx")
+    path = workbook.write_analysis(a, tmp_path / "follow_up.xlsx")
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == ["未脱贫户", "监测户", "受阻贫困村", "存在问题", "监测对象", "应纳未纳", "风险消除不稳", "说明"]
 
@@ -265,7 +265,7 @@ def test_the_follow_up_workbook_gains_the_registry_sheets_masked(tmp_path) -> No
     assert (shaky["户编号"], shaky["风险消除年度"], shaky["2021年人均纯收入（元）"]) == ("H3", 2021, 5999.99)
     text = "\n".join(str(c) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for c in r if c)
     assert "张三丰" not in text and "李四" not in text
-    assert ("应纳未纳", "3户7人") in report.follow_up_lists(a.metrics)
+    assert ("应纳未纳", "3户7人") in headline.follow_up_lists(a.metrics)
 
 
 def test_the_county_page_sums_the_registry_and_ranks_townships_by_possibly_missed(tmp_path) -> None:
@@ -273,10 +273,10 @@ def test_the_county_page_sums_the_registry_and_ranks_townships_by_possibly_misse
     import re
 
     import fixtures_data as fd
-    from fupin.county_page import write_county_page
-    from fupin.jobs import RunParameters, TownshipResult
-    from fupin.loading import load
-    from fupin.metrics import township_metrics
+    from fupin.batch.county_page import write_county_page
+    from fupin.batch.jobs import RunParameters, TownshipResult
+    from fupin.io.loading import load
+    from fupin.figures.metrics import township_metrics
 
     tables = fd.county_tables(registry=True)
     tables["monitored"][0].update(identified_year=2017, risk_eliminated="是", eliminated_year="2018-06-30")
@@ -305,7 +305,7 @@ def test_the_county_page_sums_the_registry_and_ranks_townships_by_possibly_misse
 
 
 def test_an_area_whose_registry_is_empty_says_so() -> None:
-    from fupin import narrative, plots, tables
+    from fupin.report import charts, narrative, tables
 
     county = township()
     run = report_parameters(year=2021, poverty_line=4000, monitoring_line=LINES)
@@ -318,7 +318,7 @@ def test_an_area_whose_registry_is_empty_says_so() -> None:
     assert "可能应纳未纳的已脱贫户4户9人" in text
     assert tables.registry_by_village(m)[["村", "监测对象", "应纳未纳"]].values.tolist() == [
         ["村V1", "—", "1户2人"], ["村V2", "—", "3户7人"], ["合计", "—", "4户9人"]]
-    assert "无监测对象" in {t.get_text() for t in plots.registry_trend_chart(m).axes[0].texts}
+    assert "无监测对象" in {t.get_text() for t in charts.registry_trend_chart(m).axes[0].texts}
 
 
 def test_the_lists_carry_incomes_forward_with_the_growth_as_the_figures_do() -> None:

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import fixtures_data as fd
-from fupin.columns import MONITORED, contract_dtype
-from fupin.errors import DataError
-from fupin.loading import load, parse_year
+from fupin.core.contract import MONITORED, contract_dtype
+from fupin.core.errors import DataError
+from fupin.io.loading import load, parse_year
 
 
 def registry_rows() -> fd.Rows:
@@ -167,7 +167,7 @@ def test_a_registry_without_the_elimination_year_column_is_refused(tmp_path: Pat
 
 def test_a_prepared_township_slice_carries_the_registry(tmp_path: Path) -> None:
     """``fupin run`` cuts the county by township: the registry and the edge household's incomes go along."""
-    from fupin.prepare import prepare
+    from fupin.batch.prepare import prepare
 
     county = load(fd.write_csv_folder(tmp_path / "d", county_with_registry()))
     folders = prepare(county, tmp_path / "prepared", ["001", "002"])
@@ -178,7 +178,7 @@ def test_a_prepared_township_slice_carries_the_registry(tmp_path: Path) -> None:
 
 
 def test_validate_counts_the_monitored_households_of_each_township(tmp_path: Path) -> None:
-    from fupin.data_summary import township_summary
+    from fupin.io.summary import township_summary
 
     county = load(fd.write_csv_folder(tmp_path / "d", county_with_registry()))
     assert township_summary(county)[["乡镇代码", "监测对象户数"]].values.tolist() == [["001", 2], ["002", 0]]

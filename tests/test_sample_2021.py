@@ -9,9 +9,9 @@ import pytest
 import fixtures_data as fd
 from conftest import fupin_cli
 from fupin import load
-from fupin.analysis import analyse
-from fupin.config import DATA_DIR, REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
-from fupin.parameters import report_parameters
+from fupin.figures.analysis import analyse
+from fupin.core.config import DATA_DIR, REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
+from fupin.figures.parameters import report_parameters
 
 SAMPLE_2021 = DATA_DIR / "sample_2021"
 RUN = {"year": 2021, "poverty_line": 4000, "poverty_lines": "national", "monitoring_line": "2021:6000,2022:6300"}
