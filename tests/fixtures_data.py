@@ -76,16 +76,30 @@ _CADRES: Rows = [
 ]
 
 
-def county_tables(cadres: bool = True) -> Tables:
+_MONITORED: Rows = [
+    {"household_id": "00010001", "village_id": "0101", "size": None, "monitor_type": "脱贫不稳定户",
+     "identified_year": 2018, "risk_types": "因病", "risk_eliminated": "否", "eliminated_year": None},
+    {"household_id": "E0001", "village_id": "0102", "size": 2, "monitor_type": "边缘易致贫户",
+     "identified_year": 2017, "risk_types": "因灾、因学", "risk_eliminated": "是", "eliminated_year": 2018},
+]
+
+
+def county_tables(cadres: bool = True, registry: bool = False) -> Tables:
     """A fresh copy of the hand-made county: 2 townships, 3 villages, 4 households.
 
     Township 001 (城关镇) has villages 0101 (poor, exited 2017) and 0102; township
     002 (河口乡) has village 0201 (poor). Households 00010001..3 live in 001 and
-    00020001 in 002, with 2 incomes rows each (2016–2018).
+    00020001 in 002, with 2 incomes rows each (2016–2018). With ``registry`` a
+    monitoring registry (监测对象表) of two households: 00010001 and an edge
+    household E0001 of 0102 outside households, with an incomes row of 2018.
     """
     tables = {"villages": _VILLAGES, "households": _HOUSEHOLDS, "incomes": _INCOMES}
     if cadres:
         tables["cadres"] = _CADRES
+    if registry:
+        tables["monitored"] = _MONITORED
+        tables["incomes"] = [*_INCOMES, {"household_id": "E0001", "year": 2018, "per_capita_income": 5000.0,
+                                         "is_estimate": "否"}]
     return copy.deepcopy(tables)
 
 

@@ -25,7 +25,11 @@ from fupin.batch.prepare import prepare
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> County:
-    return load(fd.write_csv_folder(tmp_path_factory.mktemp("county"), fd.county_tables()))
+    tables = fd.county_tables()
+    tables["monitored"] = [{"household_id": "00010001", "village_id": "0101", "monitor_type": "脱贫不稳定户",
+                            "identified_year": 2018, "risk_types": "因病", "risk_eliminated": "否",
+                            "eliminated_year": None}]
+    return load(fd.write_csv_folder(tmp_path_factory.mktemp("county"), tables))
 
 
 def test_text_dtype_is_stated_once_and_spelled_out() -> None:

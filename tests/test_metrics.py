@@ -485,7 +485,7 @@ def test_unsafe_houses_outside_program():
 TOP_KEYS = {
     "township_id", "township_name", "year", "target_year", "parameters", "villages", "population",
     "registered", "exited", "remaining", "incidence", "projection", "income_bands", "incidence_trend",
-    "collective_economy", "industry_coverage", "labour", "transfer_dependence",
+    "collective_economy", "industry_coverage", "labour", "transfer_dependence", "registry",
 }
 EXTRA_KEYS = {
     "county_name", "cadres", "unsafe_houses_outside_program", "income_unknown", "villages_table",
@@ -522,6 +522,7 @@ def reference():
 
 def test_structure_matches_outputs_md(reference):
     assert set(reference) == TOP_KEYS | EXTRA_KEYS
+    assert reference["registry"] is None  # no monitored table
     assert set(reference["parameters"]) == {"poverty_line", "poverty_lines", "bands", "growth", "village_threshold",
                                             "collective_income_line", "collective_income_exit",
                                             "industry_coverage_line"}

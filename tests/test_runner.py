@@ -79,7 +79,7 @@ def test_reference_report_carries_the_seed_figures(sample_batch):
     ]:
         assert figure in text, figure
     for heading in ["一、基本情况", "二、存在问题", "三、脱贫退出预测", "四、收入分组", "五、贫困发生率趋势",
-                    "六、贫困深度", "七、贫困线敏感性", "八、防返贫监测", "九、跟踪清单", "十、数据说明"]:
+                    "六、贫困深度", "七、贫困线敏感性", "八、收入监测预警", "九、跟踪清单", "十、数据说明"]:
         assert re.search(rf'<h2 id="[^"]+">{heading}', html), heading
         assert f">{heading}</a></li>" in html, f"{heading} missing from the table of contents"
     assert '<nav class="toc"><strong>目录</strong><ul>' in html  # the headings carry the numbers: no <ol>

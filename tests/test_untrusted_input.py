@@ -452,7 +452,7 @@ TEXT_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns
 @pytest.mark.parametrize("value", [v for v in HOSTILE_IDS if v])
 def test_every_id_column_refuses_a_hostile_id(tmp_path: Path, value: str) -> None:
     """The value in the first row of every id column of every table at once: each is reported."""
-    tables = fd.county_tables()
+    tables = fd.county_tables(registry=True)
     for table, column in ID_COLUMNS:
         tables[table][0][column] = value
     problems = [p for p in _problem_lines(fd.write_csv_folder(tmp_path / "d", tables)) if p.endswith(ID_RULE)]
@@ -468,7 +468,7 @@ def test_every_id_column_refuses_a_hostile_id(tmp_path: Path, value: str) -> Non
 ])
 def test_every_text_column_refuses_control_characters_and_long_text(tmp_path: Path, value: str, message: str) -> None:
     """The value in the second row of every text column of every table at once: each is reported."""
-    tables = fd.county_tables()
+    tables = fd.county_tables(registry=True)
     for table, column in TEXT_COLUMNS:
         tables[table][1][column] = value
     problems = [p for p in _problem_lines(fd.write_csv_folder(tmp_path / "d", tables)) if p.endswith(message)]

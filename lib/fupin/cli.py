@@ -191,7 +191,7 @@ REGISTRY = [_validate, _generate, _run]
 
 
 def _sample(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sample", help="重新生成自带的示例数据（sample/ 文件夹、sample.xlsx 与人员表形式的 sample_roster.xlsx）")
+    p = sub.add_parser("sample", help="重新生成自带的示例数据（sample/ 文件夹、sample.xlsx、人员表形式的 sample_roster.xlsx，以及续到2021年、带监测对象表的 sample_2021/）")
     p.add_argument("out", type=Path, nargs="?", default=None, help="输出文件夹（默认项目的 data/）")
     p.set_defaults(func=_run_sample)
 
@@ -200,7 +200,9 @@ def _run_sample(args: argparse.Namespace) -> int:
     from fupin.core.config import DATA_DIR
     from fupin.sample.generate import write_sample
 
-    for path in write_sample(args.out or DATA_DIR):
+    from fupin.sample.generate_registry import write_sample_2021
+
+    for path in [*write_sample(args.out or DATA_DIR), *write_sample_2021(args.out or DATA_DIR)]:
         _say(path)
     return EXIT_OK
 

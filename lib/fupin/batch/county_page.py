@@ -13,7 +13,7 @@ import jinja2
 
 from fupin.core.config import AUDIT_XLSX, COUNTY_DOCX, TEMPLATES_DIR
 from fupin.core.county import County
-from fupin.report.county_table import HEADERS, cell, report_href, township_row
+from fupin.report.county_table import HEADERS, REGISTRY_HEADERS, cell, registry_rows, report_href, township_row
 from fupin.core.files import atomic_write_bytes, atomic_write_json, atomic_write_text, id_path, inside
 from fupin.core.text import finalize
 from fupin.report.style import report_css  # not from fupin.report.html: the runner never imports nbconvert
@@ -100,6 +100,7 @@ def prepare_county_page(county: County, params: "Parameters", summary: dict | No
         paragraph=narrative.basic_situation(summary),
         whole=narrative.whole_area(summary),
         problems=narrative.problems(summary),
+        registry_paragraph=narrative.registry_summary(summary),
         headers=HEADERS,
         info=[
             *[(PARAMETER_LABELS[k], fmt_parameter(k, v)) for k, v in shown.items()],
@@ -173,6 +174,8 @@ def write_county_page(
         "audit": {"counts": audit_counts(summary), "headers": BACKTEST_HEADERS, "href": AUDIT_XLSX,
                   "rows": backtest_rows(per_township, summary)},
         "rows": rows,
+        "registry_rows": registry_rows(per_township),
+        "registry_headers": REGISTRY_HEADERS,
         "failed": failed,
         "chart": chart,
         "info": [*prepared.context["info"], ("生成时间", fmt_local_time())],

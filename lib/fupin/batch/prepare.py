@@ -77,10 +77,16 @@ def _township_keys(county: County) -> dict[str, np.ndarray]:
     keys = {
         "villages": county.villages["township_id"].to_numpy(dtype=object),
         "households": hh_town.to_numpy(dtype=object),
-        "incomes": county.incomes["household_id"].map(household_town).to_numpy(dtype=object),
     }
     if county.persons is not None:
         keys["persons"] = county.persons["household_id"].map(household_town).to_numpy(dtype=object)
+    if county.monitored is not None:  # its households outside households have incomes rows too
+        monitored_town = county.monitored["village_id"].map(village_town)
+        keys["monitored"] = monitored_town.to_numpy(dtype=object)
+        outside = ~county.monitored["household_id"].isin(household_town.index).to_numpy()
+        household_town = pd.concat([household_town, pd.Series(
+            monitored_town.to_numpy()[outside], index=county.monitored["household_id"].to_numpy()[outside])])
+    keys["incomes"] = county.incomes["household_id"].map(household_town).to_numpy(dtype=object)
     return keys
 
 
@@ -119,6 +125,8 @@ def prepare(county: County, root: Path, township_ids: Iterable[str], tmp_dir: Pa
         parts["cadres"] = _split(*_cadre_rows(county, keys["households"]))
     if county.persons is not None:
         parts["persons"] = _split(county.persons, keys["persons"])
+    if county.monitored is not None:
+        parts["monitored"] = _split(county.monitored, keys["monitored"])
     empty = {name: pa.Table.from_pandas(getattr(county, name).iloc[0:0], preserve_index=False) for name in parts}
     sources = [
         {"table": t, "path": str(s.path), "sheet": s.sheet, "sha256": s.sha256}

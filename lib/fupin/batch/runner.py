@@ -208,6 +208,10 @@ def _run_batch(
     check_outputs({"--out": out}, data, [Path(notebooks_dir) / n for n in notebooks])
     county = load(data)
     check_year_in_data(county, params.year, shown=f"--year {params.year}", strict=True)
+    if county.monitored is not None:  # the registry needs M(Y): a table of lines must reach back to Y
+        from fupin.figures.registry import monitoring_lines
+
+        monitoring_lines(params.monitoring_line, params.poverty_line, params.year)
     names = dict(county.townships()[["township_id", "township_name"]].itertuples(index=False))
     wanted = list(dict.fromkeys(townships)) if townships else list(names)
     missing = [t for t in wanted if t not in names]

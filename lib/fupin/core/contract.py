@@ -47,6 +47,17 @@ BUSINESS_COST = "business_cost"
 #: A household's status as the export states it (``exit_status``), and other words for them.
 EXIT_STATUSES: tuple[str, ...] = ("已脱贫", "未脱贫", "返贫")
 EXIT_STATUS_SYNONYMS: tuple[tuple[str, str], ...] = (("脱贫", "已脱贫"), ("是", "已脱贫"), ("否", "未脱贫"))
+#: The kinds of monitored households (监测对象类别, after 2020): the first only for a registered household.
+MONITOR_TYPES: tuple[str, ...] = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
+#: The risks a monitored household may carry (风险类型), in report order.
+RISK_TYPES: tuple[str, ...] = (
+    "因病", "因残", "因学", "因灾", "因意外事故", "因产业项目失败", "因务工就业不稳", "缺劳动力",
+    "住房安全", "饮水安全", "其他",
+)
+#: What separates several values in one cell of a ``multiple`` column (spaces around them ignored).
+MULTIPLE_SEPARATORS = r"\s*[、,，;；/]\s*"
+#: How several values of one cell are written back once read (``因病、因学``).
+MULTIPLE_JOIN = "、"
 
 #: An identifier (every ``id`` column): 1-32 ASCII letters, digits, ``-`` and ``_``.
 ID_PATTERN = r"[A-Za-z0-9_-]{1,32}"
@@ -102,6 +113,12 @@ class Column:
     absent_means: str = ""
     #: Other words for a choice (``脱贫`` for ``已脱贫``), case-folded on reading.
     synonyms: tuple[tuple[str, str], ...] = ()
+    #: An enum cell may hold several choices (:data:`MULTIPLE_SEPARATORS`), kept joined by
+    #: :data:`MULTIPLE_JOIN` in the order written, each once.
+    multiple: bool = False
+    #: A whole-number year column that also takes a date (``2022-05-17``, ``2022/5/17``,
+    #: ``2022年5月17日``, an Excel date cell): its year is kept.
+    dates: bool = False
 
     @property
     def always_present(self) -> bool:
@@ -146,7 +163,7 @@ class Table:
     columns: tuple[Column, ...]
     required: bool = True
     key: tuple[str, ...] = field(default_factory=tuple)
-    #: Other names a file or sheet of the table may carry (``贫困人口信息`` for 人员表).
+    #: Other names a file or sheet of the table may carry (``贫困人口信息`` for 人员表, ``监测对象`` for 监测对象表).
     aliases: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
@@ -244,7 +261,29 @@ CADRES = Table(
     key=("cadre_id",),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (VILLAGES, HOUSEHOLDS, INCOMES, CADRES)}
+#: The monitoring registry (监测对象表, after 2020). A household not in households (边缘易致贫户,
+#: 突发严重困难户) carries its own size and guarantees here; a registered one takes them from
+#: households (where given here too they must agree). The guarantees stay blank where not given.
+MONITORED = Table(
+    "monitored", "监测对象表",
+    (
+        Column("household_id", "户编号", "id", True, ("户编码",)),
+        Column("village_id", "村代码", "id", True, ("行政村代码",)),
+        Column("size", "家庭人口数", "int", aliases=("家庭人口",)),
+        Column("monitor_type", "监测对象类别", "enum", True, ("监测类型",), choices=MONITOR_TYPES),
+        Column("identified_year", "纳入监测年度", "int", True, ("识别年度", "纳入时间"), dates=True),
+        Column("risk_types", "风险类型", "enum", True, ("致贫返贫风险",), choices=RISK_TYPES, multiple=True),
+        Column("risk_eliminated", "风险是否消除", "bool", True),
+        Column("eliminated_year", "风险消除年度", "int", aliases=("风险消除时间",), dates=True,
+               absent_means="风险已消除的户都会被当作仍在监测"),
+        *(Column(c.name, c.label, "bool", omit_if_absent=True) for c in HOUSEHOLDS.columns if c.name in GUARANTEES),
+    ),
+    required=False,
+    key=("household_id",),
+    aliases=("监测对象",),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (VILLAGES, HOUSEHOLDS, INCOMES, CADRES, MONITORED)}
 
 #: The household columns a roster row may carry (on every member's row, or on the head's only).
 #: Blank cells stay blank while the rows of a household are compared: defaults come after.

@@ -51,6 +51,9 @@ class County:
     #: The person roster (人员表) where one was given: one row per person, its household's id and the
     #: person's attributes (``labor``, ``health``, ...); ``name`` and ``id_number`` are personal data.
     persons: pd.DataFrame | None = None
+    #: The monitoring registry (监测对象表), ``None`` when the data has none. Its households that
+    #: are not in ``households`` have their incomes rows in ``incomes`` all the same.
+    monitored: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -128,7 +131,12 @@ class County:
         township_id = self.township_id(key)
         villages = self.villages[self.villages["township_id"] == township_id]
         households = self.households[self.households["village_id"].isin(villages["village_id"])]
-        incomes = self.incomes[self.incomes["household_id"].isin(households["household_id"])]
+        monitored = self.monitored
+        owners = households["household_id"]
+        if monitored is not None:
+            monitored = monitored[monitored["village_id"].isin(villages["village_id"])].reset_index(drop=True)
+            owners = pd.concat([owners, monitored["household_id"]])
+        incomes = self.incomes[self.incomes["household_id"].isin(owners)]
         cadres = self.cadres
         if cadres is not None and "cadre_id" in households:
             cadres = cadres[cadres["cadre_id"].isin(households["cadre_id"].dropna())]
@@ -143,6 +151,7 @@ class County:
             cadres=None if cadres is None else cadres.reset_index(drop=True),
             whole=False,
             persons=persons,
+            monitored=monitored,
         )
 
     def area(self, key: object = None) -> "County":

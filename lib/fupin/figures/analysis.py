@@ -69,6 +69,7 @@ from fupin.figures.livelihood import (
 )
 from fupin.figures.monitoring import monitored_list, monitoring, monitoring_frame
 from fupin.figures.parameters import Parameters, report_parameters
+from fupin.figures.registry import monitoring_lines, possibly_missed, registry, registry_frame, registry_lists
 from fupin.figures.sensitivity import sensitivity
 
 
@@ -129,6 +130,38 @@ class Analysis:
                                 at_exit=np.where(exited, self.income_at_exit, np.nan))
 
     @cached_property
+    def registry_lines(self) -> tuple[float, float] | None:
+        """(M(Y), M(T)) of the registry (:func:`fupin.figures.registry.monitoring_lines`); None without a registry."""
+        if self.area.monitored is None:
+            return None
+        p = self.params
+        return monitoring_lines(p.monitoring_line, p.poverty_line, p.year)
+
+    @cached_property
+    def registry_frame(self) -> pd.DataFrame | None:
+        """The area's registry, a row per monitored household (:func:`fupin.figures.registry.registry_frame`); None without one."""
+        if self.registry_lines is None:
+            return None
+        line, target = self.registry_lines
+        return registry_frame(self.area, self.frame, self.year, line=line, target_line=target, growth=self.params.growth)
+
+    @cached_property
+    def possibly_missed(self) -> np.ndarray | None:
+        """应纳未纳 per household of :attr:`frame` (:func:`fupin.figures.registry.possibly_missed`); None without a registry."""
+        if self.registry_frame is None:
+            return None
+        return possibly_missed(self.area, self.frame, self.registry_frame, self.year, line=self.registry_lines[0],
+                               growth=self.params.growth)
+
+    @cached_property
+    def registry_households(self) -> dict[str, pd.DataFrame] | None:
+        """The households of the registry's lists (:func:`fupin.figures.registry.registry_lists`); None without a registry."""
+        if self.registry_frame is None:
+            return None
+        return registry_lists(self.area, self.frame, self.registry_frame, self.possibly_missed, self.year,
+                              line=self.registry_lines[0], growth=self.params.growth)
+
+    @cached_property
     def metrics(self) -> dict[str, Any]:
         """Every figure of the area's report: its metrics.json (keys: :func:`fupin.figures.analysis.Analysis.metrics`)."""
         p, area, frame, villages = self.params, self.area, self.frame, self.villages
@@ -178,6 +211,9 @@ class Analysis:
             "labour": labour(frame, area.persons),
             "transfer_dependence": transfer_dependence(frame, area.incomes, year, p.poverty_line),
             "audit": audit(area, frame, villages, p, at_exit=self.income_at_exit),
+            "registry": None if self.registry_frame is None else registry(
+                area, frame, self.registry_frame, year, line=self.registry_lines[0], target_line=self.registry_lines[1],
+                missed=self.possibly_missed),
         }
         return json_plain(result)
 

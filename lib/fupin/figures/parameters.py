@@ -331,11 +331,18 @@ def _flag(value: object) -> bool:
 
 
 def _monitoring(value: object) -> float | dict[int, float] | None:
-    """None, a number, or a table {year: line}; text is read as YAML (``"{2019: 5250}"``)."""
+    """None, a number, or a table {year: line}; text is read as YAML (``"{2019: 5250}"``), or as
+    the table of lines by year is (``"2021:6000,2022:6300"``, :func:`_lines_table`).
+
+    >>> _monitoring("2022：6300，2021:6000"), _monitoring("6000"), _monitoring("{2019: 5250}")
+    ({2021: 6000.0, 2022: 6300.0}, 6000.0, {2019: 5250.0})
+    """
     if isinstance(value, str):
         import yaml
 
         text = value.strip()
+        if ":" in text.replace("：", ":"):
+            return _lines_table(text)
         value = None if text.lower() in {"", "none", "null"} else yaml.safe_load(text)
     if value is None:
         return None

@@ -50,7 +50,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fupin.io import roster
-from fupin.core.contract import CHECK_DTYPES, INCOME_COMPONENTS, INPUT_TABLES, PERSONS, TABLES, Column, Table
+from fupin.core.contract import (
+    CHECK_DTYPES, INCOME_COMPONENTS, INPUT_TABLES, MULTIPLE_JOIN, MULTIPLE_SEPARATORS, PERSONS, TABLES, Column, Table,
+)
 from fupin.core.county import County, Source
 from fupin.core.errors import DataError, Problem, Refused, Unconvertible, quote
 from fupin.core.money import MONEY_LIMIT, MONEY_TOO_LARGE
@@ -225,6 +227,7 @@ def load(path: str | Path) -> County:
         cadres=tables.get("cadres"),
         sources=sources,
         persons=tables.get("persons"),
+        monitored=tables.get("monitored"),
     )
 
 
@@ -1752,12 +1755,64 @@ def parse_id(text: str) -> str:
 
 
 def parse_enum(column: Column) -> Callable[[str], str]:
-    """The choice that ``text`` names (or a synonym of it), ignoring case; unknown text kept for the schema to report."""
+    """The choice that ``text`` names (or a synonym of it), ignoring case; unknown text kept for the schema to report.
+
+    A ``multiple`` column reads each of the choices a cell lists (:data:`~fupin.core.contract.MULTIPLE_SEPARATORS`),
+    each once, joined by ``、`` in the order written.
+
+    >>> from fupin.core.contract import MONITORED
+    >>> parse_enum(MONITORED.column("risk_types"))("因病, 因学；因病 /因灾")
+    '因病、因学、因灾'
+    """
     choices = {**{word.casefold(): c for word, c in column.synonyms}, **{c.casefold(): c for c in column.choices}}
+    if column.multiple:
+        def several(text: str) -> str:
+            parts = [choices.get(p.casefold(), p) for p in re.split(MULTIPLE_SEPARATORS, text) if p]
+            return MULTIPLE_JOIN.join(dict.fromkeys(parts))
+        return several
     return lambda text: choices.get(text.casefold(), text)
 
 
+#: A date as offices write it: ``2022-05-17``, ``2022/5/17``, ``2022.5.17``, ``2022年5月17日`` (a time
+#: after it, as an Excel date cell reads, ignored); a month alone ``2022-05``, ``2022年5月``.
+_DATE = re.compile(
+    r"(?P<year>\d{4})\s*(?:(?P<sep>[-/])\s*(?P<m1>\d{1,2})(?:\s*(?P=sep)\s*(?P<d1>\d{1,2}))?"
+    r"|\.\s*(?P<m2>\d{1,2})\s*\.\s*(?P<d2>\d{1,2})"
+    r"|年\s*(?P<m3>\d{1,2})\s*月(?:\s*(?P<d3>\d{1,2})\s*日)?)"
+    r"(?:[T\s]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+
+
+def parse_year(text: str) -> int:
+    """A year, or the year of a date: ``2022``, ``2022.0``, ``2022年``, ``2022-05-17``, ``2022/5/17``,
+    ``2022年5月17日``, ``2022-05-17T00:00:00`` -> 2022. A date that is no calendar day fails.
+
+    >>> [parse_year(t) for t in ("2022", "2022.0", "2022-05-17", "2022/5/17", "2022年5月17日", "2021-12-31 08:30:00")]
+    [2022, 2022, 2022, 2022, 2022, 2021]
+    >>> parse_year("2022-02-30")
+    Traceback (most recent call last):
+    ...
+    fupin.core.errors.Unconvertible: 2022-02-30
+    """
+    try:
+        return parse_int(text)
+    except Unconvertible:
+        pass
+    found = _DATE.fullmatch(text.strip())
+    if found is None:
+        raise Unconvertible(text)
+    month = found.group("m1") or found.group("m2") or found.group("m3")
+    day = found.group("d1") or found.group("d2") or found.group("d3") or "1"
+    try:
+        date(int(found.group("year")), int(month), int(day))
+    except ValueError:
+        raise Unconvertible(text) from None
+    return int(found.group("year"))
+
+
 def _parser(column: Column, scale: int = 1) -> Callable[[str], object]:
+    if column.kind == "int" and column.dates:
+        return parse_year
     if column.kind == "number" and scale != 1:
         return lambda text: parse_money(text, scale)
     return {

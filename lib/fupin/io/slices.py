@@ -39,4 +39,4 @@ def load_prepared(folder: Path) -> County:
         for s in manifest.get("sources", [])
     }
     return County(frames["villages"], frames["households"], frames["incomes"], frames.get("cadres"), sources,
-                  persons=frames.get("persons"))
+                  persons=frames.get("persons"), monitored=frames.get("monitored"))

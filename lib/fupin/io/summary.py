@@ -26,7 +26,8 @@ def township_summary(county: County) -> pd.DataFrame:
     in those villages (every registered household, whatever its years);
     人数 = the sum of their ``size``; 收入年度 = first–last year of their
     incomes rows (blank when they have none). Townships without households
-    show 0.
+    show 0. With the monitoring registry, 监测对象户数 = its rows in the
+    township's villages (whatever their years).
 
     >>> import fupin
     >>> from fupin.core.config import SAMPLE_DIR
@@ -45,7 +46,7 @@ def township_summary(county: County) -> pd.DataFrame:
         建档立卡户数=("household_id", "size"), 人数=("size", "sum")
     )
     years = incomes.groupby("township_id")["year"].agg(_year_span).rename("收入年度")
-    return (
+    summary = (
         villages.join(people, how="left")
         .join(years, how="left")
         .fillna({"建档立卡户数": 0, "人数": 0, "收入年度": ""})
@@ -56,6 +57,11 @@ def township_summary(county: County) -> pd.DataFrame:
         .reset_index(drop=True)
         .loc[:, list(SUMMARY_COLUMNS)]
     )
+    if county.monitored is not None:
+        towns = county.monitored["village_id"].map(place.drop_duplicates("village_id").set_index("village_id")["township_id"])
+        monitored = towns.value_counts()
+        summary["监测对象户数"] = summary["乡镇代码"].map(monitored).fillna(0).astype("int64").to_numpy()
+    return summary
 
 
 def _file(source: Source) -> str:

@@ -291,6 +291,36 @@ def income_band_chart(metrics: Metrics) -> Figure:
     return fig
 
 
+@_styled
+def registry_trend_chart(metrics: Metrics) -> Figure:
+    """Monitored households and people at the end of each year, from the area's first identification to Y
+    (``metrics["registry"]["trend"]``), bars labelled with their counts."""
+    fig = _figure(CHART_WIDTH, 3.6)
+    ax = fig.subplots()
+    points = sorted((metrics.get("registry") or {}).get("trend") or [], key=lambda p: int(p["year"]))
+    title = f"{_chart_area_name(metrics)}监测对象变化（各年底风险未消除）"
+    if not points:
+        return _empty(fig, ax, title, "无监测对象")
+    positions = list(range(len(points)))
+    width = 0.38
+    households = [_count(p, "households") for p in points]
+    people = [_count(p, "people") for p in points]
+    bars_hh = ax.bar([p - width / 2 for p in positions], households, width, label="户数", color=COLOURS["households"])
+    bars_pp = ax.bar([p + width / 2 for p in positions], people, width, label="人数", color=COLOURS["people"])
+    ax.bar_label(bars_hh, labels=[formats.fmt_households(v) for v in households], padding=2, fontsize=9.5)
+    ax.bar_label(bars_pp, labels=[formats.fmt_people(v) for v in people], padding=2, fontsize=9.5)
+    ax.set_xticks(positions, [f"{int(p['year'])}年" for p in points])
+    ax.set_xlim(-0.5, len(points) - 0.5)
+    ax.set_ylim(0, max(people + households + [1]) * 1.15)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
+    ax.grid(axis="x", visible=False)
+    ax.set_ylabel("户数 / 人数")
+    ax.set_title(title)
+    ax.legend(loc="best")
+    _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
+    return fig
+
+
 # ---------------------------------------------------------------- incidence trend
 
 

@@ -51,6 +51,38 @@ def township_row(m: dict) -> list[dict]:
     ]
 
 
+#: The columns of the townships ranked by 应纳未纳 (the monitoring registry, after 2020).
+REGISTRY_HEADERS = ("乡镇", "应纳未纳", "风险消除不稳", "监测对象", "预计消除风险", "年内新识别")
+
+
+def registry_rows(per_township: list[dict]) -> list[list[dict]]:
+    """The townships that hold the monitoring registry, ranked by 应纳未纳 (households, then people,
+    most first; then by id), one row each: :data:`REGISTRY_HEADERS`. Empty when none holds it.
+
+    >>> rows = registry_rows([
+    ...     {"township_id": "1", "township_name": "甲镇", "registry": {"possibly_missed": {"households": 1, "people": 3}}},
+    ...     {"township_id": "2", "township_name": "乙乡", "registry": {"possibly_missed": {"households": 4, "people": 9}}},
+    ...     {"township_id": "3", "township_name": "丙乡", "registry": None}])
+    >>> [(r[0]["label"], r[1]["label"]) for r in rows]
+    [('乙乡', '4户9人'), ('甲镇', '1户3人')]
+    """
+    from fupin.core.formats import fmt_hh_people
+
+    def count(reg: dict, key: str) -> tuple[int, int]:
+        c = reg.get(key) or {}
+        return int(c.get("households") or 0), int(c.get("people") or 0)
+
+    held = [m for m in per_township if m.get("registry")]
+    held.sort(key=lambda m: (-count(m["registry"], "possibly_missed")[0], -count(m["registry"], "possibly_missed")[1],
+                             str(m["township_id"])))
+    return [[cell(m["township_name"], m["township_id"], report_href(m["township_id"]), text=True),
+             *(cell(fmt_hh_people(m["registry"].get(key) or {"households": 0, "people": 0}),
+                    count(m["registry"], key)[0])
+               for key in ("possibly_missed", "shaky_elimination", "monitored", "projected_elimination",
+                           "newly_identified"))]
+            for m in held]
+
+
 def report_href(township_id: object, page: str = "report.html") -> str:
     """The relative link to a township's page: its id percent-encoded, never a scheme.
 

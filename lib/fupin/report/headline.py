@@ -40,7 +40,8 @@ def follow_up_lists(m: dict) -> list[tuple[str, str]]:
     (``projection.remaining``), 监测户 the exited households to monitor
     (``monitoring.monitored``), 受阻贫困村 the poor villages that cannot
     exit in T (``projection.villages_blocked``), 存在问题 the report's items
-    (:func:`fupin.report.narrative.problem_items`) with the households they concern.
+    (:func:`fupin.report.narrative.problem_items`) with the households they concern;
+    with the monitoring registry, 监测对象, 应纳未纳 and 风险消除不稳 (``registry``).
 
     >>> follow_up_lists({"projection": {"remaining": {"households": 163, "people": 358},
     ...     "villages_blocked": {"v1": ["road_ok"]}}, "monitoring": {"monitored": {"households": 2, "people": 5}}})
@@ -50,12 +51,17 @@ def follow_up_lists(m: dict) -> list[tuple[str, str]]:
 
     projection = m.get("projection") or {}
     monitored = (m.get("monitoring") or {}).get("monitored") or {"households": 0, "people": 0}
-    return [
+    lists = [
         ("未脱贫户", fmt_hh_people(projection.get("remaining"))),
         ("监测户", fmt_hh_people(monitored)),
         ("受阻贫困村", f"{len(projection.get('villages_blocked') or {})}个"),
         ("存在问题", f"{len(problem_items(m))}项"),
     ]
+    registry = m.get("registry")
+    if registry:  # the monitoring registry's lists: 监测对象, 应纳未纳, 风险消除不稳
+        lists += [(name, fmt_hh_people(registry.get(key))) for name, key in (
+            ("监测对象", "monitored"), ("应纳未纳", "possibly_missed"), ("风险消除不稳", "shaky_elimination"))]
+    return lists
 
 
 def follow_up_where(m: dict) -> str:

@@ -230,6 +230,8 @@ ACTIONS: dict[str, str] = {
     "no_cadre": "为这些户落实帮扶责任人。",
     "transfer_dependence": "培育产业、稳定务工，帮助这些户建立稳定增收渠道，并纳入防返贫监测。",
     "labour": "逐户落实低保、特困供养等兜底保障。",
+    "possibly_missed": "逐户核实收入和“两不愁三保障”及饮水安全情况，符合条件的及时纳入监测，做到应纳尽纳。",
+    "shaky_elimination": "逐户重新评估风险，风险未稳定消除的恢复监测，继续落实帮扶措施。",
 }
 
 #: The leader's wording of each consistency warning (fupin.figures.checks), from its count alone:
@@ -378,6 +380,34 @@ def _problem_warnings(metrics: Metrics) -> list[tuple[str, str]]:
     return out
 
 
+def _villages_with(metrics: Metrics, key: str) -> list[str]:
+    """The ids of the villages whose registry count ``key`` is not zero, in id order."""
+    villages = (metrics.get("registry") or {}).get("villages") or {}
+    return [vid for vid, row in villages.items() if _hp(row.get(key))[0]]
+
+
+def _problem_registry(metrics: Metrics) -> list[tuple[str, str]]:
+    """应纳未纳 and 风险消除不稳 from the monitoring registry (none without one), villages named."""
+    reg = metrics.get("registry")
+    if not reg:
+        return []
+    year, line, whole = reg.get("year"), fmt_yuan(reg.get("line")), whole_area(metrics)
+    gaps = "“两不愁三保障”及饮水安全未保障"
+    out = []
+    missed = reg.get("possibly_missed")
+    if _hp(missed)[0]:
+        out.append(("possibly_missed",
+                    f"防返贫监测存在应纳未纳风险。{whole}有{fmt_hh_people(missed)}已脱贫户未在监测（从未纳入或风险已消除），"
+                    f"但{year}年人均纯收入低于监测收入线{line}或{gaps}"
+                    f"（{_named(metrics, _villages_with(metrics, 'possibly_missed'))}）。"))
+    shaky = reg.get("shaky_elimination")
+    if _hp(shaky)[0]:
+        out.append(("shaky_elimination",
+                    f"部分监测对象风险消除不稳。{year}年风险消除的监测对象中，有{fmt_hh_people(shaky)}当年人均纯收入"
+                    f"低于监测收入线{line}或{gaps}（{_named(metrics, _villages_with(metrics, 'shaky_elimination'))}）。"))
+    return out
+
+
 def problem_items(metrics: Metrics) -> list[tuple[str, str, str]]:
     """The 存在问题 items found in the figures as ``(code, problem, what to do)``, most concrete first.
 
@@ -420,6 +450,7 @@ def problem_items(metrics: Metrics) -> list[tuple[str, str, str]]:
         found.append(("income_unknown",
                       f"{whole}有{fmt_hh_people(unknown)}{metrics.get('target_year')}年收入情况不明，无法预测能否脱贫。"))
     found += _problem_guarantees(metrics)
+    found += _problem_registry(metrics)
     found += _problem_warnings(metrics)
     codes = {code for code, _ in found}
     out: list[tuple[str, str, str]] = []
@@ -623,4 +654,84 @@ def monitoring_summary(metrics: Metrics) -> str:
                  f"合计应纳入监测{fmt_hh_people(mo.get('monitored'))}{both}。")
     if _hp(mo.get("income_unknown"))[0]:
         text += f"另有{fmt_hh_people(mo.get('income_unknown'))}{target}年收入情况不明，无法判断。"
+    return text
+
+
+# ---------------------------------------------------------------- 监测对象 (the registry, after 2020)
+
+
+def monitoring_title(metrics: Metrics) -> str:
+    """The monitoring section's name: 防返贫监测 when the data holds the registry, else 收入监测预警
+    (the heuristic over exited households' incomes).
+
+    >>> monitoring_title({"registry": {"monitored": {}}}), monitoring_title({"registry": None})
+    ('防返贫监测', '收入监测预警')
+    """
+    return "防返贫监测" if metrics.get("registry") is not None else "收入监测预警"
+
+
+def _registry_lines(reg: Mapping[str, Any]) -> str:
+    """The monitoring lines of Y and T as one clause."""
+    year, target = reg.get("year"), reg.get("target_year")
+    line, target_line = reg.get("line"), reg.get("target_line")
+    if line == target_line:
+        return f"防返贫监测收入线为{fmt_yuan(line)}/人·年"
+    return f"防返贫监测收入线{year}年为{fmt_yuan(line)}/人·年、{target}年为{fmt_yuan(target_line)}/人·年"
+
+
+def registry_summary(metrics: Metrics) -> str:
+    """The 防返贫监测 paragraph from the registry, in the seed's voice.
+
+    "全镇共有监测对象X户X人，其中脱贫不稳定户…；年内新识别…，风险消除…": monitored(Y) by type,
+    identified and eliminated in Y (and returned), the main risks, the lines, the projected
+    elimination in T with the reasons of the others, and the 应纳未纳 and 风险消除不稳 counts.
+
+    >>> m = {"township_id": "1", "township_name": "城关镇", "registry": {
+    ...     "year": 2021, "target_year": 2022, "line": 6000, "target_line": 6300,
+    ...     "monitored": {"households": 4, "people": 9}, "by_type": {"脱贫不稳定户": {"households": 2, "people": 5},
+    ...     "边缘易致贫户": {"households": 2, "people": 4}, "突发严重困难户": {"households": 0, "people": 0}},
+    ...     "newly_identified": {"households": 3, "people": 6}, "eliminated": {"households": 1, "people": 4},
+    ...     "by_risk": {"因病": {"households": 2, "people": 6}}, "projected_elimination": {"households": 1, "people": 3},
+    ...     "not_projected": {"households": 3, "people": 6}, "reasons": {"income_short": {"households": 3, "people": 6}}}}
+    >>> registry_summary(m).split("。")[0]
+    '2021年底，全镇共有监测对象4户9人，其中脱贫不稳定户2户5人、边缘易致贫户2户4人；2021年内新识别监测对象3户6人，风险消除1户4人'
+    """
+    reg = metrics.get("registry")
+    if not reg:
+        return ""
+    year, target, whole = reg.get("year"), reg.get("target_year"), whole_area(metrics)
+    types = [f"{t}{fmt_hh_people(c)}" for t, c in (reg.get("by_type") or {}).items() if _hp(c)[0]]
+    if _hp(reg.get("monitored"))[0]:
+        text = f"{year}年底，{whole}共有监测对象{fmt_hh_people(reg.get('monitored'))}，其中" + "、".join(types)
+    else:
+        text = f"{year}年底，{whole}没有风险未消除的监测对象"
+    new, gone = reg.get("newly_identified"), reg.get("eliminated")
+    text += (f"；{year}年内新识别监测对象{fmt_hh_people(new)}" if _hp(new)[0] else f"；{year}年内没有新识别监测对象")
+    text += (f"，风险消除{fmt_hh_people(gone)}" if _hp(gone)[0] else "，没有风险消除的监测对象")
+    if _hp(reg.get("returned"))[0]:
+        text += f"，返贫{fmt_hh_people(reg.get('returned'))}"
+    text += "。"
+    risks = sorted(((r, c) for r, c in (reg.get("by_risk") or {}).items() if _hp(c)[0]),
+                   key=lambda rc: (-_hp(rc[1])[0], -_hp(rc[1])[1]))
+    if risks:
+        text += "监测对象的主要风险（一户可有多项）为" + "、".join(f"{r}（{fmt_hh_people(c)}）" for r, c in risks[:3]) + "。"
+    if _hp(reg.get("monitored"))[0]:
+        text += f"{_registry_lines(reg)}。按{target}年监测收入线和“两不愁三保障”及饮水安全要求测算，"
+        done = reg.get("projected_elimination")
+        text += (f"{target}年预计可消除风险的{fmt_hh_people(done)}" if _hp(done)[0] else f"{target}年暂无预计可消除风险的监测对象")
+        if _hp(reg.get("not_projected"))[0]:
+            reasons = reg.get("reasons") or {}
+            why = [f"{label}的{fmt_hh_people(reasons.get(code))}" for code, label in (
+                ("income_short", f"收入低于监测收入线{fmt_yuan(reg.get('target_line'))}"), ("income_unknown", "收入情况不明"),
+                *((g, GUARANTEE_PROBLEMS[g]) for g in contract.GUARANTEES)) if _hp(reasons.get(code))[0]]
+            text += f"；其余{fmt_hh_people(reg.get('not_projected'))}中，" + "，".join(why)
+        text += "。"
+    else:
+        text += f"{_registry_lines(reg)}。"
+    flags = [f"可能应纳未纳的已脱贫户{fmt_hh_people(reg.get('possibly_missed'))}" if _hp(reg.get("possibly_missed"))[0] else "",
+             f"{year}年风险消除不稳的{fmt_hh_people(reg.get('shaky_elimination'))}" if _hp(reg.get("shaky_elimination"))[0]
+             else ""]
+    flags = [f for f in flags if f]
+    if flags:
+        text += "经比对收入和“两不愁三保障”情况，发现" + "、".join(flags) + "，见存在问题。"
     return text

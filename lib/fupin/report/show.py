@@ -325,6 +325,14 @@ def show_heading(text: str, level: int = 3) -> None:
     _show_html(f"<h{level}{inline_style(f'h{level}')}>{esc(text)}</h{level}>")
 
 
+def show_section(text: str) -> None:
+    """A section heading (h2) whose words depend on the data, with the id a markdown heading gets
+    (the text percent-encoded), so that the report's table of contents lists it (:func:`fupin.report.html.add_toc`)."""
+    from fupin.core.text import url_segment
+
+    _show_html(f'<h2 id="{esc(url_segment(text))}">{esc(text)}</h2>')
+
+
 def show_list(items: Iterable[str], empty: str = "未发现问题。", css_class: str = "problems") -> None:
     """A numbered list; ``empty`` is shown when there is nothing to list."""
     li = inline_style(f"ol.{css_class} li")

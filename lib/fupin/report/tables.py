@@ -303,3 +303,30 @@ def monitoring_groups(m: dict, key: str) -> pd.DataFrame:
     return numbered(pd.DataFrame([
         {label: r[field], "户数": fmt_int(r["households"]), "人数": fmt_int(r["people"])} for r in rows or []
     ]), ["户数", "人数"])
+
+
+def registry_by_village(m: dict) -> pd.DataFrame:
+    """The registry by village: monitored(Y) by type, identified and eliminated in Y, projected
+    elimination in T and 应纳未纳, as households (people in brackets), villages in id order, then 合计.
+
+    Villages without any of these are left out; empty when the data has no registry.
+    """
+    reg = m.get("registry") or {}
+    names = {str(v.get("village_id")): v.get("village_name") for v in m.get("villages_table") or []}
+    columns = {"monitored": "监测对象", "脱贫不稳定户": "脱贫不稳定户", "边缘易致贫户": "边缘易致贫户",
+               "突发严重困难户": "突发严重困难户", "newly_identified": "年内新识别", "eliminated": "年内风险消除",
+               "projected_elimination": "预计消除风险", "possibly_missed": "应纳未纳"}
+
+    def cell(count: Mapping | None) -> str:
+        count = count or {}
+        households, people = int(count.get("households") or 0), int(count.get("people") or 0)
+        return f"{fmt_int(households)}户{fmt_int(people)}人" if households else "—"
+
+    rows = [{"村": names.get(vid) or vid, **{label: cell(row.get(key)) for key, label in columns.items()}}
+            for vid, row in (reg.get("villages") or {}).items()
+            if any((row.get(key) or {}).get("households") for key in columns)]
+    if rows:
+        total = {"monitored": reg.get("monitored"), **(reg.get("by_type") or {}),
+                 **{k: reg.get(k) for k in ("newly_identified", "eliminated", "projected_elimination", "possibly_missed")}}
+        rows.append({"村": "合计", **{label: cell(total.get(key)) for key, label in columns.items()}})
+    return numbered(pd.DataFrame(rows), list(columns.values()))

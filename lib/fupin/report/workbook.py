@@ -9,6 +9,8 @@
   the conditions they fail (:func:`fupin.figures.frame.village_table`);
 * 存在问题: each 存在问题 item of the report (:func:`fupin.report.narrative.problem_items`)
   with the households (or villages) it concerns;
+* 监测对象, 应纳未纳, 风险消除不稳: only when the data holds the monitoring
+  registry (:func:`fupin.figures.registry.registry_lists`, :func:`registry_sheets`);
 * 说明: the parameters the lists were made with.
 
 It is the cadres' working list: household lists carry the household's
@@ -158,6 +160,74 @@ def monitoring_sheet(households: pd.DataFrame, target_year: int, helper: pd.Seri
     kinds = {"家庭人口": "int", "脱贫年度": "int", "脱贫当年人均纯收入（元）": "yuan",
              f"{target_year}年人均纯收入（元）": "yuan", "收入较脱贫当年变化": "pct"}
     return _to_fill(frame), kinds
+
+
+#: The monitoring registry's sheets (after the others, before 说明), only when the data holds the registry.
+REGISTRY_SHEETS: tuple[str, ...] = ("监测对象", "应纳未纳", "风险消除不稳")
+
+
+def _unmet(codes: pd.Series) -> dict[str, pd.Series]:
+    """One column per guarantee reading 未保障 where the household's reason codes name it."""
+    split = codes.fillna("").astype(str).str.split(",")
+    return {label: split.map(lambda c, g=g: UNMET if g in c else None) for g, label in GUARANTEE_COLUMNS.items()}
+
+
+def _registry_head(households: pd.DataFrame, helper: pd.Series | None) -> dict[str, Any]:
+    return {
+        "户编号": households["household_id"],
+        "村代码": households["village_id"],
+        "村名称": households["village_name"],
+        "户主（已脱敏）": households["head_name_masked"],
+        "家庭人口": households["size"],
+        CADRE: helper.to_numpy() if helper is not None else "",
+    }
+
+
+def registry_sheets(lists: Mapping[str, pd.DataFrame], year: int,
+                    helper: Any = None) -> dict[str, Sheet]:
+    """监测对象, 应纳未纳 and 风险消除不稳 from :func:`fupin.figures.registry.registry_lists` (names masked),
+    each with the columns a cadre fills in; ``helper(ids)`` gives the masked 帮扶责任人 (:func:`helpers`)."""
+    target = year + 1
+    help_of = (lambda ids: helper(ids)) if helper is not None else (lambda ids: None)
+    m = lists["monitored"]
+    watched = pd.DataFrame({
+        **_registry_head(m, help_of(m["household_id"])),
+        "监测对象类别": m["monitor_type"],
+        "风险类型": m["risk_types"],
+        "纳入监测年度": m["identified_year"],
+        f"{target}年预计人均纯收入（元）": m["income_T"],
+        "距监测收入线差额（元）": m["gap"],
+        **_unmet(m["reason_codes"]),
+        f"预计{target}年风险消除": m["projected_elimination"].map({True: "是", False: "否"}),
+        "未能消除风险的原因": m["reasons"],
+    })
+    missed = lists["possibly_missed"]
+    missing = pd.DataFrame({
+        **_registry_head(missed, help_of(missed["household_id"])),
+        "脱贫年度": missed["exit_year"],
+        "风险消除年度（曾纳入监测的）": missed["eliminated_year"],
+        f"{year}年人均纯收入（元）": missed["income_Y"],
+        "距监测收入线差额（元）": missed["gap"],
+        **_unmet(missed["reason_codes"]),
+        "应纳入监测的原因": missed["reasons"],
+    })
+    shaky = lists["shaky_elimination"]
+    unstable = pd.DataFrame({
+        **_registry_head(shaky, help_of(shaky["household_id"])),
+        "监测对象类别": shaky["monitor_type"],
+        "风险类型": shaky["risk_types"],
+        "纳入监测年度": shaky["identified_year"],
+        "风险消除年度": shaky["eliminated_year"],
+        f"{year}年人均纯收入（元）": shaky["income_Y"],
+        "距监测收入线差额（元）": shaky["gap"],
+        **_unmet(shaky["reason_codes"]),
+        "风险消除不稳的原因": shaky["reasons"],
+    })
+    kinds = {"家庭人口": "int", "纳入监测年度": "int", "脱贫年度": "int", "风险消除年度": "int",
+             "风险消除年度（曾纳入监测的）": "int", f"{target}年预计人均纯收入（元）": "yuan",
+             f"{year}年人均纯收入（元）": "yuan", "距监测收入线差额（元）": "yuan"}
+    return {name: (_to_fill(frame), {k: v for k, v in kinds.items() if k in frame})
+            for name, frame in zip(REGISTRY_SHEETS, (watched, missing, unstable))}
 
 
 def blocked_villages_sheet(villages: pd.DataFrame, year: int, threshold: float) -> Sheet:
@@ -355,6 +425,24 @@ def analysis_sheets(a: Analysis, metrics: Mapping[str, Any] | None = None) -> di
                                                       helpers(a.area, on_transfers["household_id"]))
         about.insert(-2, ("脱贫依赖转移性收入", f"{len(on_transfers)}户：已脱贫户和预计{year + 1}年脱贫户中，"
                                               f"扣除转移性收入后{year}年人均纯收入低于贫困线的户"))
+    registry = a.registry_households
+    if registry is not None:
+        line, target_line = a.registry_lines
+        about[-1:-1] = [
+            ("防返贫监测收入线（监测对象）", f"{year}年{fmt_yuan(line)}/人·年；{year + 1}年{fmt_yuan(target_line)}/人·年"),
+            ("监测对象", f"{len(registry['monitored'])}户：{year}年底风险未消除的监测对象，及{year + 1}年能否消除风险"),
+            ("应纳未纳", f"{len(registry['possibly_missed'])}户：已脱贫、未在监测，但{year}年收入低于监测收入线"
+                         "或“两不愁三保障”及饮水安全未保障的户"),
+            ("风险消除不稳", f"{len(registry['shaky_elimination'])}户：{year}年风险消除，但当年收入低于监测收入线"
+                           "或“两不愁三保障”及饮水安全未保障的户"),
+        ]
+        heads = (a.area.households.drop_duplicates("household_id").set_index("household_id")["head_name"]
+                 if "head_name" in a.area.households else None)
+        for code in ("possibly_missed", "shaky_elimination"):
+            rows = registry[code]
+            lists[code] = pd.DataFrame({
+                "household_id": rows["household_id"], "village_name": rows["village_name"],
+                "head_name": rows["household_id"].map(heads).astype("string") if heads is not None else pd.NA})
     sheets = dict(zip(SHEETS, (
         non_exit_sheet(stuck, year + 1, helpers(a.area, stuck["household_id"])),
         monitoring_sheet(watch, year + 1, helpers(a.area, watch["household_id"])),
@@ -363,7 +451,13 @@ def analysis_sheets(a: Analysis, metrics: Mapping[str, Any] | None = None) -> di
         about_sheet(about),
     )))
     order = [*SHEETS[:3], *extra, *SHEETS[3:]]
-    return {name: {**sheets, **extra}[name] for name in order}
+    sheets = {name: {**sheets, **extra}[name] for name in order}
+    if registry is None:
+        return sheets
+    about_last = sheets.pop(SHEETS[-1])
+    sheets.update(registry_sheets(registry, year, lambda ids: helpers(a.area, ids)))
+    sheets[SHEETS[-1]] = about_last
+    return sheets
 
 
 def _analysis(county: County, year: int, params: Mapping[str, Any]) -> Analysis:

@@ -319,7 +319,7 @@ def county_tables(
     industry_rngs = [np.random.default_rng([REFERENCE_SEED, 2])] if reference else []
     industry_rngs.append(np.random.default_rng([seed, 2]))
     built = [_part_tables(part, r, i) for part, r, i in zip(parts, own_rngs, industry_rngs)]
-    return {name: pa.concat_tables([b[name] for b in built]) for name in TABLES}
+    return {name: pa.concat_tables([b[name] for b in built]) for name in built[0]}
 
 
 def _check_size(townships: int, households: int, reference: bool) -> None:
