@@ -70,3 +70,30 @@ def test_area_without_villages_is_refused():
         fx.county().area(None)
 
 
+
+
+def county_with_people():
+    return fx.county(
+        fx.villages({"village_id": "A1", "township_id": "0012", "township_name": "河口乡", "village_name": "花铺村"},
+                    {"village_id": "B1", "township_id": "0020", "township_name": "城关镇"}),
+        fx.households({"household_id": "H1", "village_id": "A1", "size": 3, "head_name": "王小明",
+                       "id_number": "110101199003071234"},
+                      {"household_id": "H2", "village_id": "B1", "size": 2, "head_name": "李四"}),
+    )
+
+
+def test_a_county_and_a_township_display_short_without_any_table_or_personal_data():
+    county = county_with_people()
+    shown = [repr(county), county._repr_html_(), repr(county.township("河口乡")), county.township("河口乡")._repr_html_()]
+    for text in shown:
+        assert "王小明" not in text and "1101011990" not in text and "李四" not in text
+        assert "household_id" not in text and len(text) < 400
+    assert shown[0].splitlines() == ["County 测试县：2个乡镇，2个村，2户5人，收入记录0条，帮扶干部0人",
+                                     "乡镇：0012 河口乡、0020 城关镇"]
+    assert shown[2].splitlines() == ["County 测试县 河口乡：1个乡镇，1个村，1户3人，收入记录0条，帮扶干部0人", "村：花铺村"]
+    assert shown[3].startswith("<div><b>County 测试县 河口乡：") and "<br>村：花铺村</div>" in shown[3]
+
+
+def test_the_html_summary_escapes_names_from_the_data():
+    county = fx.county(fx.villages({"village_id": "A1", "village_name": "<script>x</script>"}))
+    assert "<script>" not in county._repr_html_() and "&lt;script&gt;" in county._repr_html_()

@@ -180,7 +180,14 @@ def load(path: str | Path) -> County:
     A folder that ``fupin run`` prepared for one township (it holds
     ``fupin-prepared.json``) is read as it was written, without validating
     again: the batch validated the whole county once.
+
+    In a notebook, tables shown afterwards (a cell ending with
+    ``county.households``) show names and identity numbers masked
+    (:func:`fupin.privacy.mask_notebook_displays`).
     """
+    from fupin.privacy import mask_notebook_displays
+
+    mask_notebook_displays()  # in a notebook, the tables show names and identity numbers masked
     if (Path(path) / MANIFEST).is_file():
         return load_prepared(Path(path))
     from fupin import schema
