@@ -344,3 +344,16 @@ def test_in_process_main_returns_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert capsys.readouterr().err.splitlines()[1] == (
         "  - c.xlsx 工作表「收入表」 第3行 列「年度」(year) 值「二〇一七」：应为1980到2100之间的年份（整数）"
     )
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["generate"], ["run"], ["sample"], ["email"]])
+def test_help_and_usage_errors_read_in_chinese(command, capsys):
+    assert main([*command, "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("用法：fupin") and "选项:" in shown and "显示本帮助并退出" in shown
+    for english in ("usage:", "options:", "optional arguments:", "positional arguments:", "show this help"):
+        assert english not in shown
+    if command:
+        assert main([*command, "--no-such-option"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("用法：fupin") and "：错误：" in err and "usage:" not in err and "error:" not in err

@@ -97,3 +97,28 @@ def test_a_county_and_a_township_display_short_without_any_table_or_personal_dat
 def test_the_html_summary_escapes_names_from_the_data():
     county = fx.county(fx.villages({"village_id": "A1", "village_name": "<script>x</script>"}))
     assert "<script>" not in county._repr_html_() and "&lt;script&gt;" in county._repr_html_()
+
+
+def test_run_takes_townships_by_id_or_name_and_lists_every_unknown_one_with_the_choices():
+    from fupin.runner import township_ids
+
+    county = three_townships()
+    assert township_ids(county, ["河口乡", "0040", "双河乡"]) == ["0012", "0040", "0040"]
+    with pytest.raises(UsageError) as err:
+        township_ids(county, ["城关镇", "河口"])
+    lines = str(err.value).splitlines()
+    assert lines[0] == "--township 有多个乡镇名为「城关镇」，请用乡镇代码指定：0020 城关镇、0030 城关镇"
+    assert lines[1].startswith("--township 数据中没有乡镇「河口」") and "可选：0012 河口乡、0020 城关镇" in lines[1]
+
+
+def test_a_village_by_id_or_name_and_a_wrong_name_fails_loudly():
+    from fupin.errors import UnknownVillageError
+
+    county = county_with_people()
+    assert county.village("花铺村").households["household_id"].tolist() == ["H1"]
+    assert county.village("B1").villages["village_name"].tolist() == ["村B1"]
+    with pytest.raises(UnknownVillageError) as err:
+        county.township("河口乡").village("花铺")
+    assert isinstance(err.value, KeyError)
+    assert str(err.value) == ("数据中没有村「花铺」（村代码或村名称须与村表完全一致）。相近的有：A1 花铺村。"
+                              "可选：A1 花铺村")

@@ -93,7 +93,8 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("data", type=Path, help="数据文件夹或 .xlsx 工作簿")
     p.add_argument("--year", type=int, required=True, help="统计年度 Y（按 Y 年底状态，预测 Y+1 年）")
     p.add_argument("--out", type=Path, default=None, help="报告文件夹（默认 reports/<Y>）")
-    p.add_argument("--township", action="append", default=None, metavar="ID", help="只运行这些乡镇（可重复）")
+    p.add_argument("--township", action="append", default=None, metavar="乡镇",
+                   help="只运行这个乡镇：乡镇代码或名称，如 990101002 或 河口乡（可重复）")
     p.add_argument("--poverty-line", type=float, default=DEFAULT_POVERTY_LINE, help="贫困线，元/人·年（默认 3500；大于0、小于1,000,000）：预测用它；往年脱贫户也按它核查，除非给出 --poverty-lines")
     p.add_argument("--poverty-lines", default=None, metavar="YEAR:LINE,...",
                    help="各年贫困线，如 2016:3000,2017:3200；national 为自带的国家农村贫困标准。"
@@ -122,7 +123,8 @@ def _run(sub: argparse._SubParsersAction) -> None:
                         "删除不属于本次运行的乡镇报告和县汇总页（只删除 fupin 生成的文件）")
     p.add_argument("--log", type=Path, default=None, metavar="FILE",
                    help="把带时间戳的运行记录追加到 FILE（每个乡镇一行；超过 10 MB 自动轮换）")
-    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.add_argument("--quiet", action="store_true",
+                   help="成功时什么也不显示（供 cron 使用：只有失败时才有输出，错误写到标准错误）")
     p.set_defaults(func=_run_run)
 
 
@@ -178,6 +180,8 @@ def _run_run(args: argparse.Namespace) -> int:
         notebooks_dir=notebooks, cluster=args.cluster, force=args.force, replace=args.replace,
         start_timeout=args.start_timeout, cell_timeout=args.cell_timeout, progress=not args.quiet,
     )
+    if args.quiet and batch.exit_status == EXIT_OK:
+        return EXIT_OK  # cron mails any output: nothing on success
     skipped = sum(r.skipped for r in batch.results)
     done = len(batch.results) - len(batch.failed)
     note = f"（其中 {skipped} 个输入未变化，沿用上次的报告；--force 可全部重跑）" if skipped else ""
@@ -219,12 +223,14 @@ def _email(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", type=Path, default=None, metavar="OUTDIR",
                    help="不发送，把每封邮件写成 OUTDIR/<乡镇代码>.eml、county.eml")
     p.add_argument("--resend", action="store_true", help="已发送过的也重新发送")
-    p.add_argument("--township", action="append", default=None, metavar="ID",
-                   help="只处理这些乡镇（可重复；county 为县汇总）")
+    p.add_argument("--township", action="append", default=None, metavar="乡镇",
+                   help="只处理这个乡镇：乡镇代码或名称（可重复；county 为县汇总）")
     p.add_argument("--smtp-host", default=None, help="SMTP 服务器（覆盖配置 smtp.host）")
     p.add_argument("--smtp-port", type=int, default=None, help="SMTP 端口（覆盖配置 smtp.port）")
     p.add_argument("--tls", default=None, metavar="MODE", help="starttls | ssl | none（覆盖配置 smtp.tls）")
     p.add_argument("--smtp-user", default=None, help="SMTP 用户名（覆盖配置 smtp.user）；密码只从环境变量 FUPIN_SMTP_PASSWORD 读取")
+    p.add_argument("--quiet", action="store_true",
+                   help="全部成功时什么也不显示（供 cron 使用：只有失败时才有输出）")
     p.set_defaults(func=_run_email)
 
 
@@ -232,6 +238,7 @@ def _run_email(args: argparse.Namespace) -> int:
     from fupin.mail import send
     from fupin.mail.config import load_config, smtp_password, with_smtp_overrides
 
+    echo = (lambda _line: None) if args.quiet else _say
     overrides = with_smtp_overrides(host=args.smtp_host, port=args.smtp_port, tls=args.tls, user=args.smtp_user)
     config = load_config(args.config, overrides)
     if args.dry_run is not None:
@@ -241,12 +248,18 @@ def _run_email(args: argparse.Namespace) -> int:
         record = read_run_record(args.dir)  # the data the reports were made from is never written either
         check_outputs({"--dry-run": args.dry_run}, Path(record.data) if record else None,
                       [args.config])
-        batch = send.dry_run(args.dir, config, args.dry_run, only=args.township, echo=_say)
+        batch = send.dry_run(args.dir, config, args.dry_run, only=args.township, echo=echo)
     else:
         send.plan(args.dir, config, args.township, sending=True)  # exit 2 before any password prompt
         password = smtp_password(config.smtp.user)
-        batch = send.send_reports(args.dir, config, password, resend=args.resend, only=args.township, echo=_say)
-    for line in batch.summary():
+        batch = send.send_reports(args.dir, config, password, resend=args.resend, only=args.township, echo=echo)
+    if args.quiet:  # cron mails any output: only what failed, and why
+        for outcome in batch.outcomes:
+            if not outcome.ok:
+                _say(outcome.line())
+        if batch.exit_status == EXIT_OK:
+            return EXIT_OK
+    for line in batch.summary(skips=not args.quiet):
         _say(line)
     return batch.exit_status
 
