@@ -153,6 +153,52 @@ class County:
             cadres=None if cadres is None else cadres.reset_index(drop=True),
         )
 
+    def village_id(self, key: object) -> str:
+        """The id of the village named by ``key``: an id or an exact name, read as :meth:`township_id` reads a township.
+
+        Raises :class:`~fupin.errors.UnknownVillageError` (a ``KeyError``)
+        naming ``key``, the close matches and every village to choose from; a
+        name that villages of several townships share asks for the id.
+
+        >>> from fupin.config import SAMPLE_DIR
+        >>> from fupin.loading import load
+        >>> town = load(SAMPLE_DIR).township("城关镇")
+        >>> town.village_id("花铺村") == town.village_id(town.village_id("花铺村"))
+        True
+        """
+        from fupin.errors import UnknownVillageError
+
+        ordered = self.villages.sort_values("village_id")
+        choices = {str(v): "" if pd.isna(n) else str(n)
+                   for v, n in ordered[["village_id", "village_name"]].itertuples(index=False)}
+        return township_key(key, choices, error=UnknownVillageError)
+
+    def village(self, key: object) -> "County":
+        """The slice of the county that belongs to one village, by id or exact name (:meth:`village_id`).
+
+        A wrong name fails loudly (:class:`~fupin.errors.UnknownVillageError`), as
+        :meth:`township` does, never an empty slice. Cadres as in :meth:`township`.
+
+        >>> from fupin.config import SAMPLE_DIR
+        >>> from fupin.loading import load
+        >>> load(SAMPLE_DIR).township("城关镇").village("花铺村").villages["village_name"].tolist()
+        ['花铺村']
+        """
+        village_id = self.village_id(key)
+        villages = self.villages[self.villages["village_id"] == village_id]
+        households = self.households[self.households["village_id"] == village_id]
+        incomes = self.incomes[self.incomes["household_id"].isin(households["household_id"])]
+        cadres = self.cadres
+        if cadres is not None and "cadre_id" in households:
+            cadres = cadres[cadres["cadre_id"].isin(households["cadre_id"].dropna())]
+        return replace(
+            self,
+            villages=villages.reset_index(drop=True),
+            households=households.reset_index(drop=True),
+            incomes=incomes.reset_index(drop=True),
+            cadres=None if cadres is None else cadres.reset_index(drop=True),
+        )
+
     def area(self, key: object = None) -> "County":
         """What a report covers: one township (``key`` its id or name), or the whole county on purpose.
 
@@ -176,13 +222,16 @@ class County:
         return area
 
 
-def township_key(key: object, choices: dict[str, str]) -> str:
+def township_key(key: object, choices: dict[str, str], error: type | None = None) -> str:
     """The id among ``choices`` (id -> name) that ``key`` names: an id (text or a whole number) or an exact name.
 
     The one reading of a township asked for, by the library (:meth:`County.township_id`),
     ``fupin run --township`` and ``fupin email --township`` alike. A name that
     several townships share is refused (:class:`~fupin.errors.UnknownTownshipError`,
     ``ambiguous``): only the id tells them apart.
+
+    ``error`` is the class raised (default :class:`~fupin.errors.UnknownTownshipError`;
+    :meth:`County.village_id` reads a village the same way).
 
     >>> township_key("河口乡", {"990101001": "城关镇", "990101002": "河口乡"})
     '990101002'
@@ -191,8 +240,10 @@ def township_key(key: object, choices: dict[str, str]) -> str:
 
     from fupin.errors import UnknownTownshipError
 
+    unknown = error or UnknownTownshipError
+
     if isinstance(key, bool) or not isinstance(key, (str, numbers.Integral)):
-        raise UnknownTownshipError(key, choices)
+        raise unknown(key, choices)
     text = str(int(key)) if isinstance(key, numbers.Integral) else key.strip()
     if text in choices:
         return text
@@ -204,8 +255,8 @@ def township_key(key: object, choices: dict[str, str]) -> str:
         if len(by_number) == 1:
             return by_number[0]
     if len(by_name) > 1:  # one name, several townships: only the id tells them apart
-        raise UnknownTownshipError(key, choices, [f"{t} {text}" for t in by_name], ambiguous=True)
+        raise unknown(key, choices, [f"{t} {text}" for t in by_name], ambiguous=True)
     words = {t: f"{t} {n}".strip() for t, n in choices.items()}
     words.update({n: f"{t} {n}" for t, n in choices.items() if n})
     close = [words[w] for w in difflib.get_close_matches(text, list(words), n=3, cutoff=0.6)]
-    raise UnknownTownshipError(key, choices, list(dict.fromkeys(close)))
+    raise unknown(key, choices, list(dict.fromkeys(close)))

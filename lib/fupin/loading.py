@@ -248,7 +248,10 @@ def read_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
     """The cells of every table found at ``path``, and what went wrong finding them."""
     shown = str(path)
     if not path.exists():
-        return {}, [Problem(shown, "路径不存在：应为数据文件夹或 .xlsx 工作簿")]
+        where = "" if path.is_absolute() else (
+            f"（相对路径按当前文件夹 {Path.cwd()} 解析，即 {Path.cwd() / path}；"
+            "在笔记本中它是内核运行的文件夹：用 papermill 时加 --cwd 指定它（如 --cwd notebooks），或改用绝对路径）")
+        return {}, [Problem(shown, f"路径不存在：应为数据文件夹或 .xlsx 工作簿{where}")]
     if path.is_dir():
         return _folder_grids(path)
     if (problem := _unsupported(path)) is not None:
