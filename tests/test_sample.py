@@ -181,6 +181,8 @@ def test_sample_is_reproducible(tmp_path):
         assert fresh == (SAMPLE_DIR / f"{name}.csv").read_bytes(), f"{name}.csv: run `fupin sample`"
     fresh, kept = (_workbook_parts(p) for p in (tmp_path / "sample.xlsx", SAMPLE_WORKBOOK))
     assert fresh == kept, "sample.xlsx: run `fupin sample`"
+    # byte for byte, timestamps included: `fupin sample` leaves `git status` clean
+    assert (tmp_path / "sample.xlsx").read_bytes() == SAMPLE_WORKBOOK.read_bytes()
 
 
 def _workbook_parts(path: Path) -> dict[str, bytes]:
