@@ -122,3 +122,10 @@ def test_a_village_by_id_or_name_and_a_wrong_name_fails_loudly():
     assert isinstance(err.value, KeyError)
     assert str(err.value) == ("数据中没有村「花铺」（村代码或村名称须与村表完全一致）。相近的有：A1 花铺村。"
                               "可选：A1 花铺村")
+
+
+def test_an_area_names_its_county_and_its_township():
+    county = county_with_people()
+    town = county.township("0012")
+    assert (town.county_name, town.township_name) == ("测试县", "河口乡")
+    assert (county.county_name, county.township_name) == ("测试县", "")  # two townships: no one name

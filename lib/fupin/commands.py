@@ -100,7 +100,7 @@ def _run(sub: argparse._SubParsersAction) -> None:
                    help="各年贫困线，如 2016:3000,2017:3200；national 为自带的国家农村贫困标准。"
                         "往年的规则（已脱贫户脱贫当年的收入）按当年的贫困线（表中该年，或之前最近一年）判断，"
                         "表中没有的更早年份和本次预测按 --poverty-line")
-    p.add_argument("--bands", type=_floats, default=None, help="收入分组边界（默认随贫困线：L,L+500，即 3500,4000）")
+    p.add_argument("--bands", type=_floats, default=None, help="收入分组边界，如 3000,4000,5000（默认随 --poverty-line：L,L+500；默认贫困线下为 3500,4000）")
     p.add_argument("--growth", type=float, default=DEFAULT_GROWTH, help="收入年增长率（默认 0）")
     p.add_argument("--village-threshold", type=float, default=DEFAULT_VILLAGE_THRESHOLD, help="贫困村退出阈值（默认 0.02）")
     p.add_argument("--collective-income-line", type=float, default=DEFAULT_COLLECTIVE_INCOME_LINE, metavar="C",

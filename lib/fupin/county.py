@@ -56,6 +56,26 @@ class County:
                 return str(names.iloc[0])
         return ""
 
+    @property
+    def county_name(self) -> str:
+        """The county's name (:attr:`name`), whatever the area: a township's slice keeps it."""
+        return self.name
+
+    @property
+    def township_name(self) -> str:
+        """The township's name when the area is one township (``county.township(key)``), else ``""``.
+
+        >>> from fupin.config import SAMPLE_DIR
+        >>> from fupin.loading import load
+        >>> county = load(SAMPLE_DIR)
+        >>> county.township("990101002").township_name, county.township_name, county.township("河口乡").county_name
+        ('河口乡', '', '示例县')
+        """
+        names = self.villages[["township_id", "township_name"]].drop_duplicates("township_id")
+        if len(names) != 1 or pd.isna(names["township_name"].iloc[0]):
+            return ""
+        return str(names["township_name"].iloc[0])
+
     def __repr__(self) -> str:
         """A short summary (name, townships, villages, counts), never the tables: nothing personal shows.
 
@@ -83,8 +103,7 @@ class County:
         towns = self.townships()
         cadres = 0 if self.cadres is None else len(self.cadres)
         people = int(pd.to_numeric(self.households.get("size"), errors="coerce").sum()) if "size" in self.households else 0
-        title = " ".join(filter(None, ["County", self.name, *(
-            [str(towns["township_name"].iloc[0])] if len(towns) == 1 and pd.notna(towns["township_name"].iloc[0]) else [])]))
+        title = " ".join(filter(None, ["County", self.name, self.township_name]))
         lines = [f"{title}：{len(towns)}个乡镇，{len(self.villages)}个村，{len(self.households)}户{people}人，"
                  f"收入记录{len(self.incomes)}条，帮扶干部{cadres}人"]
         if len(towns) == 1:

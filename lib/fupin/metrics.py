@@ -78,7 +78,7 @@ def township_metrics(
     :func:`fupin.parameters.default_bands`;
     ``json.dumps`` takes the result as it is.
 
-    Keys of outputs.md: township_id, township_name, year, target_year,
+    The keys (each figure defined in docs/data.md, "Definitions"): township_id, township_name, year, target_year,
     parameters, villages, population, registered, exited, remaining,
     incidence, projection {exits, remaining, incidence, villages_exiting,
     villages_blocked}, income_bands, incidence_trend. Extra keys:
