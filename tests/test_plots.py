@@ -533,3 +533,16 @@ def test_the_poverty_line_is_marked_wherever_it_falls(report_metrics, line, betw
     x = marker.get_xdata()[0]
     assert between[0] <= x <= between[1], x
     assert f"贫困线{line:,}元" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+@pytest.mark.parametrize("villages", [1, 2])
+def test_the_exits_legend_never_covers_a_bar_of_one_or_two_villages(report_metrics, villages) -> None:
+    m = report_metrics()
+    rows = [v for v in m["villages_table"] if v["remaining_people"] > 0][:villages]
+    assert len(rows) == villages
+    fig = plots.exits_by_village_chart({**m, "villages_table": rows})
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = fig.axes[0].get_legend().get_window_extent(renderer)
+    bars = [p.get_window_extent(renderer) for p in fig.axes[0].patches]
+    assert bars and not [b for b in bars if b.width and legend.overlaps(b)]

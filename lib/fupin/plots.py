@@ -529,10 +529,13 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
                 color=COLOURS["text"])
     ax.set_yticks(positions, names)
     ax.set_xlim(0, widest * 1.12)
+    # a row per village and at least three, as the figure's height counts them: one or two villages
+    # leave empty rows above their bars, where the legend goes (it never covers a bar)
+    ax.set_ylim(-0.5, max(len(rows), 3) - 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))  # each bar is labelled: a few ticks suffice
     ax.grid(axis="y", visible=False)
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right" if len(rows) >= 3 else "upper right")
     _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
     return fig
 
