@@ -274,7 +274,7 @@ def test_known_extra_parameter_is_accepted_but_runner_parameters_need_their_opti
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--township", "000000000"], "数据中没有这些乡镇代码：000000000"),
+        (["--township", "000000000"], "--township 数据中没有乡镇「000000000」"),
         (["--bands", "4000,3500"], "收入分组边界应严格升序"),
         (["--village-threshold", "2"], "阈值应为0到1之间的比例"),
         (["--poverty-line", "-1"], "贫困线应为正数"),
