@@ -124,7 +124,7 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--log", type=Path, default=None, metavar="FILE",
                    help="把带时间戳的运行记录追加到 FILE（每个乡镇一行；超过 10 MB 自动轮换）")
     p.add_argument("--quiet", action="store_true",
-                   help="成功时什么也不显示（供 cron 使用：只有失败时才有输出，错误写到标准错误）")
+                   help="成功时什么也不显示（供 cron 使用：只有失败时才列出失败的乡镇和原因）")
     p.set_defaults(func=_run_run)
 
 
