@@ -22,8 +22,8 @@ except ImportError:  # Windows: each worker runs its own sample batch
 
 import fupin
 import metrics_fixtures as fx
-from fupin.config import SAMPLE_DIR
-from fupin.county import County
+from fupin.core.config import SAMPLE_DIR
+from fupin.core.county import County
 
 #: A run time as the pages write it ("2026-11-29 22:14（UTC+08:00）") or as older ones did ("… 22:14:05 +0800").
 RUN_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2} [+-]\d{4}|（UTC[+-]\d{2}:\d{2}）)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import metrics_fixtures as fx
-from fupin.errors import EmptyAreaError, UnknownTownshipError, UsageError
+from fupin.core.errors import EmptyAreaError, UnknownTownshipError, UsageError
 
 
 def three_townships():
@@ -100,7 +100,7 @@ def test_the_html_summary_escapes_names_from_the_data():
 
 
 def test_run_takes_townships_by_id_or_name_and_lists_every_unknown_one_with_the_choices():
-    from fupin.runner import township_ids
+    from fupin.batch.runner import township_ids
 
     county = three_townships()
     assert township_ids(county, ["河口乡", "0040", "双河乡"]) == ["0012", "0040", "0040"]
@@ -112,7 +112,7 @@ def test_run_takes_townships_by_id_or_name_and_lists_every_unknown_one_with_the_
 
 
 def test_a_village_by_id_or_name_and_a_wrong_name_fails_loudly():
-    from fupin.errors import UnknownVillageError
+    from fupin.core.errors import UnknownVillageError
 
     county = county_with_people()
     assert county.village("花铺村").households["household_id"].tolist() == ["H1"]

@@ -25,10 +25,10 @@ from PIL import Image
 
 import fupin
 from depth_fixtures import Y, Z, county
-from fupin import narrative, report, tables
-from fupin.config import REFERENCE_TOWNSHIP_ID
-from fupin.county_table import township_row
-from fupin.docx_report import (
+from fupin.report import headline, narrative, tables
+from fupin.core.config import REFERENCE_TOWNSHIP_ID
+from fupin.report.county_table import township_row
+from fupin.report.word import (
     COUNTY_COLUMNS, column_widths, county_document, document_bytes, leader_problems, township_document,
     write_township_docx,
 )
@@ -76,7 +76,7 @@ def town_doc(metrics):
 
 
 def test_title_headings_and_the_narrative_of_the_html(town_doc, metrics):
-    assert town_doc.paragraphs[0].text == report.title(metrics) == "测试镇2018年脱贫攻坚情况报告"
+    assert town_doc.paragraphs[0].text == headline.title(metrics) == "测试镇2018年脱贫攻坚情况报告"
     assert town_doc.paragraphs[0].style.name == "Title"
     assert styled(town_doc, "Heading 1") == HEADINGS
     body = styled(town_doc, "Normal")
@@ -127,7 +127,7 @@ def test_data_notes_table(town_doc, metrics):
 def test_charts_left_by_the_notebook_are_taken_not_drawn_again(metrics, tmp_path):
     """township_document takes each chart the notebook left in its output_dir
     (display.docx_picture) as it is; a chart not there is drawn."""
-    from fupin.config import docx_picture
+    from fupin.core.config import docx_picture
 
     marker = io.BytesIO()
     Image.new("RGB", (40, 30), "red").save(marker, format="png", dpi=(300, 300))
@@ -147,9 +147,9 @@ def test_the_worker_builds_the_word_document_once_its_metrics_and_pictures_are_t
     """fupin run's worker builds report.docx beside the kernel as soon as a finished cell has left
     the metrics and the three pictures (jobs._EarlyWord); that early document is the one
     township_document makes from the final metrics, and other final metrics are built anew."""
-    from fupin.config import METRICS_MIME, docx_picture
-    from fupin.docx_report import TOWNSHIP_CHARTS
-    from fupin.jobs import _EarlyWord
+    from fupin.core.config import METRICS_MIME, docx_picture
+    from fupin.report.word import TOWNSHIP_CHARTS
+    from fupin.batch.jobs import _EarlyWord
 
     def png(colour: str) -> bytes:
         out = io.BytesIO()

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fupin.config import NOTEBOOKS_DIR
+from fupin.core.config import NOTEBOOKS_DIR
 
 ROOT = NOTEBOOKS_DIR.parent
 TUTORIAL = NOTEBOOKS_DIR / "getting_started.ipynb"

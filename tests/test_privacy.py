@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from fupin.columns import PERSONAL_COLUMNS
-from fupin.privacy import drop_personal, mask_id_number, mask_name, mask_names, mask_personal
+from fupin.core.contract import PERSONAL_COLUMNS
+from fupin.core.privacy import drop_personal, mask_id_number, mask_name, mask_names, mask_personal
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_masked_name_never_shows_more_than_first_and_last_letter():
 
 
 def test_for_people_masks_names_and_id_numbers_whatever_the_caller_passes():
-    from fupin.tables import for_people
+    from fupin.report.tables import for_people
 
     shown = for_people(pd.DataFrame({"head_name": ["王小明"], "id_number": ["110101199003071234"], "size": [3]}))
     assert shown.to_dict("list") == {"户主姓名": ["王*明"], "证件号码": ["110101********1234"], "人口": [3]}
@@ -143,8 +143,8 @@ def shell():
 
 
 def test_in_a_notebook_loaded_tables_display_masked_in_text_and_html(shell):
-    from fupin.config import SAMPLE_DIR
-    from fupin.loading import load
+    from fupin.core.config import SAMPLE_DIR
+    from fupin.io.loading import load
 
     county = load(SAMPLE_DIR)  # registers the masked displays in the running shell
     heads = county.households[["household_id", "head_name", "id_number"]].head(3)

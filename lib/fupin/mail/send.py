@@ -8,8 +8,8 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from fupin.errors import EXIT_FAILED, EXIT_OK, DeliveryError, ReportIncomplete, UsageError
-from fupin.fsutil import atomic_write_bytes, inside
+from fupin.core.errors import EXIT_FAILED, EXIT_OK, DeliveryError, ReportIncomplete, UsageError
+from fupin.core.files import atomic_write_bytes, inside
 from fupin.mail.config import COUNTY, MailConfig
 from fupin.mail.folder import Report, check_folder, load_report, read_json
 from fupin.mail.ledger import LEDGER_NAME, Ledger, folder_lock
@@ -130,8 +130,8 @@ def township_keys(folder: Path, townships: Sequence[str], only: Sequence[str]) -
     Names come from the reports' metrics.json; an unknown key or a name that
     several townships share is a UsageError listing the choices (代码 名称).
     """
-    from fupin.county import township_key
-    from fupin.errors import UnknownTownshipError
+    from fupin.core.county import township_key
+    from fupin.core.errors import UnknownTownshipError
 
     choices = {t: _township_name(folder, t) for t in townships}
     choices = {t: "" if name == t else name for t, name in choices.items()}
