@@ -53,8 +53,13 @@ test: $(STAMP) ## run the whole test suite (pandas 2, .venv)
 test-pandas3: $(STAMP3) ## run the fast tests (not the notebook/batch ones) under pandas 3, in .venv-pandas3
 	$(BIN3)/python -m pytest $(XDIST) -m "not slow"
 
-lab: $(STAMP) ## start JupyterLab in the project environment
-	$(BIN)/jupyter lab notebooks/
+# Lab is rooted at the project, so the tutorial's links to docs/ and its reports/ are in reach; it opens
+# the tutorial. As root (a server, a container) Jupyter needs --allow-root. More options: ARGS="--port 9000 --no-browser".
+ARGS ?=
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
+lab: $(STAMP) ## start JupyterLab at the project root on the tutorial; ARGS="--port 9000 --no-browser" passes options to it
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) $(ARGS) notebooks/getting_started.ipynb
 
 bench: $(STAMP) ## benchmark the batch: naive loop vs fupin run vs floor (prints figures and ratios)
 	$(BIN)/python benchmarks/bench_batch.py

@@ -297,7 +297,11 @@ def test_broken_input_exits_2_with_its_message(runs: dict[str, Run], name: str) 
     assert run.stdout == ""
     lines = run.stderr.splitlines()
     assert lines[0].startswith("错误：输入数据有 ")
-    assert f"  - {CASES[name].message}" in lines, run.stderr
+    if name == "missing_path":  # given as a relative path: the message names the folder it was read from
+        said = f"  - {CASES[name].message}（相对路径按当前文件夹 {run.path.parent} 解析，即 {run.path}；"
+        assert any(line.startswith(said) and "--cwd" in line for line in lines), run.stderr
+    else:
+        assert f"  - {CASES[name].message}" in lines, run.stderr
 
 
 def test_a_single_problem_is_the_only_line(runs: dict[str, Run]) -> None:
@@ -346,3 +350,16 @@ def test_in_process_main_returns_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert capsys.readouterr().err.splitlines()[1] == (
         "  - c.xlsx 工作表「收入表」 第3行 列「年度」(year) 值「二〇一七」：应为1980到2100之间的年份（整数）"
     )
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["generate"], ["run"], ["sample"], ["email"]])
+def test_help_and_usage_errors_read_in_chinese(command, capsys):
+    assert main([*command, "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("用法：fupin") and "选项:" in shown and "显示本帮助并退出" in shown
+    for english in ("usage:", "options:", "optional arguments:", "positional arguments:", "show this help"):
+        assert english not in shown
+    if command:
+        assert main([*command, "--no-such-option"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("用法：fupin") and "：错误：" in err and "usage:" not in err and "error:" not in err

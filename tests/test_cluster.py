@@ -125,7 +125,7 @@ def two_runs(sample_batch, tmp_path_factory):
     townships = sorted(p.name for p in local.iterdir() if p.is_dir() and not p.name.startswith("."))
     chosen = townships[-ON_CLUSTER:]
     cluster = tmp_path_factory.mktemp("cluster-vs-local") / "2018"
-    proc = fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", cluster, "--cluster", "local:2", "--quiet",
+    proc = fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", cluster, "--cluster", "local:2",
                      *(x for t in chosen for x in ("--township", t)))
     return {"cluster": (cluster, proc, chosen), "local": (local, local_proc, townships)}
 
@@ -135,8 +135,10 @@ def test_cluster_run_exits_0_like_the_local_run(two_runs):
     for name, (out, proc, townships) in two_runs.items():
         assert proc.returncode == 0, (name, proc.stdout, proc.stderr)
         assert "Traceback" not in proc.stderr, name
-        assert proc.stdout.strip().splitlines()[-1] == str(out / "index.html"), name
-        assert f"完成 {len(townships)}/{len(townships)} 个乡镇" in proc.stdout, name
+    out, proc, townships = two_runs["cluster"]
+    assert proc.stdout.strip().splitlines()[-1] == str(out / "index.html")
+    assert f"完成 {len(townships)}/{len(townships)} 个乡镇" in proc.stdout
+    assert two_runs["local"][1].stdout == ""  # --quiet: nothing on success
 
 
 @pytest.mark.slow

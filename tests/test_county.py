@@ -71,3 +71,62 @@ def test_area_without_villages_is_refused():
         fx.county().area(None)
 
 
+
+
+def county_with_people():
+    return fx.county(
+        fx.villages({"village_id": "A1", "township_id": "0012", "township_name": "河口乡", "village_name": "花铺村"},
+                    {"village_id": "B1", "township_id": "0020", "township_name": "城关镇"}),
+        fx.households({"household_id": "H1", "village_id": "A1", "size": 3, "head_name": "王小明",
+                       "id_number": "110101199003071234"},
+                      {"household_id": "H2", "village_id": "B1", "size": 2, "head_name": "李四"}),
+    )
+
+
+def test_a_county_and_a_township_display_short_without_any_table_or_personal_data():
+    county = county_with_people()
+    shown = [repr(county), county._repr_html_(), repr(county.township("河口乡")), county.township("河口乡")._repr_html_()]
+    for text in shown:
+        assert "王小明" not in text and "1101011990" not in text and "李四" not in text
+        assert "household_id" not in text and len(text) < 400
+    assert shown[0].splitlines() == ["County 测试县：2个乡镇，2个村，2户5人，收入记录0条，帮扶干部0人",
+                                     "乡镇：0012 河口乡、0020 城关镇"]
+    assert shown[2].splitlines() == ["County 测试县 河口乡：1个乡镇，1个村，1户3人，收入记录0条，帮扶干部0人", "村：花铺村"]
+    assert shown[3].startswith("<div><b>County 测试县 河口乡：") and "<br>村：花铺村</div>" in shown[3]
+
+
+def test_the_html_summary_escapes_names_from_the_data():
+    county = fx.county(fx.villages({"village_id": "A1", "village_name": "<script>x</script>"}))
+    assert "<script>" not in county._repr_html_() and "&lt;script&gt;" in county._repr_html_()
+
+
+def test_run_takes_townships_by_id_or_name_and_lists_every_unknown_one_with_the_choices():
+    from fupin.batch.runner import township_ids
+
+    county = three_townships()
+    assert township_ids(county, ["河口乡", "0040", "双河乡"]) == ["0012", "0040", "0040"]
+    with pytest.raises(UsageError) as err:
+        township_ids(county, ["城关镇", "河口"])
+    lines = str(err.value).splitlines()
+    assert lines[0] == "--township 有多个乡镇名为「城关镇」，请用乡镇代码指定：0020 城关镇、0030 城关镇"
+    assert lines[1].startswith("--township 数据中没有乡镇「河口」") and "可选：0012 河口乡、0020 城关镇" in lines[1]
+
+
+def test_a_village_by_id_or_name_and_a_wrong_name_fails_loudly():
+    from fupin.core.errors import UnknownVillageError
+
+    county = county_with_people()
+    assert county.village("花铺村").households["household_id"].tolist() == ["H1"]
+    assert county.village("B1").villages["village_name"].tolist() == ["村B1"]
+    with pytest.raises(UnknownVillageError) as err:
+        county.township("河口乡").village("花铺")
+    assert isinstance(err.value, KeyError)
+    assert str(err.value) == ("数据中没有村「花铺」（村代码或村名称须与村表完全一致）。相近的有：A1 花铺村。"
+                              "可选：A1 花铺村")
+
+
+def test_an_area_names_its_county_and_its_township():
+    county = county_with_people()
+    town = county.township("0012")
+    assert (town.county_name, town.township_name) == ("测试县", "河口乡")
+    assert (county.county_name, county.township_name) == ("测试县", "")  # two townships: no one name

@@ -333,6 +333,30 @@ def test_resend_sends_again(reports, smtp_server, tmp_path, capsys):
     assert len(box.deliveries()) == 3
 
 
+def test_quiet_prints_nothing_on_success_and_the_failures_on_failure(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    config = write_config(tmp_path / "e.yml", ctl.port)
+    assert email_cli(capsys, reports, "--config", config, "--quiet") == (0, "", "")  # cron mails nothing
+    assert len(box.envelopes) == 2
+    (reports / TOWN / "report.html").write_text("changed", encoding="utf-8")
+    (reports / TOWN / "metrics.json").write_text("{", encoding="utf-8")  # unreadable: the message fails
+    status, out, err = email_cli(capsys, reports, "--config", config, "--quiet")
+    assert status == 1 and f"未发送：{TOWN}：" in out and "未配置收件人" not in out + err
+    assert f"{TOWN}（{TOWN}）" not in out  # a township whose name is unknown is named by its id, once
+
+
+def test_township_by_name_and_resend_report_only_the_township_asked_for(reports, smtp_server, tmp_path, capsys):
+    box, ctl = smtp_server()
+    recipients = {TOWN: {"to": [HEAD]}, OTHER: {"to": ["hekou@example.gov.cn"]}, "county": {"to": [LEADER]}}
+    config = write_config(tmp_path / "e.yml", ctl.port, recipients)
+    status, out, err = email_cli(capsys, reports, "--config", config, "--township", "河口乡", "--resend")
+    assert status == 0, out + err
+    assert [e.rcpt_tos for e in box.envelopes] == [["hekou@example.gov.cn"]]
+    assert "城关镇" not in out and "跳过" not in out and "此前已发送" not in out, out
+    status, out, err = email_cli(capsys, reports, "--config", config, "--township", "河口")
+    assert status == 2 and "相近的有：990101002 河口乡" in err and "990101001 城关镇" in err, err
+
+
 def test_changed_report_is_sent_again(reports, smtp_server, tmp_path, capsys):
     box, ctl = smtp_server()
     config = write_config(tmp_path / "e.yml", ctl.port)

@@ -459,3 +459,17 @@ def test_xlsx_is_read_through_openpyxl_public_api() -> None:
     """No private name of openpyxl (or any other package) is used by the loader."""
     source = Path(loading.__file__).read_text(encoding="utf-8")
     assert re.findall(r"\._[a-z]\w*", source) == []
+
+
+def test_a_relative_path_that_does_not_exist_names_the_folder_it_was_read_from(tmp_path, monkeypatch):
+    import fupin
+
+    monkeypatch.chdir(tmp_path)  # as a notebook kernel that papermill started without --cwd
+    with pytest.raises(fupin.DataError) as err:
+        fupin.load("../data/sample")
+    message = str(err.value)
+    assert f"相对路径按当前文件夹 {tmp_path} 解析，即 {tmp_path / '../data/sample'}" in message
+    assert "--cwd" in message and "绝对路径" in message
+    with pytest.raises(fupin.DataError) as err:
+        fupin.load(tmp_path / "nowhere")  # an absolute path needs no such note
+    assert "相对路径" not in str(err.value)

@@ -7,6 +7,8 @@ either must give that township's report, and an unknown township must fail
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,12 +41,23 @@ def html_outputs(path: Path) -> str:
     )
 
 
+def readme_papermill_example() -> str:
+    """The README's papermill example: the shell block that runs ``papermill notebooks/township_report.ipynb``."""
+    readme = (NOTEBOOKS_DIR.parent / "README.md").read_text(encoding="utf-8")
+    [block] = [b for b in re.findall(r"```bash\n(.*?)```", readme, re.S) if "papermill notebooks/" in b]
+    return block
+
+
 def test_papermill_int_township_id_gives_that_townships_report(tmp_path):
-    """The issue's own command: an int id, a new poverty line and the default bands."""
-    out = tmp_path / "out.ipynb"
-    proc = papermill(REPORT, out, "-p", "township_id", "990101002", "-p", "poverty_line", "4000",
-                     "--cwd", NOTEBOOKS_DIR)
+    """The README's example, run as written in a checkout (its folders linked into a fresh one): an
+    int id, a new poverty line and the default bands."""
+    for name in ("notebooks", "data"):
+        (tmp_path / name).symlink_to(NOTEBOOKS_DIR.parent / name, target_is_directory=True)
+    env = {**os.environ, "PATH": f"{PAPERMILL.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(["bash", "-e", "-c", readme_papermill_example()], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    out = tmp_path / "out" / "990101002.ipynb"
     shown = html_outputs(out)
     assert "<h1>河口乡2018年脱贫攻坚情况报告</h1>" in shown
     assert "乡镇代码 990101002" in shown and "全县" not in shown
@@ -73,25 +86,49 @@ def test_papermill_unknown_township_fails_and_names_it(tmp_path, flag):
     assert "脱贫攻坚情况报告" not in shown and "全县" not in shown  # no report on an empty area
 
 
-def test_getting_started_runs_top_to_bottom_on_the_sample(tmp_path):
-    """The analyst's tour, executed by papermill: every step shows something, in Chinese, without <NA>."""
+def run_tutorial(tmp_path: Path, *params: object) -> tuple[subprocess.CompletedProcess, str, str]:
+    """getting_started.ipynb executed by papermill in notebooks/ as Lab runs it: (process, text outputs, HTML outputs)."""
     out = tmp_path / "getting_started.ipynb"
-    proc = papermill(NOTEBOOKS_DIR / "getting_started.ipynb", out, "-p", "output_folder", tmp_path / "out",
+    proc = papermill(NOTEBOOKS_DIR / "getting_started.ipynb", out, "-p", "output_folder", tmp_path / "out", *params,
                      "--cwd", NOTEBOOKS_DIR)
     assert proc.returncode == 0, proc.stderr[-3000:]
     nb = nbformat.read(out, as_version=4)
-    text = "\n".join(str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
-    shown = html_outputs(out)
+    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                     for c in nb.cells for o in c.get("outputs", []))
+    assert "TCP" not in text and "WARNING" not in text  # no kernel start-up chatter in a cell's output
+    pngs = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(pngs) == 3  # the chart at the default line, with the analyst's bands, at 4,000
+    return proc, text, html_outputs(out)
+
+
+def test_getting_started_runs_top_to_bottom_on_the_sample(tmp_path):
+    """The analyst's tour, executed by papermill: every step shows something, in Chinese, without <NA>."""
+    proc, text, shown = run_tutorial(tmp_path)
     assert "households.csv 第2行 列「识别年度」(registered_year) 值「二〇一四」" in text  # problems read as the user's file
+    assert "未指定乡镇，取第一个：城关镇（990101001）" in text and "未指定村，取第一个：牛湾村（990101001001）" in text
+    assert "County 示例县 城关镇：1个乡镇，20个村" in text  # the township's short summary, no table
     assert "<NA>" not in shown and "venue_ok" not in shown and "head_name" not in shown
     assert "<th class=\"text\" scope=\"col\">村级活动场所达标</th>" in shown and "村级活动场所未达标" in shown
     assert "未脱贫原因" in shown and "收入差" in shown
-    pngs = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(pngs) == 2  # the chart at the default line and at 4,000
+    assert "收入分组： [3000, 3500, 4000, 5000]" in text
     assert "收入分组： [4000, 4500]" in text
-    assert (tmp_path / "out" / "城关镇.html").read_text(encoding="utf-8").count("<h1") == 1
-    assert "城关镇2018年脱贫攻坚情况报告" in (tmp_path / "out" / "城关镇.html").read_text(encoding="utf-8")
-    assert (tmp_path / "out" / "城关镇未脱贫户.xlsx").is_file()
+    assert "没有一户未脱贫户明年能达到这条线，所以预计发生率等于今天的发生率" in text  # the sample at 4,000
+    page = (tmp_path / "out" / "990101001.html").read_text(encoding="utf-8")
+    assert page.count("<h1") == 1 and "城关镇2018年脱贫攻坚情况报告" in page
+    for made in ("990101001未脱贫户.xlsx", "990101001.docx", "990101001/follow_up.xlsx"):
+        assert (tmp_path / "out" / made).is_file(), made
+
+
+def test_getting_started_runs_unchanged_on_another_county(tmp_path):
+    """Only ``data`` changed, as section 1 says: the first township and village are taken, and said."""
+    data = tmp_path / "另一个县"
+    made = subprocess.run([sys.executable, "-m", "fupin", "generate", str(data), "--townships", "2",
+                           "--households", "120", "--seed", "7"], capture_output=True, text=True, encoding="utf-8")
+    assert made.returncode == 0, made.stderr
+    proc, text, shown = run_tutorial(tmp_path, "-p", "data", data)
+    assert "未指定乡镇，取第一个：" in text and "未指定村，取第一个：" in text
+    assert "<NA>" not in shown and "head_name" not in shown
+    assert len(list((tmp_path / "out").glob("*.docx"))) == 1 and len(list((tmp_path / "out").glob("*/follow_up.xlsx"))) == 1
 
 
 def test_papermill_misspelt_parameter_fails_at_the_check_naming_the_closest(tmp_path):

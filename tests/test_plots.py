@@ -511,3 +511,40 @@ def test_charts_of_very_long_names_show_them_whole(report_metrics, county_summar
         left, top, right, bottom = _ink(figure_png(ALL_BUILDERS[name](m, summaries)))
         t_left, t_top, t_right, t_bottom = _ink(_tight(ALL_BUILDERS[name](m, summaries)))
         assert abs((right - left) - (t_right - t_left)) <= 1 and abs((bottom - top) - (t_bottom - t_top)) <= 1, name
+
+
+def _overlapping(texts: list[Text], renderer: Any) -> list[tuple[str, str]]:
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_text()]
+    return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
+
+
+@pytest.mark.parametrize("bands", [[3000, 4000, 5000], [2500, 3000, 3500, 4000, 4500, 5000]])
+def test_income_band_labels_never_overlap(report_metrics, bands) -> None:
+    fig = charts.income_band_chart(report_metrics(bands=bands))
+    renderer = fig.canvas.get_renderer()
+    fig.canvas.draw()
+    assert _overlapping(fig.axes[0].get_xticklabels(), renderer) == []
+    assert _tick_labels(fig)[1].replace("\n", "") == f"{bands[0]:,}元—{bands[1]:,}元"
+
+
+@pytest.mark.parametrize(("line", "between"), [(3700, (0.5, 1.5)), (4000, (1.5, 1.5)), (2000, (-0.5, 0.5)),
+                                               (6000, (2.5, 3.5))])
+def test_the_poverty_line_is_marked_wherever_it_falls(report_metrics, line, between) -> None:
+    fig = charts.income_band_chart(report_metrics(poverty_line=line, bands=[3000, 4000, 5000]))
+    [marker] = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == f"贫困线{line:,}元"]
+    x = marker.get_xdata()[0]
+    assert between[0] <= x <= between[1], x
+    assert f"贫困线{line:,}元" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+@pytest.mark.parametrize("villages", [1, 2])
+def test_the_exits_legend_never_covers_a_bar_of_one_or_two_villages(report_metrics, villages) -> None:
+    m = report_metrics()
+    rows = [v for v in m["villages_table"] if v["remaining_people"] > 0][:villages]
+    assert len(rows) == villages
+    fig = charts.exits_by_village_chart({**m, "villages_table": rows})
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = fig.axes[0].get_legend().get_window_extent(renderer)
+    bars = [p.get_window_extent(renderer) for p in fig.axes[0].patches]
+    assert bars and not [b for b in bars if b.width and legend.overlaps(b)]

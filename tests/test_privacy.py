@@ -125,3 +125,37 @@ def test_masked_name_never_shows_more_than_first_and_last_letter():
         assert shown == ([letters_of[0]] if len(letters_of) == 2 else
                          [letters_of[0], letters_of[-1]] if len(letters_of) > 2 else []), (name, masked)
         assert masked == mask_name(name)
+
+
+def test_for_people_masks_names_and_id_numbers_whatever_the_caller_passes():
+    from fupin.report.tables import for_people
+
+    shown = for_people(pd.DataFrame({"head_name": ["王小明"], "id_number": ["110101199003071234"], "size": [3]}))
+    assert shown.to_dict("list") == {"户主姓名": ["王*明"], "证件号码": ["110101********1234"], "人口": [3]}
+
+
+@pytest.fixture
+def shell():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    yield InteractiveShell.instance()
+    InteractiveShell.clear_instance()
+
+
+def test_in_a_notebook_loaded_tables_display_masked_in_text_and_html(shell):
+    from fupin.core.config import SAMPLE_DIR
+    from fupin.io.loading import load
+
+    county = load(SAMPLE_DIR)  # registers the masked displays in the running shell
+    heads = county.households[["household_id", "head_name", "id_number"]].head(3)
+    names, numbers = heads["head_name"].tolist(), heads["id_number"].dropna().tolist()
+    assert names and numbers
+    for data in (heads, heads["head_name"], heads.rename(columns={"head_name": "户主姓名", "id_number": "证件号码"})):
+        bundle, _ = shell.display_formatter.format(data)
+        for text in bundle.values():
+            assert not any(n in text for n in names + numbers), text
+        assert mask_name(names[0]) in bundle["text/plain"]
+    html = shell.display_formatter.format(heads)[0]["text/html"]
+    assert mask_id_number(numbers[0]) in html and "<table" in html
+    plain = pd.DataFrame({"size": [3]})  # without personal columns: as pandas shows it
+    assert shell.display_formatter.format(plain)[0]["text/plain"] == repr(plain)

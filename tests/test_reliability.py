@@ -135,9 +135,9 @@ def test_raising_notebook_fails_one_township_and_a_rerun_retries_only_it(county,
     # The cause is fixed: the rerun runs the failed township and skips the others.
     flag.unlink()
     log = tmp_path / "run.log"
-    proc = run("run", county, "--year", 2018, "--out", out, "--quiet", "--log", log, "--notebooks", notebooks)
+    proc = run("run", county, "--year", 2018, "--out", out, "--log", log, "--notebooks", notebooks)
     assert proc.returncode == 0, proc.stderr
-    assert "其中 1 个输入未变化" in proc.stdout
+    assert "其中 1 个输入未变化" in proc.stdout and proc.stdout.strip().splitlines()[-1] == str(out / "index.html")
     lines = log.read_text(encoding="utf-8").splitlines()
     assert sum("跳过：输入未变化" in line for line in lines) == 1
     assert any(f"{bad} " in line and "完成" in line for line in lines)

@@ -242,8 +242,9 @@ def test_one_run_per_report_folder(sample_batch, other_county, tmp_path):
     assert proc.returncode == 2 and "数据：文件夹中是" in proc.stderr and str(other_county.resolve()) in proc.stderr
     assert (out / "index.html").read_bytes() == page
 
-    # 3. one township with the folder's own parameters: the county page still covers all seven
-    proc = run(SAMPLE_DIR, "--township", T2)
+    # 3. one township (by its name, 河口乡 = T2) with the folder's own parameters: the county page
+    # still covers all seven
+    proc = run(SAMPLE_DIR, "--township", "河口乡")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert township_rows() == townships
 

@@ -98,7 +98,8 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="按乡镇执行报告笔记本并导出 HTML 报告")
     p.add_argument("data", type=Path, help="数据文件夹或 .xlsx 工作簿")
     p.add_argument("--out", type=Path, default=None, help="报告文件夹（默认 reports/<Y>）")
-    p.add_argument("--township", action="append", default=None, metavar="ID", help="只运行这些乡镇（可重复）")
+    p.add_argument("--township", action="append", default=None, metavar="乡镇",
+                   help="只运行这个乡镇：乡镇代码或名称，如 990101002 或 河口乡（可重复）")
     for d in PARAMETERS:  # the figures' parameters with an option, from their one declaration
         if d.option:
             shown = f"{d.default:g}" if isinstance(d.default, float) else d.default
@@ -121,7 +122,8 @@ def _run(sub: argparse._SubParsersAction) -> None:
                         "删除不属于本次运行的乡镇报告和县汇总页（只删除 fupin 生成的文件）")
     p.add_argument("--log", type=Path, default=None, metavar="FILE",
                    help="把带时间戳的运行记录追加到 FILE（每个乡镇一行；超过 10 MB 自动轮换）")
-    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.add_argument("--quiet", action="store_true",
+                   help="成功时什么也不显示（供 cron 使用：只有失败时才列出失败的乡镇和原因）")
     p.set_defaults(func=_run_run)
 
 
@@ -175,6 +177,8 @@ def _run_run(args: argparse.Namespace) -> int:
         notebooks_dir=notebooks, cluster=args.cluster, force=args.force, replace=args.replace,
         start_timeout=args.start_timeout, cell_timeout=args.cell_timeout, progress=not args.quiet, extra=extra,
     )
+    if args.quiet and batch.exit_status == EXIT_OK:
+        return EXIT_OK  # cron mails any output: nothing on success
     skipped = sum(r.skipped for r in batch.results)
     done = len(batch.results) - len(batch.failed)
     note = f"（其中 {skipped} 个输入未变化，沿用上次的报告；--force 可全部重跑）" if skipped else ""
@@ -218,12 +222,14 @@ def _email(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", type=Path, default=None, metavar="OUTDIR",
                    help="不发送，把每封邮件写成 OUTDIR/<乡镇代码>.eml、county.eml")
     p.add_argument("--resend", action="store_true", help="已发送过的也重新发送")
-    p.add_argument("--township", action="append", default=None, metavar="ID",
-                   help="只处理这些乡镇（可重复；county 为县汇总）")
+    p.add_argument("--township", action="append", default=None, metavar="乡镇",
+                   help="只处理这个乡镇：乡镇代码或名称（可重复；county 为县汇总）")
     p.add_argument("--smtp-host", default=None, help="SMTP 服务器（覆盖配置 smtp.host）")
     p.add_argument("--smtp-port", type=int, default=None, help="SMTP 端口（覆盖配置 smtp.port）")
     p.add_argument("--tls", default=None, metavar="MODE", help="starttls | ssl | none（覆盖配置 smtp.tls）")
     p.add_argument("--smtp-user", default=None, help="SMTP 用户名（覆盖配置 smtp.user）；密码只从环境变量 FUPIN_SMTP_PASSWORD 读取")
+    p.add_argument("--quiet", action="store_true",
+                   help="全部成功时什么也不显示（供 cron 使用：只有失败时才有输出）")
     p.set_defaults(func=_run_email)
 
 
@@ -231,6 +237,7 @@ def _run_email(args: argparse.Namespace) -> int:
     from fupin.mail import send
     from fupin.mail.config import load_config, smtp_password, with_smtp_overrides
 
+    echo = (lambda _line: None) if args.quiet else _say
     overrides = with_smtp_overrides(host=args.smtp_host, port=args.smtp_port, tls=args.tls, user=args.smtp_user)
     config = load_config(args.config, overrides)
     if args.dry_run is not None:
@@ -240,12 +247,18 @@ def _run_email(args: argparse.Namespace) -> int:
         record = read_run_record(args.dir)  # the data the reports were made from is never written either
         check_outputs({"--dry-run": args.dry_run}, Path(record.data) if record else None,
                       [args.config])
-        batch = send.dry_run(args.dir, config, args.dry_run, only=args.township, echo=_say)
+        batch = send.dry_run(args.dir, config, args.dry_run, only=args.township, echo=echo)
     else:
         send.plan(args.dir, config, args.township, sending=True)  # exit 2 before any password prompt
         password = smtp_password(config.smtp.user)
-        batch = send.send_reports(args.dir, config, password, resend=args.resend, only=args.township, echo=_say)
-    for line in batch.summary():
+        batch = send.send_reports(args.dir, config, password, resend=args.resend, only=args.township, echo=echo)
+    if args.quiet:  # cron mails any output: only what failed, and why
+        for outcome in batch.outcomes:
+            if not outcome.ok:
+                _say(outcome.line())
+        if batch.exit_status == EXIT_OK:
+            return EXIT_OK
+    for line in batch.summary(skips=not args.quiet):
         _say(line)
     return batch.exit_status
 
@@ -253,13 +266,46 @@ def _run_email(args: argparse.Namespace) -> int:
 REGISTRY.append(_email)
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help formatter with the usage line headed 用法： (its ``prefix`` argument)."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001 - argparse's signature
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help reads in Chinese throughout.
+
+    Arguments go into argument groups of its own titled 位置参数 and 选项
+    (argparse's own groups, titled in English, stay empty and are not shown),
+    ``-h`` says 显示本帮助并退出, the usage line is headed 用法： and a usage
+    error reads ``fupin run：错误：...``. Subcommands' parsers are of this class too.
+    """
+
+    def __init__(self, *args, add_help: bool = True, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self.positional_group = self.add_argument_group("位置参数")
+        self.option_group = self.add_argument_group("选项")
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
+    def add_argument(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201 - argparse's signature
+        optional = bool(args) and args[0][:1] in self.prefix_chars
+        return (self.option_group if optional else self.positional_group).add_argument(*args, **kwargs)
+
+    def error(self, message: str):  # noqa: ANN201 - never returns
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="fupin",
         description="扶贫监测分析：校验建档立卡数据，批量生成乡镇报告并发送给领导。",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--debug", action="store_true", help="出错时显示完整的调用栈（报告问题给开发者时使用）")
+    sub = parser.add_subparsers(dest="command", metavar="命令", title="命令", help="fupin 命令 --help 显示该命令的用法")
     sub.required = True
 
     for register in REGISTRY:

@@ -213,10 +213,7 @@ def _run_batch(
 
         monitoring_lines(params.monitoring_line, params.poverty_line, params.year)
     names = dict(county.townships()[["township_id", "township_name"]].itertuples(index=False))
-    wanted = list(dict.fromkeys(townships)) if townships else list(names)
-    missing = [t for t in wanted if t not in names]
-    if missing:
-        raise UsageError(f"数据中没有这些乡镇代码：{', '.join(missing)}。可选：{', '.join(names)}")
+    wanted = list(dict.fromkeys(township_ids(county, townships))) if townships else list(names)
     check_township_ids(wanted)
     record = run_record(data, county, params, extra, {t: names[t] for t in wanted}, Path(notebooks_dir), notebooks)
     fits = dict(data_townships=list(names), partial=set(wanted) != set(names), replace_folder=replace, spell=option_name)
@@ -377,6 +374,26 @@ def _kept(out: Path, state: BatchState, ran: set[str], notebooks: Sequence[str])
 def _expected_files(job: Job) -> list[Path]:
     town = id_path(job.out_dir, job.township_id)
     return [town / "report.html", town / TOWNSHIP_DOCX, town / "metrics.json", *(town / n for n in job.notebooks)]
+
+
+def township_ids(county, keys: Sequence[object]) -> list[str]:
+    """The ids of the townships ``keys`` name (each an id or an exact name, :func:`fupin.core.county.township_key`).
+
+    Every key the data does not hold (or a name several townships share) is
+    listed in one :class:`~fupin.core.errors.UsageError`, each with the choices as
+    ``代码 名称``.
+    """
+    from fupin.core.errors import UnknownTownshipError
+
+    found, problems = [], []
+    for key in keys:
+        try:
+            found.append(county.township_id(key))
+        except UnknownTownshipError as exc:
+            problems.append(f"--township {exc}")
+    if problems:
+        raise UsageError("\n".join(dict.fromkeys(problems)))
+    return found
 
 
 def check_township_ids(township_ids: Sequence[str]) -> None:

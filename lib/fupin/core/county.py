@@ -65,6 +65,65 @@ class County:
                 return str(names.iloc[0])
         return ""
 
+    @property
+    def county_name(self) -> str:
+        """The county's name (:attr:`name`), whatever the area: a township's slice keeps it."""
+        return self.name
+
+    @property
+    def township_name(self) -> str:
+        """The township's name when the area is one township (``county.township(key)``), else ``""``.
+
+        >>> from fupin.core.config import SAMPLE_DIR
+        >>> from fupin.io.loading import load
+        >>> county = load(SAMPLE_DIR)
+        >>> county.township("990101002").township_name, county.township_name, county.township("河口乡").county_name
+        ('河口乡', '', '示例县')
+        """
+        names = self.villages[["township_id", "township_name"]].drop_duplicates("township_id")
+        if len(names) != 1 or pd.isna(names["township_name"].iloc[0]):
+            return ""
+        return str(names["township_name"].iloc[0])
+
+    def __repr__(self) -> str:
+        """A short summary (name, townships, villages, counts), never the tables: nothing personal shows.
+
+        >>> from fupin.core.config import SAMPLE_DIR
+        >>> from fupin.io.loading import load
+        >>> print(repr(load(SAMPLE_DIR).township("河口乡")))  # doctest: +ELLIPSIS
+        County 示例县 河口乡：1个乡镇，...个村，...户...人，收入记录...条，帮扶干部...人
+        村：...
+        """
+        from fupin.core.text import safe_text
+
+        return "\n".join(safe_text(line) for line in self._summary_lines())
+
+    def _repr_html_(self) -> str:
+        """The summary of :meth:`__repr__` as escaped HTML, for a notebook cell that ends with a county."""
+        import html
+
+        from fupin.core.text import safe_text
+
+        head, *rest = [html.escape(safe_text(line)) for line in self._summary_lines()]
+        return f"<div><b>{head}</b>" + "".join(f"<br>{line}" for line in rest) + "</div>"
+
+    def _summary_lines(self, most: int = 10) -> list[str]:
+        """The lines of the summary: counts, then the townships (or one township's villages), at most ``most`` named."""
+        towns = self.townships()
+        cadres = 0 if self.cadres is None else len(self.cadres)
+        people = int(pd.to_numeric(self.households.get("size"), errors="coerce").sum()) if "size" in self.households else 0
+        title = " ".join(filter(None, ["County", self.name, self.township_name]))
+        lines = [f"{title}：{len(towns)}个乡镇，{len(self.villages)}个村，{len(self.households)}户{people}人，"
+                 f"收入记录{len(self.incomes)}条，帮扶干部{cadres}人"]
+        if len(towns) == 1:
+            what, names = "村", [str(n) for n in self.villages.get("village_name", pd.Series(dtype=object)).dropna()]
+        else:
+            what, names = "乡镇", [f"{t} {'' if pd.isna(n) else n}".strip() for t, n in towns.itertuples(index=False)]
+        if names:
+            more = f"……共{len(names)}个" if len(names) > most else ""
+            lines.append(f"{what}：{'、'.join(names[:most])}{more}")
+        return lines
+
     def townships(self) -> pd.DataFrame:
         """``township_id``, ``township_name`` of every township, in id order."""
         return (
@@ -89,29 +148,8 @@ class County:
         >>> county.township_id(990101002), county.township_id("河口乡")
         ('990101002', '990101002')
         """
-        import difflib
-
-        from fupin.core.errors import UnknownTownshipError
-
         choices = {str(t): "" if pd.isna(n) else str(n) for t, n in self.townships().itertuples(index=False)}
-        if isinstance(key, bool) or not isinstance(key, (str, numbers.Integral)):
-            raise UnknownTownshipError(key, choices)
-        text = str(int(key)) if isinstance(key, numbers.Integral) else key.strip()
-        if text in choices:
-            return text
-        by_name = [t for t, n in choices.items() if n == text]
-        if len(by_name) == 1:
-            return by_name[0]
-        if isinstance(key, numbers.Integral):
-            by_number = [t for t in choices if t.isdigit() and int(t) == int(key)]
-            if len(by_number) == 1:
-                return by_number[0]
-        if len(by_name) > 1:  # one name, several townships: only the id tells them apart
-            raise UnknownTownshipError(key, choices, [f"{t} {text}" for t in by_name], ambiguous=True)
-        words = {t: f"{t} {n}".strip() for t, n in choices.items()}
-        words.update({n: f"{t} {n}" for t, n in choices.items() if n})
-        close = [words[w] for w in difflib.get_close_matches(text, list(words), n=3, cutoff=0.6)]
-        raise UnknownTownshipError(key, choices, list(dict.fromkeys(close)))
+        return township_key(key, choices)
 
     def township(self, key: object) -> "County":
         """The slice of the county that belongs to one township, by id or exact name.
@@ -154,6 +192,52 @@ class County:
             monitored=monitored,
         )
 
+    def village_id(self, key: object) -> str:
+        """The id of the village named by ``key``: an id or an exact name, read as :meth:`township_id` reads a township.
+
+        Raises :class:`~fupin.core.errors.UnknownVillageError` (a ``KeyError``)
+        naming ``key``, the close matches and every village to choose from; a
+        name that villages of several townships share asks for the id.
+
+        >>> from fupin.core.config import SAMPLE_DIR
+        >>> from fupin.io.loading import load
+        >>> town = load(SAMPLE_DIR).township("城关镇")
+        >>> town.village_id("花铺村") == town.village_id(town.village_id("花铺村"))
+        True
+        """
+        from fupin.core.errors import UnknownVillageError
+
+        ordered = self.villages.sort_values("village_id")
+        choices = {str(v): "" if pd.isna(n) else str(n)
+                   for v, n in ordered[["village_id", "village_name"]].itertuples(index=False)}
+        return township_key(key, choices, error=UnknownVillageError)
+
+    def village(self, key: object) -> "County":
+        """The slice of the county that belongs to one village, by id or exact name (:meth:`village_id`).
+
+        A wrong name fails loudly (:class:`~fupin.core.errors.UnknownVillageError`), as
+        :meth:`township` does, never an empty slice. Cadres as in :meth:`township`.
+
+        >>> from fupin.core.config import SAMPLE_DIR
+        >>> from fupin.io.loading import load
+        >>> load(SAMPLE_DIR).township("城关镇").village("花铺村").villages["village_name"].tolist()
+        ['花铺村']
+        """
+        village_id = self.village_id(key)
+        villages = self.villages[self.villages["village_id"] == village_id]
+        households = self.households[self.households["village_id"] == village_id]
+        incomes = self.incomes[self.incomes["household_id"].isin(households["household_id"])]
+        cadres = self.cadres
+        if cadres is not None and "cadre_id" in households:
+            cadres = cadres[cadres["cadre_id"].isin(households["cadre_id"].dropna())]
+        return replace(
+            self,
+            villages=villages.reset_index(drop=True),
+            households=households.reset_index(drop=True),
+            incomes=incomes.reset_index(drop=True),
+            cadres=None if cadres is None else cadres.reset_index(drop=True),
+        )
+
     def area(self, key: object = None) -> "County":
         """What a report covers: one township (``key`` its id or name), or the whole county on purpose.
 
@@ -175,3 +259,43 @@ class County:
             what = "全县" if whole else f"乡镇「{key}」"
             raise EmptyAreaError(f"{what}没有村的数据，无法生成报告：请检查村表")
         return area
+
+
+def township_key(key: object, choices: dict[str, str], error: type | None = None) -> str:
+    """The id among ``choices`` (id -> name) that ``key`` names: an id (text or a whole number) or an exact name.
+
+    The one reading of a township asked for, by the library (:meth:`County.township_id`),
+    ``fupin run --township`` and ``fupin email --township`` alike. A name that
+    several townships share is refused (:class:`~fupin.core.errors.UnknownTownshipError`,
+    ``ambiguous``): only the id tells them apart.
+
+    ``error`` is the class raised (default :class:`~fupin.core.errors.UnknownTownshipError`;
+    :meth:`County.village_id` reads a village the same way).
+
+    >>> township_key("河口乡", {"990101001": "城关镇", "990101002": "河口乡"})
+    '990101002'
+    """
+    import difflib
+
+    from fupin.core.errors import UnknownTownshipError
+
+    unknown = error or UnknownTownshipError
+
+    if isinstance(key, bool) or not isinstance(key, (str, numbers.Integral)):
+        raise unknown(key, choices)
+    text = str(int(key)) if isinstance(key, numbers.Integral) else key.strip()
+    if text in choices:
+        return text
+    by_name = [t for t, n in choices.items() if n == text]
+    if len(by_name) == 1:
+        return by_name[0]
+    if isinstance(key, numbers.Integral):
+        by_number = [t for t in choices if t.isdigit() and int(t) == int(key)]
+        if len(by_number) == 1:
+            return by_number[0]
+    if len(by_name) > 1:  # one name, several townships: only the id tells them apart
+        raise unknown(key, choices, [f"{t} {text}" for t in by_name], ambiguous=True)
+    words = {t: f"{t} {n}".strip() for t, n in choices.items()}
+    words.update({n: f"{t} {n}" for t, n in choices.items() if n})
+    close = [words[w] for w in difflib.get_close_matches(text, list(words), n=3, cutoff=0.6)]
+    raise unknown(key, choices, list(dict.fromkeys(close)))

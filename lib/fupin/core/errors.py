@@ -102,16 +102,26 @@ class UnknownTownshipError(UsageError, KeyError):
         self.close = list(close or [])
         super().__init__(self.format())
 
+    #: What is asked for, as a message names it.
+    what = "乡镇"
+
     def format(self) -> str:
-        valid = "、".join(f"{tid} {name}" for tid, name in self.choices.items()) or "（数据中没有乡镇）"
+        what = self.what
+        valid = "、".join(f"{tid} {name}" for tid, name in self.choices.items()) or f"（数据中没有{what}）"
         if self.ambiguous:
-            return f"有多个乡镇名为「{self.key}」，请用乡镇代码指定：{'、'.join(self.close)}"
+            return f"有多个{what}名为「{self.key}」，请用{what}代码指定：{'、'.join(self.close)}"
         near = f"相近的有：{'、'.join(self.close)}。" if self.close else ""
-        return (f"数据中没有乡镇「{self.key}」（乡镇代码或乡镇名称须与村表完全一致）。"
+        return (f"数据中没有{what}「{self.key}」（{what}代码或{what}名称须与村表完全一致）。"
                 f"{near}可选：{valid}")
 
     def __str__(self) -> str:  # KeyError would show the message in quotes
         return self.format()
+
+
+class UnknownVillageError(UnknownTownshipError):
+    """A village asked for by id or name that the area does not hold (``county.village(key)``)."""
+
+    what = "村"
 
 
 class EmptyAreaError(UsageError, ValueError):

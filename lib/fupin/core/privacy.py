@@ -139,3 +139,91 @@ def mask_personal(df: pd.DataFrame) -> pd.DataFrame:
     if "id_number" in df:
         masked["id_number"] = df["id_number"].map(mask_id_number, na_action=None).astype(object)
     return df.assign(**masked)
+
+
+def _personal_headers() -> dict[str, str]:
+    """Every name a personal column goes by (``head_name``, 户主姓名, 身份证号...) -> its canonical name."""
+    from fupin.core.contract import TABLES
+
+    return {header: c.name for t in TABLES.values() for c in t.columns if c.personal
+            for header in (c.name, c.label, *c.aliases)}
+
+
+def mask_shown(data: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """``data`` as a notebook may show it: every column named as a personal column
+    (``head_name``, 户主姓名, ``id_number``, 证件号码, 身份证号, ``name``, 姓名) masked, the rest unchanged.
+
+    A Series so named is masked likewise. Masking a value twice changes nothing visible.
+
+    >>> mask_shown(pd.DataFrame({"户主姓名": ["王小明"], "证件号码": ["110101199003071234"], "人口": [3]})).to_dict("list")
+    {'户主姓名': ['王*明'], '证件号码': ['110101********1234'], '人口': [3]}
+    >>> mask_shown(pd.Series(["李四"], name="head_name")).tolist()
+    ['李*']
+    """
+    headers = _personal_headers()
+
+    def one(values: pd.Series, header: object) -> pd.Series:
+        if headers.get(str(header)) == "id_number":
+            return values.map(mask_id_number, na_action=None).astype(object)
+        return mask_names(values)
+
+    if isinstance(data, pd.Series):
+        return one(data, data.name) if str(data.name) in headers else data
+    personal = [i for i, c in enumerate(data.columns) if str(c) in headers]
+    if not personal:
+        return data
+    out = data.copy()
+    for i in personal:
+        out.isetitem(i, one(data.iloc[:, i], data.columns[i]).to_numpy())
+    return out
+
+
+def has_personal(data: pd.DataFrame | pd.Series) -> bool:
+    """Whether ``data`` has a column (or is a Series) named as a personal column.
+
+    >>> has_personal(pd.DataFrame({"证件号码": []})), has_personal(pd.Series([], name="size"))
+    (True, False)
+    """
+    headers = _personal_headers()
+    names = [data.name] if isinstance(data, pd.Series) else list(data.columns)
+    return any(str(n) in headers for n in names)
+
+
+def mask_notebook_displays() -> bool:
+    """In an IPython kernel, show every DataFrame and Series masked (:func:`mask_shown`); elsewhere nothing.
+
+    A cell that ends with ``county.households`` (or ``display(frame)``) then
+    shows names and identity numbers masked, in the cell's text and HTML
+    output alike; tables without personal columns show as pandas shows them.
+    :func:`fupin.load` calls it, so personal data never lands unmasked in a
+    notebook that is saved and shared. Returns whether a kernel was found.
+    Calling it again changes nothing.
+    """
+    import sys
+
+    if "IPython" not in sys.modules:  # not in a notebook or IPython: nothing to do, and nothing imported
+        return False
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return False
+    formatters = shell.display_formatter.formatters
+    for kind in (pd.DataFrame, pd.Series):
+        formatters["text/plain"].for_type(kind, _pretty_masked)
+    formatters["text/html"].for_type(pd.DataFrame, _html_masked)
+    return True
+
+
+def _pretty_masked(data: pd.DataFrame | pd.Series, printer, cycle: bool) -> None:  # noqa: ANN001 - IPython's pretty printer
+    printer.text(repr(mask_shown(data)))
+
+
+def _html_masked(data: pd.DataFrame) -> str | None:
+    """A DataFrame's notebook HTML as pandas draws it (its display options), personal columns masked."""
+    if not pd.get_option("display.notebook_repr_html"):
+        return None
+    return mask_shown(data).to_html(
+        max_rows=pd.get_option("display.max_rows"), max_cols=pd.get_option("display.max_columns"),
+        show_dimensions=pd.get_option("display.show_dimensions"), notebook=True,
+    )

@@ -183,7 +183,14 @@ def load(path: str | Path) -> County:
     A folder that ``fupin run`` prepared for one township (it holds
     ``fupin-prepared.json``) is read as it was written, without validating
     again: the batch validated the whole county once.
+
+    In a notebook, tables shown afterwards (a cell ending with
+    ``county.households``) show names and identity numbers masked
+    (:func:`fupin.core.privacy.mask_notebook_displays`).
     """
+    from fupin.core.privacy import mask_notebook_displays
+
+    mask_notebook_displays()  # in a notebook, the tables show names and identity numbers masked
     if (Path(path) / MANIFEST).is_file():
         return load_prepared(Path(path))
     from fupin.io import schema
@@ -340,7 +347,10 @@ def read_grids(path: Path) -> tuple[dict[str, Grid], list[Problem]]:
     """The cells of every table found at ``path``, and what went wrong finding them."""
     shown = str(path)
     if not path.exists():
-        return {}, [Problem(shown, "路径不存在：应为数据文件夹或 .xlsx 工作簿")]
+        where = "" if path.is_absolute() else (
+            f"（相对路径按当前文件夹 {Path.cwd()} 解析，即 {Path.cwd() / path}；"
+            "在笔记本中它是内核运行的文件夹：用 papermill 时加 --cwd 指定它（如 --cwd notebooks），或改用绝对路径）")
+        return {}, [Problem(shown, f"路径不存在：应为数据文件夹或 .xlsx 工作簿{where}")]
     if path.is_dir():
         return _folder_grids(path)
     if (problem := _unsupported(path)) is not None:

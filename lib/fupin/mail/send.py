@@ -17,6 +17,15 @@ from fupin.mail.message import build_message
 from fupin.mail.smtp import Postman
 
 
+def named(name: str, key: str) -> str:
+    """A township as a message names it: 名称（代码）, or the code alone when the name is unknown.
+
+    >>> named("河口乡", "990101002"), named("990101001", "990101001"), named("", "990101001")
+    ('河口乡（990101002）', '990101001', '990101001')
+    """
+    return f"{name}（{key}）" if name and name != key else key
+
+
 @dataclass
 class Outcome:
     """What happened to one message of the batch."""
@@ -36,7 +45,7 @@ class Outcome:
 
     def line(self) -> str:
         """One line of the command's output."""
-        label = f"{self.name}（{self.key}）" if self.key != COUNTY else f"{self.name}（县汇总）"
+        label = f"{self.name}（县汇总）" if self.key == COUNTY else named(self.name, self.key)
         if self.error:
             return f"未发送：{label}：{self.error}"
         if self.file:
@@ -66,11 +75,11 @@ class Batch:
         """0 when every message reached every recipient (or was written), else 1."""
         return EXIT_OK if all(o.ok for o in self.outcomes) else EXIT_FAILED
 
-    def summary(self) -> list[str]:
-        """The closing lines: skips, failures, totals."""
+    def summary(self, skips: bool = True) -> list[str]:
+        """The closing lines: skips (unless not ``skips``), failures, totals."""
         lines = []
-        if self.unconfigured:
-            names = "、".join(f"{name}（{tid}）" for tid, name in self.unconfigured)
+        if self.unconfigured and skips:
+            names = "、".join(named(name, tid) for tid, name in self.unconfigured)
             lines.append(f"未配置收件人，跳过 {len(self.unconfigured)} 个乡镇：{names}")
         failed = [o for o in self.outcomes if not o.ok]
         sent = sum(1 for o in self.outcomes if o.sent)
@@ -78,7 +87,9 @@ class Batch:
         if self.ledger is None:
             lines.append(f"试运行：写出 {sum(1 for o in self.outcomes if o.file)} 封邮件，未发送任何邮件。")
         else:
-            lines.append(f"本次发送 {sent} 封，此前已发送 {already} 封，未发送或未送达 {len(failed)} 封。发送记录：{self.ledger}")
+            counts = [f"本次发送 {sent} 封", *([f"此前已发送 {already} 封"] if already else []),
+                      *([f"未发送或未送达 {len(failed)} 封"] if failed else [])]
+            lines.append(f"{'，'.join(counts)}。发送记录：{self.ledger}")
         if failed:
             lines.append("未完成的邮件再次运行本命令即可补发（只发给尚未收到的收件人）。")
         return lines
@@ -99,17 +110,43 @@ def plan(folder: Path, config: MailConfig, only: Sequence[str] | None = None,
             f"邮件配置中的乡镇代码在 {folder} 中没有报告：{'、'.join(unknown)}"
             "（检查代码是否写错；以 0 开头的代码请加引号，如 \"0101\"）"
         )
-    wanted = list(only) if only else None
+    wanted = township_keys(folder, townships, only) if only else None
     if wanted:
         missing = [key for key in wanted if key not in config.recipients]
         if missing:
             raise UsageError(f"--township 指定的 {'、'.join(missing)} 在邮件配置的 recipients 中没有收件人")
     keys = [t for t in townships if t in config.recipients] + ([COUNTY] if COUNTY in config.recipients else [])
     keys = [k for k in keys if wanted is None or k in wanted]
-    skipped = [(t, _township_name(folder, t)) for t in townships if t not in config.recipients]
+    # townships left out on purpose (--township) are no skip worth a line
+    skipped = [] if wanted else [(t, _township_name(folder, t)) for t in townships if t not in config.recipients]
     if sending and not config.smtp.host:
         raise UsageError("未指定邮件服务器：在配置的 smtp.host 中填写，或用 --smtp-host 指定")
     return townships, keys, skipped
+
+
+def township_keys(folder: Path, townships: Sequence[str], only: Sequence[str]) -> list[str]:
+    """The message keys ``--township`` asks for: ``county``, or each township by id or exact name.
+
+    Names come from the reports' metrics.json; an unknown key or a name that
+    several townships share is a UsageError listing the choices (代码 名称).
+    """
+    from fupin.core.county import township_key
+    from fupin.core.errors import UnknownTownshipError
+
+    choices = {t: _township_name(folder, t) for t in townships}
+    choices = {t: "" if name == t else name for t, name in choices.items()}
+    keys, problems = [], []
+    for key in only:
+        if key == COUNTY:
+            keys.append(key)
+            continue
+        try:
+            keys.append(township_key(key, choices))
+        except UnknownTownshipError as exc:
+            problems.append(f"--township {exc}")
+    if problems:
+        raise UsageError("\n".join(dict.fromkeys(problems)))
+    return list(dict.fromkeys(keys))
 
 
 def _township_name(folder: Path, tid: str) -> str:

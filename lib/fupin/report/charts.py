@@ -239,11 +239,54 @@ def _top(values: Iterable[float], floor: float = 0.01) -> float:
 
 
 def _line_edge(bands: Sequence[Mapping[str, Any]], line: float | None) -> float | None:
-    """x position (between bars) of the poverty line, when it is a band edge."""
+    """x position of the poverty line: between two bars when it is a band edge, else inside the
+    band that holds it, as far across the band's slot as the line is across the band (an open
+    lowest band starts at 0, an open highest one is as wide as the band below it, at least its
+    lower edge's 10 %); None without a line or an income band."""
+    if line is None:
+        return None
+    line = float(line)
     for index, band in enumerate(bands[:-1]):
-        if line is not None and band.get("upper") is not None and float(band["upper"]) == float(line):
+        if band.get("upper") is not None and float(band["upper"]) == line:
             return index + 0.5
+    priced = [(i, b) for i, b in enumerate(bands) if b.get("band") != "unknown" and (
+        b.get("lower") is not None or b.get("upper") is not None)]
+    for order, (index, band) in enumerate(priced):
+        lower, upper = band.get("lower"), band.get("upper")
+        lower = min(0.0, line) if lower is None else float(lower)
+        if upper is None:
+            below = priced[order - 1][1] if order else {}
+            step = float(below["upper"]) - float(below["lower"]) if below.get("lower") is not None else 0.0
+            upper = lower + max(step, abs(lower) * 0.1, 1.0)
+        upper = float(upper)
+        if lower <= line < upper or (band.get("upper") is None and line >= lower):
+            return index - 0.5 + min(max((line - lower) / (upper - lower), 0.0), 1.0)
     return None
+
+
+#: How far band labels too wide for their slot, even broken onto two lines, are turned (degrees).
+BAND_LABEL_ROTATION = 90
+
+
+def _band_labels(bands: Sequence[Mapping[str, Any]], slot: float) -> tuple[list[str], int]:
+    """The bands' tick labels (:func:`fupin.report.style.band_label`) and their rotation, so that neighbours
+    never overlap: as they are when the widest fits in `slot` inches (one band's width on the axes),
+    else broken after the dash onto two lines, else (many bands) whole and turned by
+    :data:`BAND_LABEL_ROTATION` degrees."""
+    labels = [style.band_label(b) for b in bands]
+    if _text_width(labels, _TICK_PT) <= slot * 0.9:
+        return labels, 0
+    broken = [label.replace("—", "—\n", 1) for label in labels]
+    if _text_width(broken, _TICK_PT) <= slot * 0.9:
+        return broken, 0
+    return labels, BAND_LABEL_ROTATION
+
+
+def _turned_bottom(labels: Sequence[str], degrees: int) -> float:
+    """Inches below the axes for one-line tick labels turned by `degrees`, with their gap and edge."""
+    turn = math.radians(degrees)
+    tall = _text_width(labels, _TICK_PT) * math.sin(turn) + _lines(1, _TICK_PT) * math.cos(turn)
+    return tall + _TICK_GAP_PT / 72 + _EDGE_PT / 72
 
 
 @_styled
@@ -252,7 +295,9 @@ def income_band_chart(metrics: Metrics) -> Figure:
 
     One pair of bars per band of ``metrics["income_bands"]`` (unknown band
     included when present), each labelled with its count; bands below the
-    poverty line are shaded, and the line itself is drawn at its band edge.
+    poverty line are shaded, and the line itself is drawn where it falls: at
+    its band edge, or inside the band that holds it. Band labels that would
+    not fit side by side break onto two lines, or turn.
     """
     fig = _figure(CHART_WIDTH, 3.6)
     ax = fig.subplots()
@@ -279,15 +324,18 @@ def income_band_chart(metrics: Metrics) -> Figure:
         ax.axvspan(-0.5, edge, color=COLOURS["remaining"], alpha=0.06, linewidth=0)
         handles.append(ax.axvline(edge, color=COLOURS["threshold"], linestyle="--", linewidth=1.4,
                                   label=f"贫困线{formats.fmt_yuan(line)}"))
-    ax.set_xticks(positions, [style.band_label(b) for b in bands])
     ax.set_xlim(-0.5, len(bands) - 0.5)
     ax.set_ylim(0, max(people + households + [1]) * 1.15)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
     ax.grid(axis="x", visible=False)
     ax.set_ylabel("户数 / 人数")
+    left = _left(ax)
+    labels, turned = _band_labels(bands, (CHART_WIDTH - left - 0.1) / len(bands))  # 0.1: _place's right margin
+    ax.set_xticks(positions, labels, **({"rotation": turned, "ha": "center"} if turned else {}))
     ax.set_title(title)
     ax.legend(handles=handles, loc="best")
-    _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
+    _place(fig, left=left, bottom=_turned_bottom(labels, turned) if turned else _bottom(ax),
+           top=_title_height(title))
     return fig
 
 
@@ -512,10 +560,13 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
                 color=COLOURS["text"])
     ax.set_yticks(positions, names)
     ax.set_xlim(0, widest * 1.12)
+    # a row per village and at least three, as the figure's height counts them: one or two villages
+    # leave empty rows above their bars, where the legend goes (it never covers a bar)
+    ax.set_ylim(-0.5, max(len(rows), 3) - 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))  # each bar is labelled: a few ticks suffice
     ax.grid(axis="y", visible=False)
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right" if len(rows) >= 3 else "upper right")
     _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
     return fig
 

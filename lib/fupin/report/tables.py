@@ -67,7 +67,7 @@ def column_label(name: str) -> str:
 
 
 def for_people(frame: pd.DataFrame, village_threshold: float | None = None) -> pd.DataFrame:
-    """A table as a person reads it: Chinese column labels, 是/否, codes as Chinese, no ``<NA>``.
+    """A table as a person reads it: Chinese column labels, 是/否, codes as Chinese, no ``<NA>``, names masked.
 
     Columns are renamed by :func:`column_label`; true/false columns read
     是/否; ``status``, ``blockers`` (``village_threshold`` fills the incidence
@@ -83,8 +83,10 @@ def for_people(frame: pd.DataFrame, village_threshold: float | None = None) -> p
     [{'村': '东风村', '通硬化路': '—', '未达到的退出条件': '贫困发生率未降到2%以下、村级活动场所未达标', '人口': 3}]
     """
     from fupin.core.config import DEFAULT_VILLAGE_THRESHOLD
+    from fupin.core.privacy import mask_shown
 
     threshold = DEFAULT_VILLAGE_THRESHOLD if village_threshold is None else village_threshold
+    frame = mask_shown(frame)  # names and identity numbers show masked, whatever a caller passes
     out = pd.DataFrame(index=frame.index)
     for name in frame.columns:
         values = frame[name]

@@ -1160,7 +1160,39 @@ def _write_sheets(sheets: dict[str, tuple[pa.Table, str | None, set[int]]], path
                 _styled(WriteOnlyCell(ws, v), number_format="@") if j in ids and v is not None else v
                 for j, v in enumerate(row)
             ])
-    wb.save(path)
+    import io
+
+    from fupin.core.files import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    atomic_write_bytes(path, steady_workbook(buffer.getvalue()))
+
+
+#: The time a generated workbook states (its zip members' dates, its created and modified properties):
+#: always the same, so that the same tables give the same bytes (``fupin sample`` leaves the
+#: checked-in ``sample.xlsx`` unchanged).
+WORKBOOK_TIME = (REFERENCE_YEAR + 1, 1, 1, 0, 0, 0)
+
+
+def steady_workbook(data: bytes) -> bytes:
+    """An .xlsx file's bytes with every time openpyxl stamps into it (the zip members' dates, the
+    created and modified properties of ``docProps/core.xml``) set to :data:`WORKBOOK_TIME`."""
+    import io
+    import re
+    import zipfile
+
+    stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*WORKBOOK_TIME).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*", lambda m: m.group(1) + stamp, body)
+            member = zipfile.ZipInfo(info.filename, date_time=WORKBOOK_TIME)
+            member.compress_type, member.external_attr = info.compress_type, info.external_attr
+            target.writestr(member, body)
+    return out.getvalue()
 
 
 def _styled(cell, **style):  # noqa: ANN001, ANN202 - openpyxl cell
