@@ -32,7 +32,7 @@ LAYERS = {
     "io": ["schema", "loading", "slices", "generate"],
     "figures": ["parameters", "frame", "economy", "headcount", "depth", "sensitivity", "monitoring", "checks",
                 "analysis", "metrics"],
-    "report": ["style", "narrative", "report", "tables", "plots", "display", "export", "county_table",
+    "report": ["style", "narrative", "brief", "report", "tables", "plots", "display", "export", "county_table",
                "followup", "docx_report", "reference", "data_summary"],
     "batch": ["kernel", "engine", "kernel_state", "jobs", "cluster", "prepare", "county_page",
               "runner"],

@@ -16,6 +16,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import datetime as dt
+
 import docx
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -25,7 +27,7 @@ from PIL import Image
 
 import fupin
 from depth_fixtures import Y, Z, county
-from fupin import narrative, report, tables
+from fupin import brief, narrative, tables
 from fupin.config import REFERENCE_TOWNSHIP_ID
 from fupin.county_table import township_row
 from fupin.docx_report import (
@@ -34,7 +36,9 @@ from fupin.docx_report import (
 )
 
 NAMES = ("王小明", "李四", "张三丰", "欧阳小明")  # head names in depth_fixtures
-HEADINGS = ["一、基本情况", "二、脱贫退出预测", "三、收入分组与贫困发生率", "四、存在问题", "五、数据说明"]
+HEADINGS = ["一、基本情况", "二、存在的主要问题", "三、下一步工作打算"]
+ATTACHMENT = ["（一）脱贫退出预测", "（二）收入分组与贫困发生率", "（三）数据说明"]
+DAY = dt.date(2019, 1, 15)
 
 
 # ---------------------------------------------------------------- helpers
@@ -50,7 +54,8 @@ def styled(doc, style: str) -> list[str]:
 
 
 def table_cells(table) -> list[list[str]]:
-    return [[c.text for c in row.cells] for row in table.rows]
+    """The cells' text, a header broken over two lines read as one."""
+    return [[c.text.replace("\n", "") for c in row.cells] for row in table.rows]
 
 
 def all_text(doc) -> str:
@@ -72,18 +77,41 @@ def metrics() -> dict:
 
 @pytest.fixture(scope="module")
 def town_doc(metrics):
-    return reopen(township_document(metrics))
+    return reopen(township_document(metrics, day=DAY))
 
 
-def test_title_headings_and_the_narrative_of_the_html(town_doc, metrics):
-    assert town_doc.paragraphs[0].text == report.title(metrics) == "测试镇2018年脱贫攻坚情况报告"
+def test_the_document_is_a_report_in_the_seed_form(town_doc, metrics):
+    """关于…的汇报, a lead-in, 一、二、三 as in the HTML report, 一是…, （一）…, the closing, 落款 and 成文日期."""
+    paragraphs = [p.text for p in town_doc.paragraphs]
+    assert paragraphs[0] == brief.title(metrics) == "关于测试镇2018年脱贫攻坚工作情况的汇报"
     assert town_doc.paragraphs[0].style.name == "Title"
+    assert paragraphs[1] == "根据全镇建档立卡数据，现将测试镇截至2018年底的脱贫攻坚工作情况和2019年脱贫退出预测汇报如下："
     assert styled(town_doc, "Heading 1") == HEADINGS
     body = styled(town_doc, "Normal")
     assert narrative.basic_situation(metrics) in body
     assert narrative.exit_outlook(metrics) in body
     assert "全镇建档立卡贫困人口11户25人" in narrative.basic_situation(metrics)
-    assert town_doc.core_properties.title == "测试镇2018年脱贫攻坚情况报告"
+    points = leader_problems(metrics)
+    assert [p[:2] for p in points] == ["一是", "二是", "三是", "四是", "五是", "六是", "七是"]
+    start = paragraphs.index("二、存在的主要问题")
+    assert paragraphs[start + 2: start + 2 + len(points)] == points
+    assert not [p for p in paragraphs if "下一步：" in p]
+    measures = styled(town_doc, "Heading 2")
+    assert measures[:5] == ["（一）发展壮大村集体经济", "（二）推进贫困村按期出列", "（三）保障住房安全",
+                            "（四）巩固脱贫成果，防止返贫", "（五）夯实建档立卡数据基础"]
+    assert measures[5:] == ATTACHMENT
+    assert town_doc.styles["Heading 2"].element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
+    signature = styled(town_doc, "落款")
+    assert signature == ["测试镇人民政府", "二〇一九年一月十五日"]
+    closing = paragraphs[paragraphs.index(signature[0]) - 2]
+    assert closing == "测试镇将对照以上问题逐项整改、逐户落实，确保2019年脱贫退出任务如期完成。以上情况，特此汇报。"
+    assert paragraphs.index("附件") > paragraphs.index(signature[1])  # the tables and charts follow the signature
+    assert town_doc.core_properties.title == "关于测试镇2018年脱贫攻坚工作情况的汇报"
+
+
+def test_the_office_and_the_date_can_be_given(metrics):
+    doc = township_document(metrics, office="测试镇扶贫工作站", day=dt.date(2020, 10, 1))
+    assert styled(doc, "落款") == ["测试镇扶贫工作站", "二〇二〇年十月一日"]
 
 
 def test_village_table_is_the_html_table_with_numbers_right_aligned(town_doc, metrics):
@@ -101,12 +129,11 @@ def test_village_table_is_the_html_table_with_numbers_right_aligned(town_doc, me
     assert caption.xpath("string(.)") == "表1　各村脱贫情况与预测"
 
 
-def test_problems_are_a_numbered_list_without_codes_or_names(town_doc, metrics):
-    items = styled(town_doc, "List Number")
-    assert items == leader_problems(metrics)
+def test_problems_read_first_second_without_codes_or_names(town_doc, metrics):
+    items = leader_problems(metrics)
     problems = [text for _, text, _ in narrative.problem_items(metrics)]  # the items without their next steps
-    assert [i for i, p in zip(items, problems) if not i.startswith(p + "下一步：")] == []
-    assert "未出列贫困村中有1个村（村B）2019年贫困发生率预计仍在2%以上。" in problems
+    assert [i for i, p in zip(items, problems) if not i.endswith(p)] == []
+    assert "个别贫困村脱贫任务仍然较重。未出列贫困村村B2019年贫困发生率预计仍在2%以上。" in problems
     assert any("收入情况不明" in p for p in problems)  # once: the warning that repeats it is left out
     assert any("：户h5" in w["message"] for w in metrics["warnings"])  # what the document leaves out
     text = all_text(town_doc)
@@ -114,14 +141,17 @@ def test_problems_are_a_numbered_list_without_codes_or_names(town_doc, metrics):
     assert not [n for n in NAMES if n in text or f"{n[0]}*" in text]
 
 
-def test_data_notes_table(town_doc, metrics):
+def test_data_notes_table_holds_what_a_leader_needs_only(town_doc, metrics):
     notes = table_cells(town_doc.tables[-1])
     assert notes[0] == ["项目", "说明"]
     rows = dict(notes[1:])
     assert rows["贫困线"] == "人均纯收入2,000元/人·年"
     assert rows["贫困发生率"] == "未脱贫人口÷户籍人口（30人）"
     assert rows["统计口径"] == "建档立卡数据，按2018年底状态统计，预测2019年"
-    assert rows["生成"].startswith("fupin ")
+    assert rows["统计时间"] == "截至2018年底，测算日期2019年1月15日"
+    text = all_text(town_doc)
+    for technical in ("fupin", "SHA", "sha256", "UTC", "git", ".csv", "Python", "pandas", "FGT", "Watts"):
+        assert technical not in text, technical
 
 
 def test_charts_left_by_the_notebook_are_taken_not_drawn_again(metrics, tmp_path):
@@ -137,7 +167,7 @@ def test_charts_left_by_the_notebook_are_taken_not_drawn_again(metrics, tmp_path
     blobs = [doc.part.related_parts[s._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
              for s in doc.inline_shapes]
     assert len(blobs) == 3
-    assert blobs[1] == marker.getvalue()  # 三、收入分组: the income bands chart, as left
+    assert blobs[1] == marker.getvalue()  # 附件（二）收入分组: the income bands chart, as left
     assert Image.open(io.BytesIO(blobs[0])).size[0] > 1000 and Image.open(io.BytesIO(blobs[2])).size[0] > 1000
     with pytest.raises(ValueError):
         docx_picture(tmp_path, "../x")
@@ -224,8 +254,10 @@ def test_official_document_styles_with_east_asian_fonts(town_doc):
         "Heading 1": ("黑体", 16, None),
         "Normal": ("仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.JUSTIFY),
         "List Number": ("仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.JUSTIFY),
-        "表格文字": ("宋体", 12, WD_ALIGN_PARAGRAPH.LEFT),
-        "表格数字": ("宋体", 12, WD_ALIGN_PARAGRAPH.RIGHT),
+        "表格文字": ("宋体", 10.5, WD_ALIGN_PARAGRAPH.LEFT),
+        "表格数字": ("宋体", 10.5, WD_ALIGN_PARAGRAPH.RIGHT),
+        "Heading 2": ("楷体_GB2312", 16, None),
+        "落款": ("仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.RIGHT),
     }
     for name, (font, size, align) in expected.items():
         style = styles[name]
@@ -260,22 +292,26 @@ def test_list_number_uses_a_decimal_list(town_doc):
     assert lvl.find(qn("w:lvlText")).get(qn("w:val")) == "%1．"
 
 
-def test_empty_problems_read_as_none_found(metrics):
+def test_a_township_without_problems_makes_up_no_measure(metrics):
     quiet = {**metrics, "warnings": [], "projection": {**metrics["projection"], "reasons": {}, "villages_blocked": {}},
              "income_unknown": {"households": 0, "people": 0}, "collective_economy": None, "industry_coverage": None}
-    assert narrative.problems(quiet) == []
-    doc = reopen(township_document(quiet))
-    assert styled(doc, "List Number") == []
-    problems = styled(doc, "Heading 1").index("四、存在问题")
+    assert narrative.problems(quiet) == [] and brief.measures(quiet) == []
+    doc = reopen(township_document(quiet, day=DAY))
+    assert styled(doc, "Heading 1") == HEADINGS
+    assert styled(doc, "Heading 2") == ATTACHMENT  # no （一） measure
     after = [p.text for p in doc.paragraphs]
-    assert after[after.index("四、存在问题") + 1] == "未发现问题。" and problems == 3
+    assert after[after.index("二、存在的主要问题") + 1] == (
+        "对照贫困户退出和贫困村出列标准逐项核查，全镇建档立卡数据中未发现需要整改的问题。")
+    assert after[after.index("三、下一步工作打算") + 1:after.index("三、下一步工作打算") + 3] == [
+        "测试镇将继续巩固脱贫成果，做好防返贫监测，防止返贫。", "以上情况，特此汇报。"]
+    assert styled(doc, "落款") == ["测试镇人民政府", "二〇一九年一月十五日"]
 
 
 def test_leader_problems_cut_village_codes_too():
     m = {"township_id": "1", "township_name": "河口乡", "warnings": [
         {"message": "1个村标为深度贫困村却不是贫困村：村990101001001（李家台村）"},
         {"message": "材料称贫困发生率为3.00%"}]}
-    assert leader_problems(m) == ["1个村标为深度贫困村却不是贫困村。", "材料称贫困发生率为3.00%"]
+    assert leader_problems(m) == ["一是1个村标为深度贫困村却不是贫困村。", "二是材料称贫困发生率为3.00%"]
 
 
 def test_column_widths_fill_the_text_and_keep_numbers_whole():
@@ -286,8 +322,20 @@ def test_column_widths_fill_the_text_and_keep_numbers_whole():
     tight = column_widths(["项目", "人口", "说明"], [["收入年增长率", "1,234,567", long_text]],
                           [False, True, False], total)
     assert abs(sum(tight) - total) <= 3
-    assert tight[1] >= Pt(12) * (0.6 * 9)  # "1,234,567" on one line
-    assert tight[0] >= Pt(12) * 6  # 收入年增长率 on one line
+    assert tight[1] >= Pt(10.5) * (0.6 * 9)  # "1,234,567" on one line
+    assert tight[0] >= Pt(10.5) * 6  # 收入年增长率 on one line
+
+
+def test_headers_break_between_words_and_rows_do_not_split(town_doc):
+    """户籍人口 stays whole; 2019年预计发生率 breaks before 发生率; every row is kept on one page."""
+    from fupin.docx_report import header_lines
+
+    assert header_lines("户籍人口") == ["户籍人口"] and header_lines("未脱贫人口") == ["未脱贫", "人口"]
+    first = town_doc.tables[0]
+    assert [c.text for c in first.rows[0].cells][-1] == "2019年预计\n发生率"
+    widths = [c.width for c in first.rows[0].cells]
+    assert widths[2] >= Pt(10.5) * 4  # 户籍人口 on one line
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in first.rows)
 
 
 def test_write_township_docx_from_metrics_json(metrics, tmp_path):
@@ -297,26 +345,28 @@ def test_write_township_docx_from_metrics_json(metrics, tmp_path):
     assert write_township_docx(source, target) == target
     assert sorted(p.name for p in target.parent.iterdir()) == ["测试镇.docx"]  # no temporary file left
     written = docx.Document(target)
-    assert written.paragraphs[0].text == "测试镇2018年脱贫攻坚情况报告"
+    assert written.paragraphs[0].text == "关于测试镇2018年脱贫攻坚工作情况的汇报"
     assert narrative.basic_situation(metrics) in styled(written, "Normal")
 
 
 def test_county_document(metrics):
     summary = {**metrics, "township_id": "county", "county_name": "测试县"}
     doc = reopen(county_document("测试县2018年脱贫攻坚情况（乡镇汇总）", summary, [metrics],
-                                 failed=["河口乡"], sources=["villages.csv", "households.csv"]))
-    assert doc.paragraphs[0].text == "测试县2018年脱贫攻坚情况（乡镇汇总）"
-    assert styled(doc, "Heading 1") == ["一、基本情况", "二、各乡镇脱贫退出情况", "三、收入分组与贫困发生率",
-                                        "四、全县存在问题", "五、数据说明"]
+                                 failed=["河口乡"], sources=["villages.csv", "households.csv"], day=DAY))
+    assert doc.paragraphs[0].text == "关于测试县2018年脱贫攻坚工作情况的汇报"
+    assert doc.core_properties.title == "测试县2018年脱贫攻坚情况（乡镇汇总）"
+    assert styled(doc, "Heading 1") == HEADINGS
+    assert styled(doc, "Heading 2")[-3:] == ["（一）各乡镇脱贫退出情况", "（二）收入分组与贫困发生率", "（三）数据说明"]
+    assert styled(doc, "落款") == ["测试县扶贫开发领导小组办公室", "二〇一九年一月十五日"]
     assert narrative.basic_situation(summary) in styled(doc, "Normal")
     assert narrative.basic_situation(summary).startswith("测试县下辖2个行政村")
     row = township_row(metrics)
     assert table_cells(doc.tables[0]) == [list(COUNTY_COLUMNS),
                                           ["测试镇", "11户25人", "6户13人", "43.33%", "1户1人", "40.00%"]]
     assert [c["label"] for c in row][0] == "测试镇"
-    assert "以下乡镇的报告未能生成，其数字未列入上表：河口乡。" in styled(doc, "Normal")
+    assert "以下乡镇的报告未能生成，其数字未列入本汇报：河口乡。" in styled(doc, "Normal")
     assert len(doc.inline_shapes) == 3
-    assert dict(table_cells(doc.tables[-1])[1:])["数据文件"] == "villages.csv、households.csv"
+    assert "villages.csv" not in all_text(doc) and "数据文件" not in all_text(doc)  # in the run record
     assert not re.search(r"h\d", all_text(doc))
 
 

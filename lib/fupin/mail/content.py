@@ -130,7 +130,7 @@ def township_charts(m: Metrics, domain: str) -> list[Chart]:
     return [
         _chart("incidence-trend", plots.incidence_trend_chart(m, national_series()), "贫困发生率变化", domain),
         _chart("income-bands", plots.income_band_chart(m), "贫困户人均纯收入预计分布", domain),
-        _chart("exits-by-village", plots.exits_by_village_chart(m), "各村未退出贫困人口及预计退出", domain),
+        _chart("exits-by-village", plots.exits_by_village_chart(m), "各村未脱贫人口及拟脱贫人口", domain),
     ]
 
 
@@ -148,7 +148,7 @@ def county_charts(summary: Metrics, townships: Sequence[Metrics], domain: str) -
 
 
 #: The columns of index.html's township table that fit a 640-pixel message.
-TABLE_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "预计脱贫", "预计发生率", "拟出列贫困村")
+TABLE_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "拟脱贫", "预计发生率", "拟出列贫困村")
 
 
 def county_table(townships: Sequence[Metrics], report_url: str | None) -> Table:
