@@ -46,7 +46,7 @@ def test_every_township_has_its_complete_files(sample_batch, sample_county):
         assert files == ["follow_up.xlsx", "metrics.json", "report.docx", "report.html", "township_report.ipynb"], tid
         nbformat.validate(nbformat.read(out / tid / "township_report.ipynb", as_version=4))
         assert (out / tid / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
-    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["county.docx", "index.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["county.docx", "index.html", "run.json", "summary.json"]
     assert not [p for p in out.rglob("*") if p.suffix == ".tmp" or ".tmp" in p.name], "temporary files left behind"
     assert sorted(p.name for p in out.iterdir() if p.is_dir() and p.name.startswith(".")) == [".fupin"]
 

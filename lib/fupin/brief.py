@@ -224,6 +224,13 @@ def data_notes(m: Metrics, *, national: bool = True, day: dt.date | None = None)
         ("贫困村出列", f"贫困发生率降到{formats.fmt_pct_short(p.get('village_threshold'))}以下，"
                       "且村级活动场所、道路达标"),
     ]
+    if p.get("collective_income_line") is not None:
+        rows.append(("村集体经济收入标准", f"{formats.fmt_wan(p['collective_income_line'])}/年，低于它为集体经济薄弱村"))
+    if p.get("industry_coverage_line") is not None:
+        rows.append(("产业帮扶覆盖率标准", formats.fmt_pct_short(p["industry_coverage_line"])))
+    line = (m.get("monitoring") or {}).get("line")
+    if line is not None:
+        rows.append(("防返贫监测收入线", f"{formats.fmt_yuan(line)}/人·年"))
     if national:
         rows.append(("全国参考", "全国农村贫困发生率（国家统计局，2010年标准）"))
     day = run_date(day)

@@ -41,6 +41,8 @@ DEFAULT_INCOME_DROP_SHARE = 0.3
 #: The Word documents beside report.html and index.html (fupin.docx_report).
 TOWNSHIP_DOCX = "report.docx"
 COUNTY_DOCX = "county.docx"
+#: The run record beside index.html, for the office: parameters, input files with SHA-256, code, environment.
+RUN_RECORD = "run.json"
 #: Resolution of the Word documents' charts (printed as wide as the A4 text, 156 mm).
 DOCX_PICTURE_DPI = 300
 #: Folder inside a run's ``output_dir`` where the report notebook leaves the charts the Word

@@ -572,8 +572,26 @@ def industry_coverage_summary(metrics: Metrics) -> str:
 # ---------------------------------------------------------------- 贫困深度, 敏感性, 防返贫监测
 
 
+#: The poverty-depth indices in a leader's words: each one's Chinese name and what it measures.
+DEPTH_NAMES: dict[str, tuple[str, str]] = {
+    "fgt1": ("贫困缺口指数", "收入低于贫困线的人距贫困线的平均差距"),
+    "fgt2": ("贫困强度指数", "差距越大的人权重越高，反映最困难群体的困难程度"),
+    "watts": ("瓦茨指数", "按收入对数计算，对最低收入的变化最敏感"),
+}
+
+
+def depth_explained() -> str:
+    """One line that says what each depth index measures (the 贫困深度 table's note).
+
+    >>> depth_explained().startswith("贫困缺口指数：收入低于贫困线的人距贫困线的平均差距")
+    True
+    """
+    return "；".join(f"{name}：{meaning}" for name, meaning in DEPTH_NAMES.values()) + "。各指数均以户籍人口为分母。"
+
+
 def depth_summary(metrics: Metrics) -> str:
-    """The 贫困深度 paragraph: who is below the line, FGT0/1/2 and Watts, and the money needed.
+    """The 贫困深度 paragraph: who is below the line, FGT0/1/2 and Watts (by their Chinese names,
+    :data:`DEPTH_NAMES`), and the money needed.
 
     The denominator (the area's registered population) is named; the total
     income gap reads "需要资金约N万元才能使全部未脱贫人口达到贫困线". Remaining
@@ -588,15 +606,16 @@ def depth_summary(metrics: Metrics) -> str:
         text = f"按{target}年预计收入，{whole}未脱贫人口中没有收入低于贫困线{line}的，各项贫困深度指数均为0。"
     else:
         text = (f"按{target}年预计收入，{whole}收入低于贫困线{line}的未脱贫人口有{fmt_hh_people(d.get('poor'))}，"
-                f"占户籍人口的{fmt_pct(d.get('fgt0'))}（FGT0）；贫困距指数（FGT1）为{formats.fmt_index(d.get('fgt1'))}，"
-                f"平方贫困距指数（FGT2）为{formats.fmt_index(d.get('fgt2'))}，Watts指数为{formats.fmt_index(d.get('watts'))}"
+                f"占户籍人口的{fmt_pct(d.get('fgt0'))}；{DEPTH_NAMES['fgt1'][0]}为{formats.fmt_index(d.get('fgt1'))}，"
+                f"{DEPTH_NAMES['fgt2'][0]}为{formats.fmt_index(d.get('fgt2'))}，"
+                f"{DEPTH_NAMES['watts'][0]}为{formats.fmt_index(d.get('watts'))}"
                 f"（各指数均以{whole}户籍人口{pop}为分母）。"
                 f"需要资金约{formats.fmt_wan(d.get('income_gap'))}才能使全部未脱贫人口达到贫困线"
                 f"（收入低于贫困线的{formats.fmt_people(poor_people)}每人补足到{line}）。")
     if _hp(d.get("income_unknown"))[0]:
         text += f"另有{fmt_hh_people(d.get('income_unknown'))}{target}年收入情况不明，未计入以上指数。"
     if d.get("watts_floored"):
-        text += f"其中{d['watts_floored']}户预计收入不足1元，Watts指数按1元计算。"
+        text += f"其中{d['watts_floored']}户预计收入不足1元，{DEPTH_NAMES['watts'][0]}按1元计算。"
     return text
 
 

@@ -506,7 +506,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     rows = [v for v in depth.get("villages") or [] if (v.get("income_gap") or 0) > 0]
     rows.sort(key=lambda v: (float(v["income_gap"]), str(v["village_name"])))
     poor = {v["village_id"] for v in metrics.get("villages_table") or [] if v.get("is_poor_village")}
-    title = (f"各村对贫困距指数（FGT1）的贡献（{_chart_area_name(metrics)}FGT1 = "
+    title = (f"各村对贫困缺口指数的贡献（{_chart_area_name(metrics)}贫困缺口指数 = "
              f"{formats.fmt_index(depth.get('fgt1'))}，收入缺口{formats.fmt_wan(depth.get('income_gap'))}）")
     fig = _figure(CHART_WIDTH, 1.4 + 0.28 * max(len(rows), 3))
     ax = fig.subplots()
@@ -521,7 +521,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     ax.set_yticks(positions, [chart_text(v["village_name"]) for v in rows])
     ax.set_xlim(0, max(shares) * 1.35)
     _pct_axis(ax, "x")
-    ax.set_xlabel("占全部收入缺口（= 占FGT1）的比重")
+    ax.set_xlabel("占全部收入缺口（即占贫困缺口指数）的比重")
     ax.grid(axis="y", visible=False)
     ax.set_title(title, fontsize=11.5)
     handles = [Line2D([], [], color=COLOURS["remaining"], linewidth=6, label="贫困村"),

@@ -12,13 +12,18 @@ def title(m: dict) -> str:
 
 
 def subtitle(m: dict) -> str:
-    """County, township code and the parameters in one grey line."""
+    """County (and township), the date and the lines in one grey line: no code a leader would not read.
+
+    >>> subtitle({"township_id": "990101001", "township_name": "城关镇", "county_name": "示例县", "year": 2018,
+    ...           "target_year": 2019, "parameters": {"poverty_line": 3500, "village_threshold": 0.02}})
+    '示例县城关镇 · 截至2018年底，预测2019年 · 贫困线3,500元/人·年 · 贫困村出列阈值2%'
+    """
     p = m["parameters"]
     county = m.get("county_name") or ""
-    code = "" if m["township_id"] == "county" else f" · 乡镇代码 {m['township_id']}"
+    area = county if m["township_id"] == "county" else f"{county}{m.get('township_name') or ''}"
     return (
-        f"{county}{code} · 截至{m['year']}年底，预测{m['target_year']}年 · "
-        f"贫困线{fmt_yuan(p['poverty_line'])}/人·年 · 贫困村退出阈值{fmt_pct_short(p['village_threshold'])}"
+        f"{area} · 截至{m['year']}年底，预测{m['target_year']}年 · "
+        f"贫困线{fmt_yuan(p['poverty_line'])}/人·年 · 贫困村出列阈值{fmt_pct_short(p['village_threshold'])}"
     )
 
 
@@ -60,5 +65,5 @@ def follow_up_lists(m: dict) -> list[tuple[str, str]]:
 
 def follow_up_where(m: dict) -> str:
     """The sentence that sends the reader to the workbook for the household rows."""
-    return (f"逐户名单不在本报告中，见跟踪清单 follow_up.xlsx（与本报告同在{area_name(m)}的报告文件夹），"
+    return (f"逐户名单不在本报告中，见{area_name(m)}的跟踪清单（Excel工作簿，与本报告同在一个文件夹），"
             "供乡镇、村逐户跟踪使用，户主姓名已脱敏。各清单户数：")

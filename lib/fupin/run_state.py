@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fupin import __version__
-from fupin.config import COUNTY_DOCX, PACKAGE_DIR
+from fupin.config import COUNTY_DOCX, PACKAGE_DIR, RUN_RECORD
 from fupin.fsutil import atomic_write_json, is_safe_name, same_path
 
 #: The runner's own folder inside DIR (prepared slices, state, lock).
@@ -39,7 +39,7 @@ LOCK_FILE = "lock"
 #: Version of state.json: 2 added the run record (``run``).
 STATE_FORMAT = 2
 #: The county page's files in DIR.
-COUNTY_FILES = ("index.html", "summary.json", COUNTY_DOCX)
+COUNTY_FILES = ("index.html", "summary.json", COUNTY_DOCX, RUN_RECORD)
 
 
 @lru_cache(maxsize=1)

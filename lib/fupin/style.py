@@ -220,6 +220,19 @@ def fmt_parameter(name: str, value: Any) -> str:
     return _plain_number(value)
 
 
+def fmt_local_date(moment: "datetime.datetime | None" = None) -> str:
+    """A day as a leader reads it: ``2026年11月29日`` (the machine's local date; no zone, no clock).
+
+    >>> import datetime as dt
+    >>> fmt_local_date(dt.datetime(2026, 11, 29, 22, 14))
+    '2026年11月29日'
+    """
+    import datetime
+
+    moment = moment or datetime.datetime.now().astimezone()
+    return f"{moment.year}年{moment.month}月{moment.day}日"
+
+
 def fmt_local_time(moment: "datetime.datetime | None" = None) -> str:
     """A time in the machine's local zone with its offset: ``2026-11-29 22:14（UTC+08:00）``.
 

@@ -193,15 +193,17 @@ def _note(report: Report, config: MailConfig) -> tuple[str, str | None]:
         return (f"{word}{what}可在线查看：", link) if link else (word, None)
     if link:
         return f"{what}可在线查看：", link
-    return f"{what}已随本期报告生成，如需查阅请与发件人联系。", None
+    return (f"{what}及Word版保存在本期报告文件夹中，未随本邮件发送：请直接回复本邮件"
+            f"（{config.sender_address}）索取。"), None
 
 
 def _footer(report: Report) -> list[str]:
-    """Traceability lines: the generator, the report's checksum and the time."""
-    stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    """The closing lines a leader reads: where the figures come from and the day. The report's
+    checksum stays in the message's ``X-Fupin-Report`` header, for the office."""
+    now = dt.datetime.now().astimezone()
     return [
-        "本邮件由扶贫监测系统（fupin）根据报告文件自动生成，图表数字与完整报告一致。",
-        f"报告校验码 sha256:{report.checksum[:16]} · 生成于 {stamp}",
+        "本邮件根据本期报告自动生成，图表数字与完整报告一致。",
+        f"生成日期：{now.year}年{now.month}月{now.day}日",
     ]
 
 
