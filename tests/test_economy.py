@@ -232,8 +232,8 @@ def test_coverage_absent_column_is_null_and_said_in_one_line():
 def test_coverage_words():
     m = township_metrics(industry_county(), Y)
     assert narrative.industry_coverage_summary(m) == (
-        "2018年底全镇未脱贫户中填报了产业帮扶情况的有9户20人，其中享受产业帮扶的7户13人，覆盖率77.78%（按人计65.00%）。"
-        "覆盖率低于80%的村有1个：村Q（75.00%）。另有3户8人未填报是否享受产业帮扶，未计入覆盖率。"
+        "2018年底全镇未脱贫户中填报了产业帮扶情况的有9户20人，其中享受产业帮扶的7户13人，覆盖率77.78%（按人计65%）。"
+        "覆盖率低于80%的村有1个：村Q（75%）。另有3户8人未填报是否享受产业帮扶，未计入覆盖率。"
     )
     assert _texts(m)[:2] == [
         "村集体经济底数不清。全镇有3个村（村P、村Q、村R）未填报村集体经济收入，无法判断集体经济是否达标。",  # none known

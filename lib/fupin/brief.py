@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from fupin import formats, narrative
@@ -236,12 +236,3 @@ def data_notes(m: Metrics, *, national: bool = True, day: dt.date | None = None)
     day = run_date(day)
     rows.append(("统计时间", f"截至{year}年底，测算日期{day.year}年{day.month}月{day.day}日"))
     return rows
-
-
-def headings(sections: Sequence[str]) -> list[str]:
-    """Section titles numbered 一、二、… in order (the HTML report's own sections after :data:`SECTIONS`).
-
-    >>> headings(["基本情况", "存在的主要问题"])
-    ['一、基本情况', '二、存在的主要问题']
-    """
-    return [f"{chinese_number(i)}、{name}" for i, name in enumerate(sections, start=1)]

@@ -58,10 +58,11 @@ def fmt_pct(value: float | None, digits: int = 2, beyond: float | None = None) -
 
 
 def fmt_pct_short(value: float | None) -> str:
-    """A fraction as a percentage without trailing zeros, for thresholds.
+    """A fraction as a percentage with the decimals it needs (at most two, rounded as
+    :func:`fmt_pct`, trailing zeros dropped): thresholds, and every rate in a sentence.
 
-    >>> fmt_pct_short(0.02), fmt_pct_short(0.025)
-    ('2%', '2.5%')
+    >>> fmt_pct_short(0.02), fmt_pct_short(0.025), fmt_pct_short(0.89), fmt_pct_short(0.032307)
+    ('2%', '2.5%', '89%', '3.23%')
     """
     if is_missing(value):
         return MISSING

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fupin import columns, formats, style
-from fupin.formats import fmt_hh_people, fmt_pct, fmt_yuan
+from fupin.formats import fmt_hh_people, fmt_pct_short, fmt_yuan
 
 Metrics = Mapping[str, Any]
 
@@ -144,7 +144,7 @@ def _sentence_status(metrics: Metrics) -> str:
         people += f"未脱贫人口{fmt_hh_people(metrics.get('remaining'))}，"
     else:
         people += "未脱贫人口已清零，"
-    parts.append(people + f"贫困发生率为{fmt_pct(metrics.get('incidence'))}。")
+    parts.append(people + f"贫困发生率为{fmt_pct_short(metrics.get('incidence'))}。")
     return f"{metrics.get('year')}年底，" + "".join(parts)
 
 
@@ -165,7 +165,7 @@ def _sentence_projection(metrics: Metrics) -> str:
         now, later = metrics.get("incidence"), projection.get("incidence")
         verb = "预计下降为" if now is not None and later is not None and later < now else "预计为"
         lead = f"拟脱贫人口{fmt_hh_people(projection.get('exits'))}" if exits_hh else "暂无拟脱贫人口"
-        parts.append(f"{lead}，贫困发生率{verb}{fmt_pct(later)}。")
+        parts.append(f"{lead}，贫困发生率{verb}{fmt_pct_short(later)}。")
     else:
         parts[-1] = parts[-1].rstrip("；") + "。"
     return f"{metrics.get('target_year')}年，" + "".join(parts)
@@ -498,7 +498,7 @@ def exit_outlook(metrics: Metrics) -> str:
     else:
         lead += "暂无贫困人口达到退出标准，"
     lead += (f"仍未脱贫{fmt_hh_people(projection.get('remaining'))}，"
-             f"贫困发生率由{fmt_pct(metrics.get('incidence'))}预计降至{fmt_pct(projection.get('incidence'))}")
+             f"贫困发生率由{fmt_pct_short(metrics.get('incidence'))}预计降至{fmt_pct_short(projection.get('incidence'))}")
     exiting = list(projection.get("villages_exiting") or [])
     blocked = projection.get("villages_blocked") or {}
     if exiting:
@@ -553,12 +553,12 @@ def industry_coverage_summary(metrics: Metrics) -> str:
         return text if _hp(ic.get("unknown"))[0] else f"{year}年底{whole}没有未脱贫户，不计算产业帮扶覆盖率。"
     line = formats.fmt_pct_short(ic.get("line"))
     text = (f"{year}年底{whole}未脱贫户中填报了产业帮扶情况的有{fmt_hh_people(ic.get('known'))}，"
-            f"其中享受产业帮扶的{fmt_hh_people(ic.get('covered'))}，覆盖率{fmt_pct(ic.get('share'))}"
-            f"（按人计{fmt_pct(ic.get('share_people'))}）。")
+            f"其中享受产业帮扶的{fmt_hh_people(ic.get('covered'))}，覆盖率{fmt_pct_short(ic.get('share'))}"
+            f"（按人计{fmt_pct_short(ic.get('share_people'))}）。")
     below = list(ic.get("below_villages") or [])
     if below:
         shares = {str(v.get("village_id")): v.get("industry_share") for v in metrics.get("villages_table") or []}
-        named = [f"{name}（{fmt_pct(shares.get(str(vid)))}）"
+        named = [f"{name}（{fmt_pct_short(shares.get(str(vid)))}）"
                  for vid, name in zip(below, _village_names(metrics, below))]
         shown = "、".join(named[:NAMED_VILLAGES]) + (f"等{len(named)}个村" if len(named) > NAMED_VILLAGES else "")
         text += f"覆盖率低于{line}的村有{len(below)}个：{shown}。"
@@ -606,7 +606,7 @@ def depth_summary(metrics: Metrics) -> str:
         text = f"按{target}年预计收入，{whole}未脱贫人口中没有收入低于贫困线{line}的，各项贫困深度指数均为0。"
     else:
         text = (f"按{target}年预计收入，{whole}收入低于贫困线{line}的未脱贫人口有{fmt_hh_people(d.get('poor'))}，"
-                f"占户籍人口的{fmt_pct(d.get('fgt0'))}；{DEPTH_NAMES['fgt1'][0]}为{formats.fmt_index(d.get('fgt1'))}，"
+                f"占户籍人口的{fmt_pct_short(d.get('fgt0'))}；{DEPTH_NAMES['fgt1'][0]}为{formats.fmt_index(d.get('fgt1'))}，"
                 f"{DEPTH_NAMES['fgt2'][0]}为{formats.fmt_index(d.get('fgt2'))}，"
                 f"{DEPTH_NAMES['watts'][0]}为{formats.fmt_index(d.get('watts'))}"
                 f"（各指数均以{whole}户籍人口{pop}为分母）。"
@@ -634,11 +634,11 @@ def sensitivity_summary(metrics: Metrics) -> str:
     target, line = metrics.get("target_year"), float(sens.get("poverty_line") or 0)
     here = _sensitivity_point(sens, line)
     parts = [f"按贫困线{fmt_yuan(line)}、收入年增长{formats.fmt_pct_short(sens.get('growth'))}测算，"
-             f"{target}年预计贫困发生率为{fmt_pct(here['incidence'] if here else None)}。"]
+             f"{target}年预计贫困发生率为{fmt_pct_short(here['incidence'] if here else None)}。"]
     for delta, verb in ((500, "提高到"), (-500, "降到")):
         point = _sensitivity_point(sens, line + delta)
         if point is not None:
-            parts.append(f"若贫困线{verb}{fmt_yuan(line + delta)}，预计贫困发生率为{fmt_pct(point['incidence'])}"
+            parts.append(f"若贫困线{verb}{fmt_yuan(line + delta)}，预计贫困发生率为{fmt_pct_short(point['incidence'])}"
                          f"（拟脱贫{formats.fmt_people(point['exits_people'])}）；")
     near = sens.get("near_line") or {}
     if near:

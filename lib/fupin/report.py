@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fupin.narrative import area_name
-from fupin.formats import fmt_hh_people, fmt_pct, fmt_pct_short, fmt_yuan
+from fupin.formats import fmt_hh_people, fmt_pct_short, fmt_yuan
 
 
 def title(m: dict) -> str:
@@ -31,8 +31,8 @@ def kpis(m: dict) -> list[tuple[str, str]]:
     """Headline boxes: incidence now and projected, remaining and exiting."""
     y, t = m["year"], m["target_year"]
     return [
-        (fmt_pct(m["incidence"]), f"{y}年底贫困发生率"),
-        (fmt_pct(m["projection"]["incidence"]), f"{t}年预计贫困发生率"),
+        (fmt_pct_short(m["incidence"]), f"{y}年底贫困发生率"),
+        (fmt_pct_short(m["projection"]["incidence"]), f"{t}年预计贫困发生率"),
         (fmt_hh_people(m["remaining"]), f"{y}年底未脱贫"),
         (fmt_hh_people(m["projection"]["exits"]), f"{t}年拟脱贫"),
     ]
@@ -42,21 +42,27 @@ def follow_up_lists(m: dict) -> list[tuple[str, str]]:
     """The household-level lists of the cadres' workbook and how much each holds, from the metrics.
 
     未脱贫户 are the remaining households not projected to exit in T
-    (``projection.remaining``), 监测户 the exited households to monitor
+    (``projection.remaining``): said so, beside the headline's remaining at Y
+    and those of them projected to exit, so the count never reads as the
+    headline's. 监测户 are the exited households to monitor
     (``monitoring.monitored``), 受阻贫困村 the poor villages that cannot
     exit in T (``projection.villages_blocked``), 存在问题 the report's items
     (:func:`fupin.narrative.problem_items`) with the households they concern.
 
-    >>> follow_up_lists({"projection": {"remaining": {"households": 163, "people": 358},
-    ...     "villages_blocked": {"v1": ["road_ok"]}}, "monitoring": {"monitored": {"households": 2, "people": 5}}})
-    [('未脱贫户', '163户358人'), ('监测户', '2户5人'), ('受阻贫困村', '1个'), ('存在问题', '1项')]
+    >>> follow_up_lists({"year": 2018, "target_year": 2019, "remaining": {"households": 415, "people": 924},
+    ...     "projection": {"remaining": {"households": 163, "people": 358}, "exits": {"households": 252, "people": 566},
+    ...     "villages_blocked": {"v1": ["road_ok"]}}, "monitoring": {"monitored": {"households": 2, "people": 5}}})[0]
+    ('未脱贫户', '163户358人：2019年预计仍未脱贫的户（2018年底未脱贫415户924人，其中252户566人2019年拟脱贫）')
     """
     from fupin.narrative import problem_items
 
     projection = m.get("projection") or {}
     monitored = (m.get("monitoring") or {}).get("monitored") or {"households": 0, "people": 0}
+    remaining = (f"{fmt_hh_people(projection.get('remaining'))}：{m.get('target_year')}年预计仍未脱贫的户"
+                 f"（{m.get('year')}年底未脱贫{fmt_hh_people(m.get('remaining'))}，"
+                 f"其中{fmt_hh_people(projection.get('exits'))}{m.get('target_year')}年拟脱贫）")
     return [
-        ("未脱贫户", fmt_hh_people(projection.get("remaining"))),
+        ("未脱贫户", remaining),
         ("监测户", fmt_hh_people(monitored)),
         ("受阻贫困村", f"{len(projection.get('villages_blocked') or {})}个"),
         ("存在问题", f"{len(problem_items(m))}项"),
