@@ -276,6 +276,27 @@ def test_official_document_styles_with_east_asian_fonts(town_doc):
     assert styles["Title"].element.pPr.find(qn("w:pBdr")) is None  # the template's blue rule is gone
 
 
+def test_no_default_template_leaks_through(metrics):
+    """Our own theme language, properties and headings: not Word's ja-JP, Macintosh metadata or blue headings."""
+    import zipfile
+
+    data = document_bytes(township_document(metrics, day=DAY))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        app, rels = z.read("docProps/app.xml").decode("utf-8"), z.read("_rels/.rels").decode("utf-8")
+    assert "Macintosh" not in app and "Normal.dotm" not in app and "<Application>fupin</Application>" in app
+    assert "docProps/thumbnail.jpeg" not in names and "thumbnail" not in rels
+    doc = docx.Document(io.BytesIO(data))
+    lang = doc.settings.element.find(qn("w:themeFontLang"))
+    assert lang.get(qn("w:eastAsia")) == "zh-CN"
+    assert doc.core_properties.author == "测试镇人民政府" == doc.core_properties.last_modified_by
+    for level in range(1, 10):
+        style = doc.styles[f"Heading {level}"]
+        color = style.element.rPr.find(qn("w:color"))
+        assert color is not None and color.get(qn("w:val")) == "000000" and color.get(qn("w:themeColor")) is None, level
+        assert not [a for a in style.element.rPr.rFonts.attrib if a.lower().endswith("theme")], level
+
+
 def test_fallback_fonts_are_declared(town_doc):
     part = next(r.target_part for r in town_doc.part.rels.values() if r.reltype.endswith("/fontTable"))
     xml = part.blob.decode("utf-8")

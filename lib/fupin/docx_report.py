@@ -38,6 +38,7 @@ import io
 import json
 import math
 import re
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -225,6 +226,8 @@ def _styles(doc: "DocumentObject") -> None:
     heading.font.bold = False
     for bold_cs in heading.element.get_or_add_rPr().findall(qn("w:bCs")):
         bold_cs.set(qn("w:val"), "0")
+    for level in range(4, 10):  # unused, but never the template's blue theme headings
+        _paragraph_style(doc, f"Heading {level}", "body", 16, indent_chars=2, exact=LINE_PITCH).font.italic = False
     for name, font, bold in (("Heading 2", "kai", False), ("Heading 3", "body", True)):
         sub = _paragraph_style(doc, name, font, 16, bold=bold, indent_chars=2, exact=LINE_PITCH)
         sub.paragraph_format.keep_with_next = True
@@ -276,8 +279,20 @@ def _page_field(paragraph) -> None:
     paragraph.add_run(" —")
 
 
-def new_document(title: str) -> "DocumentObject":
+def _chinese_theme_language(doc: "DocumentObject") -> None:
+    """The theme's East Asian language (``w:themeFontLang``) Chinese, not the template's ja-JP."""
+    lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if lang is None:
+        lang = OxmlElement("w:themeFontLang")
+        doc.settings.element.append(lang)
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def new_document(title: str, author: str = "") -> "DocumentObject":
     """An empty document with the 公文 page, styles and page numbers, and its title.
+
+    `author` (the 落款's office) is the document's author in its properties.
 
     >>> doc = new_document("城关镇2018年脱贫攻坚情况报告")
     >>> doc.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia"))
@@ -286,6 +301,7 @@ def new_document(title: str) -> "DocumentObject":
     title = without_controls(title)
     doc = Document()
     _styles(doc)
+    _chinese_theme_language(doc)
     doc.settings.odd_and_even_pages_header_footer = True
     section = doc.sections[0]
     section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
@@ -297,7 +313,9 @@ def new_document(title: str) -> "DocumentObject":
         paragraph.style = doc.styles[style]
         _page_field(paragraph)
     props = doc.core_properties
-    props.title, props.author, props.last_modified_by, props.comments = title, "fupin", "fupin", ""
+    author = without_controls(author)
+    props.title, props.author, props.last_modified_by, props.comments = title, author, author, ""
+    props.subject, props.keywords, props.category = "", "", ""
     props.created = props.modified = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
     doc.add_paragraph(title, style="Title")
     return doc
@@ -609,7 +627,7 @@ def township_document(metrics: Metrics, pictures: str | Path | None = None, *, o
 
     m = dict(metrics)
     exits, bands, trend = TOWNSHIP_CHARTS
-    doc = new_document(brief.title(m))
+    doc = new_document(brief.title(m), author=brief.office(m, office))
     _add_report_body(doc, m, [narrative.basic_situation(m)], office, day)
     add_attachment(doc, f"{narrative.area_name(m)}{m.get('year')}年脱贫攻坚主要数据")
     outlook_heading, trend_heading, notes_heading = ATTACHMENT_SECTIONS
@@ -703,11 +721,11 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     from fupin.county_table import HEADERS, township_row
 
     s = dict(summary)
-    doc = new_document(brief.title(s))
+    office = office or f"{narrative.area_name(s)}扶贫开发领导小组办公室"
+    doc = new_document(brief.title(s), author=office)
     doc.core_properties.title = without_controls(title)
     failed_note = [f"以下乡镇的报告未能生成，其数字未列入本汇报：{'、'.join(failed)}。"] if failed else []
-    _add_report_body(doc, s, [narrative.basic_situation(s), *failed_note],
-                     office or f"{narrative.area_name(s)}扶贫开发领导小组办公室", day)
+    _add_report_body(doc, s, [narrative.basic_situation(s), *failed_note], office, day)
     add_attachment(doc, f"{narrative.area_name(s)}{s.get('year')}年脱贫攻坚主要数据")
     add_subheading(doc, "（一）各乡镇脱贫退出情况")
     add_paragraph(doc, narrative.exit_outlook(s))
@@ -728,11 +746,46 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     return doc
 
 
+#: The package's extended properties: ours, not the template's ("Microsoft Macintosh Word", Normal.dotm).
+APP_PROPERTIES = (
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>fupin</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
+    b"<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged>"
+    b"</Properties>"
+)
+#: The template's thumbnail (a picture of python-docx's own template), left out of every document.
+THUMBNAIL = "docProps/thumbnail.jpeg"
+
+
+def _own_package(data: bytes) -> bytes:
+    """The saved package with our extended properties and without the template's thumbnail
+    (a plain rewrite of the zip: python-docx has no public way to set either)."""
+    from lxml import etree
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename == THUMBNAIL:
+                continue
+            blob = src.read(info)
+            if info.filename == "docProps/app.xml":
+                blob = APP_PROPERTIES
+            elif info.filename == "_rels/.rels":
+                root = etree.fromstring(blob)
+                for rel in [r for r in root if r.get("Target") == THUMBNAIL]:
+                    root.remove(rel)
+                blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=info.date_time), blob,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 def document_bytes(doc: "DocumentObject") -> bytes:
-    """The .docx file's bytes (for an atomic write)."""
+    """The .docx file's bytes (for an atomic write), with our own package properties (:func:`_own_package`)."""
     buffer = io.BytesIO()
     doc.save(buffer)
-    return buffer.getvalue()
+    return _own_package(buffer.getvalue())
 
 
 def write_township_docx(metrics: Metrics | str | Path, path: str | Path) -> Path:
