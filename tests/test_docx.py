@@ -218,19 +218,38 @@ def test_the_worker_builds_the_word_document_once_its_metrics_and_pictures_are_t
         word.close()
 
 
-def test_three_charts_at_300_dpi_as_wide_as_the_text(town_doc):
+def test_three_charts_at_300_dpi_as_wide_as_the_text_or_at_most_95_mm_tall(town_doc):
+    from fupin.docx_report import PICTURE_MAX_HEIGHT
+
     shapes = town_doc.inline_shapes
     assert len(shapes) == 3
     section = town_doc.sections[0]
     width = section.page_width - section.left_margin - section.right_margin
     for shape in shapes:
-        assert abs(shape.width - width) <= Twips(1)
+        assert int(width * 0.7) <= shape.width <= width + Twips(1)
+        assert abs(shape.width - width) <= Twips(1) or shape.height <= PICTURE_MAX_HEIGHT + Twips(20)
         blob = town_doc.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
         dpi = Image.open(io.BytesIO(blob)).info["dpi"]
         assert [round(d) for d in dpi] == [300, 300]
     pictures = [p for p in town_doc.paragraphs if p._p.xpath(".//w:drawing")]
     assert {p.style.name for p in pictures} == {"公文图片"}
     assert pictures[0].style.paragraph_format.line_spacing_rule == WD_LINE_SPACING.SINGLE  # not clipped
+
+
+def test_tall_charts_are_narrowed_so_that_no_page_is_left_half_blank(town_doc):
+    """A chart is at most 95 mm tall (two share a page), never narrower than 70% of the text."""
+    from fupin.docx_report import PICTURE_MAX_HEIGHT, picture_width, text_width
+
+    def png(width: int, height: int) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (width, height), "white").save(out, format="png")
+        return out.getvalue()
+
+    full = text_width(town_doc)
+    assert picture_width(town_doc, png(1560, 600)) == full  # 60 mm tall at full width
+    narrowed = picture_width(town_doc, png(1560, 1100))  # 110 mm at full width
+    assert abs(narrowed * 1100 / 1560 - PICTURE_MAX_HEIGHT) <= Twips(20)
+    assert picture_width(town_doc, png(1560, 1880)) == int(full * 0.7)  # the village chart of twenty villages
 
 
 def test_page_a4_margins_and_page_numbers(town_doc):
@@ -443,6 +462,25 @@ def _pages(pdf: Path) -> int:
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
 
 
+def _page_texts(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60,
+                          check=True).stdout
+    return text.split("\f")
+
+
+def _filled(pdf: Path, prefix: Path) -> list[float]:
+    """How far down each page's text area (37 mm to 262 mm of 297 mm) ink reaches, 0 to 1."""
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", "-png", str(pdf), str(prefix)], check=True, timeout=120)
+    out = []
+    for page in sorted(prefix.parent.glob(f"{prefix.name}-*.png")):
+        with Image.open(page) as image:
+            gray = image.convert("L")
+            top, bottom = round(gray.height * 37 / 297), round(gray.height * 262 / 297)
+            rows = [y for y in range(top, bottom) if min(gray.crop((0, y, gray.width, y + 1)).getdata()) < 160]
+            out.append((rows[-1] - top) / (bottom - top) if rows else 0.0)
+    return out
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(_office() is None, reason="LibreOffice (libreoffice/soffice) is not installed: "
                                               "install Debian's libreoffice-writer-nogui to convert the documents")
@@ -457,5 +495,12 @@ def test_libreoffice_converts_both_documents_to_sane_pdfs(sample_batch, tmp_path
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     pages = {key: _pages(tmp_path / f"{path.stem}.pdf") for key, path in documents.items()}
-    assert 3 <= pages["report"] <= 8, pages  # five sections, a 20-village table and three charts
+    assert 3 <= pages["report"] <= 8, pages  # the 汇报, then its 附件: a 20-village table and three charts
     assert 2 <= pages["county"] <= 8, pages
+    if shutil.which("pdftoppm") and shutil.which("pdftotext"):
+        for key, path in documents.items():
+            filled = _filled(tmp_path / f"{path.stem}.pdf", tmp_path / key)
+            attachment = next(i for i, text in enumerate(_page_texts(tmp_path / f"{path.stem}.pdf"))
+                              if text.lstrip().startswith("附件"))
+            inner = filled[attachment:-1]  # the 附件's pages but its last: none left half blank
+            assert all(f >= 0.6 for f in inner), (key, [round(f, 2) for f in filled])

@@ -374,11 +374,32 @@ def add_numbered(doc: "DocumentObject", items: Sequence[str], empty: str = "未�
         doc.add_paragraph(without_controls(item), style="List Number")
 
 
+#: A chart is at most this tall on the page, so that two charts and their captions share a page
+#: (the text is 225 mm high) and a chart after a table or a paragraph finds room below it ...
+PICTURE_MAX_HEIGHT = Mm(95)
+#: ... but it is never set smaller than this share of the text width (its labels stay legible).
+PICTURE_MIN_SCALE = 0.7
+
+
+def picture_width(doc: "DocumentObject", png: bytes) -> int:
+    """The width (EMU) of a chart: the text width, narrowed while the chart would be taller than
+    :data:`PICTURE_MAX_HEIGHT`, down to :data:`PICTURE_MIN_SCALE` of it."""
+    from PIL import Image
+
+    full = text_width(doc)
+    with Image.open(io.BytesIO(png)) as image:
+        height = full * image.height / image.width
+    if height <= PICTURE_MAX_HEIGHT:
+        return full
+    return int(full * max(PICTURE_MAX_HEIGHT / height, PICTURE_MIN_SCALE))
+
+
 def add_png(doc: "DocumentObject", png: bytes, caption: str = "") -> None:
-    """A picture (PNG bytes, 300 dpi) as wide as the text (style ``公文图片``), with its caption
-    below it (style ``图题``) kept on the same page."""
+    """A picture (PNG bytes, 300 dpi) as wide as the text, or narrower when it is tall
+    (:func:`picture_width`), centred (style ``公文图片``), with its caption below it (style
+    ``图题``) kept on the same page."""
     picture = doc.add_paragraph(style=PICTURE)
-    picture.add_run().add_picture(io.BytesIO(png), width=text_width(doc))
+    picture.add_run().add_picture(io.BytesIO(png), width=picture_width(doc, png))
     if caption:
         picture.paragraph_format.keep_with_next = True
         doc.add_paragraph(without_controls(caption), style=FIGURE_CAPTION)
@@ -729,14 +750,14 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     add_attachment(doc, f"{narrative.area_name(s)}{s.get('year')}年脱贫攻坚主要数据")
     add_subheading(doc, "（一）各乡镇脱贫退出情况")
     add_paragraph(doc, narrative.exit_outlook(s))
+    if townships:  # the chart right below the text, the table after it: neither leaves half a page blank
+        _add_rendered(doc, charts, "county_overview_chart", lambda: ([dict(t) for t in townships],),
+                      caption="图1　各乡镇脱贫情况")
     keep = [HEADERS.index(c) for c in COUNTY_COLUMNS]
     rows = [[township_row(dict(t))[i]["label"] for i in keep]
             for t in sorted(townships, key=lambda t: str(t.get("township_id")))]
     if rows:
         add_table(doc, list(COUNTY_COLUMNS), rows, caption="表1　各乡镇脱贫情况与预测")
-    if townships:
-        _add_rendered(doc, charts, "county_overview_chart", lambda: ([dict(t) for t in townships],),
-                      caption="图1　各乡镇脱贫情况")
     add_subheading(doc, "（二）收入分组与贫困发生率")
     add_paragraph(doc, brief.trend_summary(s))
     for (chart, args), caption in zip(_county_summary_charts(s), ("图2　收入分组", "图3　贫困发生率趋势")):
