@@ -71,6 +71,11 @@ def test_the_parts_prepared_in_a_side_thread_give_the_one_shot_page(sample_count
         assert first[name] == second[name], name
     page = (two / "index.html").read_text(encoding="utf-8")
     assert 'src="data:image/png;base64,' in page and "执行失败" in page
+    # the county as a whole under the townships, outside the sorted rows
+    total = re.search(r'<tfoot><tr class="total">(.*?)</tr></tfoot>', page).group(1)
+    assert re.findall(r">([^<]*)</th>", total)[:6] == ["全县合计", "130", "42（已出列15）", "4,000户9,270人",
+                                                      "1,877户4,308人", "2.60%"]
+    assert "乡镇代码" not in re.sub(r"<[^>]+>", "", page.split('<p class="subtitle">', 1)[-1][:200])
 
 
 def test_the_summary_charts_are_drawn_in_the_one_shot_path_when_not_prepared(sample_county, tmp_path, monkeypatch):

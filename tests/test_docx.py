@@ -402,7 +402,8 @@ def test_county_document(metrics):
     assert narrative.basic_situation(summary).startswith("测试县下辖2个行政村")
     row = township_row(metrics)
     assert table_cells(doc.tables[0]) == [list(COUNTY_COLUMNS),
-                                          ["测试镇", "11户25人", "6户13人", "43.33%", "1户1人", "40.00%"]]
+                                          ["测试镇", "11户25人", "6户13人", "43.33%", "1户1人", "40.00%"],
+                                          ["全县合计", "11户25人", "6户13人", "43.33%", "1户1人", "40.00%"]]
     assert [c["label"] for c in row][0] == "测试镇"
     assert "以下乡镇的报告未能生成，其数字未列入本汇报：河口乡。" in styled(doc, "Normal")
     assert len(doc.inline_shapes) == 3
@@ -445,7 +446,8 @@ def test_sample_documents_show_no_household_codes(sample_batch, sample_county):
         assert not [c for c in codes | village_codes if c in text], path
     county_doc = docx.Document(out / "county.docx")
     names = set(sample_county.townships()["township_name"])
-    assert {row[0] for row in table_cells(county_doc.tables[0])[1:]} == names
+    assert [row[0] for row in table_cells(county_doc.tables[0])[1:]][-1] == "全县合计"
+    assert {row[0] for row in table_cells(county_doc.tables[0])[1:-1]} == names
 
 
 # ---------------------------------------------------------------- LibreOffice
@@ -476,7 +478,7 @@ def _filled(pdf: Path, prefix: Path) -> list[float]:
         with Image.open(page) as image:
             gray = image.convert("L")
             top, bottom = round(gray.height * 37 / 297), round(gray.height * 262 / 297)
-            rows = [y for y in range(top, bottom) if min(gray.crop((0, y, gray.width, y + 1)).getdata()) < 160]
+            rows = [y for y in range(top, bottom) if gray.crop((0, y, gray.width, y + 1)).getextrema()[0] < 160]
             out.append((rows[-1] - top) / (bottom - top) if rows else 0.0)
     return out
 

@@ -176,13 +176,15 @@ def run_date(day: dt.date | None = None) -> dt.date:
 
 
 def trend_summary(m: Metrics) -> str:
-    """The 收入分组与贫困发生率 paragraph: the incidence over the years and the income bands in T.
+    """The 收入分组与贫困发生率 paragraph: the incidence over the years and who stays below the lowest
+    band edge in T (the bands in full are the last sentence of 基本情况, and the chart's).
 
     >>> trend_summary({"township_id": "1", "township_name": "城关镇", "year": 2018, "target_year": 2019,
     ...     "incidence_trend": [{"year": 2016, "incidence": 0.04, "projected": False},
     ...                         {"year": 2018, "incidence": 0.0323, "projected": False},
-    ...                         {"year": 2019, "incidence": 0.0125, "projected": True}]})
-    '全镇贫困发生率由2016年底的4%降至2018年底的3.23%，2019年预计降至1.25%。'
+    ...                         {"year": 2019, "incidence": 0.0125, "projected": True}],
+    ...     "income_bands": [{"band": "<3500", "lower": None, "upper": 3500, "households": 163, "people": 358}]})
+    '全镇贫困发生率由2016年底的4%降至2018年底的3.23%，2019年预计降至1.25%。按2019年预计收入，人均纯收入在3,500元以下的有163户358人。'
     """
     actual = [p for p in m.get("incidence_trend") or [] if not p.get("projected")]
     projected = [p for p in m.get("incidence_trend") or [] if p.get("projected")]
@@ -197,7 +199,12 @@ def trend_summary(m: Metrics) -> str:
     if projected and text:
         text += f"，{projected[-1]['year']}年预计降至{formats.fmt_pct_short(projected[-1]['incidence'])}"
     text = text + "。" if text else ""
-    return text + narrative.bands_sentence(m)
+    lowest = next((b for b in m.get("income_bands") or [] if b.get("lower") is None and b.get("upper") is not None),
+                  None)
+    if lowest is not None:
+        text += (f"按{m.get('target_year')}年预计收入，人均纯收入在{formats.fmt_yuan(lowest['upper'])}以下的有"
+                 f"{formats.fmt_hh_people(lowest)}。")
+    return text
 
 
 def data_notes(m: Metrics, *, national: bool = True, day: dt.date | None = None) -> list[tuple[str, str]]:

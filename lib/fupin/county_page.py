@@ -18,7 +18,7 @@ import jinja2
 
 from fupin.config import COUNTY_DOCX, RUN_RECORD, TEMPLATES_DIR
 from fupin.county import County
-from fupin.county_table import HEADERS, cell, report_href, township_row
+from fupin.county_table import HEADERS, cell, report_href, total_row, township_row
 from fupin.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text, id_path, inside
 from fupin.literal import finalize
 from fupin.style import report_css  # not from fupin.export: the runner never imports nbconvert
@@ -116,6 +116,7 @@ def prepare_county_page(county: County, params: "RunParameters", summary: dict |
         whole=narrative.whole_area(summary),
         problems=narrative.problems(summary),
         headers=HEADERS,
+        total=total_row(summary),
         info=[(PARAMETER_LABELS[k], fmt_parameter(k, v)) for k, v in shown.items()],  # what a leader needs
     )
     record = {

@@ -51,6 +51,22 @@ def township_row(m: dict) -> list[dict]:
     ]
 
 
+def total_row(summary: dict) -> list[dict]:
+    """The 全县合计 row under the townships: the county as a whole (summary.json), not a sum of rows.
+
+    >>> summary = {"township_id": "county", "county_name": "示例县", "villages": {"total": 2, "poor": 1,
+    ...     "poor_exited": 0}, "registered": {"households": 3, "people": 7}, "remaining": {"households": 1,
+    ...     "people": 2}, "incidence": 0.02, "projection": {"exits": {"households": 1, "people": 2},
+    ...     "incidence": 0.0, "villages_exiting": ["v1"]}}
+    >>> [c["label"] for c in total_row(summary)][:6]
+    ['全县合计', 2, '1（已出列0）', '3户7人', '1户2人', '2.00%']
+    """
+    from fupin.narrative import whole_area
+
+    first = cell(f"{whole_area(summary)}合计", "", text=True)
+    return [first, *township_row({**summary, "township_name": "", "township_id": ""})[1:]]
+
+
 def report_href(township_id: object, page: str = "report.html") -> str:
     """The relative link to a township's page: its id percent-encoded, never a scheme.
 

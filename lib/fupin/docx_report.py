@@ -739,7 +739,7 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     taken, the others drawn here.
     """
     from fupin import brief, narrative
-    from fupin.county_table import HEADERS, township_row
+    from fupin.county_table import HEADERS, total_row, township_row
 
     s = dict(summary)
     office = office or f"{narrative.area_name(s)}扶贫开发领导小组办公室"
@@ -757,6 +757,7 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     rows = [[township_row(dict(t))[i]["label"] for i in keep]
             for t in sorted(townships, key=lambda t: str(t.get("township_id")))]
     if rows:
+        rows.append([total_row(s)[i]["label"] for i in keep])
         add_table(doc, list(COUNTY_COLUMNS), rows, caption="表1　各乡镇脱贫情况与预测")
     add_subheading(doc, "（二）收入分组与贫困发生率")
     add_paragraph(doc, brief.trend_summary(s))

@@ -151,9 +151,10 @@ def county_charts(summary: Metrics, townships: Sequence[Metrics], domain: str) -
 TABLE_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "拟脱贫", "预计发生率", "拟出列贫困村")
 
 
-def county_table(townships: Sequence[Metrics], report_url: str | None) -> Table:
-    """index.html's table of townships (its cells, TABLE_COLUMNS only); names link when report_url is set."""
-    from fupin.county_table import HEADERS, township_row
+def county_table(townships: Sequence[Metrics], report_url: str | None, summary: Metrics | None = None) -> Table:
+    """index.html's table of townships (its cells, TABLE_COLUMNS only); names link when report_url is set;
+    the 全县合计 row of `summary` (the county as a whole) last."""
+    from fupin.county_table import HEADERS, total_row, township_row
 
     keep = [HEADERS.index(h) for h in TABLE_COLUMNS]
     rows = []
@@ -161,6 +162,8 @@ def county_table(townships: Sequence[Metrics], report_url: str | None) -> Table:
         row = [township_row(dict(m))[i] for i in keep]
         row[0] = {**row[0], "href": f"{report_url.rstrip('/')}/{url_segment(m['township_id'])}/report.html" if report_url else ""}
         rows.append(row)
+    if summary is not None and rows:
+        rows.append([total_row(dict(summary))[i] for i in keep])
     return Table(headers=list(TABLE_COLUMNS), rows=rows)
 
 
@@ -224,7 +227,7 @@ def build_content(report: Report, config: MailConfig, folder: Path, township_ids
     townships = township_metrics_in(folder, township_ids)
     return Content(title=f"{report.name}{m.get('year', '')}年脱贫攻坚情况（乡镇汇总）",
                    overview_heading=f"{narrative.whole_area(m)}基本情况",
-                   charts=county_charts(m, townships, domain), table=county_table(townships, config.report_url),
+                   charts=county_charts(m, townships, domain), table=county_table(townships, config.report_url, m),
                    problems_heading=f"{narrative.whole_area(m)}存在问题", **common)
 
 
