@@ -7,12 +7,19 @@ styles, so an office can restyle the whole document by editing a style:
 
 * A4, margins 37 mm top, 35 mm bottom, 28 mm left, 26 mm right;
 * ``Title``: 方正小标宋简体 (Word falls back to 宋体) 二号 (22 pt), centred;
-* ``Heading 1`` ("一、基本情况"): 黑体 三号 (16 pt);
+* ``Heading 1`` ("一、基本情况"): 黑体 三号 (16 pt); ``Heading 2`` ("（一）…"):
+  楷体_GB2312 (fallback 楷体) 三号; ``Heading 3`` ("1．…"): 仿宋 三号 bold;
+  Heading 4-9 black in our fonts (never the template's blue theme);
 * ``Normal``: 仿宋_GB2312 (fallback 仿宋) 三号, first line indented two
   characters, exact line spacing of 28.95 pt (22 lines on the page);
-* ``List Number``: the numbered 存在问题;
+  ``落款`` right-aligned (the office and the 成文日期), ``附件标识`` (黑体, flush left);
+* ``List Number``: a "1．" list, for an office's own additions;
 * tables in ``Table Grid`` with ``表格文字`` / ``表格数字`` / ``表格表头``
-  (宋体 小四, numbers right-aligned);
+  (宋体 五号, numbers right-aligned, headers broken between words only, the
+  header row repeated on every page, no row split across pages);
+* charts at most 95 mm tall, each with its caption below it (``图题``) on the same page;
+* the theme's East Asian language zh-CN, the office as author, our own
+  extended properties (no trace of the template's);
 * page numbers "— 1 —" in the footer (a PAGE field; odd pages right, even
   pages left, each one character in).
 
@@ -20,8 +27,10 @@ Every style sets its East Asian font (``w:eastAsia``) as well as the Latin
 one. The words come from :mod:`fupin.narrative`, :mod:`fupin.report` and
 :mod:`fupin.tables` and the pictures from :mod:`fupin.plots` (300 dpi, the
 width of the text), the same functions the HTML report uses, so the two never
-disagree. Only counts and village names appear: no household rows, no
-household or other ID codes, no personal data.
+disagree; the 汇报's frame (title, lead-in, 一是…, measures, closing, 落款,
+成文日期) comes from :mod:`fupin.brief`. Only counts and village names appear:
+no household rows, no household or other ID codes, no personal data, and
+nothing technical (no file name, checksum or version).
 
 In JupyterLab, one call writes a township's document::
 
@@ -364,14 +373,6 @@ def add_paragraph(doc: "DocumentObject", text: str) -> None:
     """A body paragraph (style ``Normal``); nothing for empty text."""
     if text:
         doc.add_paragraph(without_controls(text))
-
-
-def add_numbered(doc: "DocumentObject", items: Sequence[str], empty: str = "未发现问题。") -> None:
-    """A numbered list (style ``List Number``), or ``empty`` as a paragraph."""
-    if not items:
-        doc.add_paragraph(empty)
-    for item in items:
-        doc.add_paragraph(without_controls(item), style="List Number")
 
 
 #: A chart is at most this tall on the page, so that two charts and their captions share a page
