@@ -179,7 +179,7 @@ def test_depth_sensitivity_monitoring_and_the_follow_up_workbook(sample_batch, s
     # the report counts the lists and sends the reader to the workbook; it lists no household
     remaining = written["projection"]["remaining"]
     assert f"「未脱贫户」：{remaining['households']}户{remaining['people']:,}人" in text
-    assert "follow_up.xlsx" in text and not re.search(r"\d{14,}", text)
+    assert "跟踪清单" in text and "follow_up.xlsx" not in text and not re.search(r"\d{14,}", text)  # the link is an href
     items = {r[1] for r in book["存在问题"].iter_rows(min_row=2, values_only=True)}
     assert items == {t for _, t, _ in narrative.problem_items(written)}
 
