@@ -186,7 +186,7 @@ def test_problems_mixed_blockers_unknown_income_and_warnings(report_metrics) -> 
     items = narrative.problem_items(report_metrics(_mixed, village_threshold=0.03))
     assert [text for _, text, _ in items] == [
         "部分贫困村出列条件未达标。2019年全镇有3个贫困村贫困发生率预计降到3%以下，"
-        "但其中马家岭村村级活动场所未达标、未通硬化路；高家洼村未通硬化路，暂不具备出列条件。",
+        "但其中马家岭村（村级活动场所未达标、未通硬化路）；高家洼村（未通硬化路），暂不具备出列条件。",
         "个别贫困村脱贫任务仍然较重。未出列贫困村刘家峁村2019年贫困发生率预计仍在3%以上。",
         "部分贫困户收入底数不清。全镇有4户9人2019年收入情况不明，无法预测能否脱贫。",
         "基本医疗保障不够到位，涉及未脱贫户3户7人。",

@@ -307,7 +307,7 @@ def _problem_villages(metrics: Metrics) -> list[Found]:
         if len(labelled) == 1:
             detail = f"{which}{labelled[0][1]}"
         else:
-            detail = "其中" + "；".join(f"{names}{labels}" for names, labels in labelled)
+            detail = "其中" + "；".join(f"{names}（{labels}）" for names, labels in labelled)
         out.append(("villages_infrastructure",
                     f"{_some(len(infra), '贫困村')}出列条件未达标。{target}年{whole}{below}贫困发生率预计降到"
                     f"{limit}以下，但{detail}，暂不具备出列条件。", len(infra)))
