@@ -96,8 +96,8 @@ FLOOR = r"""
 import contextlib, io, json, sys, time
 started = time.perf_counter()
 import fupin
-from fupin.prepare import prepare
-from fupin.docx_report import document_bytes, township_document
+from fupin.batch.prepare import prepare
+from fupin.report.word import document_bytes, township_document
 data, year, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 county = fupin.load(data)
 ids = list(county.townships()["township_id"])
@@ -144,7 +144,7 @@ def measured(code: str, *args: str) -> tuple[float, float]:
 ONE_TOWNSHIP = r"""
 import json, sys
 from pathlib import Path
-from fupin.runner import RunParameters, run_batch
+from fupin.batch.runner import RunParameters, run_batch
 batch = run_batch(Path(sys.argv[1]), RunParameters(year=2018), out=Path(sys.argv[2]), townships=[sys.argv[3]],
                   workers=1, progress=False)
 print(json.dumps({"township_seconds": batch.results[0].seconds, "ok": batch.results[0].ok}))
@@ -153,7 +153,7 @@ print(json.dumps({"township_seconds": batch.results[0].seconds, "ok": batch.resu
 
 def province(work: Path) -> list[tuple[str, str]]:
     """Validation + preparation at 1,000,000 households; one township at 10k vs 1M."""
-    from fupin.generate import write_county
+    from fupin.sample.generate import write_county
 
     rows: list[tuple[str, str]] = []
     sizes = {"10k": (10, 10_000), "1M": (1000, 1_000_000)}
@@ -164,7 +164,7 @@ def province(work: Path) -> list[tuple[str, str]]:
         seconds, mb = measured("import sys, fupin\nfupin.load(sys.argv[1])", str(data))
         rows.append((f"`fupin validate` (load + validate), {label} households", f"{seconds:.1f} s, peak {mb:,.0f} MB"))
         seconds, mb = measured(
-            "import sys, fupin\nfrom pathlib import Path\nfrom fupin.prepare import prepare\n"
+            "import sys, fupin\nfrom pathlib import Path\nfrom fupin.batch.prepare import prepare\n"
             "c = fupin.load(sys.argv[1])\nprepare(c, Path(sys.argv[2]), c.townships()['township_id'])",
             str(data), str(work / f"prepared-{label}"),
         )

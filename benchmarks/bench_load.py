@@ -1,6 +1,6 @@
 """Benchmark: how long ``fupin.load`` takes, and its peak memory, at county and province scale.
 
-A script, not a test. It generates synthetic counties (``fupin.generate.write_county``,
+A script, not a test. It generates synthetic counties (``fupin.sample.generate.write_county``,
 about 1,000 households per township) into a temporary folder, each in its own
 process, then loads each one in a fresh Python process and reports the wall
 and CPU seconds of ``load()`` (imports excluded) and the process's peak
@@ -30,8 +30,8 @@ from pathlib import Path
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-import fupin.loading
-from fupin.loading import load
+import fupin.io.loading
+from fupin.io.loading import load
 
 path = Path(sys.argv[1])
 def peak_kb():
@@ -74,7 +74,7 @@ def townships_for(households: int) -> int:
 #: Runs in its own process, so that this one stays small while the children are measured.
 GENERATE = r"""
 import sys
-from fupin.generate import write_county
+from fupin.sample.generate import write_county
 
 folder, townships, households, fmt = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 write_county(folder, townships=townships, households=households, seed=0, fmt=fmt)

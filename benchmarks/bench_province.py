@@ -2,7 +2,7 @@
 
 Generates a county of ``--townships`` townships and ``--households``
 households (default 1,000 and 1,000 per township) as Parquet with
-``fupin.generate``, then times the real ``fupin run`` with every core into a
+``fupin.sample.generate``, then times the real ``fupin run`` with every core into a
 fresh report folder: wall time and the peak memory of the whole process tree
 (the runner, its workers and their kernels, sampled with psutil every 0.2 s).
 Each township's seconds (from the run's own ``.fupin/state.json``) are then
@@ -102,7 +102,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     data, out = work / "county", work / "reports"
     try:
-        from fupin.generate import write_county
+        from fupin.sample.generate import write_county
 
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)

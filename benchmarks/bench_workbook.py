@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _analysis(county, township: str, year: int):
     """A fresh analysis of one township with its metrics computed, as the notebook's metrics cell does."""
-    from fupin.analysis import analyse
-    from fupin.parameters import report_parameters
+    from fupin.figures.analysis import analyse
+    from fupin.figures.parameters import report_parameters
 
     a = analyse(county.area(township), report_parameters(year=year))
     a.metrics  # noqa: B018 (the notebook reads the metrics before it writes the workbook)
@@ -45,7 +45,7 @@ def _analysis(county, township: str, year: int):
 
 def bench(data: Path, year: int, repeat: int) -> None:
     import fupin
-    from fupin import followup
+    from fupin.report import workbook as followup
 
     county = fupin.load(data)
     townships = list(county.townships()["township_id"])
@@ -84,7 +84,7 @@ def bench(data: Path, year: int, repeat: int) -> None:
 
 def profile(data: Path, year: int, township: str, top: int) -> None:
     import fupin
-    from fupin import followup
+    from fupin.report import workbook as followup
 
     county = fupin.load(data)
     with tempfile.TemporaryDirectory() as tmp:

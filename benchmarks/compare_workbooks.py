@@ -42,9 +42,9 @@ def write(out: Path, data: Path, year: int) -> None:
     import pandas as pd
 
     import fupin
-    from fupin import followup
-    from fupin.analysis import analyse
-    from fupin.parameters import report_parameters
+    from fupin.report import workbook as followup
+    from fupin.figures.analysis import analyse
+    from fupin.figures.parameters import report_parameters
 
     county = fupin.load(data)
     for tid in county.townships()["township_id"]:

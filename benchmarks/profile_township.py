@@ -5,7 +5,7 @@
     slice's load, the analysis (``township_metrics``), each chart (built,
     then encoded to PNG), each table (built, then rendered to HTML), the
     workbook, the text.
-(2) warm: ``fupin.jobs.run_township`` in this process with a warm kernel
+(2) warm: ``fupin.batch.jobs.run_township`` in this process with a warm kernel
     (``init_worker``, as each ``fupin run`` worker does), the first township
     run once to warm up, then timed: kernel reset, the notebook's cells in the
     kernel (papermill's per-cell durations), papermill's own work and the
@@ -59,11 +59,11 @@ def floor(data: Path, year: int, township: str, repeat: int, work: Path) -> dict
     import nbformat
 
     import fupin
-    from fupin import display, followup, plots, tables
-    from fupin.prepare import prepare
+    from fupin.report import charts as plots, show, tables, workbook as followup
+    from fupin.batch.prepare import prepare
 
     try:
-        from fupin import analysis
+        from fupin.figures import analysis
     except ImportError:  # before the one-analysis redesign
         analysis = None
 
@@ -73,14 +73,14 @@ def floor(data: Path, year: int, township: str, repeat: int, work: Path) -> dict
     nb = nbformat.read(NOTEBOOK, as_version=4)
     cells = [c.source for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
     params = next(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    # the parts: charts are built (plots.*) then drawn and encoded (display.figure_pngs); tables built (tables.*)
-    # then rendered (display.show_table); fupin.load, analyse and the workbook are looked up on their modules.
+    # the parts: charts are built (plots.*) then drawn and encoded (show.figure_pngs); tables built (tables.*)
+    # then rendered (show.show_table); fupin.load, analyse and the workbook are looked up on their modules.
     for name in [n for n in dir(plots) if n.endswith("_chart")]:
         _wrap(plots, name, f"chart build: {name}", clock)
     # every chart's PNG goes through figure_pngs (figure_png too): the six at 120 dpi, and three of them
     # also at 300 dpi for the Word document (show_figure with output_dir), from the same layout
     _wrap(display, "figure_pngs" if hasattr(display, "figure_pngs") else "figure_png",
-          "charts: draw + PNG (display.figure_pngs; 3 of them also at 300 dpi for Word)", clock)
+          "charts: draw + PNG (show.figure_pngs; 3 of them also at 300 dpi for Word)", clock)
     for name in ["villages_outlook", "non_exit_reasons", "poor_villages", "income_bands", "incidence_trend",
                  "depth_indices", "near_line", "monitoring_groups", "run_info"]:
         if hasattr(tables, name):
@@ -122,10 +122,12 @@ def warm(data: Path, year: int, township: str, repeat: int, work: Path) -> dict[
     import papermill.execute
 
     import fupin
-    from fupin import docx_report, export, fsutil, jobs, kernel, run_state
-    from fupin.prepare import prepare
-    from fupin.jobs import RunParameters
-    from fupin.runner import REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS
+    from fupin.batch import jobs, kernel
+    from fupin.core import files, run_state
+    from fupin.report import html, word
+    from fupin.batch.prepare import prepare
+    from fupin.batch.jobs import RunParameters
+    from fupin.batch.runner import REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS
 
     clock: dict[str, float] = collections.defaultdict(float)
     county = fupin.load(data)

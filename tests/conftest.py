@@ -22,8 +22,8 @@ except ImportError:  # Windows: each worker runs its own sample batch
 
 import fupin
 import metrics_fixtures as fx
-from fupin.config import SAMPLE_DIR
-from fupin.county import County
+from fupin.core.config import SAMPLE_DIR
+from fupin.core.county import County
 
 #: A run time as the workbook and run.json write it ("2026-11-29 22:14（UTC+08:00）"), as older pages did
 #: ("… 22:14:05 +0800"), or the run's day as a leader's 数据说明 writes it ("测算日期2026年11月29日").

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import metrics_fixtures as fx
-from fupin.county import County
+from fupin.core.county import County
 
 Y, T = 2018, 2019
 Z = 2000.0

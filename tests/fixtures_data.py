@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from fupin.columns import TABLES
+from fupin.core.contract import TABLES
 
 Rows = list[dict[str, object]]
 Tables = dict[str, Rows]

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fupin.columns import TABLES, TEXT_DTYPE
-from fupin.county import County
+from fupin.core.contract import TABLES, TEXT_DTYPE
+from fupin.core.county import County
 
 VILLAGE_DEFAULTS: dict[str, Any] = {
     "township_id": "001",

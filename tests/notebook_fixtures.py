@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-from fupin.config import NOTEBOOKS_DIR
+from fupin.core.config import NOTEBOOKS_DIR
 
 
 def faulty_notebooks(tmp_path: Path, township: str, code: str) -> Path:

@@ -11,11 +11,12 @@ import pytest
 from openpyxl import load_workbook
 
 import fupin
-from fupin import followup, frame
-from fupin.analysis import analyse, check_year_in_data
-from fupin.config import REFERENCE_TOWNSHIP_ID, REFERENCE_YEAR
-from fupin.errors import ParameterError
-from fupin.parameters import Parameters, report_parameters
+from fupin.figures import frame
+from fupin.report import workbook as followup
+from fupin.figures.analysis import analyse, check_year_in_data
+from fupin.core.config import REFERENCE_TOWNSHIP_ID, REFERENCE_YEAR
+from fupin.core.errors import ParameterError
+from fupin.figures.parameters import Parameters, report_parameters
 
 BUILDERS = ("household_frame", "village_table", "income_in_year")
 
@@ -58,10 +59,10 @@ def test_the_wrappers_give_what_the_analysis_gives(sample_county):
     town = sample_county.area("990101002")
     a = analyse(town, report_parameters(year=2018, poverty_line=4000, growth=0.05))
     assert fupin.township_metrics(town, 2018, poverty_line=4000, growth=0.05) == a.metrics
-    assert fupin.metrics.non_exit_households(town, 2018, poverty_line=4000, growth=0.05).equals(a.non_exit_households)
-    assert fupin.monitoring.monitoring_households(town, 2018, poverty_line=4000, growth=0.05).equals(
+    assert fupin.figures.metrics.non_exit_households(town, 2018, poverty_line=4000, growth=0.05).equals(a.non_exit_households)
+    assert fupin.figures.monitoring.monitoring_households(town, 2018, poverty_line=4000, growth=0.05).equals(
         a.monitoring_households)
-    assert fupin.checks.consistency_warnings(town, 2018, poverty_line=4000, growth=0.05) == a.metrics["warnings"]
+    assert fupin.figures.checks.consistency_warnings(town, 2018, poverty_line=4000, growth=0.05) == a.metrics["warnings"]
 
 
 def test_parameters_are_frozen_and_checked_once():
@@ -72,7 +73,7 @@ def test_parameters_are_frozen_and_checked_once():
     assert p.as_dict() == {"year": 2018, **p.metrics_kwargs()}
     assert p.monitoring() == {"line": 6000.0, "source": "default", "table_year": None}
     with pytest.raises(ParameterError, match="village_threshold=2"):
-        fupin.township_metrics(fupin.load(fupin.config.SAMPLE_DIR).area(REFERENCE_TOWNSHIP_ID), 2018,
+        fupin.township_metrics(fupin.load(fupin.core.config.SAMPLE_DIR).area(REFERENCE_TOWNSHIP_ID), 2018,
                                village_threshold=2)
 
 

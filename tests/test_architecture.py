@@ -211,11 +211,11 @@ def test_no_module_lends_out_names_of_another():
 
 
 def test_re_export_finder_sees_a_re_export_and_a_shim():
-    source = ("from fupin.frame import (  # noqa: F401\n    household_frame,\n    village_table,\n)\n"
-              "from fupin.money import to_fen, to_yuan\nfrom fupin.formats import fmt_pct\n"
+    source = ("from fupin.figures.frame import (  # noqa: F401\n    household_frame,\n    village_table,\n)\n"
+              "from fupin.core.money import to_fen, to_yuan\nfrom fupin.core.formats import fmt_pct\n"
               "__all__ = ['to_fen', 'to_yuan', 'f']\n\ndef f(x):\n    return fmt_pct(to_yuan(x))\n")
     assert lent_names(source) == ["household_frame", "to_fen", "village_table"]
-    assert is_shim('"""Moved."""\nimport warnings\nfrom fupin.lock import FolderLock\n'
+    assert is_shim('"""Moved."""\nimport warnings\nfrom fupin.core.lock import FolderLock\n'
                    'warnings.warn("moved", DeprecationWarning)\n__all__ = ["FolderLock"]\n')
     assert not is_shim(source)
 
@@ -268,24 +268,24 @@ def test_every_caller_imports_a_name_from_its_home_module():
 
 def test_old_imports_name_the_new_import():
     """A notebook copied from 0.1.0 fails with the import to write instead."""
-    import fupin.metrics
-    import fupin.tables
-    from fupin.errors import RemovedName
+    import fupin.figures.metrics
+    import fupin.report.tables
+    from fupin.core.errors import RemovedName
 
     for old, new in [("mailer", "from fupin.mail.send import send_reports"),
-                     ("state", "from fupin.run_state import BatchState"),
-                     ("summary", "from fupin.data_summary import township_summary")]:
+                     ("state", "from fupin.core.run_state import BatchState"),
+                     ("summary", "from fupin.io.summary import township_summary")]:
         with pytest.raises(ModuleNotFoundError, match=f"fupin.{old} 已移除.*{new}"):
             importlib.import_module(f"fupin.{old}")
         with pytest.raises(AttributeError, match=new):
             getattr(fupin, old)
-    with pytest.raises(RemovedName, match="请改为：from fupin.headcount import income_bands$"):
-        exec("from fupin.metrics import income_bands")  # as a copied notebook's cell
-    with pytest.raises(RemovedName, match="请改为：from fupin.tables import income_bands_table$"):
-        fupin.tables.income_bands  # noqa: B018
+    with pytest.raises(RemovedName, match="请改为：from fupin.figures.headcount import income_bands$"):
+        exec("from fupin.figures.metrics import income_bands")  # as a copied notebook's cell
+    with pytest.raises(RemovedName, match="请改为：from fupin.report.tables import income_bands_table$"):
+        fupin.report.tables.income_bands  # noqa: B018
     with pytest.raises(ImportError, match="cannot import name 'nothing_of_the_kind'"):
-        exec("from fupin.metrics import nothing_of_the_kind")
-    assert not hasattr(fupin.metrics, "nothing_of_the_kind") and hasattr(fupin.metrics, "township_metrics")
+        exec("from fupin.figures.metrics import nothing_of_the_kind")
+    assert not hasattr(fupin.figures.metrics, "nothing_of_the_kind") and hasattr(fupin.figures.metrics, "township_metrics")
 
 
 def test_moved_names_table_points_to_where_each_name_lives():

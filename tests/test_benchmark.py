@@ -14,7 +14,7 @@ from pathlib import Path
 from papermill.cli import _resolve_type
 from papermill.cli import papermill as papermill_command
 
-from fupin.config import PROJECT_ROOT, REFERENCE_TOWNSHIP_ID
+from fupin.core.config import PROJECT_ROOT, REFERENCE_TOWNSHIP_ID
 
 
 def _bench():

@@ -1,4 +1,4 @@
-"""fupin.brief and the words of the 汇报: number agreement, the area's own 镇/乡, no dangling 另有,
+"""fupin.report.brief and the words of the 汇报: number agreement, the area's own 镇/乡, no dangling 另有,
 one way per amount and per rate, measures only for problems found. Hand-made metrics of a few keys."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from fupin import brief, narrative, report
+from fupin.report import brief, headline as report, narrative
 
 NAMES = {"1": "东村", "2": "西村", "3": "南村"}
 

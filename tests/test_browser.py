@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fupin.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
+from fupin.core.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

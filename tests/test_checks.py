@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 import metrics_fixtures as fx
-from fupin.checks import WARNING_CODES, check_claims, claim_figures, consistency_warnings
-from fupin.metrics import township_metrics
+from fupin.figures.checks import WARNING_CODES, check_claims, claim_figures, consistency_warnings
+from fupin.figures.metrics import township_metrics
 
 Y = 2018
 
@@ -303,8 +303,8 @@ def _exits_at_several_lines():
 
 def test_past_exits_are_judged_against_the_line_of_their_year():
     """A what-if line for next year (L = 4000) does not re-judge exits made under the lines of their time."""
-    from fupin.analysis import analyse
-    from fupin.parameters import report_parameters
+    from fupin.figures.analysis import analyse
+    from fupin.figures.parameters import report_parameters
 
     c = _exits_at_several_lines()
     lines = {2016: 3000, 2018: 3500}
@@ -318,8 +318,8 @@ def test_past_exits_are_judged_against_the_line_of_their_year():
     a = analyse(c, report_parameters(year=Y, poverty_line=4000, poverty_lines=lines))
     listed = a.frame.loc[a.warning_masks["exited_income_below_line"], "household_id"].tolist()
     assert listed == ["A", "C", "E"]
-    from fupin.brief import data_notes
-    from fupin.followup import analysis_sheets
+    from fupin.report.brief import data_notes
+    from fupin.report.workbook import analysis_sheets
 
     about = dict(analysis_sheets(a)["说明"][0].itertuples(index=False))
     assert about["各年贫困线"] == "2016年3,000元/人·年；2018年3,500元/人·年：已脱贫户按脱贫当年的贫困线核查"

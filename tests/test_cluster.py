@@ -25,12 +25,12 @@ import pytest
 
 import fupin
 from conftest import RUN_TIME
-from fupin.cluster import ClusterAddress, batch_size, batches, execute_on_cluster, parse_address
-from fupin.config import NOTEBOOKS_DIR, SAMPLE_DIR
-from fupin.errors import UsageError
-from fupin.metrics import township_metrics
-from fupin.jobs import Job, RunParameters
-from fupin.runner import run_batch
+from fupin.batch.cluster import ClusterAddress, batch_size, batches, execute_on_cluster, parse_address
+from fupin.core.config import NOTEBOOKS_DIR, SAMPLE_DIR
+from fupin.core.errors import UsageError
+from fupin.figures.metrics import township_metrics
+from fupin.batch.jobs import Job, RunParameters
+from fupin.batch.runner import run_batch
 from notebook_fixtures import blocking_notebooks
 
 STAMP = RUN_TIME
@@ -184,7 +184,7 @@ def test_a_worker_killed_mid_batch_costs_no_township(dask_cluster, tmp_path):
     notebooks, started, go = blocking_notebooks(tmp_path, held)
 
     def kernel_pid():  # runs in a worker (pickled by value)
-        kernel = sys.modules["fupin.jobs"]._kernel if "fupin.jobs" in sys.modules else None
+        kernel = sys.modules["fupin.batch.jobs"]._kernel if "fupin.batch.jobs" in sys.modules else None
         return kernel.km.provisioner.pid if kernel is not None and kernel.km is not None else None
 
     def killer() -> None:

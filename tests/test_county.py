@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import metrics_fixtures as fx
-from fupin.errors import EmptyAreaError, UnknownTownshipError, UsageError
+from fupin.core.errors import EmptyAreaError, UnknownTownshipError, UsageError
 
 
 def three_townships():

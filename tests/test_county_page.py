@@ -9,10 +9,10 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from fupin import plots
-from fupin.county_page import prepare_county_page, write_county_page
-from fupin.jobs import RunParameters, TownshipResult
-from fupin.metrics import township_metrics
+from fupin.report import charts
+from fupin.batch.county_page import prepare_county_page, write_county_page
+from fupin.batch.jobs import RunParameters, TownshipResult
+from fupin.figures.metrics import township_metrics
 
 DONE, FAILED = ("990101001", "990101002"), "990101003"
 

@@ -15,13 +15,13 @@ import pytest
 
 import metrics_fixtures as fx
 from depth_fixtures import county
-from fupin import depth, sensitivity
-from fupin.depth import fgt, income_gap, watts
-from fupin.monitoring import monitoring_households
-from fupin.parameters import choose_monitoring_line
-from fupin.sensitivity import exits_by_line, line_grid
-from fupin.frame import household_frame
-from fupin.metrics import township_metrics
+from fupin.figures import depth, sensitivity
+from fupin.figures.depth import fgt, income_gap, watts
+from fupin.figures.monitoring import monitoring_households
+from fupin.figures.parameters import choose_monitoring_line
+from fupin.figures.sensitivity import exits_by_line, line_grid
+from fupin.figures.frame import household_frame
+from fupin.figures.metrics import township_metrics
 
 Y, T = 2018, 2019
 Z = 2000.0
@@ -295,7 +295,7 @@ def test_inputs_are_not_mutated():
 
 
 def test_report_text_states_the_gap_and_its_denominator(m):
-    from fupin import narrative
+    from fupin.report import narrative
 
     text = narrative.depth_summary(m)
     assert "需要资金约0.43万元才能使全部未脱贫人口达到贫困线" in text  # one way: 万元, two decimals at most
@@ -309,7 +309,7 @@ def test_report_text_states_the_gap_and_its_denominator(m):
 
 
 def test_report_tables_and_county_row(m):
-    from fupin import county_table, tables
+    from fupin.report import county_table, tables
 
     indices = tables.depth_indices(m)
     assert indices["范围"].tolist() == ["测试镇（合计）", "村A", "村B"]
@@ -323,8 +323,8 @@ def test_report_tables_and_county_row(m):
 
 
 def test_charts_build_with_and_without_data(m):
-    from fupin import plots
+    from fupin.report import charts
 
     empty = township_metrics(fx.county(fx.villages({"village_id": "A", "population": 0})), Y)
-    for chart in (plots.gap_decomposition_chart, plots.sensitivity_chart):
+    for chart in (charts.gap_decomposition_chart, charts.sensitivity_chart):
         assert chart(m).axes and chart(empty).axes

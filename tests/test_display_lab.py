@@ -11,8 +11,9 @@ from IPython.core.formatters import DisplayFormatter
 from IPython.core.interactiveshell import InteractiveShell
 from matplotlib.figure import Figure
 
-from fupin import config, display, plots
-from fupin.export import notebook_to_html, without_inline_styles
+from fupin.core import config
+from fupin.report import charts as plots, show as display
+from fupin.report.html import notebook_to_html, without_inline_styles
 
 
 @pytest.fixture

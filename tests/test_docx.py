@@ -27,10 +27,10 @@ from PIL import Image
 
 import fupin
 from depth_fixtures import Y, Z, county
-from fupin import brief, narrative, tables
-from fupin.config import REFERENCE_TOWNSHIP_ID
-from fupin.county_table import township_row
-from fupin.docx_report import (
+from fupin.report import brief, narrative, tables
+from fupin.core.config import REFERENCE_TOWNSHIP_ID
+from fupin.report.county_table import township_row
+from fupin.report.word import (
     COUNTY_COLUMNS, column_widths, county_document, document_bytes, leader_problems, township_document,
     write_township_docx,
 )
@@ -157,7 +157,7 @@ def test_data_notes_table_holds_what_a_leader_needs_only(town_doc, metrics):
 def test_charts_left_by_the_notebook_are_taken_not_drawn_again(metrics, tmp_path):
     """township_document takes each chart the notebook left in its output_dir
     (display.docx_picture) as it is; a chart not there is drawn."""
-    from fupin.config import docx_picture
+    from fupin.core.config import docx_picture
 
     marker = io.BytesIO()
     Image.new("RGB", (40, 30), "red").save(marker, format="png", dpi=(300, 300))
@@ -177,9 +177,9 @@ def test_the_worker_builds_the_word_document_once_its_metrics_and_pictures_are_t
     """fupin run's worker builds report.docx beside the kernel as soon as a finished cell has left
     the metrics and the three pictures (jobs._EarlyWord); that early document is the one
     township_document makes from the final metrics, and other final metrics are built anew."""
-    from fupin.config import METRICS_MIME, docx_picture
-    from fupin.docx_report import TOWNSHIP_CHARTS
-    from fupin.jobs import _EarlyWord
+    from fupin.core.config import METRICS_MIME, docx_picture
+    from fupin.report.word import TOWNSHIP_CHARTS
+    from fupin.batch.jobs import _EarlyWord
 
     def png(colour: str) -> bytes:
         out = io.BytesIO()
@@ -219,7 +219,7 @@ def test_the_worker_builds_the_word_document_once_its_metrics_and_pictures_are_t
 
 
 def test_three_charts_at_300_dpi_as_wide_as_the_text_or_at_most_95_mm_tall(town_doc):
-    from fupin.docx_report import PICTURE_MAX_HEIGHT
+    from fupin.report.word import PICTURE_MAX_HEIGHT
 
     shapes = town_doc.inline_shapes
     assert len(shapes) == 3
@@ -238,7 +238,7 @@ def test_three_charts_at_300_dpi_as_wide_as_the_text_or_at_most_95_mm_tall(town_
 
 def test_tall_charts_are_narrowed_so_that_no_page_is_left_half_blank(town_doc):
     """A chart is at most 95 mm tall (two share a page), never narrower than 70% of the text."""
-    from fupin.docx_report import PICTURE_MAX_HEIGHT, picture_width, text_width
+    from fupin.report.word import PICTURE_MAX_HEIGHT, picture_width, text_width
 
     def png(width: int, height: int) -> bytes:
         out = io.BytesIO()
@@ -368,7 +368,7 @@ def test_column_widths_fill_the_text_and_keep_numbers_whole():
 
 def test_headers_break_between_words_and_rows_do_not_split(town_doc):
     """户籍人口 stays whole; 2019年预计发生率 breaks before 发生率; every row is kept on one page."""
-    from fupin.docx_report import header_lines
+    from fupin.report.word import header_lines
 
     assert header_lines("户籍人口") == ["户籍人口"] and header_lines("未脱贫人口") == ["未脱贫", "人口"]
     first = town_doc.tables[0]

@@ -1,6 +1,6 @@
 """One text and missing-value representation for contract columns, under pandas 2.2+ and 3.x.
 
-Every id, text and enum column is :data:`fupin.columns.TEXT_DTYPE`
+Every id, text and enum column is :data:`fupin.core.contract.TEXT_DTYPE`
 (Python-backed strings, ``pd.NA`` when missing), whatever pandas' own
 default string dtype is. These tests pin down what the rest of the library
 relies on: enum checks, masks, ``isna``, grouping and the Parquet round trip
@@ -16,10 +16,10 @@ import pytest
 
 import fixtures_data as fd
 import metrics_fixtures as fx
-from fupin.columns import CHECK_DTYPES, TABLES, TEXT_DTYPE, contract_dtype
-from fupin.county import County
-from fupin.loading import load
-from fupin.prepare import prepare
+from fupin.core.contract import CHECK_DTYPES, TABLES, TEXT_DTYPE, contract_dtype
+from fupin.core.county import County
+from fupin.io.loading import load
+from fupin.batch.prepare import prepare
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_a_prepared_township_reads_back_with_the_same_dtypes_and_values(
 
 def test_report_tables_align_text_alike_under_either_pandas() -> None:
     """Text aligns left whether pandas holds it as ``object`` (pandas 2), ``str`` (pandas 3) or the contract's dtype."""
-    from fupin.display import table_html
+    from fupin.report.show import table_html
 
     frame = pd.DataFrame({
         "村": pd.array(["东风村"], dtype=TEXT_DTYPE),

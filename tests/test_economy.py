@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 import metrics_fixtures as fx
-from fupin import economy, narrative, tables
+from fupin.figures import collective as economy
+from fupin.report import narrative, tables
 from conftest import fupin_cli
-from fupin.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
-from fupin.metrics import township_metrics
+from fupin.core.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
+from fupin.figures.metrics import township_metrics
 
 Y = 2018
 GOLDEN = Path(__file__).parent / "data" / "reference_township_metrics_2018.json"

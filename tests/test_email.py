@@ -32,7 +32,7 @@ from fupin.mail import config as mail_config
 from fupin.mail import content as mail_content
 from fupin.mail import ledger as mail_ledger
 from fupin.cli import main
-from fupin.config import SAMPLE_DIR
+from fupin.core.config import SAMPLE_DIR
 
 pytestmark = [
     pytest.mark.slow,
@@ -753,7 +753,7 @@ def test_a_sender_killed_while_holding_the_lock_does_not_block_the_next(reports,
 
 
 def test_example_configuration_is_valid():
-    from fupin.config import PROJECT_ROOT
+    from fupin.core.config import PROJECT_ROOT
 
     config = mail_config.load_config(PROJECT_ROOT / "email.example.yml")
     assert config.smtp.tls in mail_config.TLS_MODES and config.sender_address

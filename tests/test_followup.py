@@ -11,8 +11,8 @@ import pytest
 
 import metrics_fixtures as fx
 from depth_fixtures import Y, Z, county
-from fupin import followup
-from fupin.followup import FILENAME, SHEETS, path_in, write_follow_up
+from fupin.report import workbook as followup
+from fupin.report.workbook import FILENAME, SHEETS, path_in, write_follow_up
 
 
 @pytest.fixture(scope="module")

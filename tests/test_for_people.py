@@ -6,8 +6,8 @@ from __future__ import annotations
 import openpyxl
 import pandas as pd
 
-from fupin import followup
-from fupin.tables import for_people
+from fupin.report import workbook
+from fupin.report.tables import for_people
 
 
 def test_for_people_labels_flags_codes_and_missing_values():
@@ -44,7 +44,7 @@ def test_chinese_tables_pass_unchanged():
 
 def test_write_table_keeps_numbers_as_numbers_and_text_as_text(tmp_path):
     frame = for_people(pd.DataFrame({"household_id": ["=1+1"], "size": [3], "income_T": [2985.5]}))
-    path = followup.write_table(frame, tmp_path / "清单.xlsx", sheet="未脱贫户")
+    path = workbook.write_table(frame, tmp_path / "清单.xlsx", sheet="未脱贫户")
     ws = openpyxl.load_workbook(path)["未脱贫户"]
     assert [c.value for c in ws[1]] == ["户编号", "人口", "预计人均纯收入"]
     assert [c.value for c in ws[2]] == ["'=1+1", 3, 2985.5]  # neutralised the OWASP way

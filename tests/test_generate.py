@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fupin.columns import ATTRIBUTES, CAUSES, TABLES, TEXT_DTYPE, contract_dtype
-from fupin.config import REFERENCE_TOWNSHIP_ID
-from fupin.errors import UsageError
-from fupin.generate import generate_county, write_county
-from fupin import load  # the loader (module fupin.loading)
+from fupin.core.contract import ATTRIBUTES, CAUSES, TABLES, TEXT_DTYPE, contract_dtype
+from fupin.core.config import REFERENCE_TOWNSHIP_ID
+from fupin.core.errors import UsageError
+from fupin.sample.generate import generate_county, write_county
+from fupin import load  # the loader (module fupin.io.loading)
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 

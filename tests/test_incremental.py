@@ -19,9 +19,9 @@ import pytest
 
 import fupin
 from conftest import fupin_cli
-from fupin.config import NOTEBOOKS_DIR
-from fupin.frame import household_frame
-from fupin.metrics import township_metrics
+from fupin.core.config import NOTEBOOKS_DIR
+from fupin.figures.frame import household_frame
+from fupin.figures.metrics import township_metrics
 
 pytestmark = pytest.mark.slow
 

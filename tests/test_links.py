@@ -60,7 +60,7 @@ def test_the_data_contract_is_the_one_place_everything_points_to():
 
 def test_docs_notebooks_lists_every_parameter_of_the_report_notebook():
     """docs/notebooks.md's parameter table names exactly the parameters the report notebook declares."""
-    from fupin.runner import notebook_parameter_names
+    from fupin.batch.runner import notebook_parameter_names
 
     text = (ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", text, flags=re.MULTILINE))

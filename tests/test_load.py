@@ -1,4 +1,4 @@
-"""fupin.loading.load: every accepted input form gives the same typed county."""
+"""fupin.io.loading.load: every accepted input form gives the same typed county."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 
 import fixtures_data as fd
-from fupin import loading
-from fupin.columns import HOUSEHOLDS, TABLES, TEXT_DTYPE, contract_dtype
-from fupin.county import County
-from fupin.errors import DataError, Unconvertible
-from fupin.loading import (
+from fupin.io import loading
+from fupin.core.contract import HOUSEHOLDS, TABLES, TEXT_DTYPE, contract_dtype
+from fupin.core.county import County
+from fupin.core.errors import DataError, Unconvertible
+from fupin.io.loading import (
     decode, find_header, load, normalize_header, parse_bool, parse_id, parse_int, parse_number,
 )
-from fupin.data_summary import township_summary
+from fupin.io.summary import township_summary
 
 NA = pd.NA
 

@@ -19,11 +19,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from fupin import loading
-from fupin.columns import CHECK_DTYPES, TABLES, Column
-from fupin.errors import DataError, Unconvertible
-from fupin.generate import generate_county, write_county
-from fupin.loading import convert_values, load
+from fupin.io import loading
+from fupin.core.contract import CHECK_DTYPES, TABLES, Column
+from fupin.core.errors import DataError, Unconvertible
+from fupin.sample.generate import generate_county, write_county
+from fupin.io.loading import convert_values, load
 
 HOUSEHOLDS = 50_000
 TOWNSHIPS = 50

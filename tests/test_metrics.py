@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 import metrics_fixtures as fx
-from fupin.columns import GUARANTEES, REASON_LABELS
-from fupin.economy import INDUSTRY_COLUMNS
-from fupin.errors import UnknownTownshipError
-from fupin.frame import (
+from fupin.core.contract import GUARANTEES, REASON_LABELS
+from fupin.figures.collective import INDUSTRY_COLUMNS
+from fupin.core.errors import UnknownTownshipError
+from fupin.figures.frame import (
     REASON_CODES,
     household_frame,
     household_status,
@@ -22,7 +22,7 @@ from fupin.frame import (
     income_in_year,
     village_table,
 )
-from fupin.headcount import (
+from fupin.figures.headcount import (
     band_labels,
     cadre_count,
     incidence_trend,
@@ -31,7 +31,7 @@ from fupin.headcount import (
     reason_counts,
     unsafe_houses_outside_program,
 )
-from fupin.metrics import non_exit_households, township_metrics
+from fupin.figures.metrics import non_exit_households, township_metrics
 
 Y = 2018
 

@@ -17,13 +17,14 @@ import io
 
 import openpyxl
 
-from fupin import checks, followup
-from fupin.monitoring import monitoring_households
-from fupin.sensitivity import exits_by_line, near_line
-from fupin.frame import household_frame
-from fupin.metrics import non_exit_households, township_metrics
-from fupin.money import below_share, to_fen
-from fupin.formats import fmt_amount, fmt_pct, fmt_pct_short, fmt_wan, fmt_yuan
+from fupin.figures import checks
+from fupin.report import workbook as followup
+from fupin.figures.monitoring import monitoring_households
+from fupin.figures.sensitivity import exits_by_line, near_line
+from fupin.figures.frame import household_frame
+from fupin.figures.metrics import non_exit_households, township_metrics
+from fupin.core.money import below_share, to_fen
+from fupin.core.formats import fmt_amount, fmt_pct, fmt_pct_short, fmt_wan, fmt_yuan
 
 Y, T = 2018, 2019
 
@@ -251,11 +252,11 @@ def test_to_fen_and_below_share():
 
 
 def test_lines_are_shown_to_the_fen_in_the_subtitle_and_the_follow_up_workbook():
-    from fupin import followup, report
+    from fupin.report import headline, workbook as followup
 
     c = exited(("a", 6000.0, 5249.98))
     m = township_metrics(c, Y, poverty_line=3500.5)
-    assert "贫困线3,500.50元/人·年" in report.subtitle(m)  # not "3,500" (nor "3,501")
+    assert "贫困线3,500.50元/人·年" in headline.subtitle(m)  # not "3,500" (nor "3,501")
     sheets = followup.follow_up_sheets(c, Y, poverty_line=3500.5, monitoring_line=5249.99)
     frame, _ = sheets["说明"]
     about = dict(zip(frame.iloc[:, 0], frame.iloc[:, 1]))

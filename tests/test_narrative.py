@@ -1,4 +1,4 @@
-"""fupin.narrative: the generated Chinese text, exact strings.
+"""fupin.report.narrative: the generated Chinese text, exact strings.
 
 Every metrics dict is the library's own (conftest.py ``report_metrics``), computed on
 the seed's township (metrics_fixtures.report_county) or on a change of it; the
@@ -14,8 +14,8 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from fupin import narrative
-from fupin.county import County
+from fupin.report import narrative
+from fupin.core.county import County
 
 REFERENCE_PARAGRAPH = (
     "城关镇下辖20个行政村，共有贫困村5个，无深度贫困村，全镇建档立卡贫困人口820户1,872人，帮扶干部共计150人。"
@@ -221,7 +221,7 @@ def test_problems_each_once_without_codes_and_with_what_to_do(report_metrics) ->
 
 
 def test_every_warning_code_has_words_and_an_action() -> None:
-    from fupin.checks import WARNING_CODES
+    from fupin.figures.checks import WARNING_CODES
 
     assert set(WARNING_CODES) <= set(narrative.WARNING_PROBLEMS) and set(WARNING_CODES) <= set(narrative.ACTIONS)
 

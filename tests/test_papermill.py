@@ -14,8 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fupin.config import NOTEBOOKS_DIR, SAMPLE_DIR
-from fupin.export import without_inline_styles
+from fupin.core.config import NOTEBOOKS_DIR, SAMPLE_DIR
+from fupin.report.html import without_inline_styles
 
 pytestmark = pytest.mark.slow
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from fupin.errors import ParameterError, UsageError
-from fupin.parameters import check_injected_names, default_bands, parse_numbers, report_parameters
-from fupin.jobs import RunParameters
-from fupin.runner import check_parameter_names
+from fupin.core.errors import ParameterError, UsageError
+from fupin.figures.parameters import check_injected_names, default_bands, parse_numbers, report_parameters
+from fupin.batch.jobs import RunParameters
+from fupin.batch.runner import check_parameter_names
 
 
 @pytest.mark.parametrize("text", ["[4000,4500]", "[4000, 4500]", "4000,4500", " 4000，4500 ", "4000、4500",

@@ -18,9 +18,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import fixtures_data as fd
-from fupin.columns import TABLES, TEXT_DTYPE
-from fupin.errors import DataError
-from fupin.loading import _arrow_column, load
+from fupin.core.contract import TABLES, TEXT_DTYPE
+from fupin.core.errors import DataError
+from fupin.io.loading import _arrow_column, load
 from test_load import assert_reference
 
 TEXT_TYPES: dict[str, pa.DataType] = {

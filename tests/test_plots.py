@@ -1,4 +1,4 @@
-"""fupin.plots: every chart draws its Chinese text with Noto Sans SC, leaves no
+"""fupin.report.charts: every chart draws its Chinese text with Noto Sans SC, leaves no
 global state behind, and shows the figures of the metrics dict.
 
 The metrics dicts are the library's own (conftest.py ``report_metrics`` and
@@ -24,18 +24,18 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import metrics_fixtures as fx
-from fupin.county import County
-from fupin.metrics import township_metrics
-from fupin import plots, style
-from fupin.reference import national_series
+from fupin.core.county import County
+from fupin.figures.metrics import township_metrics
+from fupin.report import charts, style
+from fupin.report.national import national_series
 
 #: Each chart, built from (the seed township's metrics, the four townships' metrics).
 BUILDERS: dict[str, Callable[[dict, list], Figure]] = {
-    "income_bands": lambda m, s: plots.income_band_chart(m),
-    "incidence_trend": lambda m, s: plots.incidence_trend_chart(m, national_series()),
-    "village_trend": lambda m, s: plots.village_trend_chart(m),
-    "exits_by_village": lambda m, s: plots.exits_by_village_chart(m),
-    "county_overview": lambda m, s: plots.county_overview_chart(s),
+    "income_bands": lambda m, s: charts.income_band_chart(m),
+    "incidence_trend": lambda m, s: charts.incidence_trend_chart(m, national_series()),
+    "village_trend": lambda m, s: charts.village_trend_chart(m),
+    "exits_by_village": lambda m, s: charts.exits_by_village_chart(m),
+    "county_overview": lambda m, s: charts.county_overview_chart(s),
 }
 CHARTS = sorted(BUILDERS)
 
@@ -117,7 +117,7 @@ def _tick_labels(fig: Figure, axis: str = "x", index: int = 0) -> list[str]:
 
 
 def test_income_band_chart_content(report_metrics) -> None:
-    fig = plots.income_band_chart(report_metrics())
+    fig = charts.income_band_chart(report_metrics())
     assert _tick_labels(fig) == ["3,500元以下", "3,500元—4,000元", "4,000元以上"]
     text = _all_text(fig)
     for label in ("163户", "358人", "252户", "566人", "405户", "948人", "贫困线3,500元", "2019年"):
@@ -125,7 +125,7 @@ def test_income_band_chart_content(report_metrics) -> None:
 
 
 def test_incidence_trend_chart_content(report_metrics) -> None:
-    fig = plots.incidence_trend_chart(report_metrics(), national_series())
+    fig = charts.incidence_trend_chart(report_metrics(), national_series())
     ax = fig.axes[0]
     text = _all_text(fig)
     assert "预测 1.25%" in text and "3.23%" in text
@@ -141,13 +141,13 @@ def test_incidence_trend_chart_content(report_metrics) -> None:
 
 
 def test_incidence_trend_chart_without_national_series(report_metrics) -> None:
-    fig = plots.incidence_trend_chart(report_metrics())
+    fig = charts.incidence_trend_chart(report_metrics())
     assert "全国" not in _all_text(fig)
     _render(fig)
 
 
 def test_village_trend_chart_content(report_metrics) -> None:
-    fig = plots.village_trend_chart(report_metrics())
+    fig = charts.village_trend_chart(report_metrics())
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.axison]
     assert titles == [
         "李家沟村（已出列）", "王家坪村（拟出列）", "马家岭村（暂不具备出列条件）",
@@ -162,7 +162,7 @@ def test_village_trend_chart_content(report_metrics) -> None:
 
 def test_exits_by_village_chart_content(report_metrics) -> None:
     m = report_metrics()
-    fig = plots.exits_by_village_chart(m)
+    fig = charts.exits_by_village_chart(m)
     names = _tick_labels(fig, "y")
     assert len(names) == 19  # 李家沟村 has nobody left
     # fewest remaining people at the bottom: the poor villages' 9, 15, 18, 36
@@ -174,7 +174,7 @@ def test_exits_by_village_chart_content(report_metrics) -> None:
 
 
 def test_county_overview_chart_content(county_summaries) -> None:
-    fig = plots.county_overview_chart(county_summaries)
+    fig = charts.county_overview_chart(county_summaries)
     assert _tick_labels(fig, "y") == ["白云乡", "城关镇", "河口乡", "石桥镇"]
     text = _all_text(fig)
     assert "3.23%" in text and "1.25%" in text and "2018年底" in text
@@ -186,13 +186,13 @@ def test_county_overview_chart_of_many_townships_shows_those_of_highest_incidenc
     base = county_summaries[0]
     many = [{**base, "township_id": f"T{i:04d}", "township_name": f"乡{i:04d}", "incidence": i / 10000}
             for i in range(1000)]
-    fig = plots.county_overview_chart(many)
+    fig = charts.county_overview_chart(many)
     names = _tick_labels(fig, "y")
-    assert len(names) == plots.OVERVIEW_MAX_TOWNSHIPS == 30
+    assert len(names) == charts.OVERVIEW_MAX_TOWNSHIPS == 30
     assert names == [f"乡{i:04d}" for i in range(970, 1000)]  # highest on top
     assert "共1,000个乡镇，图中为贫困发生率最高的30个" in _all_text(fig)
     assert fig.get_size_inches()[1] < 20
-    few = plots.county_overview_chart(many[:30])
+    few = charts.county_overview_chart(many[:30])
     assert len(_tick_labels(few, "y")) == 30 and "图中为" not in _all_text(few)
 
 
@@ -222,11 +222,11 @@ def edge_cases() -> dict[str, dict[str, Any]]:
 def test_charts_draw_on_edge_cases(edge_cases, case: str) -> None:
     metrics = edge_cases[case]
     figures = [
-        plots.income_band_chart(metrics),
-        plots.incidence_trend_chart(metrics, national_series()),
-        plots.village_trend_chart(metrics),
-        plots.exits_by_village_chart(metrics),
-        plots.county_overview_chart([metrics, {**metrics, "incidence": None, "township_name": "空乡"}]),
+        charts.income_band_chart(metrics),
+        charts.incidence_trend_chart(metrics, national_series()),
+        charts.village_trend_chart(metrics),
+        charts.exits_by_village_chart(metrics),
+        charts.county_overview_chart([metrics, {**metrics, "incidence": None, "township_name": "空乡"}]),
     ]
     for fig in figures:
         _render(fig)
@@ -235,12 +235,12 @@ def test_charts_draw_on_edge_cases(edge_cases, case: str) -> None:
 
 def test_unknown_band_and_empty_charts_say_so(edge_cases) -> None:
     metrics = edge_cases["unknown"]
-    assert _tick_labels(plots.income_band_chart(metrics))[-1] == "收入不明"
+    assert _tick_labels(charts.income_band_chart(metrics))[-1] == "收入不明"
     empty = edge_cases["empty"]
     assert empty["villages_table"] == [] and empty["incidence_trend_by_village"] == []
-    assert "无贫困村" in _all_text(plots.village_trend_chart(empty))
-    assert "无未脱贫人口" in _all_text(plots.exits_by_village_chart(empty))
-    assert "无乡镇数据" in _all_text(plots.county_overview_chart([]))
+    assert "无贫困村" in _all_text(charts.village_trend_chart(empty))
+    assert "无未脱贫人口" in _all_text(charts.exits_by_village_chart(empty))
+    assert "无乡镇数据" in _all_text(charts.county_overview_chart([]))
 
 
 def test_national_series_reads_the_reference_file() -> None:
@@ -274,7 +274,7 @@ def test_figure_png_keeps_all_a_tight_savefig_draws_with_the_padding_around_it(r
     than the chart included (nothing cropped), and savefig.pad_inches (0.1 in) of white around it."""
     from PIL import Image
 
-    from fupin.display import figure_png
+    from fupin.report.show import figure_png
 
     def build() -> Figure:
         return ALL_BUILDERS[name](report_metrics(), county_summaries)
@@ -294,16 +294,16 @@ def test_figure_png_measures_a_chart_once_and_renders_it_once(build, monkeypatch
     """Nothing is drawn at build; a chart has fixed positions (no layout engine), and figure_png
     draws it once (the rendering), not twice as savefig(bbox_inches="tight") does; figure_pngs at
     two resolutions draws it once per resolution."""
-    from fupin.display import figure_png, figure_pngs
+    from fupin.report.show import figure_png, figure_pngs
 
     calls: list[str] = []
-    draw = plots.Chart.draw
+    draw = charts.Chart.draw
 
     def counted(self, renderer):
         calls.append("draw")
         return draw(self, renderer)
 
-    monkeypatch.setattr(plots.Chart, "draw", counted)
+    monkeypatch.setattr(charts.Chart, "draw", counted)
     fig = build("exits_by_village")
     assert calls == [] and fig.get_layout_engine() is None
     figure_png(fig)
@@ -320,7 +320,7 @@ def test_figure_pngs_first_is_figure_png_and_the_second_keeps_the_whole_chart(bu
     nothing cropped (the box's padding is wider than any sub-pixel difference)."""
     from PIL import Image
 
-    from fupin.display import figure_png, figure_pngs
+    from fupin.report.show import figure_png, figure_pngs
 
     shown, printed = figure_pngs(build(name), [None, 300])
     alone = figure_png(build(name))
@@ -344,33 +344,33 @@ def _decoded(png: bytes) -> Any:
 
 @pytest.mark.parametrize("name", ["exits_by_village", "income_bands", "incidence_trend", "village_trend"])
 def test_chart_png_is_a_palette_of_its_own_colours_within_a_few_levels(build, monkeypatch, name: str) -> None:
-    """A chart's PNG is an 8-bit palette image (display.png_bytes) of the pixels matplotlib
+    """A chart's PNG is an 8-bit palette image (show.png_bytes) of the pixels matplotlib
     rendered: the most frequent colours (background, bars, lines, text) exact, every other
     pixel (antialiased edges) at most a few levels off, the same size and dpi."""
     import numpy as np
     from PIL import Image
 
-    from fupin import display
+    from fupin.report import show
 
     rendered: list[Any] = []
-    encode = display.png_bytes
+    encode = show.png_bytes
     monkeypatch.setattr(display, "png_bytes", lambda rgba, dpi: rendered.append(np.array(rgba)) or encode(rgba, dpi))
-    for dpi, png in zip((120, 300), display.figure_pngs(build(name), [None, 300])):
+    for dpi, png in zip((120, 300), show.figure_pngs(build(name), [None, 300])):
         rgba, image = rendered.pop(0), Image.open(io.BytesIO(png))
         assert image.mode == "P" and image.size == rgba.shape[1::-1] and [round(d) for d in image.info["dpi"]] == [dpi, dpi]
         assert (rgba[..., 3] == 255).all()  # opaque: nothing is lost without the alpha channel
         diff = np.abs(_decoded(png) - rgba).max(axis=2)
         rgb = rgba[..., 0] | rgba[..., 1].astype(int) << 8 | rgba[..., 2].astype(int) << 16
         colours, counts = np.unique(rgb, return_counts=True)
-        assert len(colours) > display.PNG_PALETTE_COLOURS  # a real chart: the palette is chosen, not all colours
+        assert len(colours) > show.PNG_PALETTE_COLOURS  # a real chart: the palette is chosen, not all colours
         # colours more frequent than the (PNG_EXACT_COLOURS + 1)-th are among the exact ones, whatever the ties
-        frequent = colours[counts > np.sort(counts)[::-1][display.PNG_EXACT_COLOURS]]
+        frequent = colours[counts > np.sort(counts)[::-1][show.PNG_EXACT_COLOURS]]
         assert (diff[np.isin(rgb, frequent)] == 0).all(), (name, dpi)
         assert diff.max() <= 24 and diff.mean() < 0.2, (name, dpi, diff.max(), diff.mean())
 
 
 def test_chart_png_is_the_same_bytes_every_time(build) -> None:
-    from fupin.display import figure_pngs
+    from fupin.report.show import figure_pngs
 
     assert figure_pngs(build("village_trend"), [None, 300]) == figure_pngs(build("village_trend"), [None, 300])
 
@@ -380,7 +380,7 @@ def test_png_of_few_colours_keeps_every_pixel() -> None:
     import numpy as np
     from PIL import Image
 
-    from fupin.display import PNG_PALETTE_COLOURS, png_bytes
+    from fupin.report.show import PNG_PALETTE_COLOURS, png_bytes
 
     rng = np.random.default_rng(7)
     colours = rng.integers(0, 256, (PNG_PALETTE_COLOURS, 3))
@@ -397,7 +397,7 @@ def test_png_palette_keeps_a_rare_colour_far_from_the_frequent_ones() -> None:
     frequent one; near-duplicates of frequent colours are merged into them."""
     import numpy as np
 
-    from fupin.display import PNG_PALETTE_COLOURS, png_bytes
+    from fupin.report.show import PNG_PALETTE_COLOURS, png_bytes
 
     greys = [(v, v, v) for v in range(256)] + [(v, v, v + 1) for v in range(0, 88, 2)]  # 300 colours
     pixels = np.repeat(greys, range(300, 0, -1), axis=0)  # the first grey on 300 pixels, the last on 1
@@ -416,23 +416,23 @@ def test_png_of_a_transparent_or_many_coloured_image_is_lossless(monkeypatch) ->
     import numpy as np
     from PIL import Image
 
-    from fupin import display
+    from fupin.report import show
 
     rng = np.random.default_rng(3)
     rgba = rng.integers(0, 256, (30, 20, 4)).astype(np.uint8)
     rgba[..., 3] = 255
     rgba[0, 0, 3] = 128
-    for image, limit in ((rgba, display.PNG_MAX_COLOURS), (rgba[1:], 100)):
+    for image, limit in ((rgba, show.PNG_MAX_COLOURS), (rgba[1:], 100)):
         monkeypatch.setattr(display, "PNG_MAX_COLOURS", limit)
-        png = display.png_bytes(image, 120)
+        png = show.png_bytes(image, 120)
         assert Image.open(io.BytesIO(png)).mode == "RGBA" and (_decoded(png) == image).all()
 
 
 #: Every chart of the township report and the county page, built as build(name) builds the others.
 ALL_BUILDERS: dict[str, Callable[[dict, list], Figure]] = {
     **BUILDERS,
-    "gap_decomposition": lambda m, s: plots.gap_decomposition_chart(m),
-    "sensitivity": lambda m, s: plots.sensitivity_chart(m),
+    "gap_decomposition": lambda m, s: charts.gap_decomposition_chart(m),
+    "sensitivity": lambda m, s: charts.sensitivity_chart(m),
 }
 
 
@@ -476,22 +476,22 @@ def test_chart_text_neither_overlaps_nor_leaves_the_chart(report_metrics, county
 
 
 def test_figure_png_keeps_text_beyond_the_canvas_margin(report_metrics) -> None:
-    """A chart's title running past the canvas drawn around it (display.CANVAS_MARGIN), or a text
+    """A chart's title running past the canvas drawn around it (show.CANVAS_MARGIN), or a text
     of another figure anywhere outside it, is kept whole: the box is then measured as a tight
     savefig measures it."""
     from PIL import Image
 
-    from fupin import display
+    from fupin.report import show
 
-    chart = plots.income_band_chart(report_metrics())
+    chart = charts.income_band_chart(report_metrics())
     chart.axes[0].set_title("很长的标题" * 12)
     other = Figure(figsize=(3, 2), dpi=120)
     other.subplots().plot([1, 2])
-    other.text(1 + (display.CANVAS_MARGIN + 0.5) / 3, 0.5, "a note far outside")
+    other.text(1 + (show.CANVAS_MARGIN + 0.5) / 3, 0.5, "a note far outside")
     for fig in (chart, other):
-        ours = Image.open(io.BytesIO(display.figure_png(fig))).size
+        ours = Image.open(io.BytesIO(show.figure_png(fig))).size
         tight = Image.open(io.BytesIO(_tight(fig))).size
-        assert ours == tight and ours[0] > (fig.get_figwidth() + display.CANVAS_MARGIN) * fig.dpi
+        assert ours == tight and ours[0] > (fig.get_figwidth() + show.CANVAS_MARGIN) * fig.dpi
 
 
 def test_charts_of_very_long_names_show_them_whole(report_metrics, county_summaries) -> None:
@@ -503,7 +503,7 @@ def test_charts_of_very_long_names_show_them_whole(report_metrics, county_summar
     m["depth"] = {**m["depth"], "villages": [{**v, "village_name": long + v["village_name"]}
                                               for v in m["depth"]["villages"]]}
     summaries = [{**s, "township_name": long + str(s.get("township_name"))} for s in county_summaries]
-    from fupin.display import figure_png
+    from fupin.report.show import figure_png
 
     for name in ("exits_by_village", "gap_decomposition", "county_overview", "village_trend"):
         left, top, right, bottom = _ink(figure_png(ALL_BUILDERS[name](m, summaries)))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from fupin.columns import PERSONAL_COLUMNS
-from fupin.privacy import drop_personal, mask_id_number, mask_name, mask_names, mask_personal
+from fupin.core.contract import PERSONAL_COLUMNS
+from fupin.core.privacy import drop_personal, mask_id_number, mask_name, mask_names, mask_personal
 
 
 @pytest.mark.parametrize(

@@ -16,11 +16,11 @@ import pytest
 
 import fixtures_data as fd
 from fupin.cli import main
-from fupin.errors import DataError, Problem
-from fupin.loading import CELL_UNIT, SCIENTIFIC_ID, TOO_MANY_DECIMALS, load
-from fupin.money import MONEY_TOO_LARGE, to_fen
-from fupin.privacy import masked
-from fupin.schema import RESERVED_ID, UNASSIGNED
+from fupin.core.errors import DataError, Problem
+from fupin.io.loading import CELL_UNIT, SCIENTIFIC_ID, TOO_MANY_DECIMALS, load
+from fupin.core.money import MONEY_TOO_LARGE, to_fen
+from fupin.core.privacy import masked
+from fupin.io.schema import RESERVED_ID, UNASSIGNED
 
 #: Columns of a national-system export that the contract does not read.
 EXTRA = {"联系电话": "13800000000", "开户银行": "农商行", "耕地面积（亩）": "2.5", "是否危房户": "否",

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from conftest import fupin_cli
-from fupin.config import SAMPLE_DIR
-from fupin.errors import UsageError
-from fupin.fsutil import check_outputs, is_within, same_path
+from fupin.core.config import SAMPLE_DIR
+from fupin.core.errors import UsageError
+from fupin.core.files import check_outputs, is_within, same_path
 from fupin.mail.folder import check_folder
-from fupin.run_state import BatchState, RunRecord, check_fits, differences, merged
+from fupin.core.run_state import BatchState, RunRecord, check_fits, differences, merged
 
 Y = 2018
 PARAMS = {"year": 2018, "poverty_line": 3500.0, "bands": [3500.0, 4000.0], "growth": 0.0}

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 import fupin
-from fupin import narrative
-from fupin.config import NOTEBOOKS_DIR, REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
-from fupin.metrics import township_metrics
+from fupin.report import narrative
+from fupin.core.config import NOTEBOOKS_DIR, REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
+from fupin.figures.metrics import township_metrics
 from conftest import fupin_cli
 from notebook_fixtures import faulty_notebooks
 

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from fupin.columns import ATTRIBUTES, CAUSES, TABLES
-from fupin.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR, SAMPLE_WORKBOOK
-from fupin.county import County
+from fupin.core.contract import ATTRIBUTES, CAUSES, TABLES
+from fupin.core.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR, SAMPLE_WORKBOOK
+from fupin.core.county import County
 from fupin.cli import main
-from fupin.generate import SAMPLE_TITLES
-from fupin import load  # the loader (module fupin.loading)
-from fupin.metrics import township_metrics
+from fupin.sample.generate import SAMPLE_TITLES
+from fupin import load  # the loader (module fupin.io.loading)
+from fupin.figures.metrics import township_metrics
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_reference_township_has_returned_households_and_all_income_forms(sample)
 
 
 def test_reference_township_names_its_weak_economies_and_low_industry_coverage(seed):
-    from fupin import narrative
+    from fupin.report import narrative
 
     names = {v["village_id"]: v["village_name"] for v in seed["villages_table"]}
     ce = seed["collective_economy"]

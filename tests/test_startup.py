@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from fupin.config import NOTEBOOKS_DIR
+from fupin.core.config import NOTEBOOKS_DIR
 
 
 def _run(code: str) -> dict:
@@ -16,10 +16,10 @@ def _run(code: str) -> dict:
 
 
 def test_a_report_kernel_imports_neither_nbconvert_nor_jsonschema():
-    """The report's display code takes its stylesheet from fupin.style, not from the exporter."""
+    """The report's display code takes its stylesheet from fupin.report.style, not from the exporter."""
     seen = _run(
         "import json, sys\n"
-        "from fupin.kernel_state import prime\n"
+        "from fupin.batch.kernel_state import prime\n"
         "prime()\n"
         "from fupin import display\n"
         "display.show_title('标题', '副标题')\n"
@@ -54,7 +54,7 @@ def test_the_runner_reads_parameter_names_as_papermill_does(tmp_path):
     import nbformat
     from papermill import inspect_notebook
 
-    from fupin.runner import notebook_parameter_names
+    from fupin.batch.runner import notebook_parameter_names
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -87,20 +87,20 @@ def test_the_runner_process_imports_no_notebook_library():
 def test_a_worker_imports_neither_matplotlib_nor_ipython():
     """A `fupin run` worker imports what its townships need (papermill, nbconvert, the Word and HTML
     writers) at start-up, but not matplotlib, seaborn or IPython: the notebook draws the charts in
-    its kernel, and fupin.display's constants live in fupin.config."""
+    its kernel, and fupin.report.show's constants live in fupin.core.config."""
     seen = _run(
         "import json, sys\n"
-        "from fupin.startup import defer_iri_grammar\n"
+        "from fupin.core.startup import defer_iri_grammar\n"
         "defer_iri_grammar()\n"
-        "from fupin.kernel import WarmKernel\n"  # what init_worker imports, no kernel started
-        "from fupin.jobs import _import_worker_libraries, init_worker, run_township\n"
+        "from fupin.batch.kernel import WarmKernel\n"  # what init_worker imports, no kernel started
+        "from fupin.batch.jobs import _import_worker_libraries, init_worker, run_township\n"
         "_import_worker_libraries()\n"
-        "from fupin.display import METRICS_MIME, docx_picture\n"  # what run_township takes from there
+        "from fupin.report.show import METRICS_MIME, docx_picture\n"  # what run_township takes from there
         "print(json.dumps({m: m in sys.modules for m in ('matplotlib', 'seaborn', 'IPython', 'pandera',\n"
-        "                                                 'papermill', 'nbconvert', 'docx', 'fupin.docx_report')}))"
+        "                                                 'papermill', 'nbconvert', 'docx', 'fupin.report.word')}))"
     )
     assert seen == {"matplotlib": False, "seaborn": False, "IPython": False, "pandera": False,
-                    "papermill": True, "nbconvert": True, "docx": True, "fupin.docx_report": True}
+                    "papermill": True, "nbconvert": True, "docx": True, "fupin.report.word": True}
 
 
 def test_a_word_document_from_the_notebook_s_pictures_imports_no_matplotlib(tmp_path):
@@ -113,8 +113,8 @@ def test_a_word_document_from_the_notebook_s_pictures_imports_no_matplotlib(tmp_
     from PIL import Image
 
     import fupin
-    from fupin.config import docx_picture
-    from fupin.docx_report import TOWNSHIP_CHARTS
+    from fupin.core.config import docx_picture
+    from fupin.report.word import TOWNSHIP_CHARTS
 
     metrics = fupin.township_metrics(county().township("001"), Y, poverty_line=Z, bands=[Z])
     (tmp_path / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False), encoding="utf-8")
@@ -127,12 +127,12 @@ def test_a_word_document_from_the_notebook_s_pictures_imports_no_matplotlib(tmp_
     seen = _run(
         "import io, json, sys\n"
         "from pathlib import Path\n"
-        "from fupin.jobs import _import_worker_libraries\n"
+        "from fupin.batch.jobs import _import_worker_libraries\n"
         "_import_worker_libraries()\n"
         "import docx\n"
         "from PIL import Image\n"
-        "from fupin.config import docx_picture\n"
-        "from fupin.docx_report import TOWNSHIP_CHARTS, document_bytes, township_document\n"
+        "from fupin.core.config import docx_picture\n"
+        "from fupin.report.word import TOWNSHIP_CHARTS, document_bytes, township_document\n"
         f"root = Path({str(tmp_path)!r})\n"
         "metrics = json.loads((root / 'metrics.json').read_text(encoding='utf-8'))\n"
         "seen = {}\n"
@@ -154,12 +154,12 @@ def test_a_word_document_from_the_notebook_s_pictures_imports_no_matplotlib(tmp_
 
 
 def test_a_report_kernel_imports_no_pandera_and_fupin_load_still_validates(tmp_path):
-    """A report kernel reads a prepared slice and imports no pandera (fupin.loading imports
-    fupin.schema where a county is validated); fupin.load on a user's folder validates as before."""
+    """A report kernel reads a prepared slice and imports no pandera (fupin.io.loading imports
+    fupin.io.schema where a county is validated); fupin.load on a user's folder validates as before."""
     import csv
     import shutil
 
-    from fupin.config import SAMPLE_DIR
+    from fupin.core.config import SAMPLE_DIR
 
     data = tmp_path / "data"
     shutil.copytree(SAMPLE_DIR, data)
@@ -171,9 +171,9 @@ def test_a_report_kernel_imports_no_pandera_and_fupin_load_still_validates(tmp_p
         csv.writer(handle).writerows(rows)
     seen = _run(
         "import json, sys\n"
-        "from fupin.kernel_state import prime\n"
+        "from fupin.batch.kernel_state import prime\n"
         "prime()\n"
-        "import fupin, fupin.loading\n"
+        "import fupin, fupin.io.loading\n"
         "after_prime = 'pandera' in sys.modules\n"
         "try:\n"
         f"    fupin.load({str(data)!r})\n"

@@ -1,4 +1,4 @@
-"""fupin.style: number formats, labels, and the report font/theme."""
+"""fupin.report.style: number formats, labels, and the report font/theme."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 import seaborn as sns
 from matplotlib import font_manager
 
-from fupin import columns, formats, style
+from fupin.core import contract, formats
+from fupin.report import style
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +75,7 @@ def test_labels() -> None:
     assert style.status_label("exiting") == "拟出列"
     assert style.reason_label("income_unknown") == "收入未知"
     assert style.reason_label("housing_ok", {"label": "住房安全未保障"}) == "住房安全未保障"
-    assert set(columns.REASON_LABELS) == {"income_short", "income_unknown", *columns.GUARANTEES}
+    assert set(contract.REASON_LABELS) == {"income_short", "income_unknown", *contract.GUARANTEES}
 
 
 def _resolved_font() -> str:

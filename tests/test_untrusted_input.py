@@ -36,13 +36,13 @@ from openpyxl.styles import PatternFill
 
 import fixtures_data as fd
 from conftest import fupin_cli
-from fupin import loading
+from fupin.io import loading
 from fupin.cli import main
-from fupin.columns import TABLES
-from fupin.errors import DataError, Unconvertible
-from fupin.loading import load
-from fupin.privacy import masked
-from fupin.schema import current_year
+from fupin.core.contract import TABLES
+from fupin.core.errors import DataError, Unconvertible
+from fupin.io.loading import load
+from fupin.core.privacy import masked
+from fupin.io.schema import current_year
 
 ID_RULE = "应为1到32个字符，只能是英文字母、数字、-或_（如 990101001）"
 CONTROL = "含有控制字符（换行符、制表符或其他不可见字符）：请删除"
@@ -479,7 +479,7 @@ def test_every_text_column_refuses_control_characters_and_long_text(tmp_path: Pa
 
 
 def _quote(value: str) -> str:
-    from fupin.errors import quote
+    from fupin.core.errors import quote
 
     return quote(value)
 

@@ -26,19 +26,19 @@ import pytest
 from matplotlib.text import Text
 
 from conftest import fupin_cli
-from fupin import plots
-from fupin.config import NOTEBOOKS_DIR, REFERENCE_TOWNSHIP_ID
-from fupin.county_page import write_county_page
-from fupin.county_table import report_href, township_row
-from fupin.errors import UnsafePath
-from fupin.followup import workbook_bytes, write_follow_up
-from fupin.fsutil import id_path, inside, is_safe_name, safe_name
-from fupin.literal import FORMULA_STARTS, cell_text, chart_text, url_segment
+from fupin.report import charts as plots
+from fupin.core.config import NOTEBOOKS_DIR, REFERENCE_TOWNSHIP_ID
+from fupin.batch.county_page import write_county_page
+from fupin.report.county_table import report_href, township_row
+from fupin.core.errors import UnsafePath
+from fupin.report.workbook import workbook_bytes, write_follow_up
+from fupin.core.files import id_path, inside, is_safe_name, safe_name
+from fupin.core.text import FORMULA_STARTS, cell_text, chart_text, url_segment
 from fupin.mail.content import county_table
-from fupin.metrics import township_metrics
-from fupin.jobs import Job, RunParameters, TownshipResult, _remove_stale, run_township
-from fupin.runner import REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS, check_out_folder
-from fupin.lock import FolderLock
+from fupin.figures.metrics import township_metrics
+from fupin.batch.jobs import Job, RunParameters, TownshipResult, _remove_stale, run_township
+from fupin.batch.runner import REPORT_NOTEBOOKS, TOWNSHIP_OUTPUTS, check_out_folder
+from fupin.core.lock import FolderLock
 
 TID = REFERENCE_TOWNSHIP_ID
 HOSTILE_IDS = ["../../x", "..", ".", "../x", "a/b", "..\\..\\x", "C:x", "javascript:alert(1)", "a\x00b", "NUL", "",
@@ -160,7 +160,7 @@ def test_the_lock_file_never_follows_a_symlink(tmp_path):
 
 
 def test_prepare_refuses_a_hostile_id_past_validation(sample_county, tmp_path):
-    from fupin.prepare import prepare
+    from fupin.batch.prepare import prepare
 
     plant_canaries(tmp_path)
     villages = sample_county.villages.copy()
@@ -329,7 +329,7 @@ def _with_names(obj, names):
 
 
 def test_charts_draw_names_literally_without_mathtext(report_metrics, county_summaries):
-    from fupin.reference import national_series
+    from fupin.report.national import national_series
 
     metrics = _with_names(report_metrics(), MATH_NAMES)
     figures = [
@@ -386,7 +386,7 @@ def _hostile_names_county(source: Path, dest: Path, seed: int = 15) -> tuple[str
 
 
 def _strip_controls(folder: Path) -> None:
-    from fupin.literal import without_controls
+    from fupin.core.text import without_controls
 
     for name in ("villages.csv", "households.csv"):
         frame = pd.read_csv(folder / name, dtype=str, encoding="utf-8-sig", keep_default_na=False)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import fixtures_data as fd
-from fupin.errors import DataError, Problem
-from fupin.loading import load
+from fupin.core.errors import DataError, Problem
+from fupin.io.loading import load
 
 HH = "households.csv"
 VI = "villages.csv"

@@ -11,10 +11,10 @@ import pytest
 
 import fupin
 from conftest import RUN_TIME
-from fupin.config import NOTEBOOKS_DIR, SAMPLE_DIR
-from fupin.engine import ENGINE
-from fupin.kernel import WarmKernel
-from fupin.prepare import prepare
+from fupin.core.config import NOTEBOOKS_DIR, SAMPLE_DIR
+from fupin.batch.papermill_engine import ENGINE
+from fupin.batch.kernel import WarmKernel
+from fupin.batch.prepare import prepare
 
 pytestmark = pytest.mark.slow
 

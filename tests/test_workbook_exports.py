@@ -22,9 +22,9 @@ from openpyxl.workbook.protection import WorkbookProtection
 
 import fixtures_data as fd
 from conftest import fupin_cli
-from fupin.columns import TABLES
-from fupin.errors import DataError
-from fupin.loading import load
+from fupin.core.contract import TABLES
+from fupin.core.errors import DataError
+from fupin.io.loading import load
 from test_load import assert_reference
 from test_parquet_types import arrow_tables, write
 

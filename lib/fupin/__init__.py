@@ -7,7 +7,7 @@ The public API is small::
     town = county.township("990101001")
     m = fupin.township_metrics(town, year=2018)  # every figure of the report
 
-Submodules (``fupin.metrics``, ``fupin.plots``, ``fupin.narrative``, ...) are
+Submodules (``fupin.figures.metrics``, ``fupin.report.charts``, ``fupin.report.narrative``, ...) are
 imported on first use, so ``fupin --help`` stays fast.
 """
 
@@ -22,70 +22,70 @@ __version__ = "0.1.0"
 __all__ = ["County", "DataError", "Problem", "load", "township_metrics", "__version__"]
 
 _NAMES = {
-    "load": ("fupin.loading", "load"),
-    "township_metrics": ("fupin.metrics", "township_metrics"),
-    "County": ("fupin.county", "County"),
-    "DataError": ("fupin.errors", "DataError"),
-    "Problem": ("fupin.errors", "Problem"),
+    "load": ("fupin.io.loading", "load"),
+    "township_metrics": ("fupin.figures.metrics", "township_metrics"),
+    "County": ("fupin.core.county", "County"),
+    "DataError": ("fupin.core.errors", "DataError"),
+    "Problem": ("fupin.core.errors", "Problem"),
 }
 
 #: Modules of the unreleased 0.1.0 that are gone, and the import that replaces each.
 REMOVED_MODULES = {
     "fupin.mailer": "from fupin.mail.send import send_reports（配置：fupin.mail.config，发信记录：fupin.mail.ledger，"
                     "邮件内容：fupin.mail.content，SMTP：fupin.mail.smtp）",
-    "fupin.state": "from fupin.run_state import BatchState（文件夹锁：from fupin.lock import FolderLock）",
-    "fupin.summary": "from fupin.data_summary import township_summary",
+    "fupin.state": "from fupin.core.run_state import BatchState（文件夹锁：from fupin.core.lock import FolderLock）",
+    "fupin.summary": "from fupin.io.summary import township_summary",
 }
 
 #: Names that 0.1.0 let a module lend out although another module defines them (or old
 #: names of a function), as {old module: {home module: "names"}}; nothing imports them any more.
 MOVED_NAMES = {
-    "fupin.depth": {
-        "fupin.sensitivity": "GROWTH_RATES LINE_ABOVE LINE_BELOW LINE_STEP NEAR_LINE_SHARE VILLAGE_THRESHOLDS "
+    "fupin.figures.depth": {
+        "fupin.figures.sensitivity": "GROWTH_RATES LINE_ABOVE LINE_BELOW LINE_STEP NEAR_LINE_SHARE VILLAGE_THRESHOLDS "
                              "exits_by_line line_grid near_line sensitivity sensitivity_points",
-        "fupin.monitoring": "INCOME_DROP_SHARE NO_CAUSE monitoring monitoring_frame monitoring_households "
+        "fupin.figures.monitoring": "INCOME_DROP_SHARE NO_CAUSE monitoring monitoring_frame monitoring_households "
                             "monitoring_reasons",
-        "fupin.config": "MONITORING_FACTOR",
-        "fupin.parameters": "choose_monitoring_line",
+        "fupin.core.config": "MONITORING_FACTOR",
+        "fupin.figures.parameters": "choose_monitoring_line",
     },
-    "fupin.export": {"fupin.style": "css_string"},
-    "fupin.frame": {"fupin.formats": "json_number json_plain", "fupin.labels": "number_text"},
-    "fupin.metrics": {
-        "fupin.frame": "BLOCKER_CODES REASON_CODES VILLAGE_STATUSES counts flag_values household_sizes "
+    "fupin.report.html": {"fupin.report.style": "css_string"},
+    "fupin.figures.frame": {"fupin.core.formats": "json_number json_plain", "fupin.figures.labels": "number_text"},
+    "fupin.figures.metrics": {
+        "fupin.figures.frame": "BLOCKER_CODES REASON_CODES VILLAGE_STATUSES counts flag_values household_sizes "
                        "household_status incidence income_at_exit income_in_year population rate rates "
                        "village_counts village_positions village_sums village_table year_values",
-        "fupin.headcount": "UNKNOWN_BAND band_edges band_labels cadre_count incidence_trend "
+        "fupin.figures.headcount": "UNKNOWN_BAND band_edges band_labels cadre_count incidence_trend "
                            "incidence_trend_by_village income_bands income_unknown projection reason_counts "
                            "trend_years unsafe_house_mask unsafe_houses_outside_program",
-        "fupin.columns": "REASON_LABELS TEXT_DTYPE",
-        "fupin.money": "below_share exact to_fen to_yuan",
-        "fupin.formats": "json_number json_plain",
-        "fupin.labels": "number_text",
+        "fupin.core.contract": "REASON_LABELS TEXT_DTYPE",
+        "fupin.core.money": "below_share exact to_fen to_yuan",
+        "fupin.core.formats": "json_number json_plain",
+        "fupin.figures.labels": "number_text",
     },
-    "fupin.monitoring": {"fupin.config": "MONITORING_FACTOR"},
-    "fupin.prepare": {"fupin.slices": "load_prepared read_manifest"},
-    "fupin.runner": {"fupin.jobs": "METRICS_PARAMETERS describe_failure"},
-    "fupin.style": {"fupin.columns": "GUARANTEES", "fupin.formats": "fmt_amount fmt_hh_people fmt_households fmt_index fmt_pct fmt_people fmt_wan is_missing"},
+    "fupin.figures.monitoring": {"fupin.core.config": "MONITORING_FACTOR"},
+    "fupin.batch.prepare": {"fupin.io.slices": "load_prepared read_manifest"},
+    "fupin.batch.runner": {"fupin.batch.jobs": "METRICS_PARAMETERS describe_failure"},
+    "fupin.report.style": {"fupin.core.contract": "GUARANTEES", "fupin.core.formats": "fmt_amount fmt_hh_people fmt_households fmt_index fmt_pct fmt_people fmt_wan is_missing"},
 }
 
 #: Old names of a function or a class: "module.old" -> "module.new".
 RENAMED = {
-    "fupin.parameters.ReportParameters": "fupin.parameters.Parameters",
-    "fupin.jobs.ReportParameters": "fupin.parameters.Parameters",
-    "fupin.tables.income_bands": "fupin.tables.income_bands_table",
-    "fupin.tables.incidence_trend": "fupin.tables.incidence_trend_table",
-    "fupin.tables.near_line": "fupin.tables.near_line_table",
+    "fupin.figures.parameters.ReportParameters": "fupin.figures.parameters.Parameters",
+    "fupin.batch.jobs.ReportParameters": "fupin.figures.parameters.Parameters",
+    "fupin.report.tables.income_bands": "fupin.report.tables.income_bands_table",
+    "fupin.report.tables.incidence_trend": "fupin.report.tables.incidence_trend_table",
+    "fupin.report.tables.near_line": "fupin.report.tables.near_line_table",
 }
 
 
 def new_import(module: str, name: str) -> str | None:
     """The import that replaces ``from module import name`` of 0.1.0, or None if the name never moved.
 
-    >>> new_import("fupin.metrics", "household_status")
-    'from fupin.frame import household_status'
-    >>> new_import("fupin.tables", "income_bands")
-    'from fupin.tables import income_bands_table'
-    >>> new_import("fupin.metrics", "township_metrics") is None
+    >>> new_import("fupin.figures.metrics", "household_status")
+    'from fupin.figures.frame import household_status'
+    >>> new_import("fupin.report.tables", "income_bands")
+    'from fupin.report.tables import income_bands_table'
+    >>> new_import("fupin.figures.metrics", "township_metrics") is None
     True
     """
     renamed = RENAMED.get(f"{module}.{name}")
@@ -99,15 +99,15 @@ def new_import(module: str, name: str) -> str | None:
 
 
 def removed_name(module: str, name: str) -> Exception:
-    """What a module's ``__getattr__`` raises for ``name``: :class:`fupin.errors.RemovedName` naming the
+    """What a module's ``__getattr__`` raises for ``name``: :class:`fupin.core.errors.RemovedName` naming the
     new import if the name moved, else the usual AttributeError.
 
-    >>> print(removed_name("fupin.style", "fmt_amount"))
-    fupin.style.fmt_amount 已移除，请改为：from fupin.formats import fmt_amount
-    >>> removed_name("fupin.style", "nothing")
-    AttributeError("module 'fupin.style' has no attribute 'nothing'")
+    >>> print(removed_name("fupin.report.style", "fmt_amount"))
+    fupin.report.style.fmt_amount 已移除，请改为：from fupin.core.formats import fmt_amount
+    >>> removed_name("fupin.report.style", "nothing")
+    AttributeError("module 'fupin.report.style' has no attribute 'nothing'")
     """
-    from fupin.errors import RemovedName
+    from fupin.core.errors import RemovedName
 
     new = new_import(module, name)
     if new is None:

@@ -11,9 +11,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fupin.errors import EXIT_FAILED, FupinError, describe_os_error
-from fupin.literal import safe_text
-from fupin.startup import defer_iri_grammar
+from fupin.core.errors import EXIT_FAILED, FupinError, describe_os_error
+from fupin.core.text import safe_text
+from fupin.core.startup import defer_iri_grammar
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fupin`` console script; returns the exit status."""
     _utf8_stdio()
-    defer_iri_grammar()  # before anything imports jsonschema (nbformat): see fupin.startup
+    defer_iri_grammar()  # before anything imports jsonschema (nbformat): see fupin.core.startup
     parser = _parser()
     try:
         args = parser.parse_args(argv)

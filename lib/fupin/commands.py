@@ -6,8 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from fupin.errors import EXIT_OK, UsageError
-from fupin.literal import safe_text
+from fupin.core.errors import EXIT_OK, UsageError
+from fupin.core.text import safe_text
 
 
 def _say(line: object) -> None:
@@ -23,8 +23,8 @@ def _validate(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from fupin.loading import load
-    from fupin.data_summary import column_notes, township_summary
+    from fupin.io.loading import load
+    from fupin.io.summary import column_notes, township_summary
 
     county = load(args.data)
     table = township_summary(county)
@@ -48,7 +48,7 @@ def _generate(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_generate(args: argparse.Namespace) -> int:
-    from fupin.generate import write_county
+    from fupin.sample.generate import write_county
 
     paths = write_county(
         args.out,
@@ -63,7 +63,7 @@ def _run_generate(args: argparse.Namespace) -> int:
 
 
 def _floats(text: str) -> tuple[float, ...]:
-    from fupin.parameters import parse_numbers
+    from fupin.figures.parameters import parse_numbers
 
     try:
         return parse_numbers(text)
@@ -84,7 +84,7 @@ def _param(text: str) -> tuple[str, object]:
 
 
 def _run(sub: argparse._SubParsersAction) -> None:
-    from fupin.config import (
+    from fupin.core.config import (
         DEFAULT_COLLECTIVE_INCOME_LINE, DEFAULT_GROWTH, DEFAULT_INDUSTRY_COVERAGE_LINE,
         DEFAULT_POVERTY_LINE, DEFAULT_VILLAGE_THRESHOLD,
     )
@@ -155,10 +155,10 @@ def _log_to(path: Path | None) -> None:
 
 
 def _run_run(args: argparse.Namespace) -> int:
-    from fupin.config import NOTEBOOKS_DIR, REPORTS_DIR
-    from fupin.fsutil import check_outputs
-    from fupin.jobs import RunParameters
-    from fupin.runner import REPORT_NOTEBOOKS, run_batch
+    from fupin.core.config import NOTEBOOKS_DIR, REPORTS_DIR
+    from fupin.core.files import check_outputs
+    from fupin.batch.jobs import RunParameters
+    from fupin.batch.runner import REPORT_NOTEBOOKS, run_batch
 
     notebooks = args.notebooks or NOTEBOOKS_DIR
     out = args.out or REPORTS_DIR / str(args.year)
@@ -200,8 +200,8 @@ def _sample(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_sample(args: argparse.Namespace) -> int:
-    from fupin.config import DATA_DIR
-    from fupin.generate import write_sample
+    from fupin.core.config import DATA_DIR
+    from fupin.sample.generate import write_sample
 
     for path in write_sample(args.out or DATA_DIR):
         _say(path)
@@ -235,8 +235,8 @@ def _run_email(args: argparse.Namespace) -> int:
     overrides = with_smtp_overrides(host=args.smtp_host, port=args.smtp_port, tls=args.tls, user=args.smtp_user)
     config = load_config(args.config, overrides)
     if args.dry_run is not None:
-        from fupin.fsutil import check_outputs
-        from fupin.run_state import read_run_record
+        from fupin.core.files import check_outputs
+        from fupin.core.run_state import read_run_record
 
         record = read_run_record(args.dir)  # the data the reports were made from is never written either
         check_outputs({"--dry-run": args.dry_run}, Path(record.data) if record else None,

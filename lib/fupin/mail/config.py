@@ -1,7 +1,7 @@
 """The email configuration (docs/email.md): server, sender, subjects, recipients, and the password.
 
 Every problem of a configuration is listed at once in one
-:class:`~fupin.errors.UsageError` (exit 2). The SMTP password comes only
+:class:`~fupin.core.errors.UsageError` (exit 2). The SMTP password comes only
 from ``FUPIN_SMTP_PASSWORD`` (or a prompt) and is never stored here.
 """
 
@@ -18,9 +18,9 @@ from string import Formatter
 from pathlib import Path
 from typing import Any
 
-from fupin.errors import UsageError
-from fupin.fsutil import read_yaml
-from fupin.literal import safe_text
+from fupin.core.errors import UsageError
+from fupin.core.files import read_yaml
+from fupin.core.text import safe_text
 
 
 #: The only place the SMTP password is read from (besides an interactive prompt).
@@ -114,7 +114,7 @@ def load_config(path: Path, overrides: Mapping[str, Any] | None = None) -> MailC
     """Read the YAML configuration at `path`; `overrides` replace keys of ``smtp``.
 
     Every problem found is listed in one :class:`UsageError` (exit 2). The file is
-    read within bounds (:func:`fupin.fsutil.read_yaml`: a regular file, size and
+    read within bounds (:func:`fupin.core.files.read_yaml`: a regular file, size and
     alias expansion limited). Relative ``smtp.cafile`` paths are taken from the configuration's folder.
     """
     path = Path(path)

@@ -1,7 +1,7 @@
 """What a message shows: subject, headline figures, paragraphs, charts, the county table; HTML and text bodies.
 
-Words come from the report layer (:mod:`fupin.report`, :mod:`fupin.narrative`),
-charts from :mod:`fupin.plots`; everything is read from the report folder.
+Words come from the report layer (:mod:`fupin.report.headline`, :mod:`fupin.report.narrative`),
+charts from :mod:`fupin.report.charts`; everything is read from the report folder.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from fupin.literal import file_name, finalize, one_line, url_segment
+from fupin.core.text import file_name, finalize, one_line, url_segment
 from fupin.mail.config import COUNTY, MailConfig
 from fupin.mail.folder import Report, township_metrics_in
 
@@ -70,9 +70,9 @@ class Content:
 
 def subject_fields(m: Metrics) -> dict[str, str]:
     """The values of the subject placeholders (see SUBJECT_FIELDS) for a metrics dict."""
-    from fupin import report
-    from fupin.narrative import area_name
-    from fupin.formats import fmt_hh_people, fmt_pct
+    from fupin.report import headline as report
+    from fupin.report.narrative import area_name
+    from fupin.core.formats import fmt_hh_people, fmt_pct
 
     projection = m.get("projection") or {}
     return {
@@ -91,7 +91,7 @@ def subject_fields(m: Metrics) -> dict[str, str]:
 
 def render_subject(template: str, m: Metrics) -> str:
     """The subject line: `template` filled from `m`, on one line, without invisible characters
-    (:func:`fupin.literal.one_line`: a right-to-left override in a name does not reach the header).
+    (:func:`fupin.core.text.one_line`: a right-to-left override in a name does not reach the header).
 
     >>> render_subject("【{county}】{township}{year}年：{incidence}", {"county_name": "示例县",
     ...     "township_id": "1", "township_name": "城关镇", "year": 2018, "incidence": 0.0323})
@@ -107,7 +107,7 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 def _chart(name: str, fig: Any, title: str, domain: str) -> Chart:
     """Render `fig` at CHART_DPI and size it for the message body (never upscaled)."""
-    from fupin.display import figure_png
+    from fupin.report.show import figure_png
 
     png = figure_png(fig, dpi=CHART_DPI)
     fig.clf()
@@ -124,8 +124,8 @@ def content_id(name: str, domain: str) -> str:
 
 def township_charts(m: Metrics, domain: str) -> list[Chart]:
     """The key charts of a township: incidence trend, income bands, exits by village."""
-    from fupin import plots
-    from fupin.reference import national_series
+    from fupin.report import charts as plots
+    from fupin.report.national import national_series
 
     return [
         _chart("incidence-trend", plots.incidence_trend_chart(m, national_series()), "贫困发生率变化", domain),
@@ -136,8 +136,8 @@ def township_charts(m: Metrics, domain: str) -> list[Chart]:
 
 def county_charts(summary: Metrics, townships: Sequence[Metrics], domain: str) -> list[Chart]:
     """The county's charts: incidence per township (index.html's chart) and the county trend."""
-    from fupin import plots
-    from fupin.reference import national_series
+    from fupin.report import charts as plots
+    from fupin.report.national import national_series
 
     charts = []
     if townships:
@@ -154,7 +154,7 @@ TABLE_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "拟�
 def county_table(townships: Sequence[Metrics], report_url: str | None, summary: Metrics | None = None) -> Table:
     """index.html's table of townships (its cells, TABLE_COLUMNS only); names link when report_url is set;
     the 全县合计 row of `summary` (the county as a whole) last."""
-    from fupin.county_table import HEADERS, total_row, township_row
+    from fupin.report.county_table import HEADERS, total_row, township_row
 
     keep = [HEADERS.index(h) for h in TABLE_COLUMNS]
     rows = []
@@ -169,7 +169,7 @@ def county_table(townships: Sequence[Metrics], report_url: str | None, summary: 
 
 def attachment_name(report: Report) -> str:
     """The attached HTML's file name, e.g. ``城关镇2018年脱贫攻坚情况报告.html``."""
-    from fupin import report as words
+    from fupin.report import headline as words
 
     if report.key == COUNTY:
         return file_name(f"{report.name}{report.metrics.get('year', '')}年脱贫攻坚情况（乡镇汇总）.html")
@@ -211,9 +211,9 @@ def _footer(report: Report) -> list[str]:
 
 
 def build_content(report: Report, config: MailConfig, folder: Path, township_ids: Sequence[str]) -> Content:
-    """What the message of `report` shows: words from fupin.narrative/report, charts from fupin.plots."""
-    from fupin import narrative
-    from fupin import report as words
+    """What the message of `report` shows: words from fupin.report.narrative/report, charts from fupin.report.charts."""
+    from fupin.report import narrative
+    from fupin.report import headline as words
 
     m = report.metrics
     domain = config.sender_address.rpartition("@")[2]
@@ -235,7 +235,7 @@ def html_body(content: Content) -> str:
     """The HTML part, from templates/email.html.j2 (autoescaped)."""
     import jinja2
 
-    from fupin.config import TEMPLATES_DIR
+    from fupin.core.config import TEMPLATES_DIR
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=False, finalize=finalize)

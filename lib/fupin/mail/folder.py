@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fupin.config import COUNTY_DOCX, TOWNSHIP_DOCX
-from fupin.errors import ReportIncomplete, UsageError
-from fupin.fsutil import sha256_file, shown_value
+from fupin.core.config import COUNTY_DOCX, TOWNSHIP_DOCX
+from fupin.core.errors import ReportIncomplete, UsageError
+from fupin.core.files import sha256_file, shown_value
 from fupin.mail.config import COUNTY
-from fupin.run_state import read_run_record, township_folders
+from fupin.core.run_state import read_run_record, township_folders
 
 
 @dataclass(frozen=True)

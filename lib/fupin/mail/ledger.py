@@ -10,10 +10,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from fupin.errors import UsageError
-from fupin.fsutil import atomic_write_json
-from fupin.literal import safe_text
-from fupin.lock import FolderLock
+from fupin.core.errors import UsageError
+from fupin.core.files import atomic_write_json
+from fupin.core.text import safe_text
+from fupin.core.lock import FolderLock
 
 
 #: The delivery record inside the report folder, and its lock while sending.

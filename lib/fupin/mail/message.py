@@ -16,7 +16,7 @@ from fupin.mail.content import (
 from fupin.mail.folder import Report
 
 
-#: The MIME type of the Word documents ``fupin run`` writes (fupin.docx_report).
+#: The MIME type of the Word documents ``fupin run`` writes (fupin.report.word).
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 

@@ -8,8 +8,8 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from fupin.errors import EXIT_FAILED, EXIT_OK, DeliveryError, ReportIncomplete, UsageError
-from fupin.fsutil import atomic_write_bytes, inside
+from fupin.core.errors import EXIT_FAILED, EXIT_OK, DeliveryError, ReportIncomplete, UsageError
+from fupin.core.files import atomic_write_bytes, inside
 from fupin.mail.config import COUNTY, MailConfig
 from fupin.mail.folder import Report, check_folder, load_report, read_json
 from fupin.mail.ledger import LEDGER_NAME, Ledger, folder_lock

@@ -10,8 +10,8 @@ import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
 
-from fupin.errors import DeliveryError
-from fupin.literal import safe_text
+from fupin.core.errors import DeliveryError
+from fupin.core.text import safe_text
 from fupin.mail.config import SmtpSettings
 
 
@@ -90,7 +90,7 @@ class Postman:
     def _redact(self, text: str) -> str:
         """What the user may read of `text`: the password masked in any spacing or base64
         (:func:`secret_pattern`; servers may echo input), terminal escapes and other invisible
-        characters escaped (:func:`fupin.literal.safe_text`)."""
+        characters escaped (:func:`fupin.core.text.safe_text`)."""
         return safe_text(self._secret.sub(MASKED, text) if self._secret else text)
 
     def _connect(self) -> smtplib.SMTP:

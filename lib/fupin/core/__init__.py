@@ -1,0 +1,1 @@
+"""The base of fupin: defaults and paths, errors, exact money, number formats, safe text, files, the data contract and the County."""

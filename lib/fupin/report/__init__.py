@@ -1,0 +1,1 @@
+"""Presenting metrics.json: words, tables, charts, the HTML report, the Word documents, the follow-up workbook."""
