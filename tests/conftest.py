@@ -25,8 +25,10 @@ import metrics_fixtures as fx
 from fupin.core.config import SAMPLE_DIR
 from fupin.core.county import County
 
-#: A run time as the pages write it ("2026-11-29 22:14（UTC+08:00）") or as older ones did ("… 22:14:05 +0800").
-RUN_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2} [+-]\d{4}|（UTC[+-]\d{2}:\d{2}）)")
+#: A run time as the workbook and run.json write it ("2026-11-29 22:14（UTC+08:00）"), as older pages did
+#: ("… 22:14:05 +0800"), or the run's day as a leader's 数据说明 writes it ("测算日期2026年11月29日").
+RUN_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2} [+-]\d{4}|（UTC[+-]\d{2}:\d{2}）)"
+                      r"|测算日期\d{4}年\d{1,2}月\d{1,2}日")
 
 
 #: Test files of a few long tests (whole batches, notebooks, reruns), collected first. Under

@@ -80,6 +80,22 @@ def test_no_sideways_scrolling_on_a_phone(browser, pages, name):
 
 
 @pytest.mark.parametrize("name", ["report", "index"])
+def test_a_table_scrolled_to_its_end_on_a_phone_still_shows_its_first_column(browser, pages, name):
+    page = _open(browser, pages[name], PHONE)
+    try:
+        shown = page.evaluate("""Array.from(document.querySelectorAll('.table-wrap')).filter(
+            w => w.scrollWidth > w.clientWidth).map(w => {
+              w.scrollLeft = w.scrollWidth;
+              const box = w.getBoundingClientRect(), first = w.querySelector('tbody td').getBoundingClientRect();
+              return [w.scrollLeft > 0, Math.round(first.left - box.left), Math.round(first.right)];
+            })""")
+    finally:
+        page.close()
+    assert shown, f"{name}: no table wider than a phone"
+    assert all(scrolled and -1 <= left <= 1 and right <= PHONE for scrolled, left, right in shown), shown
+
+
+@pytest.mark.parametrize("name", ["report", "index"])
 def test_prints_on_few_a4_sheets_with_a_header(browser, pages, name, tmp_path):
     page = _open(browser, pages[name], DESK)
     try:

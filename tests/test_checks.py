@@ -318,7 +318,7 @@ def test_past_exits_are_judged_against_the_line_of_their_year():
     a = analyse(c, report_parameters(year=Y, poverty_line=4000, poverty_lines=lines))
     listed = a.frame.loc[a.warning_masks["exited_income_below_line"], "household_id"].tolist()
     assert listed == ["A", "C", "E"]
-    from fupin.report.word import data_notes
+    from fupin.report.brief import data_notes
     from fupin.report.workbook import analysis_sheets
 
     about = dict(analysis_sheets(a)["说明"][0].itertuples(index=False))

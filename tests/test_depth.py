@@ -297,10 +297,11 @@ def test_report_text_states_the_gap_and_its_denominator(m):
     from fupin.report import narrative
 
     text = narrative.depth_summary(m)
-    assert "需要资金约0.4万元才能使全部未脱贫人口达到贫困线" in text
-    assert "以全镇户籍人口30人为分母" in text and "共4,300元" in text
+    assert "需要资金约0.43万元才能使全部未脱贫人口达到贫困线" in text  # one way: 万元, two decimals at most
+    assert "以全镇户籍人口30人为分母" in text and "4,300元" not in text
     assert "另有1户4人2019年收入情况不明，未计入以上指数" in text
-    assert "1户预计收入不足1元，Watts指数按1元计算" in text
+    assert "1户预计收入不足1元，瓦茨指数按1元计算" in text
+    assert "贫困缺口指数为7.167%，贫困强度指数为5.025%" in text and "FGT" not in text
     assert narrative.monitoring_summary(m).startswith("防返贫监测收入线为3,000元/人·年（未设定监测收入线，按贫困线2,000元的1.5倍确定）")
     assert "合计应纳入监测4户9人（一户可同时符合两项）" in narrative.monitoring_summary(m)
     assert "若贫困线提高到2,500元" in narrative.sensitivity_summary(m)
@@ -311,12 +312,13 @@ def test_report_tables_and_county_row(m):
 
     indices = tables.depth_indices(m)
     assert indices["范围"].tolist() == ["测试镇（合计）", "村A", "村B"]
-    assert indices.iloc[0]["贫困距指数 FGT1"] == "7.167%" and indices.iloc[1]["占缺口比重"] == "93.0%"
+    assert indices.iloc[0]["贫困缺口指数"] == "7.167%" and indices.iloc[1]["占缺口比重"] == "93.0%"
+    assert not [c for c in indices.columns if "FGT" in c or "Watts" in c]
     assert tables.monitoring_groups(m, "cause")["主要致贫原因"].tolist() == ["因病", "因学", "未填写"]
     row = county_table.township_row(m)
     assert len(row) == len(county_table.HEADERS)
     cells = dict(zip(county_table.HEADERS, row))
-    assert [cells[h]["label"] for h in ("收入缺口", "防返贫监测户")] == ["0.4万元", "4户9人"]
+    assert [cells[h]["label"] for h in ("收入缺口", "防返贫监测户")] == ["0.43万元", "4户9人"]
 
 
 def test_charts_build_with_and_without_data(m):

@@ -16,6 +16,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import datetime as dt
+
 import docx
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -25,7 +27,7 @@ from PIL import Image
 
 import fupin
 from depth_fixtures import Y, Z, county
-from fupin.report import headline, narrative, tables
+from fupin.report import brief, narrative, tables
 from fupin.core.config import REFERENCE_TOWNSHIP_ID
 from fupin.report.county_table import township_row
 from fupin.report.word import (
@@ -34,7 +36,9 @@ from fupin.report.word import (
 )
 
 NAMES = ("王小明", "李四", "张三丰", "欧阳小明")  # head names in depth_fixtures
-HEADINGS = ["一、基本情况", "二、脱贫退出预测", "三、收入分组与贫困发生率", "四、存在问题", "五、数据说明"]
+HEADINGS = ["一、基本情况", "二、存在的主要问题", "三、下一步工作打算"]
+ATTACHMENT = ["（一）脱贫退出预测", "（二）收入分组与贫困发生率", "（三）数据说明"]
+DAY = dt.date(2019, 1, 15)
 
 
 # ---------------------------------------------------------------- helpers
@@ -50,7 +54,8 @@ def styled(doc, style: str) -> list[str]:
 
 
 def table_cells(table) -> list[list[str]]:
-    return [[c.text for c in row.cells] for row in table.rows]
+    """The cells' text, a header broken over two lines read as one."""
+    return [[c.text.replace("\n", "") for c in row.cells] for row in table.rows]
 
 
 def all_text(doc) -> str:
@@ -72,18 +77,41 @@ def metrics() -> dict:
 
 @pytest.fixture(scope="module")
 def town_doc(metrics):
-    return reopen(township_document(metrics))
+    return reopen(township_document(metrics, day=DAY))
 
 
-def test_title_headings_and_the_narrative_of_the_html(town_doc, metrics):
-    assert town_doc.paragraphs[0].text == headline.title(metrics) == "测试镇2018年脱贫攻坚情况报告"
+def test_the_document_is_a_report_in_the_seed_form(town_doc, metrics):
+    """关于…的汇报, a lead-in, 一、二、三 as in the HTML report, 一是…, （一）…, the closing, 落款 and 成文日期."""
+    paragraphs = [p.text for p in town_doc.paragraphs]
+    assert paragraphs[0] == brief.title(metrics) == "关于测试镇2018年脱贫攻坚工作情况的汇报"
     assert town_doc.paragraphs[0].style.name == "Title"
+    assert paragraphs[1] == "根据全镇建档立卡数据，现将测试镇截至2018年底的脱贫攻坚工作情况和2019年脱贫退出预测汇报如下："
     assert styled(town_doc, "Heading 1") == HEADINGS
     body = styled(town_doc, "Normal")
     assert narrative.basic_situation(metrics) in body
     assert narrative.exit_outlook(metrics) in body
     assert "全镇建档立卡贫困人口11户25人" in narrative.basic_situation(metrics)
-    assert town_doc.core_properties.title == "测试镇2018年脱贫攻坚情况报告"
+    points = leader_problems(metrics)
+    assert [p[:2] for p in points] == ["一是", "二是", "三是", "四是", "五是", "六是", "七是"]
+    start = paragraphs.index("二、存在的主要问题")
+    assert paragraphs[start + 2: start + 2 + len(points)] == points
+    assert not [p for p in paragraphs if "下一步：" in p]
+    measures = styled(town_doc, "Heading 2")
+    assert measures[:5] == ["（一）发展壮大村集体经济", "（二）推进贫困村按期出列", "（三）保障住房安全",
+                            "（四）巩固脱贫成果，防止返贫", "（五）夯实建档立卡数据基础"]
+    assert measures[5:] == ATTACHMENT
+    assert town_doc.styles["Heading 2"].element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
+    signature = styled(town_doc, "落款")
+    assert signature == ["测试镇人民政府", "二〇一九年一月十五日"]
+    closing = paragraphs[paragraphs.index(signature[0]) - 2]
+    assert closing == "测试镇将对照以上问题逐项整改、逐户落实，确保2019年脱贫退出任务如期完成。以上情况，特此汇报。"
+    assert paragraphs.index("附件") > paragraphs.index(signature[1])  # the tables and charts follow the signature
+    assert town_doc.core_properties.title == "关于测试镇2018年脱贫攻坚工作情况的汇报"
+
+
+def test_the_office_and_the_date_can_be_given(metrics):
+    doc = township_document(metrics, office="测试镇扶贫工作站", day=dt.date(2020, 10, 1))
+    assert styled(doc, "落款") == ["测试镇扶贫工作站", "二〇二〇年十月一日"]
 
 
 def test_village_table_is_the_html_table_with_numbers_right_aligned(town_doc, metrics):
@@ -101,12 +129,11 @@ def test_village_table_is_the_html_table_with_numbers_right_aligned(town_doc, me
     assert caption.xpath("string(.)") == "表1　各村脱贫情况与预测"
 
 
-def test_problems_are_a_numbered_list_without_codes_or_names(town_doc, metrics):
-    items = styled(town_doc, "List Number")
-    assert items == leader_problems(metrics)
+def test_problems_read_first_second_without_codes_or_names(town_doc, metrics):
+    items = leader_problems(metrics)
     problems = [text for _, text, _ in narrative.problem_items(metrics)]  # the items without their next steps
-    assert [i for i, p in zip(items, problems) if not i.startswith(p + "下一步：")] == []
-    assert "未出列贫困村中有1个村（村B）2019年贫困发生率预计仍在2%以上。" in problems
+    assert [i for i, p in zip(items, problems) if not i.endswith(p)] == []
+    assert "个别贫困村脱贫任务仍然较重。未出列贫困村村B2019年贫困发生率预计仍在2%以上。" in problems
     assert any("收入情况不明" in p for p in problems)  # once: the warning that repeats it is left out
     assert any("：户h5" in w["message"] for w in metrics["warnings"])  # what the document leaves out
     text = all_text(town_doc)
@@ -114,14 +141,17 @@ def test_problems_are_a_numbered_list_without_codes_or_names(town_doc, metrics):
     assert not [n for n in NAMES if n in text or f"{n[0]}*" in text]
 
 
-def test_data_notes_table(town_doc, metrics):
+def test_data_notes_table_holds_what_a_leader_needs_only(town_doc, metrics):
     notes = table_cells(town_doc.tables[-1])
     assert notes[0] == ["项目", "说明"]
     rows = dict(notes[1:])
     assert rows["贫困线"] == "人均纯收入2,000元/人·年"
     assert rows["贫困发生率"] == "未脱贫人口÷户籍人口（30人）"
     assert rows["统计口径"] == "建档立卡数据，按2018年底状态统计，预测2019年"
-    assert rows["生成"].startswith("fupin ")
+    assert rows["统计时间"] == "截至2018年底，测算日期2019年1月15日"
+    text = all_text(town_doc)
+    for technical in ("fupin", "SHA", "sha256", "UTC", "git", ".csv", "Python", "pandas", "FGT", "Watts"):
+        assert technical not in text, technical
 
 
 def test_charts_left_by_the_notebook_are_taken_not_drawn_again(metrics, tmp_path):
@@ -137,7 +167,7 @@ def test_charts_left_by_the_notebook_are_taken_not_drawn_again(metrics, tmp_path
     blobs = [doc.part.related_parts[s._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
              for s in doc.inline_shapes]
     assert len(blobs) == 3
-    assert blobs[1] == marker.getvalue()  # 三、收入分组: the income bands chart, as left
+    assert blobs[1] == marker.getvalue()  # 附件（二）收入分组: the income bands chart, as left
     assert Image.open(io.BytesIO(blobs[0])).size[0] > 1000 and Image.open(io.BytesIO(blobs[2])).size[0] > 1000
     with pytest.raises(ValueError):
         docx_picture(tmp_path, "../x")
@@ -188,19 +218,38 @@ def test_the_worker_builds_the_word_document_once_its_metrics_and_pictures_are_t
         word.close()
 
 
-def test_three_charts_at_300_dpi_as_wide_as_the_text(town_doc):
+def test_three_charts_at_300_dpi_as_wide_as_the_text_or_at_most_95_mm_tall(town_doc):
+    from fupin.report.word import PICTURE_MAX_HEIGHT
+
     shapes = town_doc.inline_shapes
     assert len(shapes) == 3
     section = town_doc.sections[0]
     width = section.page_width - section.left_margin - section.right_margin
     for shape in shapes:
-        assert abs(shape.width - width) <= Twips(1)
+        assert int(width * 0.7) <= shape.width <= width + Twips(1)
+        assert abs(shape.width - width) <= Twips(1) or shape.height <= PICTURE_MAX_HEIGHT + Twips(20)
         blob = town_doc.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
         dpi = Image.open(io.BytesIO(blob)).info["dpi"]
         assert [round(d) for d in dpi] == [300, 300]
     pictures = [p for p in town_doc.paragraphs if p._p.xpath(".//w:drawing")]
     assert {p.style.name for p in pictures} == {"公文图片"}
     assert pictures[0].style.paragraph_format.line_spacing_rule == WD_LINE_SPACING.SINGLE  # not clipped
+
+
+def test_tall_charts_are_narrowed_so_that_no_page_is_left_half_blank(town_doc):
+    """A chart is at most 95 mm tall (two share a page), never narrower than 70% of the text."""
+    from fupin.report.word import PICTURE_MAX_HEIGHT, picture_width, text_width
+
+    def png(width: int, height: int) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (width, height), "white").save(out, format="png")
+        return out.getvalue()
+
+    full = text_width(town_doc)
+    assert picture_width(town_doc, png(1560, 600)) == full  # 60 mm tall at full width
+    narrowed = picture_width(town_doc, png(1560, 1100))  # 110 mm at full width
+    assert abs(narrowed * 1100 / 1560 - PICTURE_MAX_HEIGHT) <= Twips(20)
+    assert picture_width(town_doc, png(1560, 1880)) == int(full * 0.7)  # the village chart of twenty villages
 
 
 def test_page_a4_margins_and_page_numbers(town_doc):
@@ -224,8 +273,10 @@ def test_official_document_styles_with_east_asian_fonts(town_doc):
         "Heading 1": ("黑体", 16, None),
         "Normal": ("仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.JUSTIFY),
         "List Number": ("仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.JUSTIFY),
-        "表格文字": ("宋体", 12, WD_ALIGN_PARAGRAPH.LEFT),
-        "表格数字": ("宋体", 12, WD_ALIGN_PARAGRAPH.RIGHT),
+        "表格文字": ("宋体", 10.5, WD_ALIGN_PARAGRAPH.LEFT),
+        "表格数字": ("宋体", 10.5, WD_ALIGN_PARAGRAPH.RIGHT),
+        "Heading 2": ("楷体_GB2312", 16, None),
+        "落款": ("仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.RIGHT),
     }
     for name, (font, size, align) in expected.items():
         style = styles[name]
@@ -244,6 +295,27 @@ def test_official_document_styles_with_east_asian_fonts(town_doc):
     assert styles["Title"].element.pPr.find(qn("w:pBdr")) is None  # the template's blue rule is gone
 
 
+def test_no_default_template_leaks_through(metrics):
+    """Our own theme language, properties and headings: not Word's ja-JP, Macintosh metadata or blue headings."""
+    import zipfile
+
+    data = document_bytes(township_document(metrics, day=DAY))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        app, rels = z.read("docProps/app.xml").decode("utf-8"), z.read("_rels/.rels").decode("utf-8")
+    assert "Macintosh" not in app and "Normal.dotm" not in app and "<Application>fupin</Application>" in app
+    assert "docProps/thumbnail.jpeg" not in names and "thumbnail" not in rels
+    doc = docx.Document(io.BytesIO(data))
+    lang = doc.settings.element.find(qn("w:themeFontLang"))
+    assert lang.get(qn("w:eastAsia")) == "zh-CN"
+    assert doc.core_properties.author == "测试镇人民政府" == doc.core_properties.last_modified_by
+    for level in range(1, 10):
+        style = doc.styles[f"Heading {level}"]
+        color = style.element.rPr.find(qn("w:color"))
+        assert color is not None and color.get(qn("w:val")) == "000000" and color.get(qn("w:themeColor")) is None, level
+        assert not [a for a in style.element.rPr.rFonts.attrib if a.lower().endswith("theme")], level
+
+
 def test_fallback_fonts_are_declared(town_doc):
     part = next(r.target_part for r in town_doc.part.rels.values() if r.reltype.endswith("/fontTable"))
     xml = part.blob.decode("utf-8")
@@ -260,22 +332,26 @@ def test_list_number_uses_a_decimal_list(town_doc):
     assert lvl.find(qn("w:lvlText")).get(qn("w:val")) == "%1．"
 
 
-def test_empty_problems_read_as_none_found(metrics):
+def test_a_township_without_problems_makes_up_no_measure(metrics):
     quiet = {**metrics, "warnings": [], "projection": {**metrics["projection"], "reasons": {}, "villages_blocked": {}},
              "income_unknown": {"households": 0, "people": 0}, "collective_economy": None, "industry_coverage": None}
-    assert narrative.problems(quiet) == []
-    doc = reopen(township_document(quiet))
-    assert styled(doc, "List Number") == []
-    problems = styled(doc, "Heading 1").index("四、存在问题")
+    assert narrative.problems(quiet) == [] and brief.measures(quiet) == []
+    doc = reopen(township_document(quiet, day=DAY))
+    assert styled(doc, "Heading 1") == HEADINGS
+    assert styled(doc, "Heading 2") == ATTACHMENT  # no （一） measure
     after = [p.text for p in doc.paragraphs]
-    assert after[after.index("四、存在问题") + 1] == "未发现问题。" and problems == 3
+    assert after[after.index("二、存在的主要问题") + 1] == (
+        "对照贫困户退出和贫困村出列标准逐项核查，全镇建档立卡数据中未发现需要整改的问题。")
+    assert after[after.index("三、下一步工作打算") + 1:after.index("三、下一步工作打算") + 3] == [
+        "测试镇将继续巩固脱贫成果，做好防返贫监测，防止返贫。", "以上情况，特此汇报。"]
+    assert styled(doc, "落款") == ["测试镇人民政府", "二〇一九年一月十五日"]
 
 
 def test_leader_problems_cut_village_codes_too():
     m = {"township_id": "1", "township_name": "河口乡", "warnings": [
         {"message": "1个村标为深度贫困村却不是贫困村：村990101001001（李家台村）"},
         {"message": "材料称贫困发生率为3.00%"}]}
-    assert leader_problems(m) == ["1个村标为深度贫困村却不是贫困村。", "材料称贫困发生率为3.00%"]
+    assert leader_problems(m) == ["一是1个村标为深度贫困村却不是贫困村。", "二是材料称贫困发生率为3.00%"]
 
 
 def test_column_widths_fill_the_text_and_keep_numbers_whole():
@@ -286,8 +362,20 @@ def test_column_widths_fill_the_text_and_keep_numbers_whole():
     tight = column_widths(["项目", "人口", "说明"], [["收入年增长率", "1,234,567", long_text]],
                           [False, True, False], total)
     assert abs(sum(tight) - total) <= 3
-    assert tight[1] >= Pt(12) * (0.6 * 9)  # "1,234,567" on one line
-    assert tight[0] >= Pt(12) * 6  # 收入年增长率 on one line
+    assert tight[1] >= Pt(10.5) * (0.6 * 9)  # "1,234,567" on one line
+    assert tight[0] >= Pt(10.5) * 6  # 收入年增长率 on one line
+
+
+def test_headers_break_between_words_and_rows_do_not_split(town_doc):
+    """户籍人口 stays whole; 2019年预计发生率 breaks before 发生率; every row is kept on one page."""
+    from fupin.report.word import header_lines
+
+    assert header_lines("户籍人口") == ["户籍人口"] and header_lines("未脱贫人口") == ["未脱贫", "人口"]
+    first = town_doc.tables[0]
+    assert [c.text for c in first.rows[0].cells][-1] == "2019年预计\n发生率"
+    widths = [c.width for c in first.rows[0].cells]
+    assert widths[2] >= Pt(10.5) * 4  # 户籍人口 on one line
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in first.rows)
 
 
 def test_write_township_docx_from_metrics_json(metrics, tmp_path):
@@ -297,26 +385,29 @@ def test_write_township_docx_from_metrics_json(metrics, tmp_path):
     assert write_township_docx(source, target) == target
     assert sorted(p.name for p in target.parent.iterdir()) == ["测试镇.docx"]  # no temporary file left
     written = docx.Document(target)
-    assert written.paragraphs[0].text == "测试镇2018年脱贫攻坚情况报告"
+    assert written.paragraphs[0].text == "关于测试镇2018年脱贫攻坚工作情况的汇报"
     assert narrative.basic_situation(metrics) in styled(written, "Normal")
 
 
 def test_county_document(metrics):
     summary = {**metrics, "township_id": "county", "county_name": "测试县"}
     doc = reopen(county_document("测试县2018年脱贫攻坚情况（乡镇汇总）", summary, [metrics],
-                                 failed=["河口乡"], sources=["villages.csv", "households.csv"]))
-    assert doc.paragraphs[0].text == "测试县2018年脱贫攻坚情况（乡镇汇总）"
-    assert styled(doc, "Heading 1") == ["一、基本情况", "二、各乡镇脱贫退出情况", "三、收入分组与贫困发生率",
-                                        "四、全县存在问题", "五、数据说明"]
+                                 failed=["河口乡"], sources=["villages.csv", "households.csv"], day=DAY))
+    assert doc.paragraphs[0].text == "关于测试县2018年脱贫攻坚工作情况的汇报"
+    assert doc.core_properties.title == "测试县2018年脱贫攻坚情况（乡镇汇总）"
+    assert styled(doc, "Heading 1") == HEADINGS
+    assert styled(doc, "Heading 2")[-3:] == ["（一）各乡镇脱贫退出情况", "（二）收入分组与贫困发生率", "（三）数据说明"]
+    assert styled(doc, "落款") == ["测试县扶贫开发领导小组办公室", "二〇一九年一月十五日"]
     assert narrative.basic_situation(summary) in styled(doc, "Normal")
     assert narrative.basic_situation(summary).startswith("测试县下辖2个行政村")
     row = township_row(metrics)
     assert table_cells(doc.tables[0]) == [list(COUNTY_COLUMNS),
-                                          ["测试镇", "11户25人", "6户13人", "43.33%", "1户1人", "40.00%"]]
+                                          ["测试镇", "11户25人", "6户13人", "43.33%", "1户1人", "40.00%"],
+                                          ["全县合计", "11户25人", "6户13人", "43.33%", "1户1人", "40.00%"]]
     assert [c["label"] for c in row][0] == "测试镇"
-    assert "以下乡镇的报告未能生成，其数字未列入上表：河口乡。" in styled(doc, "Normal")
+    assert "以下乡镇的报告未能生成，其数字未列入本汇报：河口乡。" in styled(doc, "Normal")
     assert len(doc.inline_shapes) == 3
-    assert dict(table_cells(doc.tables[-1])[1:])["数据文件"] == "villages.csv、households.csv"
+    assert "villages.csv" not in all_text(doc) and "数据文件" not in all_text(doc)  # in the run record
     assert not re.search(r"h\d", all_text(doc))
 
 
@@ -355,7 +446,8 @@ def test_sample_documents_show_no_household_codes(sample_batch, sample_county):
         assert not [c for c in codes | village_codes if c in text], path
     county_doc = docx.Document(out / "county.docx")
     names = set(sample_county.townships()["township_name"])
-    assert {row[0] for row in table_cells(county_doc.tables[0])[1:]} == names
+    assert [row[0] for row in table_cells(county_doc.tables[0])[1:]][-1] == "全县合计"
+    assert {row[0] for row in table_cells(county_doc.tables[0])[1:-1]} == names
 
 
 # ---------------------------------------------------------------- LibreOffice
@@ -372,6 +464,25 @@ def _pages(pdf: Path) -> int:
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
 
 
+def _page_texts(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60,
+                          check=True).stdout
+    return text.split("\f")
+
+
+def _filled(pdf: Path, prefix: Path) -> list[float]:
+    """How far down each page's text area (37 mm to 262 mm of 297 mm) ink reaches, 0 to 1."""
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", "-png", str(pdf), str(prefix)], check=True, timeout=120)
+    out = []
+    for page in sorted(prefix.parent.glob(f"{prefix.name}-*.png")):
+        with Image.open(page) as image:
+            gray = image.convert("L")
+            top, bottom = round(gray.height * 37 / 297), round(gray.height * 262 / 297)
+            rows = [y for y in range(top, bottom) if gray.crop((0, y, gray.width, y + 1)).getextrema()[0] < 160]
+            out.append((rows[-1] - top) / (bottom - top) if rows else 0.0)
+    return out
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(_office() is None, reason="LibreOffice (libreoffice/soffice) is not installed: "
                                               "install Debian's libreoffice-writer-nogui to convert the documents")
@@ -386,5 +497,12 @@ def test_libreoffice_converts_both_documents_to_sane_pdfs(sample_batch, tmp_path
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     pages = {key: _pages(tmp_path / f"{path.stem}.pdf") for key, path in documents.items()}
-    assert 3 <= pages["report"] <= 8, pages  # five sections, a 20-village table and three charts
+    assert 3 <= pages["report"] <= 8, pages  # the 汇报, then its 附件: a 20-village table and three charts
     assert 2 <= pages["county"] <= 8, pages
+    if shutil.which("pdftoppm") and shutil.which("pdftotext"):
+        for key, path in documents.items():
+            filled = _filled(tmp_path / f"{path.stem}.pdf", tmp_path / key)
+            attachment = next(i for i, text in enumerate(_page_texts(tmp_path / f"{path.stem}.pdf"))
+                              if text.lstrip().startswith("附件"))
+            inner = filled[attachment:-1]  # the 附件's pages but its last: none left half blank
+            assert all(f >= 0.6 for f in inner), (key, [round(f, 2) for f in filled])

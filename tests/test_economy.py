@@ -114,12 +114,12 @@ def _texts(m) -> list[str]:
 def test_exit_condition_words():
     m = analyse(collective_county(), year=Y, collective_income_exit=True).metrics
     problems = _texts(m)
-    assert problems[0] == ("乡村集体经济较弱。全镇有4个村的集体经济收入低于50,000元（村B、村D、村E、村G），"
-                           "其中贫困村3个；另有1个村未填报村集体经济收入。")
-    assert ("2019年全镇有3个贫困村贫困发生率预计降到2%以下，但其中2个村（村B、村C）村集体经济收入未达标，"
-            "暂不具备出列条件。") in problems
+    assert problems[0] == ("乡村集体经济较弱。全镇有4个村的集体经济收入低于5万元（村B、村D、村E、村G），"
+                           "其中贫困村3个；此外还有1个村未填报村集体经济收入。")
+    assert ("部分贫困村出列条件未达标。2019年全镇有3个贫困村贫困发生率预计降到2%以下，"
+            "但其中2个村（村B、村C）村集体经济收入未达标，暂不具备出列条件。") in problems
     assert narrative.collective_economy_summary(m) == (
-        "按村集体经济收入50,000元的标准，全镇7个行政村中集体经济薄弱村4个（贫困村3个、非贫困村1个）：村B、村D、村E、村G。"
+        "按村集体经济收入5万元的标准，全镇7个行政村中集体经济薄弱村4个（贫困村3个、非贫困村1个）：村B、村D、村E、村G。"
         "另有1个村（村C）未填报村集体经济收入。"
         "本次测算把村集体经济收入达标作为贫困村出列条件：集体经济薄弱或未填报的未出列贫困村暂不具备出列条件。"
     )
@@ -129,9 +129,9 @@ def test_only_unknown_incomes_and_none_weak():
     county = collective_county()
     v = county.villages.assign(collective_income=[60000.0, 60000.0, None, 60000.0, 60000.0, 60000.0, 60000.0])
     m = analyse(fx.County(v, county.households, county.incomes), year=Y).metrics
-    assert _texts(m)[0] == "全镇有1个村（村C）未填报村集体经济收入，无法判断集体经济是否达标。"
+    assert _texts(m)[0] == "村集体经济底数不清。村C未填报村集体经济收入，无法判断集体经济是否达标。"  # one village
     assert narrative.collective_economy_summary(m) == (
-        "按村集体经济收入50,000元的标准，全镇7个行政村中没有集体经济薄弱村。另有1个村（村C）未填报村集体经济收入。"
+        "按村集体经济收入5万元的标准，全镇7个行政村中没有集体经济薄弱村。另有1个村（村C）未填报村集体经济收入。"
     )
 
 
@@ -233,12 +233,12 @@ def test_coverage_absent_column_is_null_and_said_in_one_line():
 def test_coverage_words():
     m = analyse(industry_county(), year=Y).metrics
     assert narrative.industry_coverage_summary(m) == (
-        "2018年底全镇未脱贫户中填报了产业帮扶情况的有9户20人，其中享受产业帮扶的7户13人，覆盖率77.78%（按人计65.00%）。"
-        "覆盖率低于80%的村有1个：村Q（75.00%）。另有3户8人未填报是否享受产业帮扶，未计入覆盖率。"
+        "2018年底全镇未脱贫户中填报了产业帮扶情况的有9户20人，其中享受产业帮扶的7户13人，覆盖率77.78%（按人计65%）。"
+        "覆盖率低于80%的村有1个：村Q（75%）。另有3户8人未填报是否享受产业帮扶，未计入覆盖率。"
     )
     assert _texts(m)[:2] == [
-        "全镇有3个村（村P、村Q、村R）未填报村集体经济收入，无法判断集体经济是否达标。",  # no figures at all
-        "脱贫产业支撑不足，产业覆盖不够全面。全镇未脱贫户产业帮扶覆盖率为77.78%（7户/9户），有1个村覆盖率低于80%（村Q）。",
+        "村集体经济底数不清。全镇有3个村（村P、村Q、村R）未填报村集体经济收入，无法判断集体经济是否达标。",  # none known
+        "脱贫产业支撑不足，产业覆盖不够全面。全镇未脱贫户产业帮扶覆盖率为77.78%（7户/9户），村Q覆盖率低于80%。",
     ]
     assert tables.villages_outlook(m)["产业帮扶覆盖率"].tolist() == ["80.00%", "75.00%", "—"]
 
@@ -318,7 +318,7 @@ def test_fupin_run_carries_the_new_parameters_to_every_output(tmp_path, sample_c
     assert summary["parameters"]["industry_coverage_line"] == 0.9
     html = (out / REFERENCE_TOWNSHIP_ID / "report.html").read_text(encoding="utf-8")
     text = re.sub(r"<[^>]+>", "", html)
-    assert "乡村集体经济较弱。全镇有5个村的集体经济收入低于50,000元（花铺村、陈家桥村、孙家坪村、高家山村、何家岭村）" in text
+    assert "乡村集体经济较弱。全镇有5个村的集体经济收入低于5万元（花铺村、陈家桥村、孙家坪村、高家山村、何家岭村）" in text
     assert "孙家坪村（村集体经济收入未达标）" in text
     assert "覆盖率低于90%的村有" in text
     assert "村集体经济收入（元）" in text and "50,000" in text and "（薄弱）" in text

@@ -620,6 +620,46 @@ def test_dry_run_writes_parseable_eml_and_sends_nothing(reports, smtp_server, tm
     assert "未发送任何邮件" in out
 
 
+#: What a leader never reads: file names, checksums, versions, the time zone, township or village
+#: codes, FGT/Watts (and the program's own name).
+TECHNICAL = re.compile(r"\.(csv|xlsx|json|ipynb)|SHA|sha256|UTC|fupin|\bgit\b|Python|pandas|FGT|Watts|乡镇代码|\d{9,}")
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees of an HTML page or message: no style, script, comment, tag or attribute."""
+    html = re.sub(r"(?is)<(style|script)\b.*?</\1>", "", html)
+    html = re.sub(r"(?s)<!--.*?-->", "", html)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_nothing_technical_in_front_of_a_leader(reports, tmp_path, capsys):
+    """The pages, the Word documents and the emails show no file name, hash, version, UTC, code or
+    FGT/Watts; the email says how to reach the full report; the run record (run.json) keeps the rest."""
+    import docx
+
+    status, out, err = email_cli(capsys, reports, "--config", write_config(tmp_path / "e.yml", free_port()),
+                                 "--dry-run", tmp_path / "eml")
+    assert status == 0, out + err
+    texts = {}
+    for name in (f"{TOWN}.eml", "county.eml"):
+        msg = BytesParser(policy=policy.default).parsebytes((tmp_path / "eml" / name).read_bytes())
+        texts[name] = (visible_text(html_of(msg)) + msg.get_body(("plain",)).get_content()
+                       + str(msg["Subject"]))
+        assert "回复本邮件" in texts[name] and SENDER.rpartition("<")[2].rstrip(">") in texts[name]  # how to get it
+        assert not texts[name].lstrip().startswith("乡镇代码")
+    for page in (reports / TOWN / "report.html", reports / "index.html"):
+        texts[page.name] = visible_text(page.read_text(encoding="utf-8"))
+    for document in (reports / TOWN / "report.docx", reports / "county.docx"):
+        doc = docx.Document(document)
+        texts[document.name] = "\n".join([p.text for p in doc.paragraphs]
+                                         + [c.text for t in doc.tables for row in t.rows for c in row.cells])
+    found = {name: sorted({m.group(0) for m in TECHNICAL.finditer(text)}) for name, text in texts.items()}
+    assert found == {name: [] for name in texts}
+    record = json.loads((reports / "run.json").read_text(encoding="utf-8"))
+    assert [len(i["sha256"]) for i in record["inputs"]] == [64] * len(record["inputs"])
+    assert record["code"].startswith("fupin ")
+
+
 # ---------------------------------------------------------------- usage errors
 
 

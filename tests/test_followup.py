@@ -92,8 +92,8 @@ def test_problems_sheet_lists_each_item_with_its_households(book):
         (6, "h13", "村A"),  # exited with an exit-year income below the line
         (7, "h11", "村B"),  # exited without an income row
     ]
-    assert data[0][2] == "组织各村补报村集体经济收入。"
-    assert data[3][1] == "全镇有2户7人2019年收入情况不明，无法预测能否脱贫。"
+    assert data[0][2] == "组织这些村补报村集体经济收入。"  # two villages (村A, 村B): 这些村
+    assert data[3][1] == "部分贫困户收入底数不清。全镇有2户7人2019年收入情况不明，无法预测能否脱贫。"
     assert data[3][2] == "入户核实收入，补录收入记录。"
     assert all(r[6:] == (None, None, None) or list(r[6:]) == [None] * 3 for r in data)
     assert not any(c.isdigit() and len(c) >= 14 for r in data for c in map(str, r[1:3]))

@@ -107,9 +107,9 @@ def test_the_follow_up_workbook_lists_both_with_names_masked(tmp_path) -> None: 
                            "扣除转移性收入后人均纯收入（元）", "人均转移性收入（元）"]].values.tolist() == [
         ["a", "王*明", "已脱贫", 4499.99, 3499.99, 1000.0], ["c", "张*丰", "预计2019年脱贫", 3600.0, 2000.0, 1600.0]]
     items = {code: text for code, text, _ in narrative.problem_items(a.metrics)}
-    assert items["labour"] == "全镇未脱贫户中有2户4人家中无劳动力，难以依靠务工和产业增收脱贫，需落实兜底保障。"
+    assert items["labour"] == "部分贫困户致富本领不强。全镇未脱贫户中有2户4人家中无劳动力，难以依靠务工和产业增收脱贫。"
     assert items["transfer_dependence"].startswith(
-        "全镇有1户2人脱贫户、1户1人预计2019年脱贫户收入主要依靠转移性收入（扣除转移性收入后2018年人均纯收入低于3,500元）")
+        "贫困户持续增收机制还不够完善。全镇有1户2人脱贫户、1户1人预计2019年脱贫户收入主要依靠转移性收入（扣除转移性收入后2018年人均纯收入低于3,500元）")
     problems = sheets["存在问题"][0]
     assert sorted(problems.loc[problems["问题"] == items["labour"], "户编号"]) == ["b", "c"]
     path = tmp_path / "follow_up.xlsx"

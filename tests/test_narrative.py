@@ -19,9 +19,9 @@ from fupin.core.county import County
 
 REFERENCE_PARAGRAPH = (
     "城关镇下辖20个行政村，共有贫困村5个，无深度贫困村，全镇建档立卡贫困人口820户1,872人，帮扶干部共计150人。"
-    "2018年底，已出列贫困村1个，未出列贫困村4个；已退出贫困人口405户948人，未退出贫困人口415户924人，"
+    "2018年底，已出列贫困村1个，未出列贫困村4个；已脱贫人口405户948人，未脱贫人口415户924人，"
     "贫困发生率为3.23%。"
-    "2019年，拟退出贫困村1个；拟退出贫困人口252户566人，贫困发生率预计下降为1.25%。"
+    "2019年，拟出列贫困村1个；拟脱贫人口252户566人，贫困发生率预计下降为1.25%。"
     "2019年贫困户收入预计在3,500元以下的163户358人；3,500元—4,000元的预计有252户566人；"
     "4,000元以上的预计有405户948人。"
 )
@@ -75,8 +75,8 @@ def test_no_poor_villages(report_metrics) -> None:
                                            village_exit_year=pd.array([None] * 20, dtype="Int64")))
     text = narrative.basic_situation(m)
     assert text.startswith("城关镇下辖20个行政村，无贫困村，全镇建档立卡贫困人口820户1,872人，帮扶干部共计150人。")
-    assert "2018年底，已退出贫困人口405户948人，未退出贫困人口415户924人，贫困发生率为3.23%。" in text
-    assert "2019年，拟退出贫困人口252户566人，贫困发生率预计下降为1.25%。" in text
+    assert "2018年底，已脱贫人口405户948人，未脱贫人口415户924人，贫困发生率为3.23%。" in text
+    assert "2019年，拟脱贫人口252户566人，贫困发生率预计下降为1.25%。" in text
     assert "贫困村" not in text.replace("无贫困村", "")
 
 
@@ -84,17 +84,17 @@ def test_zero_remaining(report_metrics) -> None:
     m = report_metrics(_all_exited)
     assert narrative.basic_situation(m) == (
         "城关镇下辖20个行政村，共有贫困村5个，无深度贫困村，全镇建档立卡贫困人口820户1,872人，帮扶干部共计150人。"
-        "2018年底，5个贫困村已全部出列；已退出贫困人口820户1,872人，未退出贫困人口已清零，贫困发生率为0.00%。"
+        "2018年底，5个贫困村已全部出列；已脱贫人口820户1,872人，未脱贫人口已清零，贫困发生率为0%。"
         "2019年贫困户收入预计在3,500元以下的0户0人；3,500元—4,000元的预计有0户0人；"
         "4,000元以上的预计有820户1,872人。"
     )
-    assert narrative.exit_outlook(m) == "2018年底全镇建档立卡贫困人口已全部退出，2019年无待退出贫困人口。"
+    assert narrative.exit_outlook(m) == "2018年底全镇建档立卡贫困人口已全部脱贫，2019年无待脱贫人口。"
 
 
 def test_people_remain_but_villages_all_exited(report_metrics) -> None:
     text = narrative.basic_situation(report_metrics(_poor_villages_exited))
-    assert "2018年底，5个贫困村已全部出列；已退出贫困人口405户948人，" in text
-    assert "2019年，拟退出贫困人口252户566人，贫困发生率预计下降为1.25%。" in text
+    assert "2018年底，5个贫困村已全部出列；已脱贫人口405户948人，" in text
+    assert "2019年，拟脱贫人口252户566人，贫困发生率预计下降为1.25%。" in text
 
 
 def test_no_projected_exits(report_metrics) -> None:
@@ -105,7 +105,7 @@ def test_no_projected_exits(report_metrics) -> None:
         return replace(c, incomes=c.incomes.assign(
             per_capita_income=c.incomes["per_capita_income"].replace(3800.0, 3000.0)))
     m = report_metrics(edit)
-    assert "2019年，暂无拟退出贫困村；暂无拟退出贫困人口，贫困发生率预计为3.23%。" in narrative.basic_situation(m)
+    assert "2019年，暂无拟出列贫困村；暂无拟脱贫人口，贫困发生率预计为3.23%。" in narrative.basic_situation(m)
 
 
 #: Exited households without any income row: 3 of three people and 7 of two (10 households, 23 people).
@@ -154,18 +154,20 @@ def test_whole_area_words(report_metrics, township: bool, name: str, whole: str)
 def test_county_summary_named_after_the_county(report_metrics) -> None:
     m = report_metrics(township_id="county")
     assert narrative.area_name(m) == "示例县"
-    assert narrative.problems(m)[0] == "全县尚有20户贫困户的危房没有纳入危房改造。下一步：尽快纳入危房改造计划，落实改造资金。"
+    assert narrative.problems(m)[0] == "危房改造尚有缺口。全县尚有20户贫困户的危房没有纳入危房改造。"
 
 
 def test_reference_problems(report_metrics) -> None:
     assert narrative.problems(report_metrics()) == [
-        "全镇尚有20户贫困户的危房没有纳入危房改造。下一步：尽快纳入危房改造计划，落实改造资金。",
-        "2019年全镇有3个贫困村贫困发生率预计降到2%以下，但其中2个村（马家岭村、高家洼村）村级活动场所未达标，"
-        "暂不具备出列条件。下一步：逐村补齐未达到的出列条件，确保按期出列。",
-        "未出列贫困村中有1个村（刘家峁村）2019年贫困发生率预计仍在2%以上。下一步：集中力量帮扶这些村的未脱贫户，逐户落实增收措施。",
-        "未退出贫困户中有3户7人基本医疗保障未落实。下一步：落实医保参保、大病救助和家庭医生签约。",
-        "未退出贫困户中有8户19人住房安全保障未落实。下一步：纳入危房改造或易地扶贫搬迁，确保住房安全。",
+        "危房改造尚有缺口。全镇尚有20户贫困户的危房没有纳入危房改造。",
+        "部分贫困村出列条件未达标。2019年全镇有3个贫困村贫困发生率预计降到2%以下，但其中2个村（马家岭村、高家洼村）"
+        "村级活动场所未达标，暂不具备出列条件。",
+        "个别贫困村脱贫任务仍然较重。未出列贫困村刘家峁村2019年贫困发生率预计仍在2%以上。",
+        "基本医疗保障不够到位，涉及未脱贫户3户7人。",
+        "住房安全仍有隐患，住房安全尚无保障的未脱贫户还有8户19人。",
     ]
+    actions = [action for _, _, action in narrative.problem_items(report_metrics())]
+    assert actions[2] == "集中力量帮扶该村的未脱贫户，逐户落实增收措施。"  # one village: 该村
 
 
 def _mixed(c: County) -> County:
@@ -183,13 +185,13 @@ def test_problems_mixed_blockers_unknown_income_and_warnings(report_metrics) -> 
     # the projection_income_unknown warning repeats the income-unknown item: said once
     items = narrative.problem_items(report_metrics(_mixed, village_threshold=0.03))
     assert [text for _, text, _ in items] == [
-        "2019年全镇有3个贫困村贫困发生率预计降到3%以下，但其中2个村暂不具备出列条件："
-        "马家岭村（村级活动场所未达标、未通硬化路）；高家洼村（未通硬化路）。",
-        "未出列贫困村中有1个村（刘家峁村）2019年贫困发生率预计仍在3%以上。",
-        "全镇有4户9人2019年收入情况不明，无法预测能否脱贫。",
-        "未退出贫困户中有3户7人基本医疗保障未落实。",
-        "未退出贫困户中有8户19人住房安全保障未落实。",
-        "未退出贫困户中有2户5人饮水安全保障未落实。",
+        "部分贫困村出列条件未达标。2019年全镇有3个贫困村贫困发生率预计降到3%以下，"
+        "但其中马家岭村（村级活动场所未达标、未通硬化路）；高家洼村（未通硬化路），暂不具备出列条件。",
+        "个别贫困村脱贫任务仍然较重。未出列贫困村刘家峁村2019年贫困发生率预计仍在3%以上。",
+        "部分贫困户收入底数不清。全镇有4户9人2019年收入情况不明，无法预测能否脱贫。",
+        "基本医疗保障不够到位，涉及未脱贫户3户7人。",
+        "住房安全仍有隐患，住房安全尚无保障的未脱贫户还有8户19人。",
+        "饮水安全尚未全面达标。未脱贫户中仍有2户5人饮水安全未保障。",
     ]
     assert all(action for _, _, action in items)
 
@@ -210,12 +212,12 @@ def test_problems_each_once_without_codes_and_with_what_to_do(report_metrics) ->
     items = narrative.problem_items(m)
     texts = [text for _, text, _ in items]
     assert sum("收入情况不明" in t or "没有2019年及以前的收入记录" in t for t in texts) == 1
-    assert "全镇有10户20人2019年收入情况不明，无法预测能否脱贫。" in texts
-    assert texts.count("19户未脱贫户没有帮扶责任人。") == 1
+    assert "部分贫困户收入底数不清。全镇有10户20人2019年收入情况不明，无法预测能否脱贫。" in texts
+    assert texts.count("帮扶责任未全覆盖。19户未脱贫户没有帮扶责任人。") == 1
     assert all(action for _, _, action in items)
     joined = "".join(narrative.problems(m))
     assert not re.search(r"H\d{4}", joined)
-    assert narrative.problems(m)[-1] == "19户未脱贫户没有帮扶责任人。下一步：为这些户落实帮扶责任人。"
+    assert items[-1][1:] == ("帮扶责任未全覆盖。19户未脱贫户没有帮扶责任人。", "为这些户落实帮扶责任人。")
 
 
 def test_every_warning_code_has_words_and_an_action() -> None:
@@ -230,8 +232,8 @@ def test_no_problems(report_metrics) -> None:
 
 def test_exit_outlook(report_metrics) -> None:
     assert narrative.exit_outlook(report_metrics()) == (
-        "按人均纯收入3,500元的标准和“两不愁三保障”及饮水安全要求测算，2019年全镇拟退出贫困人口252户566人，"
-        "剩余贫困人口163户358人，贫困发生率由3.23%预计降至1.25%；拟出列贫困村1个（王家坪村），"
+        "按人均纯收入3,500元的标准和“两不愁三保障”及饮水安全要求测算，2019年全镇拟脱贫人口252户566人，"
+        "仍未脱贫163户358人，贫困发生率由3.23%预计降至1.25%；拟出列贫困村1个（王家坪村），"
         "另有3个贫困村暂不具备出列条件。"
     )
 

@@ -60,10 +60,10 @@ def test_papermill_int_township_id_gives_that_townships_report(tmp_path):
     out = tmp_path / "out" / "990101002.ipynb"
     shown = html_outputs(out)
     assert "<h1>河口乡2018年脱贫攻坚情况报告</h1>" in shown
-    assert "乡镇代码 990101002" in shown and "全县" not in shown
+    assert "示例县河口乡 · " in shown and "乡镇代码" not in shown and "全县" not in shown
     assert "贫困线4,000元/人·年" in shown
     assert "收入预计在4,000元以下" in shown and "3,500元以下" not in shown  # the bands followed the line
-    assert '收入分组边界（元/人·年）</td><td class="text">4,000、4,500</td>' in shown  # 数据说明 says which were used
+    assert "4,000元以下、4,000元—4,500元、4,500元以上" in shown  # 数据说明 says which bands were used
 
 
 def test_papermill_bands_as_text_are_parsed_and_checked(tmp_path):

@@ -241,7 +241,7 @@ def test_unknown_band_and_empty_charts_say_so(edge_cases) -> None:
     empty = edge_cases["empty"]
     assert empty["villages_table"] == [] and empty["incidence_trend_by_village"] == []
     assert "无贫困村" in _all_text(charts.village_trend_chart(empty))
-    assert "无未退出贫困人口" in _all_text(charts.exits_by_village_chart(empty))
+    assert "无未脱贫人口" in _all_text(charts.exits_by_village_chart(empty))
     assert "无乡镇数据" in _all_text(charts.county_overview_chart([]))
 
 

@@ -46,7 +46,8 @@ def test_every_township_has_its_complete_files(sample_batch, sample_county):
         assert files == ["follow_up.xlsx", "metrics.json", "report.docx", "report.html", "township_report.ipynb"], tid
         nbformat.validate(nbformat.read(out / tid / "township_report.ipynb", as_version=4))
         assert (out / tid / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
-    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["audit.xlsx", "county.docx", "index.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["audit.xlsx", "county.docx", "index.html", "run.json",
+                                                                 "summary.json"]
     assert not [p for p in out.rglob("*") if p.suffix == ".tmp" or ".tmp" in p.name], "temporary files left behind"
     assert sorted(p.name for p in out.iterdir() if p.is_dir() and p.name.startswith(".")) == [".fupin"]
 
@@ -72,14 +73,15 @@ def test_reference_report_carries_the_seed_figures(sample_batch):
     text = re.sub(r"<[^>]+>", "", html)
     for figure in [
         "城关镇下辖20个行政村", "共有贫困村5个", "无深度贫困村", "820户1,872人", "帮扶干部共计150人",
-        "已出列贫困村1个", "未出列贫困村4个", "已退出贫困人口405户948人",
-        "未退出贫困人口415户924人", "贫困发生率为3.23%", "拟退出贫困人口252户566人",
+        "已出列贫困村1个", "未出列贫困村4个", "已脱贫人口405户948人",
+        "未脱贫人口415户924人", "贫困发生率为3.23%", "拟脱贫人口252户566人",
         "贫困发生率预计下降为1.25%", "163户358人", "252户566人", "405户948人",
         "20户贫困户的危房没有纳入危房改造",
     ]:
         assert figure in text, figure
-    for heading in ["一、基本情况", "二、存在问题", "三、脱贫退出预测", "四、收入分组", "五、贫困发生率趋势",
-                    "六、贫困深度", "七、贫困线敏感性", "八、收入监测预警", "九、跟踪清单", "十、数据说明"]:
+    for heading in ["一、基本情况", "二、存在的主要问题", "三、下一步工作打算", "四、脱贫退出预测", "五、收入分组",
+                    "六、贫困发生率趋势", "七、贫困深度", "八、贫困线敏感性", "九、收入监测预警", "十、跟踪清单",
+                    "十一、数据说明"]:  # 一、二、三 as in report.docx
         assert re.search(rf'<h2 id="[^"]+">{heading}', html), heading
         assert f">{heading}</a></li>" in html, f"{heading} missing from the table of contents"
     assert '<nav class="toc"><strong>目录</strong><ul>' in html  # the headings carry the numbers: no <ol>
@@ -178,7 +180,7 @@ def test_depth_sensitivity_monitoring_and_the_follow_up_workbook(sample_batch, s
     # the report counts the lists and sends the reader to the workbook; it lists no household
     remaining = written["projection"]["remaining"]
     assert f"「未脱贫户」：{remaining['households']}户{remaining['people']:,}人" in text
-    assert "follow_up.xlsx" in text and not re.search(r"\d{14,}", text)
+    assert "跟踪清单" in text and "follow_up.xlsx" not in text and not re.search(r"\d{14,}", text)  # the link is an href
     items = {r[1] for r in book["存在问题"].iter_rows(min_row=2, values_only=True)}
     assert items == {t for _, t, _ in narrative.problem_items(written)}
 

@@ -256,7 +256,7 @@ def test_county_page_and_email_link_a_scheme_id_as_a_path(sample_county, tmp_pat
     assert all(urlsplit(h).scheme == "" for h in hrefs), hrefs
     assert "<i>镇</i>" not in page and "&lt;i&gt;镇&lt;/i&gt;" in page
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", page)  # control characters removed on output
-    assert sorted(p.name for p in out.iterdir()) == ["county.docx", "index.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["county.docx", "index.html", "run.json", "summary.json"]
 
 
 # --------------------------------------------------------------------------- xlsx: no formulas

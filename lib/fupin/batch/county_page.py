@@ -1,19 +1,26 @@
-"""The county page (``index.html``) and ``summary.json`` of a batch."""
+"""The county page (``index.html``), ``summary.json`` and the run record ``run.json`` of a batch.
+
+``run.json`` is the office's: the parameters, the input files with their
+SHA-256, the code and the environment, so any output can be traced to its
+inputs. A leader's page, document or email shows none of it.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from fupin.core.config import AUDIT_XLSX, COUNTY_DOCX, TEMPLATES_DIR
+from fupin.core.config import AUDIT_XLSX, COUNTY_DOCX, RUN_RECORD, TEMPLATES_DIR
 from fupin.core.county import County
-from fupin.report.county_table import HEADERS, REGISTRY_HEADERS, cell, registry_rows, report_href, township_row
+from fupin.report.county_table import (
+    HEADERS, REGISTRY_HEADERS, cell, registry_rows, report_href, total_row, township_row,
+)
 from fupin.core.files import atomic_write_bytes, atomic_write_json, atomic_write_text, id_path, inside
 from fupin.core.text import finalize
 from fupin.report.style import report_css  # not from fupin.report.html: the runner never imports nbconvert
@@ -53,8 +60,10 @@ class PreparedCountyPage:
     context: dict[str, Any]
     #: The county document's charts of the county's own figures, as PNG bytes by chart name.
     docx_charts: dict[str, bytes]
-    #: The input files' names (the county document's 数据说明).
+    #: The input files' names.
     sources: list[str]
+    #: The run record (``run.json``) but its time: parameters, input files with SHA-256, code, environment.
+    record: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare_county_page(county: County, params: "Parameters", summary: dict | None = None) -> PreparedCountyPage:
@@ -79,8 +88,12 @@ def prepare_county_page(county: County, params: "Parameters", summary: dict | No
     from fupin.report import headline, narrative
     from fupin.core.contract import INPUT_TABLES
     from fupin.report.word import county_charts
+    import platform
+
+    import pandas as pd
+
     from fupin.figures.analysis import analyse
-    from fupin.report.style import PARAMETER_LABELS, fmt_checksum, fmt_parameter, print_header_css, use_report_style
+    from fupin.report.style import PARAMETER_LABELS, fmt_parameter, print_header_css, use_report_style
     from fupin.report.tables import code_version
 
     if summary is None:
@@ -102,17 +115,21 @@ def prepare_county_page(county: County, params: "Parameters", summary: dict | No
         problems=narrative.problems(summary),
         registry_paragraph=narrative.registry_summary(summary),
         headers=HEADERS,
-        info=[
-            *[(PARAMETER_LABELS[k], fmt_parameter(k, v)) for k, v in shown.items()],
-            *[(f"输入：{INPUT_TABLES[t].label if t in INPUT_TABLES else t}",
-               f"{s.path.name}{f'（工作表「{s.sheet}」）' if s.sheet else ''}，SHA-256 {fmt_checksum(s.sha256)}")
-              for t, s in county.sources.items()],
-            ("代码版本", code_version()),
-        ],
+        total=total_row(summary),
+        info=[(PARAMETER_LABELS[k], fmt_parameter(k, v)) for k, v in shown.items()],  # what a leader needs
     )
+    record = {
+        "county": county.name,
+        "parameters": {PARAMETER_LABELS[k]: fmt_parameter(k, v) for k, v in shown.items()},
+        "inputs": [{"table": INPUT_TABLES[t].label if t in INPUT_TABLES else t, "file": s.path.name, "sheet": s.sheet or "",
+                    "sha256": s.sha256} for t, s in county.sources.items()],
+        "code": code_version(),
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+    }
     return PreparedCountyPage(
         summary=summary, title=title, template=_env().get_template("index.html.j2"), context=context,
-        docx_charts=county_charts(summary), sources=[s.path.name for s in county.sources.values()],
+        docx_charts=county_charts(summary), sources=[s.path.name for s in county.sources.values()], record=record,
     )
 
 
@@ -120,7 +137,7 @@ def write_county_page(
     out: Path, county: County, params: "Parameters", results: Sequence["TownshipResult"],
     tmp_dir: Path | None = None, summary: dict | None = None, prepared: PreparedCountyPage | None = None,
 ) -> Path:
-    """Write ``summary.json`` (the county's metrics), ``county.docx`` and ``index.html``.
+    """Write ``summary.json`` (the county's metrics), ``run.json`` (the run record), ``county.docx`` and ``index.html``.
 
     ``summary`` is the county's :func:`fupin.figures.analysis.Analysis.metrics` when
     the caller computed it already. ``prepared`` is what
@@ -132,12 +149,15 @@ def write_county_page(
     from fupin.report import charts as plots
     from fupin.report.show import figure_pngs
     from fupin.report.word import PICTURE_DPI, county_document, document_bytes
-    from fupin.report.style import fmt_local_time, use_report_style
+    from fupin.report.style import fmt_local_date, fmt_local_time, use_report_style
 
     if prepared is None:
         prepared = prepare_county_page(county, params, summary)
     summary = prepared.summary
     atomic_write_json(inside(out, "summary.json"), summary, tmp_dir)
+    atomic_write_json(inside(out, RUN_RECORD), {**prepared.record, "generated": fmt_local_time(),
+                                                "townships": [{"township_id": r.township_id, "township_name": r.township_name,
+                                                               "ok": r.ok} for r in results]}, tmp_dir)
 
     per_township = []
     rows = []
@@ -178,6 +198,6 @@ def write_county_page(
         "registry_headers": REGISTRY_HEADERS,
         "failed": failed,
         "chart": chart,
-        "info": [*prepared.context["info"], ("生成时间", fmt_local_time())],
+        "info": [*prepared.context["info"], ("生成时间", fmt_local_date())],
     })
     return atomic_write_text(inside(out, "index.html"), html, tmp_dir)

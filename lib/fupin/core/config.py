@@ -45,6 +45,8 @@ TOWNSHIP_DOCX = "report.docx"
 COUNTY_DOCX = "county.docx"
 #: The county office's 数据核查 workbook in DIR (:mod:`fupin.report.audit_workbook`).
 AUDIT_XLSX = "audit.xlsx"
+#: The run record beside index.html, for the office: parameters, input files with SHA-256, code, environment.
+RUN_RECORD = "run.json"
 #: Resolution of the Word documents' charts (printed as wide as the A4 text, 156 mm).
 DOCX_PICTURE_DPI = 300
 #: Folder inside a run's ``output_dir`` where the report notebook leaves the charts the Word

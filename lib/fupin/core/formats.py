@@ -58,10 +58,11 @@ def fmt_pct(value: float | None, digits: int = 2, beyond: float | None = None) -
 
 
 def fmt_pct_short(value: float | None) -> str:
-    """A fraction as a percentage without trailing zeros, for thresholds.
+    """A fraction as a percentage with the decimals it needs (at most two, rounded as
+    :func:`fmt_pct`, trailing zeros dropped): thresholds, and every rate in a sentence.
 
-    >>> fmt_pct_short(0.02), fmt_pct_short(0.025)
-    ('2%', '2.5%')
+    >>> fmt_pct_short(0.02), fmt_pct_short(0.025), fmt_pct_short(0.89), fmt_pct_short(0.032307)
+    ('2%', '2.5%', '89%', '3.23%')
     """
     if is_missing(value):
         return MISSING
@@ -119,15 +120,17 @@ def fmt_yuan(value: float | None) -> str:
     return fmt_amount(value) + "元"
 
 
-def fmt_wan(value: float | None, digits: int = 1) -> str:
-    """An amount of yuan in 万元 (10,000 yuan), rounded half up.
+def fmt_wan(value: float | None, digits: int = 2) -> str:
+    """An amount of yuan in 万元 (10,000 yuan), rounded half up to `digits` decimals, trailing zeros
+    dropped, no thousands separators: every amount a 汇报 gives in 万元 reads this one way (5万元).
 
-    >>> fmt_wan(313737), fmt_wan(4300, 2), fmt_wan(None)
-    ('31.4万元', '0.43万元', '—')
+    >>> fmt_wan(313737), fmt_wan(4300), fmt_wan(50000), fmt_wan(None)
+    ('31.37万元', '0.43万元', '5万元', '—')
     """
     if is_missing(value):
         return MISSING
-    return f"{half_up(value, digits, -4):,.{digits}f}万元"
+    text = f"{half_up(value, digits, -4):f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "万元"
 
 
 def fmt_index(value: float | None, digits: int = 3) -> str:

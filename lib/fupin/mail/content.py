@@ -130,7 +130,7 @@ def township_charts(m: Metrics, domain: str) -> list[Chart]:
     return [
         _chart("incidence-trend", plots.incidence_trend_chart(m, national_series()), "贫困发生率变化", domain),
         _chart("income-bands", plots.income_band_chart(m), "贫困户人均纯收入预计分布", domain),
-        _chart("exits-by-village", plots.exits_by_village_chart(m), "各村未退出贫困人口及预计退出", domain),
+        _chart("exits-by-village", plots.exits_by_village_chart(m), "各村未脱贫人口及拟脱贫人口", domain),
     ]
 
 
@@ -148,12 +148,13 @@ def county_charts(summary: Metrics, townships: Sequence[Metrics], domain: str) -
 
 
 #: The columns of index.html's township table that fit a 640-pixel message.
-TABLE_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "预计脱贫", "预计发生率", "拟出列贫困村")
+TABLE_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "拟脱贫", "预计发生率", "拟出列贫困村")
 
 
-def county_table(townships: Sequence[Metrics], report_url: str | None) -> Table:
-    """index.html's table of townships (its cells, TABLE_COLUMNS only); names link when report_url is set."""
-    from fupin.report.county_table import HEADERS, township_row
+def county_table(townships: Sequence[Metrics], report_url: str | None, summary: Metrics | None = None) -> Table:
+    """index.html's table of townships (its cells, TABLE_COLUMNS only); names link when report_url is set;
+    the 全县合计 row of `summary` (the county as a whole) last."""
+    from fupin.report.county_table import HEADERS, total_row, township_row
 
     keep = [HEADERS.index(h) for h in TABLE_COLUMNS]
     rows = []
@@ -161,6 +162,8 @@ def county_table(townships: Sequence[Metrics], report_url: str | None) -> Table:
         row = [township_row(dict(m))[i] for i in keep]
         row[0] = {**row[0], "href": f"{report_url.rstrip('/')}/{url_segment(m['township_id'])}/report.html" if report_url else ""}
         rows.append(row)
+    if summary is not None and rows:
+        rows.append([total_row(dict(summary))[i] for i in keep])
     return Table(headers=list(TABLE_COLUMNS), rows=rows)
 
 
@@ -193,15 +196,17 @@ def _note(report: Report, config: MailConfig) -> tuple[str, str | None]:
         return (f"{word}{what}可在线查看：", link) if link else (word, None)
     if link:
         return f"{what}可在线查看：", link
-    return f"{what}已随本期报告生成，如需查阅请与发件人联系。", None
+    return (f"{what}及Word版保存在本期报告文件夹中，未随本邮件发送：请直接回复本邮件"
+            f"（{config.sender_address}）索取。"), None
 
 
 def _footer(report: Report) -> list[str]:
-    """Traceability lines: the generator, the report's checksum and the time."""
-    stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    """The closing lines a leader reads: where the figures come from and the day. The report's
+    checksum stays in the message's ``X-Fupin-Report`` header, for the office."""
+    now = dt.datetime.now().astimezone()
     return [
-        "本邮件由扶贫监测系统（fupin）根据报告文件自动生成，图表数字与完整报告一致。",
-        f"报告校验码 sha256:{report.checksum[:16]} · 生成于 {stamp}",
+        "本邮件根据本期报告自动生成，图表数字与完整报告一致。",
+        f"生成日期：{now.year}年{now.month}月{now.day}日",
     ]
 
 
@@ -222,7 +227,7 @@ def build_content(report: Report, config: MailConfig, folder: Path, township_ids
     townships = township_metrics_in(folder, township_ids)
     return Content(title=f"{report.name}{m.get('year', '')}年脱贫攻坚情况（乡镇汇总）",
                    overview_heading=f"{narrative.whole_area(m)}基本情况",
-                   charts=county_charts(m, townships, domain), table=county_table(townships, config.report_url),
+                   charts=county_charts(m, townships, domain), table=county_table(townships, config.report_url, m),
                    problems_heading=f"{narrative.whole_area(m)}存在问题", **common)
 
 

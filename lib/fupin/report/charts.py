@@ -540,17 +540,17 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
     rows = [v for v in metrics.get("villages_table") or [] if _village_count(v, "remaining", "people") > 0]
     rows.sort(key=lambda v: (_village_count(v, "remaining", "people"), str(v["village_name"])))
     target = metrics.get("target_year", "")
-    title = f"各村{metrics.get('year', '')}年底未退出贫困人口及{target}年预计退出（人）"
+    title = f"各村{metrics.get('year', '')}年底未脱贫人口及{target}年拟脱贫人口（人）"
     fig = _figure(CHART_WIDTH, 1.3 + 0.28 * max(len(rows), 3))
     ax = fig.subplots()
     if not rows:
-        return _empty(fig, ax, title, "无未退出贫困人口")
+        return _empty(fig, ax, title, "无未脱贫人口")
     names = [chart_text(v["village_name"]) + ("（贫困村）" if v.get("is_poor_village") else "") for v in rows]
     exits = [_village_count(v, "projected_exits", "people") for v in rows]
     remain = [_village_count(v, "remaining", "people") - e for v, e in zip(rows, exits)]
     positions = list(range(len(rows)))  # not the names: two villages may share one
-    left = ax.barh(positions, exits, color=COLOURS["exit"], label=f"{target}年拟退出", height=0.65)
-    right = ax.barh(positions, remain, left=exits, color=COLOURS["remaining"], label="预计仍未退出", height=0.65)
+    left = ax.barh(positions, exits, color=COLOURS["exit"], label=f"{target}年拟脱贫", height=0.65)
+    right = ax.barh(positions, remain, left=exits, color=COLOURS["remaining"], label="预计仍未脱贫", height=0.65)
     widest = max(e + r for e, r in zip(exits, remain))
     for bars, values in ((left, exits), (right, remain)):
         ax.bar_label(bars, labels=[formats.fmt_int(v) if v >= widest * 0.06 else "" for v in values],
@@ -588,7 +588,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     rows = [v for v in depth.get("villages") or [] if (v.get("income_gap") or 0) > 0]
     rows.sort(key=lambda v: (float(v["income_gap"]), str(v["village_name"])))
     poor = {v["village_id"] for v in metrics.get("villages_table") or [] if v.get("is_poor_village")}
-    title = (f"各村对贫困距指数（FGT1）的贡献（{_chart_area_name(metrics)}FGT1 = "
+    title = (f"各村对贫困缺口指数的贡献（{_chart_area_name(metrics)}贫困缺口指数 = "
              f"{formats.fmt_index(depth.get('fgt1'))}，收入缺口{formats.fmt_wan(depth.get('income_gap'))}）")
     fig = _figure(CHART_WIDTH, 1.4 + 0.28 * max(len(rows), 3))
     ax = fig.subplots()
@@ -603,7 +603,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     ax.set_yticks(positions, [chart_text(v["village_name"]) for v in rows])
     ax.set_xlim(0, max(shares) * 1.35)
     _pct_axis(ax, "x")
-    ax.set_xlabel("占全部收入缺口（= 占FGT1）的比重")
+    ax.set_xlabel("占全部收入缺口（即占贫困缺口指数）的比重")
     ax.grid(axis="y", visible=False)
     ax.set_title(title, fontsize=11.5)
     handles = [Line2D([], [], color=COLOURS["remaining"], linewidth=6, label="贫困村"),
@@ -661,7 +661,7 @@ def sensitivity_chart(metrics: Metrics) -> Figure:
         box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
         top.annotate(f"贫困线{formats.fmt_yuan(line)}：{formats.fmt_pct(current['incidence'])}", (line, _rate(current)),
                      textcoords="offset points", xytext=(8, 8), fontsize=9.5, color=COLOURS["text"], bbox=box)
-        bottom.annotate(f"预计脱贫{formats.fmt_people(current['exits_people'])}", (line, int(current["exits_people"])),
+        bottom.annotate(f"拟脱贫{formats.fmt_people(current['exits_people'])}", (line, int(current["exits_people"])),
                         textcoords="offset points", xytext=(8, 6), fontsize=9.5, color=COLOURS["text"], bbox=box)
     top.set_ylim(0, _top([_rate(p) for ps in curves.values() for p in ps] + [0.03]) * 1.15)
     _pct_axis(top)
@@ -669,7 +669,7 @@ def sensitivity_chart(metrics: Metrics) -> Figure:
     legend = fig.legend(handles=top.get_legend_handles_labels()[0], ncols=2, fontsize=9.5, **_below(fig))
     bottom.set_ylim(0, max([int(p["exits_people"]) for ps in curves.values() for p in ps] + [1]) * 1.15)
     bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
-    bottom.set_ylabel(f"{target}年预计脱贫人数")
+    bottom.set_ylabel(f"{target}年拟脱贫人数")
     bottom.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))  # round lines (3,000, 3,500, ...)
     bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
     bottom.set_xlabel("贫困线（元/人·年；阴影为贫困线上下10%）")

@@ -10,7 +10,7 @@ from fupin.core.text import url_segment
 
 HEADERS = (
     "乡镇", "行政村", "贫困村", "建档立卡", "未脱贫", "贫困发生率",
-    "预计脱贫", "预计发生率", "拟出列贫困村", "收入缺口", "防返贫监测户",
+    "拟脱贫", "预计发生率", "拟出列贫困村", "收入缺口", "防返贫监测户",
     "集体经济薄弱村", "产业帮扶覆盖率",
 )
 
@@ -81,6 +81,20 @@ def registry_rows(per_township: list[dict]) -> list[list[dict]]:
                for key in ("possibly_missed", "shaky_elimination", "monitored", "projected_elimination",
                            "newly_identified"))]
             for m in held]
+def total_row(summary: dict) -> list[dict]:
+    """The 全县合计 row under the townships: the county as a whole (summary.json), not a sum of rows.
+
+    >>> summary = {"township_id": "county", "county_name": "示例县", "villages": {"total": 2, "poor": 1,
+    ...     "poor_exited": 0}, "registered": {"households": 3, "people": 7}, "remaining": {"households": 1,
+    ...     "people": 2}, "incidence": 0.02, "projection": {"exits": {"households": 1, "people": 2},
+    ...     "incidence": 0.0, "villages_exiting": ["v1"]}}
+    >>> [c["label"] for c in total_row(summary)][:6]
+    ['全县合计', 2, '1（已出列0）', '3户7人', '1户2人', '2.00%']
+    """
+    from fupin.report.narrative import whole_area
+
+    first = cell(f"{whole_area(summary)}合计", "", text=True)
+    return [first, *township_row({**summary, "township_name": "", "township_id": ""})[1:]]
 
 
 def report_href(township_id: object, page: str = "report.html") -> str:

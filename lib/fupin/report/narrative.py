@@ -14,7 +14,7 @@ from typing import Any
 
 from fupin.core import contract, formats
 from fupin.report import style
-from fupin.core.formats import fmt_hh_people, fmt_pct, fmt_yuan
+from fupin.core.formats import fmt_hh_people, fmt_pct_short, fmt_yuan
 
 Metrics = Mapping[str, Any]
 
@@ -140,12 +140,12 @@ def _sentence_status(metrics: Metrics) -> str:
     elif poor:
         parts.append(f"{poor}个贫困村已全部出列；")
     remaining_hh, _ = _hp(metrics.get("remaining"))
-    people = f"已退出贫困人口{fmt_hh_people(metrics.get('exited'))}，"
+    people = f"已脱贫人口{fmt_hh_people(metrics.get('exited'))}，"
     if remaining_hh:
-        people += f"未退出贫困人口{fmt_hh_people(metrics.get('remaining'))}，"
+        people += f"未脱贫人口{fmt_hh_people(metrics.get('remaining'))}，"
     else:
-        people += "未退出贫困人口已清零，"
-    parts.append(people + f"贫困发生率为{fmt_pct(metrics.get('incidence'))}。")
+        people += "未脱贫人口已清零，"
+    parts.append(people + f"贫困发生率为{fmt_pct_short(metrics.get('incidence'))}。")
     return f"{metrics.get('year')}年底，" + "".join(parts)
 
 
@@ -160,20 +160,20 @@ def _sentence_projection(metrics: Metrics) -> str:
     parts: list[str] = []
     if remaining_v:
         exiting = len(projection.get("villages_exiting") or [])
-        parts.append(f"拟退出贫困村{exiting}个；" if exiting else "暂无拟退出贫困村；")
+        parts.append(f"拟出列贫困村{exiting}个；" if exiting else "暂无拟出列贫困村；")
     if remaining_hh:
         exits_hh, _ = _hp(projection.get("exits"))
         now, later = metrics.get("incidence"), projection.get("incidence")
         verb = "预计下降为" if now is not None and later is not None and later < now else "预计为"
-        lead = f"拟退出贫困人口{fmt_hh_people(projection.get('exits'))}" if exits_hh else "暂无拟退出贫困人口"
-        parts.append(f"{lead}，贫困发生率{verb}{fmt_pct(later)}。")
+        lead = f"拟脱贫人口{fmt_hh_people(projection.get('exits'))}" if exits_hh else "暂无拟脱贫人口"
+        parts.append(f"{lead}，贫困发生率{verb}{fmt_pct_short(later)}。")
     else:
         parts[-1] = parts[-1].rstrip("；") + "。"
     return f"{metrics.get('target_year')}年，" + "".join(parts)
 
 
-def _sentence_bands(metrics: Metrics) -> str:
-    """Registered households by projected income band in T."""
+def bands_sentence(metrics: Metrics) -> str:
+    """Registered households by projected income band in T (the last sentence of 基本情况)."""
     bands = list(metrics.get("income_bands") or [])
     known = [b for b in bands if b.get("band") != "unknown"]
     unknown = [b for b in bands if b.get("band") == "unknown" and _hp(b)[0]]
@@ -195,60 +195,77 @@ def basic_situation(metrics: Metrics) -> str:
     收入情况不明 when some income is unknown). Counts read "N户M人", rates
     "3.23%".
     """
-    sentences = (_sentence_overview, _sentence_status, _sentence_projection, _sentence_bands)
+    sentences = (_sentence_overview, _sentence_status, _sentence_projection, bands_sentence)
     return "".join(sentence(metrics) for sentence in sentences)
 
 
 # ---------------------------------------------------------------- 存在问题
 
 
-#: What to do about each 存在问题 item, by its code (see :func:`problem_items`).
+#: What to do about each 存在问题 item, by its code (see :func:`problem_items`). ``{villages}`` reads
+#: 该村 or 这些村 and ``{households}`` 该户 or 这些户, by the number the item concerns (:func:`these`).
 ACTIONS: dict[str, str] = {
-    "collective_economy": "盘活村级资源资产，发展壮大村集体经济。",
-    "collective_unknown": "组织各村补报村集体经济收入。",
-    "industry_coverage": "扩大产业帮扶覆盖，逐户落实产业扶持措施。",
-    "unsafe_houses": "尽快纳入危房改造计划，落实改造资金。",
+    "collective_economy": "逐村制定集体经济发展计划，盘活村级资源资产，增加村集体收入。",
+    "collective_unknown": "组织{villages}补报村集体经济收入。",
+    "industry_coverage": "逐户落实产业扶持措施，把尚未覆盖的未脱贫户纳入产业帮扶。",
+    "unsafe_houses": "尽快将危房未纳入改造的贫困户纳入危房改造计划，落实改造资金。",
     "villages_infrastructure": "逐村补齐未达到的出列条件，确保按期出列。",
-    "villages_high_incidence": "集中力量帮扶这些村的未脱贫户，逐户落实增收措施。",
+    "villages_high_incidence": "集中力量帮扶{villages}的未脱贫户，逐户落实增收措施。",
     "income_unknown": "入户核实收入，补录收入记录。",
     "food_clothing_ok": "落实低保、特困供养等兜底保障。",
     "education_ok": "落实控辍保学和教育资助，确保适龄儿童不失学辍学。",
     "medical_ok": "落实医保参保、大病救助和家庭医生签约。",
-    "housing_ok": "纳入危房改造或易地扶贫搬迁，确保住房安全。",
+    "housing_ok": "对住房安全未保障的户实施危房改造或易地扶贫搬迁，确保住房安全。",
     "water_ok": "实施饮水安全工程，逐户解决饮水问题。",
-    "remaining_exceeds_population": "核对村户籍人口和建档立卡人口数据。",
-    "registered_exceeds_population": "核对村户籍人口和建档立卡人口数据。",
+    "remaining_exceeds_population": "核对{villages}的户籍人口和建档立卡人口数据。",
+    "registered_exceeds_population": "核对{villages}的户籍人口和建档立卡人口数据。",
     "exited_village_high_incidence": "巩固提升已出列村的帮扶成果，防止返贫。",
     "deep_poor_not_poor": "核对村表中的贫困村、深度贫困村标识。",
-    "registered_after_year": "核实这些户的识别年度。",
+    "registered_after_year": "核实{households}的识别年度。",
     "exited_income_below_line": "复核脱贫真实性，必要时纳入防返贫监测。",
     "exited_income_unknown": "补录脱贫当年的收入记录。",
     "exited_guarantee_gap": "逐户补齐“两不愁三保障”和饮水安全短板。",
     "returned_without_exit": "核对脱贫年度和返贫年度。",
     "estimate_in_closed_year": "将已结账年度的收入改为实际收入。",
     "projection_income_unknown": "入户核实收入，补录收入记录。",
-    "no_cadre": "为这些户落实帮扶责任人。",
-    "transfer_dependence": "培育产业、稳定务工，帮助这些户建立稳定增收渠道，并纳入防返贫监测。",
-    "labour": "逐户落实低保、特困供养等兜底保障。",
+    "no_cadre": "为{households}落实帮扶责任人。",
+    "transfer_dependence": "培育产业、稳定务工，帮助{households}建立稳定增收渠道，并纳入防返贫监测。",
+    "labour": "对{households}逐户落实低保、特困供养等兜底保障。",
     "possibly_missed": "逐户核实收入和“两不愁三保障”及饮水安全情况，符合条件的及时纳入监测，做到应纳尽纳。",
     "shaky_elimination": "逐户重新评估风险，风险未稳定消除的恢复监测，继续落实帮扶措施。",
 }
 
+
+def these(count: int, one: str, many: str) -> str:
+    """``one`` for a single item, ``many`` for more: number agreement in a sentence.
+
+    >>> these(1, "该村", "这些村"), these(3, "该村", "这些村")
+    ('该村', '这些村')
+    """
+    return one if int(count) == 1 else many
+
+
+def _action(code: str, count: int) -> str:
+    """The :data:`ACTIONS` text of `code`, agreeing with the number of villages or households it concerns."""
+    return ACTIONS.get(code, "").format(villages=these(count, "该村", "这些村"),
+                                        households=these(count, "该户", "这些户"))
+
+
 #: The leader's wording of each consistency warning (fupin.figures.checks), from its count alone:
 #: the warning's own message names codes and stays in the workbook and the logs.
 WARNING_PROBLEMS: dict[str, str] = {
-    "remaining_exceeds_population": "{n}个村未脱贫人口多于户籍人口，数据有误。",
-    "registered_exceeds_population": "{n}个村建档立卡人口多于户籍人口，数据有误。",
-    "exited_village_high_incidence": "{n}个已出列贫困村{year}年底贫困发生率仍不低于出列标准。",
-    "deep_poor_not_poor": "{n}个村标为深度贫困村却不是贫困村。",
-    "registered_after_year": "{n}户识别年度晚于{year}年，未计入{year}年底的统计。",
-    "exited_income_below_line": "{n}户已脱贫户脱贫当年人均纯收入低于贫困线。",
-    "exited_income_unknown": "{n}户已脱贫户没有脱贫当年及以前的收入记录。",
-    "exited_guarantee_gap": "{n}户已脱贫户仍有“两不愁三保障”或饮水安全未保障。",
-    "returned_without_exit": "{n}户有返贫年度，却没有早于它的脱贫年度。",
-    "estimate_in_closed_year": "{n}条{year}年及以前（已结账年度）的收入记录标为预计收入。",
-    "projection_income_unknown": "{n}户未脱贫户没有{target}年及以前的收入记录，无法测算能否脱贫。",
-    "no_cadre": "{n}户未脱贫户没有帮扶责任人。",
+    "remaining_exceeds_population": "村人口数据有误。{n}个村未脱贫人口多于户籍人口。",
+    "registered_exceeds_population": "村人口数据有误。{n}个村建档立卡人口多于户籍人口。",
+    "exited_village_high_incidence": "已出列村脱贫成果有待巩固。{n}个已出列贫困村{year}年底贫困发生率仍不低于出列标准。",
+    "deep_poor_not_poor": "贫困村标识有误。{n}个村标为深度贫困村却不是贫困村。",
+    "registered_after_year": "识别年度需要核实。{n}户识别年度晚于{year}年，未计入{year}年底的统计。",
+    "exited_income_below_line": "脱贫质量有待复核。{n}户已脱贫户脱贫当年人均纯收入低于贫困线。",
+    "exited_income_unknown": "已脱贫户收入记录不全。{n}户已脱贫户没有脱贫当年及以前的收入记录。",
+    "exited_guarantee_gap": "已脱贫户保障仍有短板。{n}户已脱贫户仍有“两不愁三保障”或饮水安全未保障。",
+    "returned_without_exit": "返贫记录需要核对。{n}户有返贫年度，却没有早于它的脱贫年度。",
+    "estimate_in_closed_year": "收入记录口径不一。{n}条{year}年及以前（已结账年度）的收入记录标为预计收入。",
+    "projection_income_unknown": "未脱贫户收入底数不清。{n}户未脱贫户没有{target}年及以前的收入记录，无法测算能否脱贫。",
+    "no_cadre": "帮扶责任未全覆盖。{n}户未脱贫户没有帮扶责任人。",
 }
 
 #: The list of codes a consistency warning's message ends with ("…：户9901…、…", "…：村9901…（李家台村）").
@@ -258,7 +275,17 @@ _ID_LIST = re.compile(r"[：:][户村].*$")
 _SAME_AS: dict[str, str] = {"projection_income_unknown": "income_unknown"}
 
 
-def _problem_villages(metrics: Metrics) -> list[tuple[str, str]]:
+#: A found problem: its code, its text (a short judgement, then the figures) and how many
+#: villages or households it concerns (for the number agreement of its action).
+Found = tuple[str, str, int]
+
+
+def _some(count: int, kind: str) -> str:
+    """个别 for one village or household, 部分 for more."""
+    return these(count, "个别", "部分") + kind
+
+
+def _problem_villages(metrics: Metrics) -> list[Found]:
     """Poor villages below the threshold in T but blocked by venue or road; and
     those whose incidence stays at or above it."""
     projection = metrics.get("projection") or {}
@@ -267,62 +294,89 @@ def _problem_villages(metrics: Metrics) -> list[tuple[str, str]]:
     limit = formats.fmt_pct_short(threshold) if threshold is not None else "出列标准"
     infra = {vid: [c for c in codes if c != "incidence"] for vid, codes in blocked.items() if "incidence" not in codes}
     count_below = len(projection.get("villages_below_threshold") or [])
-    out: list[tuple[str, str]] = []
+    target, whole = metrics.get("target_year"), whole_area(metrics)
+    out: list[Found] = []
     if infra:
         groups: dict[tuple[str, ...], list[str]] = {}
         for vid, codes in infra.items():
             groups.setdefault(tuple(codes), []).append(vid)
         labelled = [("、".join(_village_names(metrics, ids)), "、".join(style.blocker_label(c) for c in codes))
                     for codes, ids in groups.items()]
-        if len(labelled) == 1:
-            names, labels = labelled[0]
-            detail = f"（{names}）{labels}，暂不具备出列条件"
+        names_all = "、".join(_village_names(metrics, list(infra)))
+        if len(infra) == count_below:  # every village below the threshold is blocked
+            below = these(count_below, names_all, f"有{count_below}个贫困村（{names_all}）")
+            which = "" if count_below == 1 else "这些村"
         else:
-            detail = "暂不具备出列条件：" + "；".join(f"{names}（{labels}）" for names, labels in labelled)
+            below = f"有{count_below}个贫困村"
+            which = "其中" + these(len(infra), names_all, f"{len(infra)}个村（{names_all}）")
+        if len(labelled) == 1:
+            detail = f"{which}{labelled[0][1]}"
+        else:
+            detail = "其中" + "；".join(f"{names}（{labels}）" for names, labels in labelled)
         out.append(("villages_infrastructure",
-                    f"{metrics.get('target_year')}年{whole_area(metrics)}有{count_below}个贫困村贫困发生率预计降到{limit}以下，"
-                    f"但其中{len(infra)}个村{detail}。"))
+                    f"{_some(len(infra), '贫困村')}出列条件未达标。{target}年{whole}{below}贫困发生率预计降到"
+                    f"{limit}以下，但{detail}，暂不具备出列条件。", len(infra)))
     high = [vid for vid, codes in blocked.items() if "incidence" in codes]
     if high:
+        names = "、".join(_village_names(metrics, high))
+        which = these(len(high), f"未出列贫困村{names}", f"未出列贫困村中有{len(high)}个村（{names}）")
         out.append(("villages_high_incidence",
-                    f"未出列贫困村中有{len(high)}个村（{'、'.join(_village_names(metrics, high))}）"
-                    f"{metrics.get('target_year')}年贫困发生率预计仍在{limit}以上。"))
+                    f"{_some(len(high), '贫困村')}脱贫任务仍然较重。{which}{target}年贫困发生率预计仍在{limit}以上。",
+                    len(high)))
     return out
 
 
-def _problem_guarantees(metrics: Metrics) -> list[tuple[str, str]]:
+#: Each failing guarantee as a 存在问题 item: a short judgement, then the count of the remaining
+#: households it concerns (``{hp}``, "4户5人"); the sentences vary as a clerk's would.
+GUARANTEE_SENTENCES: dict[str, str] = {
+    "food_clothing_ok": "兜底保障仍有缺口，未实现不愁吃穿的未脱贫户尚有{hp}。",
+    "education_ok": "教育保障存在短板。未脱贫户中有{hp}义务教育保障尚未落实。",
+    "medical_ok": "基本医疗保障不够到位，涉及未脱贫户{hp}。",
+    "housing_ok": "住房安全仍有隐患，住房安全尚无保障的未脱贫户还有{hp}。",
+    "water_ok": "饮水安全尚未全面达标。未脱贫户中仍有{hp}饮水安全未保障。",
+}
+
+
+def _problem_guarantees(metrics: Metrics) -> list[Found]:
     """One item per household guarantee that fails for some remaining household."""
     reasons = (metrics.get("projection") or {}).get("reasons") or {}
     out = []
     for code in contract.GUARANTEES:
         households, _ = _hp(reasons.get(code))
         if households:
-            out.append((code, f"未退出贫困户中有{fmt_hh_people(reasons[code])}{GUARANTEE_PROBLEMS[code]}。"))
+            out.append((code, GUARANTEE_SENTENCES[code].format(hp=fmt_hh_people(reasons[code])), households))
     return out
 
 
-def _problem_collective(metrics: Metrics) -> list[tuple[str, str]]:
+def _problem_collective(metrics: Metrics) -> list[Found]:
     """一是乡村集体经济较弱: the weak villages named (poor ones counted), the unknown ones counted."""
     ce = metrics.get("collective_economy")
     if not ce:
         return []
-    whole, line = whole_area(metrics), fmt_yuan(ce.get("line"))
+    whole, line = whole_area(metrics), formats.fmt_wan(ce.get("line"))
     weak = list(ce.get("weak_villages") or [])
     poor = int((ce.get("weak") or {}).get("poor") or 0)
     unknown = int(ce.get("unknown") or 0)
     if weak:
-        text = f"乡村集体经济较弱。{whole}有{len(weak)}个村的集体经济收入低于{line}（{_named(metrics, weak)}）"
-        text += f"，其中贫困村{poor}个" if poor else "，均为非贫困村"
+        names = _named(metrics, weak)
+        text = "乡村集体经济较弱。" + these(len(weak), f"{names}的集体经济收入低于{line}",
+                                          f"{whole}有{len(weak)}个村的集体经济收入低于{line}（{names}）")
+        if len(weak) > 1:
+            text += f"，其中贫困村{poor}个" if poor else "，均为非贫困村"
+        else:
+            text += "，为贫困村" if poor else "，为非贫困村"
         if unknown:
-            text += f"；另有{unknown}个村未填报村集体经济收入"
-        return [("collective_economy", text + "。")]
+            text += f"；此外还有{unknown}个村未填报村集体经济收入"
+        return [("collective_economy", text + "。", len(weak))]
     if unknown:
         names = _named(metrics, ce.get("unknown_villages") or [])
-        return [("collective_unknown", f"{whole}有{unknown}个村（{names}）未填报村集体经济收入，无法判断集体经济是否达标。")]
+        return [("collective_unknown",
+                 "村集体经济底数不清。" + these(unknown, names, f"{whole}有{unknown}个村（{names}）")
+                 + "未填报村集体经济收入，无法判断集体经济是否达标。", unknown)]
     return []
 
 
-def _problem_industry(metrics: Metrics) -> list[tuple[str, str]]:
+def _problem_industry(metrics: Metrics) -> list[Found]:
     """二是脱贫产业支撑不足: the area's coverage and the villages below the line, named."""
     ic = metrics.get("industry_coverage")
     if not ic:
@@ -332,16 +386,18 @@ def _problem_industry(metrics: Metrics) -> list[tuple[str, str]]:
         return []
     known, covered = _hp(ic.get("known"))[0], _hp(ic.get("covered"))[0]
     text = (f"脱贫产业支撑不足，产业覆盖不够全面。{whole_area(metrics)}未脱贫户产业帮扶覆盖率为"
-            f"{fmt_pct(ic.get('share'))}（{formats.fmt_int(covered)}户/{formats.fmt_int(known)}户）")
+            f"{formats.fmt_pct_short(ic.get('share'))}（{formats.fmt_int(covered)}户/{formats.fmt_int(known)}户）")
     if below:
-        text += f"，有{len(below)}个村覆盖率低于{formats.fmt_pct_short(ic.get('line'))}（{_named(metrics, below)}）"
-    return [("industry_coverage", text + "。")]
+        line = formats.fmt_pct_short(ic.get("line"))
+        names = _named(metrics, below)
+        text += these(len(below), f"，{names}覆盖率低于{line}", f"，有{len(below)}个村覆盖率低于{line}（{names}）")
+    return [("industry_coverage", text + "。", len(below))]
 
 
-def _problem_livelihood(metrics: Metrics) -> list[tuple[str, str]]:
+def _problem_livelihood(metrics: Metrics) -> list[Found]:
     """二是持续增收机制还不够完善 (exits resting on transfers) and 四是致富本领不强 (remaining
     households without labour), each when its count is not zero."""
-    out = []
+    out: list[Found] = []
     td = metrics.get("transfer_dependence") or {}
     exited, projected = td.get("exited"), td.get("projected_exits")
     if _hp(exited)[0] or _hp(projected)[0]:
@@ -349,24 +405,25 @@ def _problem_livelihood(metrics: Metrics) -> list[tuple[str, str]]:
         parts = [f"{fmt_hh_people(exited)}脱贫户"] if _hp(exited)[0] else []
         if _hp(projected)[0]:
             parts.append(f"{fmt_hh_people(projected)}预计{metrics.get('target_year')}年脱贫户")
-        text = (f"{whole_area(metrics)}有{'、'.join(parts)}收入主要依靠转移性收入（扣除转移性收入后"
-                f"{td.get('year')}年人均纯收入低于{line}），持续增收机制还不够完善")
+        text = (f"贫困户持续增收机制还不够完善。{whole_area(metrics)}有{'、'.join(parts)}收入主要依靠转移性收入"
+                f"（扣除转移性收入后{td.get('year')}年人均纯收入低于{line}）")
         if td.get("transfer_share") is not None:
-            text += f"；转移性收入占建档立卡户总收入的{fmt_pct(td['transfer_share'])}"
-        out.append(("transfer_dependence", text + "。"))
+            text += f"；转移性收入占建档立卡户总收入的{formats.fmt_pct(td['transfer_share'])}"
+        out.append(("transfer_dependence", text + "。", _hp(exited)[0] + _hp(projected)[0]))
     without = (metrics.get("labour") or {}).get("without_labour")
     if _hp(without)[0]:
-        out.append(("labour", f"{whole_area(metrics)}未脱贫户中有{fmt_hh_people(without)}家中无劳动力，"
-                              "难以依靠务工和产业增收脱贫，需落实兜底保障。"))
+        out.append(("labour", f"{_some(_hp(without)[0], '贫困户')}致富本领不强。{whole_area(metrics)}未脱贫户中有"
+                              f"{fmt_hh_people(without)}家中无劳动力，难以依靠务工和产业增收脱贫。", _hp(without)[0]))
     return out
 
 
-def _problem_warnings(metrics: Metrics) -> list[tuple[str, str]]:
+def _problem_warnings(metrics: Metrics) -> list[Found]:
     """The consistency warnings in a leader's words: a count, never a list of codes."""
     out = []
     for warning in metrics.get("warnings") or []:
         code = str(warning.get("code") or "")
         template = WARNING_PROBLEMS.get(code)
+        count = int(warning.get("count") or 0)
         if template is not None:
             text = template.format(n=formats.fmt_int(warning.get("count")), year=metrics.get("year"),
                                    target=metrics.get("target_year"))
@@ -376,7 +433,7 @@ def _problem_warnings(metrics: Metrics) -> list[tuple[str, str]]:
             text = message if cut == message else cut.rstrip("。；，") + "。"
         else:
             continue
-        out.append((code, text))
+        out.append((code, text, count))
     return out
 
 
@@ -386,7 +443,7 @@ def _villages_with(metrics: Metrics, key: str) -> list[str]:
     return [vid for vid, row in villages.items() if _hp(row.get(key))[0]]
 
 
-def _problem_registry(metrics: Metrics) -> list[tuple[str, str]]:
+def _problem_registry(metrics: Metrics) -> list[Found]:
     """应纳未纳 and 风险消除不稳 from the monitoring registry (none without one), villages named."""
     reg = metrics.get("registry")
     if not reg:
@@ -399,19 +456,21 @@ def _problem_registry(metrics: Metrics) -> list[tuple[str, str]]:
         out.append(("possibly_missed",
                     f"防返贫监测存在应纳未纳风险。{whole}有{fmt_hh_people(missed)}已脱贫户未在监测（从未纳入或风险已消除），"
                     f"但{year}年人均纯收入低于监测收入线{line}或{gaps}"
-                    f"（{_named(metrics, _villages_with(metrics, 'possibly_missed'))}）。"))
+                    f"（{_named(metrics, _villages_with(metrics, 'possibly_missed'))}）。", _hp(missed)[0]))
     shaky = reg.get("shaky_elimination")
     if _hp(shaky)[0]:
         out.append(("shaky_elimination",
                     f"部分监测对象风险消除不稳。{year}年风险消除的监测对象中，有{fmt_hh_people(shaky)}当年人均纯收入"
-                    f"低于监测收入线{line}或{gaps}（{_named(metrics, _villages_with(metrics, 'shaky_elimination'))}）。"))
+                    f"低于监测收入线{line}或{gaps}（{_named(metrics, _villages_with(metrics, 'shaky_elimination'))}）。",
+                    _hp(shaky)[0]))
     return out
 
 
 def problem_items(metrics: Metrics) -> list[tuple[str, str, str]]:
     """The 存在问题 items found in the figures as ``(code, problem, what to do)``, most concrete first.
 
-    In order, the seed's own two first: weak collective economies (villages
+    Each problem reads as the seed's do: a short judgement ("乡村集体经济较弱。"),
+    then its figures. In order, the seed's own two first: weak collective economies (villages
     with a collective income below the line, named, and those without a
     figure counted; "一是乡村集体经济较弱"; ``collective_economy``, or
     ``collective_unknown`` when no village is known to be weak); industry
@@ -427,50 +486,53 @@ def problem_items(metrics: Metrics) -> list[tuple[str, str, str]]:
     (``villages_infrastructure``), and those whose incidence stays above it
     (``villages_high_incidence``); registered households whose income in T
     is unknown (``income_unknown``); remaining households failing each
-    guarantee (the guarantee's code); then each consistency warning, counted
+    guarantee (the guarantee's code, :data:`GUARANTEE_SENTENCES`); then each consistency warning, counted
     (its code, :data:`WARNING_PROBLEMS`; a warning without our wording keeps
     its message with the code list cut off). Each problem appears once: a
     warning that repeats an earlier item is left out, and so is a repeated
     text. No household or village code is named. ``what to do`` comes from
-    :data:`ACTIONS`. Empty when nothing was found.
+    :data:`ACTIONS`, in the number of what it concerns (该村 / 这些村). Empty when nothing was found.
 
     >>> problem_items({"township_id": "1", "township_name": "城关镇", "year": 2018, "target_year": 2019,
     ...     "unsafe_houses_outside_program": {"households": 20, "people": 41}})[0][:2]
-    ('unsafe_houses', '全镇尚有20户贫困户的危房没有纳入危房改造。')
+    ('unsafe_houses', '危房改造尚有缺口。全镇尚有20户贫困户的危房没有纳入危房改造。')
     """
     whole = whole_area(metrics)
-    found: list[tuple[str, str]] = [*_problem_collective(metrics), *_problem_industry(metrics),
-                                    *_problem_livelihood(metrics)]
+    found: list[Found] = [*_problem_collective(metrics), *_problem_industry(metrics), *_problem_livelihood(metrics)]
     unsafe_hh, _ = _hp(metrics.get("unsafe_houses_outside_program"))
     if unsafe_hh:
-        found.append(("unsafe_houses", f"{whole}尚有{formats.fmt_int(unsafe_hh)}户贫困户的危房没有纳入危房改造。"))
+        found.append(("unsafe_houses",
+                      f"危房改造尚有缺口。{whole}尚有{formats.fmt_int(unsafe_hh)}户贫困户的危房没有纳入危房改造。",
+                      unsafe_hh))
     found += _problem_villages(metrics)
     unknown = metrics.get("income_unknown")
     if _hp(unknown)[0]:
         found.append(("income_unknown",
-                      f"{whole}有{fmt_hh_people(unknown)}{metrics.get('target_year')}年收入情况不明，无法预测能否脱贫。"))
+                      f"{_some(_hp(unknown)[0], '贫困户')}收入底数不清。{whole}有{fmt_hh_people(unknown)}"
+                      f"{metrics.get('target_year')}年收入情况不明，无法预测能否脱贫。", _hp(unknown)[0]))
     found += _problem_guarantees(metrics)
     found += _problem_registry(metrics)
     found += _problem_warnings(metrics)
-    codes = {code for code, _ in found}
+    codes = {code for code, _, _ in found}
     out: list[tuple[str, str, str]] = []
     seen: set[str] = set()
-    for code, text in found:
+    for code, text, count in found:
         if _SAME_AS.get(code) in codes or text in seen:
             continue
         seen.add(text)
-        out.append((code, text, ACTIONS.get(code, "")))
+        out.append((code, text, _action(code, count)))
     return out
 
 
 def problems(metrics: Metrics) -> list[str]:
-    """The 存在问题 items as sentences: each problem once, with its count and what to do.
+    """The 存在问题 items as sentences: each problem once, with its count (what to do about
+    them is the 下一步工作打算, :func:`fupin.report.brief.measures`).
 
     >>> problems({"township_id": "1", "township_name": "城关镇", "year": 2018, "target_year": 2019,
     ...     "unsafe_houses_outside_program": {"households": 20, "people": 41}})
-    ['全镇尚有20户贫困户的危房没有纳入危房改造。下一步：尽快纳入危房改造计划，落实改造资金。']
+    ['危房改造尚有缺口。全镇尚有20户贫困户的危房没有纳入危房改造。']
     """
-    return [f"{text}下一步：{action}" if action else text for _, text, action in problem_items(metrics)]
+    return [text for _, text, _ in problem_items(metrics)]
 
 
 # ---------------------------------------------------------------- 脱贫退出预测
@@ -488,22 +550,22 @@ def exit_outlook(metrics: Metrics) -> str:
     target = metrics.get("target_year")
     remaining_hh, _ = _hp(metrics.get("remaining"))
     if not remaining_hh:
-        return f"{metrics.get('year')}年底{whole_area(metrics)}建档立卡贫困人口已全部退出，{target}年无待退出贫困人口。"
+        return f"{metrics.get('year')}年底{whole_area(metrics)}建档立卡贫困人口已全部脱贫，{target}年无待脱贫人口。"
     exits_hh, _ = _hp(projection.get("exits"))
     lead = (f"按人均纯收入{fmt_yuan(params.get('poverty_line'))}的标准和“两不愁三保障”及饮水安全要求测算，"
             f"{target}年{whole_area(metrics)}")
     if exits_hh:
-        lead += f"拟退出贫困人口{fmt_hh_people(projection.get('exits'))}，"
+        lead += f"拟脱贫人口{fmt_hh_people(projection.get('exits'))}，"
     else:
         lead += "暂无贫困人口达到退出标准，"
-    lead += (f"剩余贫困人口{fmt_hh_people(projection.get('remaining'))}，"
-             f"贫困发生率由{fmt_pct(metrics.get('incidence'))}预计降至{fmt_pct(projection.get('incidence'))}")
+    lead += (f"仍未脱贫{fmt_hh_people(projection.get('remaining'))}，"
+             f"贫困发生率由{fmt_pct_short(metrics.get('incidence'))}预计降至{fmt_pct_short(projection.get('incidence'))}")
     exiting = list(projection.get("villages_exiting") or [])
     blocked = projection.get("villages_blocked") or {}
     if exiting:
         lead += f"；拟出列贫困村{len(exiting)}个（{'、'.join(_village_names(metrics, exiting))}）"
     if blocked:
-        lead += f"，另有{len(blocked)}个贫困村暂不具备出列条件"
+        lead += f"，另有{len(blocked)}个贫困村暂不具备出列条件" if exiting else f"；{len(blocked)}个贫困村暂不具备出列条件"
     return lead + "。"
 
 
@@ -520,7 +582,7 @@ def collective_economy_summary(metrics: Metrics) -> str:
     ce = metrics.get("collective_economy")
     if not ce:
         return ""
-    whole, line = whole_area(metrics), fmt_yuan(ce.get("line"))
+    whole, line = whole_area(metrics), formats.fmt_wan(ce.get("line"))
     total = int((metrics.get("villages") or {}).get("total") or 0)
     weak = ce.get("weak") or {}
     poor, non_poor = int(weak.get("poor") or 0), int(weak.get("non_poor") or 0)
@@ -552,12 +614,12 @@ def industry_coverage_summary(metrics: Metrics) -> str:
         return text if _hp(ic.get("unknown"))[0] else f"{year}年底{whole}没有未脱贫户，不计算产业帮扶覆盖率。"
     line = formats.fmt_pct_short(ic.get("line"))
     text = (f"{year}年底{whole}未脱贫户中填报了产业帮扶情况的有{fmt_hh_people(ic.get('known'))}，"
-            f"其中享受产业帮扶的{fmt_hh_people(ic.get('covered'))}，覆盖率{fmt_pct(ic.get('share'))}"
-            f"（按人计{fmt_pct(ic.get('share_people'))}）。")
+            f"其中享受产业帮扶的{fmt_hh_people(ic.get('covered'))}，覆盖率{fmt_pct_short(ic.get('share'))}"
+            f"（按人计{fmt_pct_short(ic.get('share_people'))}）。")
     below = list(ic.get("below_villages") or [])
     if below:
         shares = {str(v.get("village_id")): v.get("industry_share") for v in metrics.get("villages_table") or []}
-        named = [f"{name}（{fmt_pct(shares.get(str(vid)))}）"
+        named = [f"{name}（{fmt_pct_short(shares.get(str(vid)))}）"
                  for vid, name in zip(below, _village_names(metrics, below))]
         shown = "、".join(named[:NAMED_VILLAGES]) + (f"等{len(named)}个村" if len(named) > NAMED_VILLAGES else "")
         text += f"覆盖率低于{line}的村有{len(below)}个：{shown}。"
@@ -571,8 +633,26 @@ def industry_coverage_summary(metrics: Metrics) -> str:
 # ---------------------------------------------------------------- 贫困深度, 敏感性, 防返贫监测
 
 
+#: The poverty-depth indices in a leader's words: each one's Chinese name and what it measures.
+DEPTH_NAMES: dict[str, tuple[str, str]] = {
+    "fgt1": ("贫困缺口指数", "收入低于贫困线的人距贫困线的平均差距"),
+    "fgt2": ("贫困强度指数", "差距越大的人权重越高，反映最困难群体的困难程度"),
+    "watts": ("瓦茨指数", "按收入对数计算，对最低收入的变化最敏感"),
+}
+
+
+def depth_explained() -> str:
+    """One line that says what each depth index measures (the 贫困深度 table's note).
+
+    >>> depth_explained().startswith("贫困缺口指数：收入低于贫困线的人距贫困线的平均差距")
+    True
+    """
+    return "；".join(f"{name}：{meaning}" for name, meaning in DEPTH_NAMES.values()) + "。各指数均以户籍人口为分母。"
+
+
 def depth_summary(metrics: Metrics) -> str:
-    """The 贫困深度 paragraph: who is below the line, FGT0/1/2 and Watts, and the money needed.
+    """The 贫困深度 paragraph: who is below the line, FGT0/1/2 and Watts (by their Chinese names,
+    :data:`DEPTH_NAMES`), and the money needed.
 
     The denominator (the area's registered population) is named; the total
     income gap reads "需要资金约N万元才能使全部未脱贫人口达到贫困线". Remaining
@@ -587,15 +667,16 @@ def depth_summary(metrics: Metrics) -> str:
         text = f"按{target}年预计收入，{whole}未脱贫人口中没有收入低于贫困线{line}的，各项贫困深度指数均为0。"
     else:
         text = (f"按{target}年预计收入，{whole}收入低于贫困线{line}的未脱贫人口有{fmt_hh_people(d.get('poor'))}，"
-                f"占户籍人口的{fmt_pct(d.get('fgt0'))}（FGT0）；贫困距指数（FGT1）为{formats.fmt_index(d.get('fgt1'))}，"
-                f"平方贫困距指数（FGT2）为{formats.fmt_index(d.get('fgt2'))}，Watts指数为{formats.fmt_index(d.get('watts'))}"
+                f"占户籍人口的{fmt_pct_short(d.get('fgt0'))}；{DEPTH_NAMES['fgt1'][0]}为{formats.fmt_index(d.get('fgt1'))}，"
+                f"{DEPTH_NAMES['fgt2'][0]}为{formats.fmt_index(d.get('fgt2'))}，"
+                f"{DEPTH_NAMES['watts'][0]}为{formats.fmt_index(d.get('watts'))}"
                 f"（各指数均以{whole}户籍人口{pop}为分母）。"
                 f"需要资金约{formats.fmt_wan(d.get('income_gap'))}才能使全部未脱贫人口达到贫困线"
-                f"（收入低于贫困线的{formats.fmt_people(poor_people)}每人补足到{line}，共{fmt_yuan(d.get('income_gap'))}）。")
+                f"（收入低于贫困线的{formats.fmt_people(poor_people)}每人补足到{line}）。")
     if _hp(d.get("income_unknown"))[0]:
         text += f"另有{fmt_hh_people(d.get('income_unknown'))}{target}年收入情况不明，未计入以上指数。"
     if d.get("watts_floored"):
-        text += f"其中{d['watts_floored']}户预计收入不足1元，Watts指数按1元计算。"
+        text += f"其中{d['watts_floored']}户预计收入不足1元，{DEPTH_NAMES['watts'][0]}按1元计算。"
     return text
 
 
@@ -614,11 +695,11 @@ def sensitivity_summary(metrics: Metrics) -> str:
     target, line = metrics.get("target_year"), float(sens.get("poverty_line") or 0)
     here = _sensitivity_point(sens, line)
     parts = [f"按贫困线{fmt_yuan(line)}、收入年增长{formats.fmt_pct_short(sens.get('growth'))}测算，"
-             f"{target}年预计贫困发生率为{fmt_pct(here['incidence'] if here else None)}。"]
+             f"{target}年预计贫困发生率为{fmt_pct_short(here['incidence'] if here else None)}。"]
     for delta, verb in ((500, "提高到"), (-500, "降到")):
         point = _sensitivity_point(sens, line + delta)
         if point is not None:
-            parts.append(f"若贫困线{verb}{fmt_yuan(line + delta)}，预计贫困发生率为{fmt_pct(point['incidence'])}"
+            parts.append(f"若贫困线{verb}{fmt_yuan(line + delta)}，预计贫困发生率为{fmt_pct_short(point['incidence'])}"
                          f"（拟脱贫{formats.fmt_people(point['exits_people'])}）；")
     near = sens.get("near_line") or {}
     if near:

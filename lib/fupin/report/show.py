@@ -331,6 +331,24 @@ def show_section(text: str) -> None:
     from fupin.core.text import url_segment
 
     _show_html(f'<h2 id="{esc(url_segment(text))}">{esc(text)}</h2>')
+def show_paragraphs(texts: Iterable[str], css_class: str = "") -> None:
+    """Paragraphs of generated text, one after another (the 存在问题 as 一是…二是…)."""
+    cls = f' class="{esc(css_class)}"' if css_class else ""
+    style = inline_style("p", *(f".{c}" for c in css_class.split()))
+    html = "".join(f"<p{cls}{style}>{esc(text)}</p>" for text in texts)
+    if html:
+        _show_html(html)
+
+
+def show_measures(headings: Sequence[str], measures: Sequence[tuple[str, str]], empty: str = "") -> None:
+    """The 下一步工作打算: each measure's heading (（一）…, an h3) and its text (the second item of
+    each of `measures`, :func:`fupin.report.brief.measures`); ``empty`` when there is none."""
+    parts = [f"<h3{inline_style('h3')}>{esc(h)}</h3><p{inline_style('p')}>{esc(t)}</p>"
+             for h, (_, t) in zip(headings, measures)]
+    if not parts:
+        show_paragraph(empty)
+        return
+    _show_html("".join(parts))
 
 
 def show_list(items: Iterable[str], empty: str = "未发现问题。", css_class: str = "problems") -> None:

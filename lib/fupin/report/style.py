@@ -111,7 +111,7 @@ COLUMN_LABELS: dict[str, str] = {
     "gap": "距贫困线差额",
     "reasons": "未脱贫原因",
     "reason_codes": "原因类别",
-    "projected_exit": "预计脱贫",
+    "projected_exit": "拟脱贫",
     "exited_by_year": "已出列",
     "registered_households": "建档立卡户",
     "registered_people": "建档立卡人口",
@@ -119,8 +119,8 @@ COLUMN_LABELS: dict[str, str] = {
     "exited_people": "已脱贫人口",
     "remaining_households": "未脱贫户",
     "remaining_people": "未脱贫人口",
-    "projected_exits_households": "预计脱贫户",
-    "projected_exits_people": "预计脱贫人口",
+    "projected_exits_households": "拟脱贫户",
+    "projected_exits_people": "拟脱贫人口",
     "projected_remaining_households": "预计未脱贫户",
     "projected_remaining_people": "预计未脱贫人口",
     "incidence": "贫困发生率",
@@ -206,6 +206,19 @@ def fmt_parameter(name: str, value: Any) -> str:
     if name in ("township_id", "year") or isinstance(value, str):
         return str(value)
     return _plain_number(value)
+
+
+def fmt_local_date(moment: "datetime.datetime | None" = None) -> str:
+    """A day as a leader reads it: ``2026年11月29日`` (the machine's local date; no zone, no clock).
+
+    >>> import datetime as dt
+    >>> fmt_local_date(dt.datetime(2026, 11, 29, 22, 14))
+    '2026年11月29日'
+    """
+    import datetime
+
+    moment = moment or datetime.datetime.now().astimezone()
+    return f"{moment.year}年{moment.month}月{moment.day}日"
 
 
 def fmt_local_time(moment: "datetime.datetime | None" = None) -> str:

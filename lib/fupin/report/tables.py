@@ -132,8 +132,8 @@ def villages_outlook(m: dict) -> pd.DataFrame:
             "户籍人口": fmt_int(v["population"]),
             "未脱贫户": fmt_int(v["remaining_households"]),
             "未脱贫人口": fmt_int(v["remaining_people"]),
-            "预计脱贫户": fmt_int(v["projected_exits_households"]),
-            "预计脱贫人口": fmt_int(v["projected_exits_people"]),
+            "拟脱贫户": fmt_int(v["projected_exits_households"]),
+            "拟脱贫人口": fmt_int(v["projected_exits_people"]),
             f"{m['year']}年发生率": fmt_pct(v["incidence"]),
             f"{m['target_year']}年预计发生率": fmt_pct(v["projected_incidence"]),
             "村集体经济收入（元）": collective_income_cell(v),
@@ -216,8 +216,20 @@ def incidence_trend_table(m: dict) -> pd.DataFrame:
     return numbered(pd.DataFrame(rows), ["年度", "未脱贫人口", "贫困发生率"])
 
 
+def data_notes_table(m: dict) -> pd.DataFrame:
+    """数据说明 as a leader reads it (:func:`fupin.report.brief.data_notes`): the 口径, the lines, the date.
+
+    The run's files, checksums and versions are the office's, in the report folder's
+    ``run.json`` (:func:`run_info` has them).
+    """
+    from fupin.report.brief import data_notes
+
+    return pd.DataFrame(data_notes(m), columns=["项目", "内容"])
+
+
 def run_info(parameters: Mapping[str, object], county: County) -> pd.DataFrame:
-    """数据说明: parameters in Chinese with units, input files (names only) with SHA-256, code version, run time.
+    """The run's record for the office: parameters in Chinese with units, input files (names only)
+    with SHA-256, code version, run time. Never on a leader's page.
 
     No folder or server path is shown: a file is named by its name alone.
     """
@@ -255,6 +267,9 @@ def code_version() -> str:
 def depth_indices(m: dict) -> pd.DataFrame:
     """FGT0/1/2, Watts and the income gap: the area, then each village with a gap.
 
+    The columns carry the indices' Chinese names (:data:`fupin.report.narrative.DEPTH_NAMES`):
+    贫困发生率 (FGT0), 贫困缺口指数 (FGT1), 贫困强度指数 (FGT2), 瓦茨指数 (Watts).
+
     Every index is over the registered population of the row's area (the
     incidence denominator); the poor are remaining households whose income
     for T is below the line (see :mod:`fupin.figures.depth`).
@@ -269,10 +284,10 @@ def depth_indices(m: dict) -> pd.DataFrame:
             "范围": v["village_name"],
             "户籍人口": fmt_int(v.get("population")),
             "低于贫困线人口": fmt_int(v.get("poor_people")),
-            "贫困发生率 FGT0": fmt_pct(v.get("fgt0")),
-            "贫困距指数 FGT1": fmt_index(v.get("fgt1")),
-            "平方贫困距指数 FGT2": fmt_index(v.get("fgt2")),
-            "Watts指数": fmt_index(v.get("watts")),
+            "贫困发生率": fmt_pct(v.get("fgt0")),
+            "贫困缺口指数": fmt_index(v.get("fgt1")),
+            "贫困强度指数": fmt_index(v.get("fgt2")),
+            "瓦茨指数": fmt_index(v.get("watts")),
             "收入缺口": fmt_wan(v.get("income_gap"), 2),
             "占缺口比重": fmt_pct(v.get("gap_share"), 1),
         }

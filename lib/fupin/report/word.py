@@ -7,12 +7,19 @@ styles, so an office can restyle the whole document by editing a style:
 
 * A4, margins 37 mm top, 35 mm bottom, 28 mm left, 26 mm right;
 * ``Title``: 方正小标宋简体 (Word falls back to 宋体) 二号 (22 pt), centred;
-* ``Heading 1`` ("一、基本情况"): 黑体 三号 (16 pt);
+* ``Heading 1`` ("一、基本情况"): 黑体 三号 (16 pt); ``Heading 2`` ("（一）…"):
+  楷体_GB2312 (fallback 楷体) 三号; ``Heading 3`` ("1．…"): 仿宋 三号 bold;
+  Heading 4-9 black in our fonts (never the template's blue theme);
 * ``Normal``: 仿宋_GB2312 (fallback 仿宋) 三号, first line indented two
   characters, exact line spacing of 28.95 pt (22 lines on the page);
-* ``List Number``: the numbered 存在问题;
+  ``落款`` right-aligned (the office and the 成文日期), ``附件标识`` (黑体, flush left);
+* ``List Number``: a "1．" list, for an office's own additions;
 * tables in ``Table Grid`` with ``表格文字`` / ``表格数字`` / ``表格表头``
-  (宋体 小四, numbers right-aligned);
+  (宋体 五号, numbers right-aligned, headers broken between words only, the
+  header row repeated on every page, no row split across pages);
+* charts at most 95 mm tall, each with its caption below it (``图题``) on the same page;
+* the theme's East Asian language zh-CN, the office as author, our own
+  extended properties (no trace of the template's);
 * page numbers "— 1 —" in the footer (a PAGE field; odd pages right, even
   pages left, each one character in).
 
@@ -20,8 +27,10 @@ Every style sets its East Asian font (``w:eastAsia``) as well as the Latin
 one. The words come from :mod:`fupin.report.narrative`, :mod:`fupin.report.headline` and
 :mod:`fupin.report.tables` and the pictures from :mod:`fupin.report.charts` (300 dpi, the
 width of the text), the same functions the HTML report uses, so the two never
-disagree. Only counts and village names appear: no household rows, no
-household or other ID codes, no personal data.
+disagree; the 汇报's frame (title, lead-in, 一是…, measures, closing, 落款,
+成文日期) comes from :mod:`fupin.report.brief`. Only counts and village names appear:
+no household rows, no household or other ID codes, no personal data, and
+nothing technical (no file name, checksum or version).
 
 In JupyterLab, one call writes a township's document::
 
@@ -38,6 +47,7 @@ import io
 import json
 import math
 import re
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,12 +85,15 @@ FONTS: dict[str, tuple[str, str]] = {
     "title": ("方正小标宋简体", "宋体"),
     "heading": ("黑体", "SimHei"),
     "body": ("仿宋_GB2312", "仿宋"),
+    "kai": ("楷体_GB2312", "楷体"),
     "table": ("宋体", "SimSun"),
 }
 
 #: Custom style names (the built-in ones keep their Word names: Normal, Title, Heading 1, List Number, Caption).
 TABLE_TEXT, TABLE_NUMBER, TABLE_HEADER = "表格文字", "表格数字", "表格表头"
 PICTURE, PAGE_ODD, PAGE_EVEN = "公文图片", "页码（单页）", "页码（双页）"
+#: The 落款 and 成文日期 (right-aligned), the 附件 label (黑体, flush left) and a figure's caption below it.
+SIGNATURE, ATTACHMENT, FIGURE_CAPTION = "落款", "附件标识", "图题"
 
 _NUMBER = re.compile(r"^[-+]?[\d,]+(\.\d+)?%?$|^—$|^[\d,]+户[\d,]+人$")
 _ID_LIST = re.compile(r"[：:][户村].*$")  # "…：户9901…、…" in a consistency warning
@@ -222,6 +235,18 @@ def _styles(doc: "DocumentObject") -> None:
     heading.font.bold = False
     for bold_cs in heading.element.get_or_add_rPr().findall(qn("w:bCs")):
         bold_cs.set(qn("w:val"), "0")
+    for level in range(4, 10):  # unused, but never the template's blue theme headings
+        _paragraph_style(doc, f"Heading {level}", "body", 16, indent_chars=2, exact=LINE_PITCH).font.italic = False
+    for name, font, bold in (("Heading 2", "kai", False), ("Heading 3", "body", True)):
+        sub = _paragraph_style(doc, name, font, 16, bold=bold, indent_chars=2, exact=LINE_PITCH)
+        sub.paragraph_format.keep_with_next = True
+        sub.font.italic = False
+        for bold_cs in sub.element.get_or_add_rPr().findall(qn("w:bCs")):
+            bold_cs.set(qn("w:val"), "1" if bold else "0")
+    _paragraph_style(doc, SIGNATURE, "body", 16, align=WD_ALIGN_PARAGRAPH.RIGHT, exact=LINE_PITCH)
+    attachment = _paragraph_style(doc, ATTACHMENT, "heading", 16, exact=LINE_PITCH)
+    attachment.paragraph_format.keep_with_next = True
+    _paragraph_style(doc, FIGURE_CAPTION, "heading", 14, align=WD_ALIGN_PARAGRAPH.CENTER, exact=LINE_PITCH)
     listed = _paragraph_style(doc, "List Number", "body", 16, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent_chars=2,
                               exact=LINE_PITCH)
     num_pr = listed.element.get_or_add_pPr().find(qn("w:numPr"))
@@ -231,9 +256,9 @@ def _styles(doc: "DocumentObject") -> None:
     grid = doc.styles["Table Grid"].element.find(qn("w:tblPr")).find(qn("w:tblCellMar"))
     for side in ("w:left", "w:right"):
         grid.find(qn(side)).set(qn("w:w"), str(CELL_MARGIN.twips))
-    _paragraph_style(doc, TABLE_TEXT, "table", 12, align=WD_ALIGN_PARAGRAPH.LEFT)
-    _paragraph_style(doc, TABLE_NUMBER, "table", 12, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _paragraph_style(doc, TABLE_HEADER, "heading", 12, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph_style(doc, TABLE_TEXT, "table", TABLE_SIZE, align=WD_ALIGN_PARAGRAPH.LEFT, exact=TABLE_PITCH)
+    _paragraph_style(doc, TABLE_NUMBER, "table", TABLE_SIZE, align=WD_ALIGN_PARAGRAPH.RIGHT, exact=TABLE_PITCH)
+    _paragraph_style(doc, TABLE_HEADER, "heading", TABLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, exact=TABLE_PITCH)
     _paragraph_style(doc, PICTURE, "body", 16, align=WD_ALIGN_PARAGRAPH.CENTER)  # single spacing: no clipping
     odd = _paragraph_style(doc, PAGE_ODD, "table", 14, align=WD_ALIGN_PARAGRAPH.RIGHT)
     odd.paragraph_format.right_indent = Pt(14)
@@ -263,8 +288,20 @@ def _page_field(paragraph) -> None:
     paragraph.add_run(" —")
 
 
-def new_document(title: str) -> "DocumentObject":
+def _chinese_theme_language(doc: "DocumentObject") -> None:
+    """The theme's East Asian language (``w:themeFontLang``) Chinese, not the template's ja-JP."""
+    lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if lang is None:
+        lang = OxmlElement("w:themeFontLang")
+        doc.settings.element.append(lang)
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def new_document(title: str, author: str = "") -> "DocumentObject":
     """An empty document with the 公文 page, styles and page numbers, and its title.
+
+    `author` (the 落款's office) is the document's author in its properties.
 
     >>> doc = new_document("城关镇2018年脱贫攻坚情况报告")
     >>> doc.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia"))
@@ -273,6 +310,7 @@ def new_document(title: str) -> "DocumentObject":
     title = without_controls(title)
     doc = Document()
     _styles(doc)
+    _chinese_theme_language(doc)
     doc.settings.odd_and_even_pages_header_footer = True
     section = doc.sections[0]
     section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
@@ -284,7 +322,9 @@ def new_document(title: str) -> "DocumentObject":
         paragraph.style = doc.styles[style]
         _page_field(paragraph)
     props = doc.core_properties
-    props.title, props.author, props.last_modified_by, props.comments = title, "fupin", "fupin", ""
+    author = without_controls(author)
+    props.title, props.author, props.last_modified_by, props.comments = title, author, author, ""
+    props.subject, props.keywords, props.category = "", "", ""
     props.created = props.modified = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
     doc.add_paragraph(title, style="Title")
     return doc
@@ -304,23 +344,66 @@ def add_heading(doc: "DocumentObject", text: str) -> None:
     doc.add_paragraph(without_controls(text), style="Heading 1")
 
 
+def add_subheading(doc: "DocumentObject", text: str) -> None:
+    """A level-2 heading ("（一）发展壮大村集体经济") in style ``Heading 2`` (楷体)."""
+    doc.add_paragraph(without_controls(text), style="Heading 2")
+
+
+def add_signature(doc: "DocumentObject", office: str, date: str) -> None:
+    """The 落款 and the 成文日期 below the text, after an empty line (GB/T 9704-2012 7.3.5.1):
+    the date right-aligned four characters in, the office centred above it."""
+    office, date = without_controls(office), without_controls(date)
+    doc.add_paragraph()
+    date_indent = 4
+    office_indent = max(0.0, date_indent + (_display_width(date) - _display_width(office)) / 2)
+    for text, chars in ((office, office_indent), (date, date_indent)):
+        paragraph = doc.add_paragraph(text, style=SIGNATURE)
+        paragraph.paragraph_format.right_indent = Pt(16 * chars)
+        paragraph.paragraph_format.keep_with_next = text == office
+
+
+def add_attachment(doc: "DocumentObject", title: str) -> None:
+    """The 附件 after the signature, on a new page: the label 附件 (黑体, flush left) and its title."""
+    label = doc.add_paragraph("附件", style=ATTACHMENT)
+    label.paragraph_format.page_break_before = True
+    doc.add_paragraph(without_controls(title), style="Title")
+
+
 def add_paragraph(doc: "DocumentObject", text: str) -> None:
     """A body paragraph (style ``Normal``); nothing for empty text."""
     if text:
         doc.add_paragraph(without_controls(text))
 
 
-def add_numbered(doc: "DocumentObject", items: Sequence[str], empty: str = "未发现问题。") -> None:
-    """A numbered list (style ``List Number``), or ``empty`` as a paragraph."""
-    if not items:
-        doc.add_paragraph(empty)
-    for item in items:
-        doc.add_paragraph(without_controls(item), style="List Number")
+#: A chart is at most this tall on the page, so that two charts and their captions share a page
+#: (the text is 225 mm high) and a chart after a table or a paragraph finds room below it ...
+PICTURE_MAX_HEIGHT = Mm(95)
+#: ... but it is never set smaller than this share of the text width (its labels stay legible).
+PICTURE_MIN_SCALE = 0.7
 
 
-def add_png(doc: "DocumentObject", png: bytes) -> None:
-    """A picture (PNG bytes, 300 dpi) as wide as the text (style ``公文图片``)."""
-    doc.add_paragraph(style=PICTURE).add_run().add_picture(io.BytesIO(png), width=text_width(doc))
+def picture_width(doc: "DocumentObject", png: bytes) -> int:
+    """The width (EMU) of a chart: the text width, narrowed while the chart would be taller than
+    :data:`PICTURE_MAX_HEIGHT`, down to :data:`PICTURE_MIN_SCALE` of it."""
+    from PIL import Image
+
+    full = text_width(doc)
+    with Image.open(io.BytesIO(png)) as image:
+        height = full * image.height / image.width
+    if height <= PICTURE_MAX_HEIGHT:
+        return full
+    return int(full * max(PICTURE_MAX_HEIGHT / height, PICTURE_MIN_SCALE))
+
+
+def add_png(doc: "DocumentObject", png: bytes, caption: str = "") -> None:
+    """A picture (PNG bytes, 300 dpi) as wide as the text, or narrower when it is tall
+    (:func:`picture_width`), centred (style ``公文图片``), with its caption below it (style
+    ``图题``) kept on the same page."""
+    picture = doc.add_paragraph(style=PICTURE)
+    picture.add_run().add_picture(io.BytesIO(png), width=picture_width(doc, png))
+    if caption:
+        picture.paragraph_format.keep_with_next = True
+        doc.add_paragraph(without_controls(caption), style=FIGURE_CAPTION)
 
 
 def _chart_function(chart: str) -> Callable[..., "Figure"]:
@@ -344,14 +427,14 @@ def _chart_function(chart: str) -> Callable[..., "Figure"]:
 
 
 def add_chart(doc: "DocumentObject", pictures: str | Path | None, chart: str,
-              args: Callable[[], tuple[Any, ...]]) -> None:
+              args: Callable[[], tuple[Any, ...]], caption: str = "") -> None:
     """The chart ``build(*args())``, `build` the :mod:`fupin.report.charts` function named `chart`, as
     :func:`_add_rendered` adds it, taken from the run's ``pictures`` folder when the notebook left it
     there (:func:`fupin.core.config.docx_picture`: the same chart, from the same metrics, at 300 dpi),
     else drawn here (:func:`_chart_function`; `args` is called only then)."""
     path = docx_picture(pictures, chart) if pictures else None
     left = path is not None and path.is_file() and not path.is_symlink()
-    _add_rendered(doc, {chart: path.read_bytes()} if left else None, chart, args)
+    _add_rendered(doc, {chart: path.read_bytes()} if left else None, chart, args, caption)
 
 
 def _display_width(text: str) -> float:
@@ -359,15 +442,45 @@ def _display_width(text: str) -> float:
     return sum(1.0 if ord(ch) > 0x2E7F else 0.65 for ch in text)
 
 
-#: Font size of tables (小四); the cell margin on each side (Table Grid), and both with some slack, in ems.
-TABLE_EM, CELL_MARGIN, CELL_PADDING = Pt(12), Twips(57), 0.8
+#: Font size of tables (五号, so that a township's twenty villages and their nine columns fit one page
+#: unbroken); the cell margin on each side (Table Grid), and both with some slack, in ems.
+TABLE_SIZE = 10.5
+TABLE_EM, CELL_MARGIN, CELL_PADDING = Pt(TABLE_SIZE), Twips(57), 0.8
+#: The tables' exact line pitch, as Word sets 五号 in a table (a fallback font with tall line metrics takes no more).
+TABLE_PITCH = Pt(13.5)
+
+#: Where a long header breaks: before these endings, or after these beginnings (a header of at
+#: most this many ems stays on one line).
+HEADER_ENDINGS, HEADER_BEGINNINGS, HEADER_ONE_LINE = ("发生率", "人口", "收入"), ("预计",), 4.0
+
+
+def header_lines(text: str) -> list[str]:
+    """A table header on one line, or on two broken between words: before 发生率/人口/收入,
+    after 预计 or after the year, never inside a word ("户籍/人口", not "户籍人/口").
+
+    >>> [header_lines(h) for h in ("贫困村", "户籍人口", "2019年预计发生率", "拟脱贫户", "未脱贫人口")]
+    [['贫困村'], ['户籍人口'], ['2019年预计', '发生率'], ['拟脱贫户'], ['未脱贫', '人口']]
+    """
+    if _display_width(text) <= HEADER_ONE_LINE:
+        return [text]
+    for ending in HEADER_ENDINGS:
+        if text.endswith(ending) and len(text) > len(ending) + 1:
+            return [text[: -len(ending)], ending]
+    for beginning in HEADER_BEGINNINGS:
+        if text.startswith(beginning):
+            return [beginning, text[len(beginning):]]
+    year = re.match(r"^\d{4}年", text)
+    if year and year.end() < len(text):
+        return [text[: year.end()], text[year.end():]]
+    half = (len(text) + 1) // 2
+    return [text[:half], text[half:]]
 
 
 def column_widths(header: Sequence[str], cells: Sequence[Sequence[str]], numbers: Sequence[bool],
                   total: int) -> list[int]:
     """Column widths (EMU) summing to `total`.
 
-    A column wants its widest cell, and its header on at most two lines.
+    A column wants its widest cell, and its header as :func:`header_lines` breaks it.
     When everything fits, all columns grow in proportion. Otherwise number
     columns keep their width (numbers never wrap), text columns that want
     less than an equal share of the rest keep theirs too, and the longest
@@ -376,7 +489,7 @@ def column_widths(header: Sequence[str], cells: Sequence[Sequence[str]], numbers
     em = total / TABLE_EM  # the text width in ems
 
     def want(i: int) -> float:
-        head = math.ceil(_display_width(str(header[i])) / 2)
+        head = max(_display_width(line) for line in header_lines(str(header[i])))
         return max(head, *(_display_width(row[i]) for row in cells), 2.0) + CELL_PADDING
 
     wants = [want(i) for i in range(len(header))]
@@ -427,9 +540,9 @@ def add_table(doc: "DocumentObject", header: Sequence[str], rows: Sequence[Seque
     style_ids = {name: doc.part.get_style_id(doc.styles[name], WD_STYLE_TYPE.PARAGRAPH)
                  for name in (TABLE_HEADER, TABLE_NUMBER, TABLE_TEXT)}
     head = table.rows[0]
-    trpr = head._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    trpr.append(repeat)
+    head._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    for row in table.rows:  # a row never splits across two pages
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for row, values, style_of in ((head, [str(h) for h in header], lambda i: TABLE_HEADER),
                                   *((table.rows[k + 1], cells[k], lambda i: TABLE_NUMBER if numbers[i] else TABLE_TEXT)
                                     for k in range(len(cells)))):
@@ -437,7 +550,14 @@ def add_table(doc: "DocumentObject", header: Sequence[str], rows: Sequence[Seque
             cell.width = widths[i]
             paragraph = cell.paragraphs[0]
             paragraph._p.style = style_ids[style_of(i)]
-            paragraph.add_run(value)
+            if row is head:  # broken between words only (header_lines)
+                first, *rest = header_lines(value)
+                run = paragraph.add_run(first)
+                for line in rest:
+                    run.add_break()
+                    run.add_text(line)
+            else:
+                paragraph.add_run(value)
     for i, column in enumerate(table.columns):
         column.width = widths[i]
     tbl_width = table._tbl.tblPr.find(qn("w:tblW"))  # the full text width, not "auto"
@@ -446,57 +566,55 @@ def add_table(doc: "DocumentObject", header: Sequence[str], rows: Sequence[Seque
 
 
 def leader_problems(metrics: Metrics) -> list[str]:
-    """:func:`fupin.report.narrative.problems` without the lists of household or village codes.
+    """The 存在问题 as 一是…二是… (:func:`fupin.report.brief.problem_points`) without lists of household or village codes.
 
-    A consistency warning ends with the codes it concerns ("…：户9901…、…");
-    a leaders' document keeps the count and the finding only.
+    A consistency warning without our wording ends with the codes it concerns
+    ("…：户9901…、…"); a leaders' document keeps the count and the finding only.
 
     >>> leader_problems({"township_id": "1", "township_name": "河口乡",
     ...                  "warnings": [{"message": "2户（5人）未脱贫，且没有帮扶责任人：户0001、0002"}]})
-    ['2户（5人）未脱贫，且没有帮扶责任人。']
+    ['一是2户（5人）未脱贫，且没有帮扶责任人。']
     >>> leader_problems({"township_id": "1", "township_name": "河口乡", "year": 2018,
     ...                  "warnings": [{"code": "no_cadre", "count": 2, "message": "…：户0001、0002"}]})
-    ['2户未脱贫户没有帮扶责任人。下一步：为这些户落实帮扶责任人。']
+    ['一是帮扶责任未全覆盖。2户未脱贫户没有帮扶责任人。']
     """
-    from fupin.report import narrative
+    from fupin.report import brief
 
     out = []
-    for item in narrative.problems(metrics):
+    for item in brief.problem_points(metrics):
         cut = _ID_LIST.sub("", item)
         out.append(cut if cut == item else cut.rstrip("。；，") + "。")
     return out
 
 
-def data_notes(metrics: Metrics, *, national: bool = True, sources: Sequence[str] = ()) -> list[tuple[str, str]]:
-    """数据说明: the figures' definitions and parameters, the code version and the time."""
-    from fupin.core import formats
-    from fupin.report import style
-    from fupin.report.tables import code_version
-
-    p = metrics.get("parameters") or {}
-    year, target = metrics.get("year"), metrics.get("target_year")
-    rows = [
-        ("统计口径", f"建档立卡数据，按{year}年底状态统计，预测{target}年"),
-        ("贫困线", f"人均纯收入{formats.fmt_yuan(p.get('poverty_line'))}/人·年"),
-        *([("各年贫困线", f"{style.fmt_parameter('poverty_lines', p['poverty_lines'])}（元/人·年）："
-                        "已脱贫户按脱贫当年的贫困线核查")] if p.get("poverty_lines") else []),
-        ("收入分组", "、".join(style.band_label(b) for b in metrics.get("income_bands") or []) or "—"),
-        ("收入年增长率", formats.fmt_pct_short(p.get("growth"))),
-        ("贫困发生率", f"未脱贫人口÷户籍人口（{formats.fmt_people(metrics.get('population'))}）"),
-        ("贫困户退出", "预计人均纯收入不低于贫困线，且“两不愁三保障”及饮水安全均有保障"),
-        ("贫困村出列", f"贫困发生率降到{formats.fmt_pct_short(p.get('village_threshold'))}以下，"
-                      "且村级活动场所、道路达标"),
-    ]
-    if national:
-        rows.append(("全国参考", "全国农村贫困发生率（国家统计局，2010年标准）"))
-    if sources:
-        rows.append(("数据文件", "、".join(sources)))
-    rows += [("生成", f"{code_version()}，{dt.datetime.now().astimezone():%Y-%m-%d %H:%M}")]
-    return rows
-
-
 def _add_notes(doc: "DocumentObject", rows: Sequence[tuple[str, str]]) -> None:
     add_table(doc, ["项目", "说明"], rows, numbers=[False, False])
+
+
+def _add_report_body(doc: "DocumentObject", m: Metrics, overview: Sequence[str], office: str | None,
+                     day: dt.date | None) -> None:
+    """The 汇报 of :mod:`fupin.report.brief` after the title: lead-in, 一、基本情况 (the `overview` paragraphs),
+    二、存在的主要问题 (一是…), 三、下一步工作打算 (（一）…), the closing, the 落款 and the 成文日期."""
+    from fupin.report import brief
+
+    basic, problems_heading, measures_heading = brief.SECTIONS
+    add_paragraph(doc, brief.lead_in(m))
+    add_heading(doc, basic)
+    for text in overview:
+        add_paragraph(doc, text)
+    add_heading(doc, problems_heading)
+    add_paragraph(doc, brief.problems_intro(m))
+    for point in leader_problems(m):
+        add_paragraph(doc, point)
+    add_heading(doc, measures_heading)
+    measures = brief.measures(m)
+    if not measures:
+        add_paragraph(doc, brief.no_measures(m))
+    for heading, (_, text) in zip(brief.measure_headings(m), measures):
+        add_subheading(doc, heading)
+        add_paragraph(doc, text)
+    add_paragraph(doc, brief.closing(m))
+    add_signature(doc, brief.office(m, office), brief.date_text(brief.run_date(day)))
 
 
 # ---------------------------------------------------------------- the two documents
@@ -506,59 +624,64 @@ OUTLOOK_LEFT_OUT = ("村集体经济", "产业帮扶")
 #: The charts :func:`township_document` shows (the :mod:`fupin.report.charts` functions' names, in order), taken
 #: from the run's pictures folder when the notebook left them there.
 TOWNSHIP_CHARTS = ("exits_by_village_chart", "income_band_chart", "incidence_trend_chart")
+#: The sections of the 附件, in the HTML report's order.
+ATTACHMENT_SECTIONS = ("（一）脱贫退出预测", "（二）收入分组与贫困发生率", "（三）数据说明")
 
 
-def township_document(metrics: Metrics, pictures: str | Path | None = None) -> "DocumentObject":
-    """A township's report as a Word document, from its metrics dict (metrics.json).
+def township_document(metrics: Metrics, pictures: str | Path | None = None, *, office: str | None = None,
+                      day: dt.date | None = None) -> "DocumentObject":
+    """A township's 汇报 as a Word document, from its metrics dict (metrics.json).
 
     `pictures` is the ``output_dir`` the report notebook ran with: the charts it
     left there for this document (:func:`add_chart`) are taken, the others drawn.
+    `office` is the 落款 (default {乡镇}人民政府) and `day` the 成文日期 (default today).
 
-    Title (:func:`fupin.report.headline.title`); 一、基本情况
-    (:func:`fupin.report.narrative.basic_situation`); 二、脱贫退出预测
-    (:func:`~fupin.report.narrative.exit_outlook`, the villages table of
+    The title 关于…的汇报 and the words of :mod:`fupin.report.brief`: the lead-in;
+    一、基本情况 (:func:`fupin.report.narrative.basic_situation`); 二、存在的主要问题
+    (一是…二是…); 三、下一步工作打算 (（一）（二）…); the closing, the 落款 and the
+    成文日期. Then, on a new page, the 附件 in the HTML report's order:
+    （一）脱贫退出预测 (:func:`~fupin.report.narrative.exit_outlook`, the villages table of
     :func:`fupin.report.tables.villages_outlook` without the columns of
-    :data:`OUTLOOK_LEFT_OUT`, the exits-by-village chart); 三、收入
-    分组与贫困发生率 (the income-band and incidence-trend charts); 四、存在问题
-    (numbered); 五、数据说明 (a short table).
+    :data:`OUTLOOK_LEFT_OUT`, the exits-by-village chart); （二）收入分组与贫困发生率
+    (:func:`fupin.report.brief.trend_summary` and two charts); （三）数据说明 (:func:`fupin.report.brief.data_notes`).
     """
-    from fupin.report import headline, narrative, national as reference, tables
+    from fupin.report import brief, narrative, national, tables
 
     m = dict(metrics)
     exits, bands, trend = TOWNSHIP_CHARTS
-    doc = new_document(headline.title(m))
-    add_heading(doc, "一、基本情况")
-    add_paragraph(doc, narrative.basic_situation(m))
-    add_heading(doc, "二、脱贫退出预测")
+    doc = new_document(brief.title(m), author=brief.office(m, office))
+    _add_report_body(doc, m, [narrative.basic_situation(m)], office, day)
+    add_attachment(doc, f"{narrative.area_name(m)}{m.get('year')}年脱贫攻坚主要数据")
+    outlook_heading, trend_heading, notes_heading = ATTACHMENT_SECTIONS
+    add_subheading(doc, outlook_heading)
     add_paragraph(doc, narrative.exit_outlook(m))
     outlook = tables.villages_outlook(m)
     outlook = outlook[[c for c in outlook.columns if not c.startswith(OUTLOOK_LEFT_OUT)]]
     if not outlook.empty:
         add_table(doc, list(outlook.columns), outlook.itertuples(index=False, name=None),
                   caption="表1　各村脱贫情况与预测")
-    add_chart(doc, pictures, exits, lambda: (m,))
-    add_heading(doc, "三、收入分组与贫困发生率")
-    add_chart(doc, pictures, bands, lambda: (m,))
-    add_chart(doc, pictures, trend, lambda: (m, reference.national_series()))
-    add_heading(doc, "四、存在问题")
-    add_numbered(doc, leader_problems(m))
-    add_heading(doc, "五、数据说明")
-    _add_notes(doc, data_notes(m))
+    add_chart(doc, pictures, exits, lambda: (m,), caption="图1　各村未脱贫人口及拟脱贫人口")
+    add_subheading(doc, trend_heading)
+    add_paragraph(doc, brief.trend_summary(m))
+    add_chart(doc, pictures, bands, lambda: (m,), caption="图2　收入分组")
+    add_chart(doc, pictures, trend, lambda: (m, national.national_series()), caption="图3　贫困发生率趋势")
+    add_subheading(doc, notes_heading)
+    _add_notes(doc, brief.data_notes(m, day=day))
     return doc
 
 
 #: The columns of the county page's township table that the county document shows (the
 #: villages to exit are named in the paragraph above it; six columns fit the page unbroken).
-COUNTY_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "预计脱贫", "预计发生率")
+COUNTY_COLUMNS = ("乡镇", "建档立卡", "未脱贫", "贫困发生率", "拟脱贫", "预计发生率")
 
 
 def _county_summary_charts(summary: Metrics) -> list[tuple[str, Callable[[], tuple[Any, ...]]]]:
-    """The county document's charts of the county's own figures (三、收入分组与贫困发生率), in order:
+    """The county document's charts of the county's own figures (收入分组与贫困发生率), in order:
     each :mod:`fupin.report.charts` function's name with a function giving its arguments."""
-    from fupin.report import national as reference
+    from fupin.report import national
 
     return [("income_band_chart", lambda: (summary,)),
-            ("incidence_trend_chart", lambda: (summary, reference.national_series()))]
+            ("incidence_trend_chart", lambda: (summary, national.national_series()))]
 
 
 def county_charts(summary: Metrics) -> dict[str, bytes]:
@@ -589,61 +712,103 @@ def _render(chart: str, args: Callable[[], tuple[Any, ...]]) -> bytes:
 
 
 def _add_rendered(doc: "DocumentObject", charts: Mapping[str, bytes] | None, chart: str,
-                  args: Callable[[], tuple[Any, ...]]) -> None:
+                  args: Callable[[], tuple[Any, ...]], caption: str = "") -> None:
     """The chart of the :mod:`fupin.report.charts` function named `chart`, given ``args()``, as a picture
     as wide as the text (:func:`add_png`), taken from `charts` (PNG bytes by function name) when it was
     rendered already, else drawn here."""
     png = charts.get(chart) if charts else None
-    add_png(doc, png if png is not None else _render(chart, args))
+    add_png(doc, png if png is not None else _render(chart, args), caption)
 
 
 def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
                     failed: Sequence[str] = (), sources: Sequence[str] = (),
-                    charts: Mapping[str, bytes] | None = None) -> "DocumentObject":
-    """The county page as a Word document.
+                    charts: Mapping[str, bytes] | None = None, *, office: str | None = None,
+                    day: dt.date | None = None) -> "DocumentObject":
+    """The county's 汇报 as a Word document, in the township document's form.
 
     `summary` is the county's metrics (summary.json), `townships` the
     metrics.json of every township done, `failed` the names of townships
-    whose report failed, `sources` the input files' names. Sections: 一、基本
-    情况; 二、各乡镇脱贫退出情况 (the county page's township table, its chart);
-    三、收入分组与贫困发生率; 四、存在问题; 五、数据说明. `charts` are
-    charts rendered already for these metrics, as :func:`_render` renders
-    them, by :mod:`fupin.report.charts` function name (:func:`county_charts`, and
-    ``county_overview_chart``): those are taken, the others drawn here.
+    whose report failed; `sources` (the input files' names) stay out of a
+    leader's document: the folder's run record names them. The title is
+    :func:`fupin.report.brief.title` (`title`, the county page's, is the document's
+    file title). 一、基本情况; 二、存在的主要问题; 三、下一步工作打算; the 落款
+    (default {县}扶贫开发领导小组办公室) and 成文日期; then the 附件: （一）各乡镇
+    脱贫退出情况 (the county page's township table, its chart); （二）收入分组与
+    贫困发生率; （三）数据说明. `charts` are charts rendered already for these
+    metrics, as :func:`_render` renders them, by :mod:`fupin.report.charts` function
+    name (:func:`county_charts`, and ``county_overview_chart``): those are
+    taken, the others drawn here.
     """
-    from fupin.report import narrative
-    from fupin.report.county_table import HEADERS, township_row
+    from fupin.report import brief, narrative
+    from fupin.report.county_table import HEADERS, total_row, township_row
 
     s = dict(summary)
-    doc = new_document(title)
-    add_heading(doc, "一、基本情况")
-    add_paragraph(doc, narrative.basic_situation(s))
-    add_heading(doc, "二、各乡镇脱贫退出情况")
+    office = office or f"{narrative.area_name(s)}扶贫开发领导小组办公室"
+    doc = new_document(brief.title(s), author=office)
+    doc.core_properties.title = without_controls(title)
+    failed_note = [f"以下乡镇的报告未能生成，其数字未列入本汇报：{'、'.join(failed)}。"] if failed else []
+    _add_report_body(doc, s, [narrative.basic_situation(s), *failed_note], office, day)
+    add_attachment(doc, f"{narrative.area_name(s)}{s.get('year')}年脱贫攻坚主要数据")
+    add_subheading(doc, "（一）各乡镇脱贫退出情况")
     add_paragraph(doc, narrative.exit_outlook(s))
+    if townships:  # the chart right below the text, the table after it: neither leaves half a page blank
+        _add_rendered(doc, charts, "county_overview_chart", lambda: ([dict(t) for t in townships],),
+                      caption="图1　各乡镇脱贫情况")
     keep = [HEADERS.index(c) for c in COUNTY_COLUMNS]
     rows = [[township_row(dict(t))[i]["label"] for i in keep]
             for t in sorted(townships, key=lambda t: str(t.get("township_id")))]
     if rows:
+        rows.append([total_row(s)[i]["label"] for i in keep])
         add_table(doc, list(COUNTY_COLUMNS), rows, caption="表1　各乡镇脱贫情况与预测")
-    if failed:
-        add_paragraph(doc, f"以下乡镇的报告未能生成，其数字未列入上表：{'、'.join(failed)}。")
-    if townships:
-        _add_rendered(doc, charts, "county_overview_chart", lambda: ([dict(t) for t in townships],))
-    add_heading(doc, "三、收入分组与贫困发生率")
-    for chart, args in _county_summary_charts(s):
-        _add_rendered(doc, charts, chart, args)
-    add_heading(doc, f"四、{narrative.whole_area(s)}存在问题")
-    add_numbered(doc, leader_problems(s))
-    add_heading(doc, "五、数据说明")
-    _add_notes(doc, data_notes(s, sources=sources))
+    add_subheading(doc, "（二）收入分组与贫困发生率")
+    add_paragraph(doc, brief.trend_summary(s))
+    for (chart, args), caption in zip(_county_summary_charts(s), ("图2　收入分组", "图3　贫困发生率趋势")):
+        _add_rendered(doc, charts, chart, args, caption)
+    add_subheading(doc, "（三）数据说明")
+    _add_notes(doc, brief.data_notes(s, day=day))
     return doc
 
 
+#: The package's extended properties: ours, not the template's ("Microsoft Macintosh Word", Normal.dotm).
+APP_PROPERTIES = (
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>fupin</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
+    b"<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged>"
+    b"</Properties>"
+)
+#: The template's thumbnail (a picture of python-docx's own template), left out of every document.
+THUMBNAIL = "docProps/thumbnail.jpeg"
+
+
+def _own_package(data: bytes) -> bytes:
+    """The saved package with our extended properties and without the template's thumbnail
+    (a plain rewrite of the zip: python-docx has no public way to set either)."""
+    from lxml import etree
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename == THUMBNAIL:
+                continue
+            blob = src.read(info)
+            if info.filename == "docProps/app.xml":
+                blob = APP_PROPERTIES
+            elif info.filename == "_rels/.rels":
+                root = etree.fromstring(blob)
+                for rel in [r for r in root if r.get("Target") == THUMBNAIL]:
+                    root.remove(rel)
+                blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=info.date_time), blob,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 def document_bytes(doc: "DocumentObject") -> bytes:
-    """The .docx file's bytes (for an atomic write)."""
+    """The .docx file's bytes (for an atomic write), with our own package properties (:func:`_own_package`)."""
     buffer = io.BytesIO()
     doc.save(buffer)
-    return buffer.getvalue()
+    return _own_package(buffer.getvalue())
 
 
 def write_township_docx(metrics: Metrics | str | Path, path: str | Path) -> Path:
