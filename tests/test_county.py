@@ -130,3 +130,18 @@ def test_an_area_names_its_county_and_its_township():
     town = county.township("0012")
     assert (town.county_name, town.township_name) == ("测试县", "河口乡")
     assert (county.county_name, county.township_name) == ("测试县", "")  # two townships: no one name
+
+
+def test_a_village_slice_keeps_only_its_own_registry_and_incomes(tmp_path):
+    """County.village cuts every table as County.township does: the registry's households of the
+    village (and their incomes), not the whole county's."""
+    import fixtures_data as fd
+    from fupin.io.loading import load
+
+    county = load(fd.write_csv_folder(tmp_path / "data", fd.county_tables(registry=True)))
+    vid = str(county.monitored["village_id"].iloc[0])
+    village = county.village(vid)
+    assert set(village.monitored["village_id"]) == {vid}
+    assert len(village.monitored) == int((county.monitored["village_id"] == vid).sum()) < len(county.monitored)
+    owners = set(village.households["household_id"]) | set(village.monitored["household_id"])
+    assert set(village.incomes["household_id"]) <= owners

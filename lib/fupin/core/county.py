@@ -167,7 +167,13 @@ class County:
         ['河口乡']
         """
         township_id = self.township_id(key)
-        villages = self.villages[self.villages["township_id"] == township_id]
+        return self.villages_slice(self.villages["township_id"] == township_id)
+
+    def villages_slice(self, keep: pd.Series) -> "County":
+        """The county cut down to the villages ``keep`` marks (a boolean Series on ``villages``): their
+        households and persons, the registry's households of those villages, the incomes of both, and
+        the cadres who help one of those households (all of them when no household names one)."""
+        villages = self.villages[keep]
         households = self.households[self.households["village_id"].isin(villages["village_id"])]
         monitored = self.monitored
         owners = households["household_id"]
@@ -223,20 +229,7 @@ class County:
         >>> load(SAMPLE_DIR).township("城关镇").village("花铺村").villages["village_name"].tolist()
         ['花铺村']
         """
-        village_id = self.village_id(key)
-        villages = self.villages[self.villages["village_id"] == village_id]
-        households = self.households[self.households["village_id"] == village_id]
-        incomes = self.incomes[self.incomes["household_id"].isin(households["household_id"])]
-        cadres = self.cadres
-        if cadres is not None and "cadre_id" in households:
-            cadres = cadres[cadres["cadre_id"].isin(households["cadre_id"].dropna())]
-        return replace(
-            self,
-            villages=villages.reset_index(drop=True),
-            households=households.reset_index(drop=True),
-            incomes=incomes.reset_index(drop=True),
-            cadres=None if cadres is None else cadres.reset_index(drop=True),
-        )
+        return self.villages_slice(self.villages["village_id"] == self.village_id(key))
 
     def area(self, key: object = None) -> "County":
         """What a report covers: one township (``key`` its id or name), or the whole county on purpose.
