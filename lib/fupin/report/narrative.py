@@ -748,7 +748,21 @@ def monitoring_title(metrics: Metrics) -> str:
     >>> monitoring_title({"registry": {"monitored": {}}}), monitoring_title({"registry": None})
     ('防返贫监测', '收入监测预警')
     """
-    return "防返贫监测" if metrics.get("registry") is not None else "收入监测预警"
+    return "防返贫监测" if metrics.get("registry") is not None else INCOME_WARNING
+
+
+#: The heuristic over exited households' incomes, by its name beside the monitoring registry.
+INCOME_WARNING = "收入监测预警"
+
+
+def income_warning_list(metrics: Metrics) -> str:
+    """The name of the cadres' list of the households the income warning picks (``monitoring.monitored``):
+    监测户, or 收入监测预警 when the data holds the registry, whose 监测对象 are the monitored households.
+
+    >>> income_warning_list({"registry": None}), income_warning_list({"registry": {"monitored": {}}})
+    ('监测户', '收入监测预警')
+    """
+    return "监测户" if metrics.get("registry") is None else INCOME_WARNING
 
 
 def _registry_lines(reg: Mapping[str, Any]) -> str:
