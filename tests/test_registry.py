@@ -187,6 +187,17 @@ def test_the_section_is_written_from_the_registry(report_metrics_2021: dict) -> 
     assert "可能应纳未纳的已脱贫户3户7人、2021年风险消除不稳的1户4人" in text
 
 
+def test_the_types_are_named_in_the_contracts_order_however_the_metrics_order_them(report_metrics_2021: dict) -> None:
+    import json
+
+    from fupin.report import narrative
+
+    m = report_metrics_2021
+    read_back = json.loads(json.dumps(m, ensure_ascii=False, sort_keys=True))  # 突发… sorts before 脱贫…
+    assert narrative.registry_summary(read_back) == narrative.registry_summary(m)
+    assert "其中脱贫不稳定户2户5人、边缘易致贫户1户3人、突发严重困难户1户1人；" in narrative.registry_summary(read_back)
+
+
 def test_problems_name_possibly_missed_and_shaky_eliminations_with_next_steps(report_metrics_2021: dict) -> None:
     from fupin.report import narrative
 
@@ -266,13 +277,15 @@ def test_the_township_word_document_carries_the_registry_in_the_reports_words(re
     headings, body, captions, tables, pictures = _word(township_document(m, day=dt.date(2022, 1, 15)))
     assert headings[-4:] == ["（一）脱贫退出预测", "（二）收入分组与贫困发生率", "（三）防返贫监测", "（四）数据说明"]
     assert narrative.registry_summary(m) in body and narrative.registry_summary(m).startswith("2021年底，全镇共有监测对象4户9人")
-    assert REGISTRY_TABLE in tables
-    assert "表2　监测对象分村统计（监测对象及各类别为年底风险未消除的户）" in captions
+    # the HTML's table by village, in two halves that fit the page unbroken
+    assert [row[:5] for row in REGISTRY_TABLE] in tables and [row[:1] + row[5:] for row in REGISTRY_TABLE] in tables
+    assert ["表2　监测对象分村分类别统计（年底风险未消除的户）", "表3　各村监测对象识别、风险消除与应纳未纳"] == [
+        c for c in captions if c.startswith(("表2", "表3"))]
     assert captions[-1] == "图4　监测对象变化" and pictures == 4
     # without the registry, the heuristic's document as before: three sections, three charts
     headings, body, captions, tables, pictures = _word(township_document({**m, "registry": None}, day=dt.date(2022, 1, 15)))
     assert headings[-3:] == ["（一）脱贫退出预测", "（二）收入分组与贫困发生率", "（三）数据说明"]
-    assert pictures == 3 and REGISTRY_TABLE not in tables and "防返贫监测" not in headings
+    assert pictures == 3 and [row[:5] for row in REGISTRY_TABLE] not in tables and "防返贫监测" not in headings
     assert not any("监测对象" in text for text in body + captions)
 
 

@@ -795,7 +795,8 @@ def registry_summary(metrics: Metrics) -> str:
     if not reg:
         return ""
     year, target, whole = reg.get("year"), reg.get("target_year"), whole_area(metrics)
-    types = [f"{t}{fmt_hh_people(c)}" for t, c in (reg.get("by_type") or {}).items() if _hp(c)[0]]
+    by_type = reg.get("by_type") or {}  # in the contract's order, however metrics.json orders its keys
+    types = [f"{t}{fmt_hh_people(by_type.get(t))}" for t in contract.MONITOR_TYPES if _hp(by_type.get(t))[0]]
     if _hp(reg.get("monitored"))[0]:
         text = f"{year}年底，{whole}共有监测对象{fmt_hh_people(reg.get('monitored'))}，其中" + "、".join(types)
     else:

@@ -627,11 +627,15 @@ TOWNSHIP_CHARTS = ("exits_by_village_chart", "income_band_chart", "incidence_tre
 #: The sections of the 附件, in the HTML report's order (numbered （一）… by :func:`section_heading`; the
 #: registry's before 数据说明 when the data holds it).
 ATTACHMENT_SECTIONS = ("脱贫退出预测", "收入分组与贫困发生率", "数据说明")
-#: The 附件's section of the monitoring registry (before 数据说明, only when the data holds the registry), its
-#: chart and the captions of its table (a township's by village, the county's by township) and chart.
+#: The 附件's section of the monitoring registry (before 数据说明, only when the data holds the registry) and its
+#: chart; a township's table by village (:func:`fupin.report.tables.registry_by_village`, nine columns, too
+#: wide for the page unbroken) as two tables of these columns, each with its caption; the county's caption.
 REGISTRY_SECTION, REGISTRY_CHART = "防返贫监测", "registry_trend_chart"
-REGISTRY_TABLE_CAPTIONS = ("监测对象分村统计（监测对象及各类别为年底风险未消除的户）",
-                           "各乡镇防返贫监测情况（按可能应纳未纳的户数排列）")
+REGISTRY_VILLAGE_TABLES = (
+    ("监测对象分村分类别统计（年底风险未消除的户）", ("村", "监测对象", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户")),
+    ("各村监测对象识别、风险消除与应纳未纳", ("村", "年内新识别", "年内风险消除", "预计消除风险", "应纳未纳")),
+)
+REGISTRY_COUNTY_CAPTION = "各乡镇防返贫监测情况（按可能应纳未纳的户数排列）"
 REGISTRY_CHART_CAPTION = "监测对象变化"
 #: The 附件's section numbers.
 SECTION_NUMBERS = "一二三四五六七八九十"
@@ -658,21 +662,22 @@ def section_heading(number: int, title: str) -> str:
     return f"（{SECTION_NUMBERS[number - 1]}）{title}"
 
 
-def _add_registry(doc: "DocumentObject", m: Metrics, number: int, table: tuple[Sequence[str], Sequence[Sequence[str]]],
-                  table_number: int, chart: Callable[[str], None], chart_number: int) -> int:
+def _add_registry(doc: "DocumentObject", m: Metrics, number: int,
+                  registry_tables: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]], table_number: int,
+                  chart: Callable[[str], None], chart_number: int) -> int:
     """The 附件's section （`number`）防返贫监测 when the data holds the registry: the paragraph of
-    :func:`fupin.report.narrative.registry_summary`, the `table` (header, rows; none when it has no rows),
-    and the trend chart that ``chart(caption)`` adds. Returns the next section's number."""
+    :func:`fupin.report.narrative.registry_summary`, the `registry_tables` (caption, header, rows; those
+    without rows left out), numbered from 表`table_number`, and the trend chart that ``chart(caption)`` adds.
+    Returns the next section's number."""
     from fupin.report import narrative
 
     if m.get("registry") is None:
         return number
     add_subheading(doc, section_heading(number, narrative.monitoring_title(m)))
     add_paragraph(doc, narrative.registry_summary(m))
-    header, rows = table
-    if rows:
-        caption = REGISTRY_TABLE_CAPTIONS[1 if narrative.is_county(m) else 0]
+    for caption, header, rows in [t for t in registry_tables if t[2]]:
         add_table(doc, list(header), rows, caption=f"表{table_number}　{caption}")
+        table_number += 1
     chart(f"图{chart_number}　{REGISTRY_CHART_CAPTION}")
     return number + 1
 
@@ -693,8 +698,8 @@ def township_document(metrics: Metrics, pictures: str | Path | None = None, *, o
     :func:`fupin.report.tables.villages_outlook` without the columns of
     :data:`OUTLOOK_LEFT_OUT`, the exits-by-village chart); （二）收入分组与贫困发生率
     (:func:`fupin.report.brief.trend_summary` and two charts); when the data holds the monitoring registry,
-    （三）防返贫监测 (:func:`~fupin.report.narrative.registry_summary`, :func:`fupin.report.tables.registry_by_village`,
-    the registry's trend chart); then 数据说明 (:func:`fupin.report.brief.data_notes`).
+    （三）防返贫监测 (:func:`~fupin.report.narrative.registry_summary`, :func:`fupin.report.tables.registry_by_village`
+    as the two tables of :data:`REGISTRY_VILLAGE_TABLES`, the registry's trend chart); then 数据说明 (:func:`fupin.report.brief.data_notes`).
     """
     from fupin.report import brief, narrative, national, tables
 
@@ -717,8 +722,10 @@ def township_document(metrics: Metrics, pictures: str | Path | None = None, *, o
     add_chart(doc, pictures, bands, lambda: (m,), caption="图2　收入分组")
     add_chart(doc, pictures, trend, lambda: (m, national.national_series()), caption="图3　贫困发生率趋势")
     registry = tables.registry_by_village(m)
+    parts = [(caption, list(columns), list(registry[list(columns)].itertuples(index=False, name=None))
+              if not registry.empty else []) for caption, columns in REGISTRY_VILLAGE_TABLES]
     notes_number = _add_registry(
-        doc, m, 3, (list(registry.columns), list(registry.itertuples(index=False, name=None))), 2 if not outlook.empty else 1,
+        doc, m, 3, parts, 2 if not outlook.empty else 1,
         lambda caption: add_chart(doc, pictures, REGISTRY_CHART, lambda: (m,), caption=caption), 4)
     add_subheading(doc, section_heading(notes_number, notes_heading))
     _add_notes(doc, brief.data_notes(m, day=day))
@@ -824,7 +831,7 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
         _add_rendered(doc, charts, chart, args, caption)
     registry = [[c["label"] for c in row] for row in registry_rows([dict(t) for t in townships])]
     notes_number = _add_registry(
-        doc, s, 3, (REGISTRY_HEADERS, registry), 2 if rows else 1,
+        doc, s, 3, [(REGISTRY_COUNTY_CAPTION, REGISTRY_HEADERS, registry)], 2 if rows else 1,
         lambda caption: _add_rendered(doc, charts, REGISTRY_CHART, lambda: (s,), caption), 4)
     add_subheading(doc, section_heading(notes_number, "数据说明"))
     _add_notes(doc, brief.data_notes(s, day=day))
