@@ -314,6 +314,19 @@ def test_the_county_word_document_carries_the_registry_by_township(report_metric
     assert pictures == 3 and not any("监测对象" in text for text in body + captions)
 
 
+def test_the_data_notes_give_the_registrys_lines_of_both_years(report_metrics_2021: dict) -> None:
+    from fupin.report import brief
+
+    m = report_metrics_2021
+    notes = dict(brief.data_notes(m))
+    assert notes["防返贫监测收入线"] == "2021年6,000元/人·年；2022年6,300元/人·年"
+    assert "收入监测预警收入线" not in notes  # the income warning takes 2022's line, 6,300
+    other = dict(brief.data_notes({**m, "monitoring": {**m["monitoring"], "line": 6500.5}}))
+    assert other["收入监测预警收入线"] == "6,500.50元/人·年"
+    plain = dict(brief.data_notes({**m, "registry": None}))
+    assert plain["防返贫监测收入线"] == "6,300元/人·年"
+
+
 def test_the_county_tables_monitoring_column_counts_the_registry_when_there_is_one(report_metrics_2021: dict) -> None:
     from fupin.core.formats import fmt_hh_people
     from fupin.report.county_table import HEADERS, headers, township_row
