@@ -187,6 +187,17 @@ def test_the_section_is_written_from_the_registry(report_metrics_2021: dict) -> 
     assert "可能应纳未纳的已脱贫户3户7人、2021年风险消除不稳的1户4人" in text
 
 
+def test_the_types_are_named_in_the_contracts_order_however_the_metrics_order_them(report_metrics_2021: dict) -> None:
+    import json
+
+    from fupin.report import narrative
+
+    m = report_metrics_2021
+    read_back = json.loads(json.dumps(m, ensure_ascii=False, sort_keys=True))  # 突发… sorts before 脱贫…
+    assert narrative.registry_summary(read_back) == narrative.registry_summary(m)
+    assert "其中脱贫不稳定户2户5人、边缘易致贫户1户3人、突发严重困难户1户1人；" in narrative.registry_summary(read_back)
+
+
 def test_problems_name_possibly_missed_and_shaky_eliminations_with_next_steps(report_metrics_2021: dict) -> None:
     from fupin.report import narrative
 
@@ -229,6 +240,106 @@ def test_trend_chart(report_metrics_2021: dict) -> None:
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2019年", "2020年", "2021年"]
 
 
+# ---------------------------------------------------------------- the Word documents and the county table
+
+def _word(document) -> tuple[list[str], list[str], list[str], list[list[list[str]]], int]:
+    """A document as a reader of the file sees it: its Heading 2, Normal, table and figure captions, tables, pictures."""
+    import io
+
+    import docx
+
+    from fupin.report.word import document_bytes
+
+    doc = docx.Document(io.BytesIO(document_bytes(document)))
+
+    def styled(style: str) -> list[str]:
+        return [p.text for p in doc.paragraphs if p.style.name == style]
+
+    tables = [[[c.text.replace("\n", "") for c in row.cells] for row in t.rows] for t in doc.tables]
+    return styled("Heading 2"), styled("Normal"), styled("Caption") + styled("图题"), tables, len(doc.inline_shapes)
+
+
+REGISTRY_TABLE = [
+    ["村", "监测对象", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户", "年内新识别", "年内风险消除", "预计消除风险", "应纳未纳"],
+    ["村V1", "3户6人", "2户5人", "—", "1户1人", "2户3人", "—", "1户3人", "—"],
+    ["村V2", "1户3人", "—", "1户3人", "—", "1户3人", "1户4人", "—", "3户7人"],
+    ["合计", "4户9人", "2户5人", "1户3人", "1户1人", "3户6人", "1户4人", "1户3人", "3户7人"],
+]
+
+
+def test_the_township_word_document_carries_the_registry_in_the_reports_words(report_metrics_2021: dict) -> None:
+    import datetime as dt
+
+    from fupin.report import narrative
+    from fupin.report.word import township_document
+
+    m = report_metrics_2021
+    headings, body, captions, tables, pictures = _word(township_document(m, day=dt.date(2022, 1, 15)))
+    assert headings[-4:] == ["（一）脱贫退出预测", "（二）收入分组与贫困发生率", "（三）防返贫监测", "（四）数据说明"]
+    assert narrative.registry_summary(m) in body and narrative.registry_summary(m).startswith("2021年底，全镇共有监测对象4户9人")
+    # the HTML's table by village, in two halves that fit the page unbroken
+    assert [row[:5] for row in REGISTRY_TABLE] in tables and [row[:1] + row[5:] for row in REGISTRY_TABLE] in tables
+    assert ["表2　监测对象分村分类别统计（年底风险未消除的户）", "表3　各村监测对象识别、风险消除与应纳未纳"] == [
+        c for c in captions if c.startswith(("表2", "表3"))]
+    assert captions[-1] == "图4　监测对象变化" and pictures == 4
+    # without the registry, the heuristic's document as before: three sections, three charts
+    headings, body, captions, tables, pictures = _word(township_document({**m, "registry": None}, day=dt.date(2022, 1, 15)))
+    assert headings[-3:] == ["（一）脱贫退出预测", "（二）收入分组与贫困发生率", "（三）数据说明"]
+    assert pictures == 3 and [row[:5] for row in REGISTRY_TABLE] not in tables and "防返贫监测" not in headings
+    assert not any("监测对象" in text for text in body + captions)
+
+
+def test_the_county_word_document_carries_the_registry_by_township(report_metrics_2021: dict) -> None:
+    import datetime as dt
+
+    from fupin.report import narrative
+    from fupin.report.word import county_charts, county_document
+
+    m = {**report_metrics_2021, "township_name": "城关镇"}
+    summary = {**report_metrics_2021, "township_id": "county", "county_name": "测试县"}
+    doc = county_document("测试县", summary, [m], day=dt.date(2022, 1, 15), charts=county_charts(summary))
+    headings, body, captions, tables, pictures = _word(doc)
+    assert headings[-2:] == ["（三）防返贫监测", "（四）数据说明"]
+    assert narrative.registry_summary(summary) in body
+    assert narrative.registry_summary(summary).startswith("2021年底，全县共有监测对象4户9人")
+    assert [["乡镇", "应纳未纳", "风险消除不稳", "监测对象", "预计消除风险", "年内新识别"],
+            ["城关镇", "3户7人", "1户4人", "4户9人", "1户3人", "3户6人"]] in tables
+    assert "表2　各乡镇防返贫监测情况（按可能应纳未纳的户数排列）" in captions
+    assert captions[-1] == "图4　监测对象变化" and pictures == 4
+    plain = {**summary, "registry": None}
+    assert set(county_charts(plain)) == {"income_band_chart", "incidence_trend_chart"}
+    headings, body, captions, tables, pictures = _word(county_document(
+        "测试县", plain, [{**m, "registry": None}], day=dt.date(2022, 1, 15), charts=county_charts(plain)))
+    assert headings[-3:] == ["（一）各乡镇脱贫退出情况", "（二）收入分组与贫困发生率", "（三）数据说明"]
+    assert pictures == 3 and not any("监测对象" in text for text in body + captions)
+
+
+def test_the_data_notes_give_the_registrys_lines_of_both_years(report_metrics_2021: dict) -> None:
+    from fupin.report import brief
+
+    m = report_metrics_2021
+    notes = dict(brief.data_notes(m))
+    assert notes["防返贫监测收入线"] == "2021年6,000元/人·年；2022年6,300元/人·年"
+    assert "收入监测预警收入线" not in notes  # the income warning takes 2022's line, 6,300
+    other = dict(brief.data_notes({**m, "monitoring": {**m["monitoring"], "line": 6500.5}}))
+    assert other["收入监测预警收入线"] == "6,500.50元/人·年"
+    plain = dict(brief.data_notes({**m, "registry": None}))
+    assert plain["防返贫监测收入线"] == "6,300元/人·年"
+
+
+def test_the_county_tables_monitoring_column_counts_the_registry_when_there_is_one(report_metrics_2021: dict) -> None:
+    from fupin.core.formats import fmt_hh_people
+    from fupin.report.county_table import HEADERS, headers, township_row
+
+    m = {**report_metrics_2021, "township_name": "城关镇"}
+    column = HEADERS.index("防返贫监测户")
+    heuristic = fmt_hh_people(m["monitoring"]["monitored"])
+    assert heuristic != "4户9人"  # the two counts differ here: the column shows the one it is named for
+    assert headers(m)[column] == "监测对象" and township_row(m)[column]["label"] == "4户9人"
+    plain = {**m, "registry": None}
+    assert headers(plain) == HEADERS and township_row(plain)[column]["label"] == heuristic
+
+
 # ---------------------------------------------------------------- the cadres' working lists
 
 def test_the_follow_up_workbook_gains_the_registry_sheets_masked(tmp_path) -> None:
@@ -243,7 +354,11 @@ def test_the_follow_up_workbook_gains_the_registry_sheets_masked(tmp_path) -> No
                 report_parameters(year=2021, poverty_line=4000, monitoring_line=LINES))
     path = workbook.write_analysis(a, tmp_path / "follow_up.xlsx")
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["未脱贫户", "监测户", "受阻贫困村", "存在问题", "监测对象", "应纳未纳", "风险消除不稳", "说明"]
+    # the income warning's sheet named for what it is, beside the registry's 监测对象
+    assert book.sheetnames == ["未脱贫户", "收入监测预警", "受阻贫困村", "存在问题", "监测对象", "应纳未纳", "风险消除不稳",
+                               "说明"]
+    about = {r[0]: r[1] for r in book["说明"].iter_rows(values_only=True) if r and r[0]}
+    assert about["收入监测预警"].endswith("户：已脱贫户中2022年收入低于监测线或较脱贫当年明显下降的户") and "监测户" not in about
 
     def rows(name: str) -> list[dict]:
         values = [r for r in book[name].iter_rows(values_only=True)]
@@ -265,7 +380,8 @@ def test_the_follow_up_workbook_gains_the_registry_sheets_masked(tmp_path) -> No
     assert (shaky["户编号"], shaky["风险消除年度"], shaky["2021年人均纯收入（元）"]) == ("H3", 2021, 5999.99)
     text = "\n".join(str(c) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for c in r if c)
     assert "张三丰" not in text and "李四" not in text
-    assert ("应纳未纳", "3户7人") in headline.follow_up_lists(a.metrics)
+    lists = dict(headline.follow_up_lists(a.metrics))
+    assert lists["应纳未纳"] == "3户7人" and "收入监测预警" in lists and "监测户" not in lists
 
 
 def test_the_county_page_sums_the_registry_and_ranks_townships_by_possibly_missed(tmp_path) -> None:
@@ -303,6 +419,8 @@ def test_the_county_page_sums_the_registry_and_ranks_townships_by_possibly_misse
     assert cells == ["城关镇", "1户3人", "2户5人", "0户0人", "0户0人", "0户0人",
                      "河口乡", "0户0人", "0户0人", "0户0人", "0户0人", "0户0人"]
     assert "防返贫监测存在应纳未纳风险" in html  # the county's 存在问题
+    table = html[:html.index('<h2 id="registry">')]  # the townships' table counts the registry's 监测对象
+    assert 'data-col="10">监测对象</th>' in table and "防返贫监测户" not in table
 
 
 def test_an_area_whose_registry_is_empty_says_so() -> None:

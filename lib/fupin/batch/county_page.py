@@ -19,7 +19,7 @@ import jinja2
 from fupin.core.config import AUDIT_XLSX, COUNTY_DOCX, RUN_RECORD, TEMPLATES_DIR
 from fupin.core.county import County
 from fupin.report.county_table import (
-    HEADERS, REGISTRY_HEADERS, cell, registry_rows, report_href, total_row, township_row,
+    HEADERS, REGISTRY_HEADERS, cell, headers, registry_rows, report_href, total_row, township_row,
 )
 from fupin.core.files import atomic_write_bytes, atomic_write_json, atomic_write_text, id_path, inside
 from fupin.core.text import finalize
@@ -114,7 +114,7 @@ def prepare_county_page(county: County, params: "Parameters", summary: dict | No
         whole=narrative.whole_area(summary),
         problems=narrative.problems(summary),
         registry_paragraph=narrative.registry_summary(summary),
-        headers=HEADERS,
+        headers=headers(summary),
         total=total_row(summary),
         info=[(PARAMETER_LABELS[k], fmt_parameter(k, v)) for k, v in shown.items()],  # what a leader needs
     )

@@ -301,8 +301,8 @@ def run_township(job: Job) -> TownshipResult:
 class _EarlyWord:
     """The township's Word document, built in a thread while the kernel runs the notebook's last cells.
 
-    It needs the metrics (an output of an early cell) and the notebook's three
-    300 dpi pictures (:data:`fupin.report.word.TOWNSHIP_CHARTS`, written to the
+    It needs the metrics (an output of an early cell) and the notebook's
+    300 dpi pictures (:func:`fupin.report.word.township_charts`, written to the
     run's ``output_dir``). As soon as a finished cell leaves both, the document
     is built beside the kernel instead of after it. :meth:`result` gives that
     document when it was built from the notebook's final metrics, and builds it
@@ -331,9 +331,9 @@ class _EarlyWord:
 
     def _pictures_ready(self) -> bool:
         from fupin.core.config import docx_picture
-        from fupin.report.word import TOWNSHIP_CHARTS
+        from fupin.report.word import township_charts
 
-        return all(docx_picture(self.files, name).is_file() for name in TOWNSHIP_CHARTS)
+        return all(docx_picture(self.files, name).is_file() for name in township_charts(self.metrics or {}))
 
     def _build(self, metrics: dict) -> bytes:
         from fupin.report.word import document_bytes, township_document

@@ -236,8 +236,13 @@ def data_notes(m: Metrics, *, national: bool = True, day: dt.date | None = None)
         rows.append(("村集体经济收入标准", f"{formats.fmt_wan(p['collective_income_line'])}/年，低于它为集体经济薄弱村"))
     if p.get("industry_coverage_line") is not None:
         rows.append(("产业帮扶覆盖率标准", formats.fmt_pct_short(p["industry_coverage_line"])))
-    line = (m.get("monitoring") or {}).get("line")
-    if line is not None:
+    line, reg = (m.get("monitoring") or {}).get("line"), m.get("registry")
+    if reg is not None:  # the registry's lines of Y and T; the income warning's only where it differs from T's
+        rows.append(("防返贫监测收入线", f"{reg.get('year')}年{formats.fmt_yuan(reg.get('line'))}/人·年；"
+                                          f"{reg.get('target_year')}年{formats.fmt_yuan(reg.get('target_line'))}/人·年"))
+        if line is not None and line != reg.get("target_line"):
+            rows.append((f"{narrative.INCOME_WARNING}收入线", f"{formats.fmt_yuan(line)}/人·年"))
+    elif line is not None:
         rows.append(("防返贫监测收入线", f"{formats.fmt_yuan(line)}/人·年"))
     if national:
         rows.append(("全国参考", "全国农村贫困发生率（国家统计局，2010年标准）"))

@@ -13,6 +13,23 @@ HEADERS = (
     "拟脱贫", "预计发生率", "拟出列贫困村", "收入缺口", "防返贫监测户",
     "集体经济薄弱村", "产业帮扶覆盖率",
 )
+#: The monitoring column: the exited households the income warning picks (``monitoring.monitored``), or,
+#: when the data holds the monitoring registry, the registry's 监测对象 at the end of Y (``registry.monitored``).
+MONITORING_HEADER, REGISTRY_MONITORED_HEADER = "防返贫监测户", "监测对象"
+
+
+def headers(summary: dict) -> tuple[str, ...]:
+    """The table's headers for a county whose metrics are `summary`: :data:`HEADERS`, the monitoring
+    column named 监测对象 when the data holds the monitoring registry (its rows count the registry then).
+
+    >>> headers({"registry": None}) == HEADERS
+    True
+    >>> headers({"registry": {"monitored": {"households": 1, "people": 2}}})[HEADERS.index("防返贫监测户")]
+    '监测对象'
+    """
+    if summary.get("registry") is None:
+        return HEADERS
+    return tuple(REGISTRY_MONITORED_HEADER if h == MONITORING_HEADER else h for h in HEADERS)
 
 
 def cell(label: object, sort: object = None, href: str = "", text: bool = False) -> dict:
@@ -25,12 +42,23 @@ def cell(label: object, sort: object = None, href: str = "", text: bool = False)
 
 
 def township_row(m: dict) -> list[dict]:
-    """One township's row of the county table, from its metrics.json."""
+    """One township's row of the county table (:func:`headers`), from its metrics.json: with the monitoring
+    registry, its monitoring column counts the registry's 监测对象, not the income warning's households.
+
+    >>> row = township_row({"township_id": "1", "township_name": "甲镇", "villages": {"total": 1, "poor": 0,
+    ...     "poor_exited": 0}, "registered": {"households": 3, "people": 7}, "remaining": {"households": 1,
+    ...     "people": 2}, "incidence": 0.02, "projection": {"exits": {"households": 1, "people": 2},
+    ...     "incidence": 0.0, "villages_exiting": []}, "monitoring": {"monitored": {"households": 5, "people": 9}},
+    ...     "registry": {"monitored": {"households": 2, "people": 4}}})
+    >>> row[HEADERS.index("防返贫监测户")]["label"]
+    '2户4人'
+    """
     from fupin.core.formats import fmt_hh_people, fmt_pct, fmt_wan
 
     v, p = m["villages"], m["projection"]
     gap = (m.get("depth") or {}).get("income_gap")
-    monitored = (m.get("monitoring") or {}).get("monitored")
+    registry = m.get("registry")
+    monitored = (m.get("monitoring") or {}).get("monitored") if registry is None else registry.get("monitored")
     ce, ic = m.get("collective_economy") or {}, m.get("industry_coverage") or {}
     weak = ce.get("weak") or {}
     weak_n = int(weak.get("poor") or 0) + int(weak.get("non_poor") or 0)

@@ -45,7 +45,7 @@ def follow_up_lists(m: dict) -> list[tuple[str, str]]:
     (``projection.remaining``): said so, beside the headline's remaining at Y
     and those of them projected to exit, so the count never reads as the
     headline's. 监测户 are the exited households to monitor
-    (``monitoring.monitored``), 受阻贫困村 the poor villages that cannot
+    (``monitoring.monitored``; 收入监测预警 beside the registry), 受阻贫困村 the poor villages that cannot
     exit in T (``projection.villages_blocked``), 存在问题 the report's items
     (:func:`fupin.report.narrative.problem_items`) with the households they concern;
     with the monitoring registry, 监测对象, 应纳未纳 and 风险消除不稳 (``registry``).
@@ -55,7 +55,7 @@ def follow_up_lists(m: dict) -> list[tuple[str, str]]:
     ...     "villages_blocked": {"v1": ["road_ok"]}}, "monitoring": {"monitored": {"households": 2, "people": 5}}})[0]
     ('未脱贫户', '163户358人：2019年预计仍未脱贫的户（2018年底未脱贫415户924人，其中252户566人2019年拟脱贫）')
     """
-    from fupin.report.narrative import problem_items
+    from fupin.report.narrative import income_warning_list, problem_items
 
     projection = m.get("projection") or {}
     monitored = (m.get("monitoring") or {}).get("monitored") or {"households": 0, "people": 0}
@@ -64,7 +64,7 @@ def follow_up_lists(m: dict) -> list[tuple[str, str]]:
                  f"其中{fmt_hh_people(projection.get('exits'))}{m.get('target_year')}年拟脱贫）")
     lists = [
         ("未脱贫户", remaining),
-        ("监测户", fmt_hh_people(monitored)),
+        (income_warning_list(m), fmt_hh_people(monitored)),
         ("受阻贫困村", f"{len(projection.get('villages_blocked') or {})}个"),
         ("存在问题", f"{len(problem_items(m))}项"),
     ]

@@ -748,7 +748,21 @@ def monitoring_title(metrics: Metrics) -> str:
     >>> monitoring_title({"registry": {"monitored": {}}}), monitoring_title({"registry": None})
     ('防返贫监测', '收入监测预警')
     """
-    return "防返贫监测" if metrics.get("registry") is not None else "收入监测预警"
+    return "防返贫监测" if metrics.get("registry") is not None else INCOME_WARNING
+
+
+#: The heuristic over exited households' incomes, by its name beside the monitoring registry.
+INCOME_WARNING = "收入监测预警"
+
+
+def income_warning_list(metrics: Metrics) -> str:
+    """The name of the cadres' list of the households the income warning picks (``monitoring.monitored``):
+    监测户, or 收入监测预警 when the data holds the registry, whose 监测对象 are the monitored households.
+
+    >>> income_warning_list({"registry": None}), income_warning_list({"registry": {"monitored": {}}})
+    ('监测户', '收入监测预警')
+    """
+    return "监测户" if metrics.get("registry") is None else INCOME_WARNING
 
 
 def _registry_lines(reg: Mapping[str, Any]) -> str:
@@ -781,7 +795,8 @@ def registry_summary(metrics: Metrics) -> str:
     if not reg:
         return ""
     year, target, whole = reg.get("year"), reg.get("target_year"), whole_area(metrics)
-    types = [f"{t}{fmt_hh_people(c)}" for t, c in (reg.get("by_type") or {}).items() if _hp(c)[0]]
+    by_type = reg.get("by_type") or {}  # in the contract's order, however metrics.json orders its keys
+    types = [f"{t}{fmt_hh_people(by_type.get(t))}" for t in contract.MONITOR_TYPES if _hp(by_type.get(t))[0]]
     if _hp(reg.get("monitored"))[0]:
         text = f"{year}年底，{whole}共有监测对象{fmt_hh_people(reg.get('monitored'))}，其中" + "、".join(types)
     else:

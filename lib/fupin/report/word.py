@@ -624,8 +624,62 @@ OUTLOOK_LEFT_OUT = ("村集体经济", "产业帮扶")
 #: The charts :func:`township_document` shows (the :mod:`fupin.report.charts` functions' names, in order), taken
 #: from the run's pictures folder when the notebook left them there.
 TOWNSHIP_CHARTS = ("exits_by_village_chart", "income_band_chart", "incidence_trend_chart")
-#: The sections of the 附件, in the HTML report's order.
-ATTACHMENT_SECTIONS = ("（一）脱贫退出预测", "（二）收入分组与贫困发生率", "（三）数据说明")
+#: The sections of the 附件, in the HTML report's order (numbered （一）… by :func:`section_heading`; the
+#: registry's before 数据说明 when the data holds it).
+ATTACHMENT_SECTIONS = ("脱贫退出预测", "收入分组与贫困发生率", "数据说明")
+#: The 附件's section of the monitoring registry (before 数据说明, only when the data holds the registry) and its
+#: chart; a township's table by village (:func:`fupin.report.tables.registry_by_village`, nine columns, too
+#: wide for the page unbroken) as two tables of these columns, each with its caption; the county's caption.
+REGISTRY_SECTION, REGISTRY_CHART = "防返贫监测", "registry_trend_chart"
+REGISTRY_VILLAGE_TABLES = (
+    ("监测对象分村分类别统计（年底风险未消除的户）", ("村", "监测对象", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户")),
+    ("各村监测对象识别、风险消除与应纳未纳", ("村", "年内新识别", "年内风险消除", "预计消除风险", "应纳未纳")),
+)
+REGISTRY_COUNTY_CAPTION = "各乡镇防返贫监测情况（按可能应纳未纳的户数排列）"
+REGISTRY_CHART_CAPTION = "监测对象变化"
+#: The 附件's section numbers.
+SECTION_NUMBERS = "一二三四五六七八九十"
+
+
+def township_charts(metrics: Metrics) -> tuple[str, ...]:
+    """The charts of a township's document: :data:`TOWNSHIP_CHARTS`, and the registry's trend when the
+    data holds the registry (the notebook leaves each of them in its pictures folder).
+
+    >>> township_charts({"registry": None}) == TOWNSHIP_CHARTS
+    True
+    >>> township_charts({"registry": {"trend": []}})[-1]
+    'registry_trend_chart'
+    """
+    return TOWNSHIP_CHARTS + ((REGISTRY_CHART,) if metrics.get("registry") is not None else ())
+
+
+def section_heading(number: int, title: str) -> str:
+    """The 附件's section heading "（N）…", N from 1.
+
+    >>> section_heading(3, "防返贫监测")
+    '（三）防返贫监测'
+    """
+    return f"（{SECTION_NUMBERS[number - 1]}）{title}"
+
+
+def _add_registry(doc: "DocumentObject", m: Metrics, number: int,
+                  registry_tables: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]], table_number: int,
+                  chart: Callable[[str], None], chart_number: int) -> int:
+    """The 附件's section （`number`）防返贫监测 when the data holds the registry: the paragraph of
+    :func:`fupin.report.narrative.registry_summary`, the `registry_tables` (caption, header, rows; those
+    without rows left out), numbered from 表`table_number`, and the trend chart that ``chart(caption)`` adds.
+    Returns the next section's number."""
+    from fupin.report import narrative
+
+    if m.get("registry") is None:
+        return number
+    add_subheading(doc, section_heading(number, narrative.monitoring_title(m)))
+    add_paragraph(doc, narrative.registry_summary(m))
+    for caption, header, rows in [t for t in registry_tables if t[2]]:
+        add_table(doc, list(header), rows, caption=f"表{table_number}　{caption}")
+        table_number += 1
+    chart(f"图{chart_number}　{REGISTRY_CHART_CAPTION}")
+    return number + 1
 
 
 def township_document(metrics: Metrics, pictures: str | Path | None = None, *, office: str | None = None,
@@ -643,7 +697,9 @@ def township_document(metrics: Metrics, pictures: str | Path | None = None, *, o
     （一）脱贫退出预测 (:func:`~fupin.report.narrative.exit_outlook`, the villages table of
     :func:`fupin.report.tables.villages_outlook` without the columns of
     :data:`OUTLOOK_LEFT_OUT`, the exits-by-village chart); （二）收入分组与贫困发生率
-    (:func:`fupin.report.brief.trend_summary` and two charts); （三）数据说明 (:func:`fupin.report.brief.data_notes`).
+    (:func:`fupin.report.brief.trend_summary` and two charts); when the data holds the monitoring registry,
+    （三）防返贫监测 (:func:`~fupin.report.narrative.registry_summary`, :func:`fupin.report.tables.registry_by_village`
+    as the two tables of :data:`REGISTRY_VILLAGE_TABLES`, the registry's trend chart); then 数据说明 (:func:`fupin.report.brief.data_notes`).
     """
     from fupin.report import brief, narrative, national, tables
 
@@ -653,7 +709,7 @@ def township_document(metrics: Metrics, pictures: str | Path | None = None, *, o
     _add_report_body(doc, m, [narrative.basic_situation(m)], office, day)
     add_attachment(doc, f"{narrative.area_name(m)}{m.get('year')}年脱贫攻坚主要数据")
     outlook_heading, trend_heading, notes_heading = ATTACHMENT_SECTIONS
-    add_subheading(doc, outlook_heading)
+    add_subheading(doc, section_heading(1, outlook_heading))
     add_paragraph(doc, narrative.exit_outlook(m))
     outlook = tables.villages_outlook(m)
     outlook = outlook[[c for c in outlook.columns if not c.startswith(OUTLOOK_LEFT_OUT)]]
@@ -661,11 +717,17 @@ def township_document(metrics: Metrics, pictures: str | Path | None = None, *, o
         add_table(doc, list(outlook.columns), outlook.itertuples(index=False, name=None),
                   caption="表1　各村脱贫情况与预测")
     add_chart(doc, pictures, exits, lambda: (m,), caption="图1　各村未脱贫人口及拟脱贫人口")
-    add_subheading(doc, trend_heading)
+    add_subheading(doc, section_heading(2, trend_heading))
     add_paragraph(doc, brief.trend_summary(m))
     add_chart(doc, pictures, bands, lambda: (m,), caption="图2　收入分组")
     add_chart(doc, pictures, trend, lambda: (m, national.national_series()), caption="图3　贫困发生率趋势")
-    add_subheading(doc, notes_heading)
+    registry = tables.registry_by_village(m)
+    parts = [(caption, list(columns), list(registry[list(columns)].itertuples(index=False, name=None))
+              if not registry.empty else []) for caption, columns in REGISTRY_VILLAGE_TABLES]
+    notes_number = _add_registry(
+        doc, m, 3, parts, 2 if not outlook.empty else 1,
+        lambda caption: add_chart(doc, pictures, REGISTRY_CHART, lambda: (m,), caption=caption), 4)
+    add_subheading(doc, section_heading(notes_number, notes_heading))
     _add_notes(doc, brief.data_notes(m, day=day))
     return doc
 
@@ -680,8 +742,9 @@ def _county_summary_charts(summary: Metrics) -> list[tuple[str, Callable[[], tup
     each :mod:`fupin.report.charts` function's name with a function giving its arguments."""
     from fupin.report import national
 
+    registry = [(REGISTRY_CHART, lambda: (summary,))] if summary.get("registry") is not None else []
     return [("income_band_chart", lambda: (summary,)),
-            ("incidence_trend_chart", lambda: (summary, national.national_series()))]
+            ("incidence_trend_chart", lambda: (summary, national.national_series())), *registry]
 
 
 def county_charts(summary: Metrics) -> dict[str, bytes]:
@@ -734,13 +797,15 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     file title). 一、基本情况; 二、存在的主要问题; 三、下一步工作打算; the 落款
     (default {县}扶贫开发领导小组办公室) and 成文日期; then the 附件: （一）各乡镇
     脱贫退出情况 (the county page's township table, its chart); （二）收入分组与
-    贫困发生率; （三）数据说明. `charts` are charts rendered already for these
+    贫困发生率; with the monitoring registry, （三）防返贫监测 (the county page's
+    paragraph, its townships ranked by 应纳未纳, the registry's trend chart); then
+    数据说明. `charts` are charts rendered already for these
     metrics, as :func:`_render` renders them, by :mod:`fupin.report.charts` function
     name (:func:`county_charts`, and ``county_overview_chart``): those are
     taken, the others drawn here.
     """
     from fupin.report import brief, narrative
-    from fupin.report.county_table import HEADERS, total_row, township_row
+    from fupin.report.county_table import HEADERS, REGISTRY_HEADERS, registry_rows, total_row, township_row
 
     s = dict(summary)
     office = office or f"{narrative.area_name(s)}扶贫开发领导小组办公室"
@@ -749,7 +814,7 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     failed_note = [f"以下乡镇的报告未能生成，其数字未列入本汇报：{'、'.join(failed)}。"] if failed else []
     _add_report_body(doc, s, [narrative.basic_situation(s), *failed_note], office, day)
     add_attachment(doc, f"{narrative.area_name(s)}{s.get('year')}年脱贫攻坚主要数据")
-    add_subheading(doc, "（一）各乡镇脱贫退出情况")
+    add_subheading(doc, section_heading(1, "各乡镇脱贫退出情况"))
     add_paragraph(doc, narrative.exit_outlook(s))
     if townships:  # the chart right below the text, the table after it: neither leaves half a page blank
         _add_rendered(doc, charts, "county_overview_chart", lambda: ([dict(t) for t in townships],),
@@ -760,11 +825,15 @@ def county_document(title: str, summary: Metrics, townships: Sequence[Metrics],
     if rows:
         rows.append([total_row(s)[i]["label"] for i in keep])
         add_table(doc, list(COUNTY_COLUMNS), rows, caption="表1　各乡镇脱贫情况与预测")
-    add_subheading(doc, "（二）收入分组与贫困发生率")
+    add_subheading(doc, section_heading(2, "收入分组与贫困发生率"))
     add_paragraph(doc, brief.trend_summary(s))
     for (chart, args), caption in zip(_county_summary_charts(s), ("图2　收入分组", "图3　贫困发生率趋势")):
         _add_rendered(doc, charts, chart, args, caption)
-    add_subheading(doc, "（三）数据说明")
+    registry = [[c["label"] for c in row] for row in registry_rows([dict(t) for t in townships])]
+    notes_number = _add_registry(
+        doc, s, 3, [(REGISTRY_COUNTY_CAPTION, REGISTRY_HEADERS, registry)], 2 if rows else 1,
+        lambda caption: _add_rendered(doc, charts, REGISTRY_CHART, lambda: (s,), caption), 4)
+    add_subheading(doc, section_heading(notes_number, "数据说明"))
     _add_notes(doc, brief.data_notes(s, day=day))
     return doc
 

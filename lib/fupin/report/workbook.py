@@ -403,7 +403,7 @@ def analysis_sheets(a: Analysis, metrics: Mapping[str, Any] | None = None) -> di
         ("监测收入线", f"{fmt_yuan(chosen['line'])}/人·年（{source}）"),  # to the fen: 5,249.99
         ("收入下降比例", f"收入较脱贫当年下降超过{fmt_pct_short(p.income_drop_share)}即列为监测户"),
         ("未脱贫户", f"{len(stuck)}户：{year}年底未脱贫、预计{year + 1}年不能脱贫的户及原因"),
-        ("监测户", f"{len(watch)}户：已脱贫户中{year + 1}年收入低于监测线或较脱贫当年明显下降的户"),
+        (narrative.income_warning_list(metrics), f"{len(watch)}户：已脱贫户中{year + 1}年收入低于监测线或较脱贫当年明显下降的户"),
         ("受阻贫困村", f"{int((villages['status'] == 'blocked').sum())}个：未出列且{year + 1}年不具备出列条件的贫困村"),
         ("存在问题", "报告「存在问题」各项及其涉及的户（或村）"),
         ("个人信息", "户主和帮扶责任人姓名已脱敏，不含证件号码；户编号、村代码为文本格式"),
@@ -454,6 +454,8 @@ def analysis_sheets(a: Analysis, metrics: Mapping[str, Any] | None = None) -> di
     sheets = {name: {**sheets, **extra}[name] for name in order}
     if registry is None:
         return sheets
+    warning = narrative.income_warning_list(metrics)  # beside the registry's 监测对象, named for what it is
+    sheets = {warning if name == SHEETS[1] else name: sheet for name, sheet in sheets.items()}
     about_last = sheets.pop(SHEETS[-1])
     sheets.update(registry_sheets(registry, year, lambda ids: helpers(a.area, ids)))
     sheets[SHEETS[-1]] = about_last
