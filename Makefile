@@ -71,7 +71,7 @@ bench-province: $(STAMP) ## province from cold: generate TOWNSHIPS townships (de
 soak: $(STAMP) ## soak test: the sample county 50 times, some runs killed at random (slow)
 	$(BIN)/python benchmarks/soak.py
 
-sample: $(STAMP) ## regenerate the bundled sample county (data/sample/, data/sample.xlsx, data/sample_roster.xlsx)
+sample: $(STAMP) ## regenerate the bundled sample county (data/sample/, data/sample.xlsx, data/sample_roster.xlsx, data/sample_2021/)
 	$(BIN)/fupin sample
 
 clean: ## remove generated reports (keeps .venv)
