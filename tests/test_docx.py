@@ -506,3 +506,17 @@ def test_libreoffice_converts_both_documents_to_sane_pdfs(sample_batch, tmp_path
                               if text.lstrip().startswith("附件"))
             inner = filled[attachment:-1]  # the 附件's pages but its last: none left half blank
             assert all(f >= 0.6 for f in inner), (key, [round(f, 2) for f in filled])
+
+
+def test_the_notebook_marks_exactly_the_charts_the_word_document_takes():
+    """The report notebook hands the Word document its charts through ``output_dir=``, and says so on each
+    of those lines; they are the charts ``word.township_charts`` takes, no more, no fewer."""
+    from fupin.core.config import NOTEBOOKS_DIR
+    from fupin.report.word import township_charts
+
+    cells = json.loads((NOTEBOOKS_DIR / "township_report.ipynb").read_text(encoding="utf-8"))["cells"]
+    lines = [line for c in cells if c["cell_type"] == "code" for line in "".join(c["source"]).splitlines()
+             if "show.show_figure(" in line]
+    handed = [re.search(r"charts\.(\w+)\(", line).group(1) for line in lines if "output_dir=output_dir" in line]
+    assert sorted(handed) == sorted(township_charts({"registry": {}}))
+    assert all("Word" in line for line in lines if "output_dir=output_dir" in line)
