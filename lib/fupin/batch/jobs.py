@@ -69,12 +69,19 @@ class TownshipResult:
 
 @dataclass
 class BatchResult:
-    """The whole batch: per-township results and the county page's path."""
+    """The whole batch: per-township results and the county page's path.
+
+    ``pdf_failed`` lists the pages ``--pdf`` could not print (which, and why:
+    the batch failed); ``notes`` what the user is told once without a failure
+    (no browser to print with).
+    """
 
     out: Path
     results: list[TownshipResult]
     index: Path | None = None
     seconds: float = 0.0
+    pdf_failed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[TownshipResult]:
@@ -82,7 +89,7 @@ class BatchResult:
 
     @property
     def exit_status(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.pdf_failed else 0
 
 
 _kernel = None  # this worker process's WarmKernel
