@@ -518,3 +518,23 @@ def test_amounts_are_written_without_thousands_separators(town_doc):
     add_paragraph(doc, "收入在3,500—4,000元之间的252户，共1,872人，集体经济收入31.37万元")
     assert table_cells(doc.tables[0])[1:] == [["甲村", "5249.99", "1,872"], ["乙村", "12000", "3"]]
     assert doc.paragraphs[-1].text == "收入在3500—4000元之间的252户，共1,872人，集体经济收入31.37万元"
+
+
+def test_fupin_run_signs_each_document_with_the_office_given(metrics, tmp_path, monkeypatch):
+    """--office ({乡镇}: the township) signs the townships' report.docx, --county-office ({县}) county.docx."""
+    import fupin.batch.runner as runner
+    from fupin.batch.jobs import BatchResult, _EarlyWord
+    from fupin.cli import main
+    from fupin.core.config import METRICS_MIME, SAMPLE_DIR
+
+    asked = {}
+    monkeypatch.setattr(runner, "run_batch", lambda data, params, **options: asked.update(options) or BatchResult(tmp_path, []))
+    assert main(["run", str(SAMPLE_DIR), "--year", "2018", "--out", str(tmp_path / "out"), "--quiet",
+                 "--office", "{乡镇}扶贫工作站", "--county-office", " {县}扶贫办 "]) == 0
+    assert (asked["office"], asked["county_office"]) == ("{乡镇}扶贫工作站", "{县}扶贫办")
+    word = _EarlyWord(tmp_path, METRICS_MIME, asked["office"])  # the worker's document
+    try:
+        assert styled(docx.Document(io.BytesIO(word.result(dict(metrics)))), "落款")[0] == "测试镇扶贫工作站"
+    finally:
+        word.close()
+    assert brief.office({"county_name": "测试县"}, asked["county_office"]) == "测试县扶贫办"  # county_page's

@@ -120,6 +120,10 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--replace", action="store_true",
                    help="报告文件夹中已有另一次运行（其他数据或参数）的报告时，用本次运行替换它们："
                         "删除不属于本次运行的乡镇报告和县汇总页（只删除 fupin 生成的文件）")
+    p.add_argument("--office", default="", metavar="落款",
+                   help="乡镇 Word 汇报的落款，{乡镇} 代表乡镇名称，如 \"{乡镇}脱贫攻坚领导小组\"（默认 {乡镇}人民政府）")
+    p.add_argument("--county-office", default="", metavar="落款",
+                   help="县汇总 Word 汇报的落款，{县} 代表县名称（默认 {县}扶贫开发领导小组办公室）")
     p.add_argument("--pdf", action="store_true",
                    help="同时把每个乡镇的报告和县汇总页打印成 A4 PDF（report.pdf、index.pdf，便于微信转发）；"
                         "需要本机已安装 Chromium、Chrome 或 Edge，没有时提示一次，其余报告照常生成")
@@ -179,7 +183,7 @@ def _run_run(args: argparse.Namespace) -> int:
         args.data, params, out=args.out, townships=args.township, workers=args.workers,
         notebooks_dir=notebooks, cluster=args.cluster, force=args.force, replace=args.replace,
         start_timeout=args.start_timeout, cell_timeout=args.cell_timeout, progress=not args.quiet, extra=extra,
-        pdf=args.pdf,
+        pdf=args.pdf, office=args.office.strip(), county_office=args.county_office.strip(),
     )
     for note in batch.notes:  # asked for and not done (no browser): said even under --quiet
         _say(note)

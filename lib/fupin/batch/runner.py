@@ -143,6 +143,8 @@ def run_batch(
     replace: bool = False,
     extra: Mapping[str, object] | None = None,
     pdf: bool = False,
+    office: str = "",
+    county_office: str = "",
 ) -> BatchResult:
     """Run every (or each named) township's report, then write the county page.
 
@@ -164,6 +166,8 @@ def run_batch(
     if nothing is to run. A rerun (``out`` has a run's state) starts them
     only for the townships that changed.
 
+    ``office`` and ``county_office`` are the 落款 of the townships' and the
+    county's Word documents (:func:`fupin.report.brief.office`; "" for the default).
     With ``pdf`` the pages are then printed to A4 PDF beside them
     (:func:`print_pdfs`), by one browser in this process.
     """
@@ -191,7 +195,7 @@ def run_batch(
         batch = _run_batch(data, params, extra, out, townships, pools, start_workers, notebooks_dir=notebooks_dir,
                            notebooks=notebooks, start_timeout=start_timeout, cell_timeout=cell_timeout,
                            progress=progress, cluster=cluster, force=force, replace=replace, started=started,
-                           pdf=pdf)
+                           pdf=pdf, office=office, county_office=county_office)
     except BaseException:
         for pool in pools:  # the error is reported at once; the process waits for them at its exit
             pool.stop()
@@ -206,6 +210,7 @@ def _run_batch(
     pools: "list[WorkerPool]", start_workers: "Callable[[int], WorkerPool]", *, notebooks_dir: Path,
     notebooks: Sequence[str], start_timeout: float, cell_timeout: float, progress: bool,
     cluster: str | None, force: bool, replace: bool, started: float, pdf: bool = False,
+    office: str = "", county_office: str = "",
 ) -> BatchResult:
     from fupin.figures.analysis import check_year_in_data
     from fupin.io.loading import load
@@ -245,9 +250,10 @@ def _run_batch(
         for t in wanted:
             owned = tuple(dict.fromkeys([*TOWNSHIP_OUTPUTS, *state.files(t)]))
             job = Job(t, names[t], notebook_parameters(params, t, slices[t], id_path(out, t), extra), out, Path(notebooks_dir),
-                      tuple(notebooks), start_timeout, cell_timeout, owned)
+                      tuple(notebooks), start_timeout, cell_timeout, owned, office)
+            signed = {"office": office} if office else {}  # another 落款 is another report.docx
             digest = inputs_digest(read_manifest(slices[t])["digest"],
-                                   [job.notebooks_dir / n for n in job.notebooks], job.parameters)
+                                   [job.notebooks_dir / n for n in job.notebooks], {**job.parameters, **signed})
             if not force and state.is_current(t, digest, _expected_files(job)):
                 skipped.append(TownshipResult(t, names[t], True, 0.0, skipped=True))
                 log.info("%s %s 跳过：输入未变化", t, names[t])
@@ -295,7 +301,7 @@ def _run_batch(
 
         from fupin.batch.county_page import write_county_page
 
-        index = write_county_page(out, county, params, page, tmp_dir=tmp, prepared=prepared)
+        index = write_county_page(out, county, params, page, tmp_dir=tmp, prepared=prepared, office=county_office)
         from fupin.report.audit_workbook import write_audit_workbook
 
         write_audit_workbook(out, county, params, prepared.summary, tmp_dir=tmp)  # the office's 数据核查
