@@ -31,8 +31,8 @@ from fupin.report import brief, narrative, tables
 from fupin.core.config import REFERENCE_TOWNSHIP_ID
 from fupin.report.county_table import township_row
 from fupin.report.word import (
-    COUNTY_COLUMNS, column_widths, county_document, document_bytes, leader_problems, township_document,
-    write_township_docx,
+    COUNTY_COLUMNS, add_paragraph, add_table, column_widths, county_document, document_bytes, leader_problems,
+    gongwen_amounts, new_document, township_document, write_township_docx,
 )
 
 NAMES = ("王小明", "李四", "张三丰", "欧阳小明")  # head names in depth_fixtures
@@ -88,8 +88,8 @@ def test_the_document_is_a_report_in_the_seed_form(town_doc, metrics):
     assert paragraphs[1] == "根据全镇建档立卡数据，现将测试镇截至2018年底的脱贫攻坚工作情况和2019年脱贫退出预测汇报如下："
     assert styled(town_doc, "Heading 1") == HEADINGS
     body = styled(town_doc, "Normal")
-    assert narrative.basic_situation(metrics) in body
-    assert narrative.exit_outlook(metrics) in body
+    assert gongwen_amounts(narrative.basic_situation(metrics)) in body
+    assert gongwen_amounts(narrative.exit_outlook(metrics)) in body
     assert "全镇建档立卡贫困人口11户25人" in narrative.basic_situation(metrics)
     points = leader_problems(metrics)
     assert [p[:2] for p in points] == ["一是", "二是", "三是", "四是", "五是", "六是", "七是"]
@@ -145,7 +145,7 @@ def test_data_notes_table_holds_what_a_leader_needs_only(town_doc, metrics):
     notes = table_cells(town_doc.tables[-1])
     assert notes[0] == ["项目", "说明"]
     rows = dict(notes[1:])
-    assert rows["贫困线"] == "人均纯收入2,000元/人·年"
+    assert rows["贫困线"] == "人均纯收入2000元/人·年"
     assert rows["贫困发生率"] == "未脱贫人口÷户籍人口（30人）"
     assert rows["统计口径"] == "建档立卡数据，按2018年底状态统计，预测2019年"
     assert rows["统计时间"] == "截至2018年底，测算日期2019年1月15日"
@@ -386,7 +386,7 @@ def test_write_township_docx_from_metrics_json(metrics, tmp_path):
     assert sorted(p.name for p in target.parent.iterdir()) == ["测试镇.docx"]  # no temporary file left
     written = docx.Document(target)
     assert written.paragraphs[0].text == "关于测试镇2018年脱贫攻坚工作情况的汇报"
-    assert narrative.basic_situation(metrics) in styled(written, "Normal")
+    assert gongwen_amounts(narrative.basic_situation(metrics)) in styled(written, "Normal")
 
 
 def test_county_document(metrics):
@@ -398,7 +398,7 @@ def test_county_document(metrics):
     assert styled(doc, "Heading 1") == HEADINGS
     assert styled(doc, "Heading 2")[-3:] == ["（一）各乡镇脱贫退出情况", "（二）收入分组与贫困发生率", "（三）数据说明"]
     assert styled(doc, "落款") == ["测试县扶贫开发领导小组办公室", "二〇一九年一月十五日"]
-    assert narrative.basic_situation(summary) in styled(doc, "Normal")
+    assert gongwen_amounts(narrative.basic_situation(summary)) in styled(doc, "Normal")
     assert narrative.basic_situation(summary).startswith("测试县下辖2个行政村")
     row = township_row(metrics)
     assert table_cells(doc.tables[0]) == [list(COUNTY_COLUMNS),
@@ -429,7 +429,7 @@ def test_sample_township_document_holds_the_seed_figures(sample_batch):
     assert east_asia(doc.styles["Heading 1"]) == "黑体"
     assert "小标宋" in east_asia(doc.styles["Title"])
     metrics = json.loads((out / REFERENCE_TOWNSHIP_ID / "metrics.json").read_text(encoding="utf-8"))
-    assert narrative.basic_situation(metrics) in [p.text for p in doc.paragraphs]  # the HTML's paragraph
+    assert gongwen_amounts(narrative.basic_situation(metrics)) in [p.text for p in doc.paragraphs]  # the HTML's paragraph
     html = (out / REFERENCE_TOWNSHIP_ID / "report.html").read_text(encoding="utf-8")
     assert narrative.basic_situation(metrics) in html
     assert '<a href="report.docx">' in html
@@ -520,3 +520,33 @@ def test_the_notebook_marks_exactly_the_charts_the_word_document_takes():
     handed = [re.search(r"charts\.(\w+)\(", line).group(1) for line in lines if "output_dir=output_dir" in line]
     assert sorted(handed) == sorted(township_charts({"registry": {}}))
     assert all("Word" in line for line in lines if "output_dir=output_dir" in line)
+def test_amounts_are_written_without_thousands_separators(town_doc):
+    """公文 practice: 3500元, 5249.99元, 31.37万元; counts of people keep theirs (1,872人)."""
+    text = all_text(town_doc)
+    assert f"{Z:.0f}元" in text  # the poverty line, in 数据说明 and the text
+    assert not re.search(r"\d,\d{3}(?:\.\d+)?(?:[—–~-][\d,.]+)?万?元", text), re.search(r"\d,\d{3}\S{0,12}", text)
+    doc = new_document("关于测试镇2018年脱贫攻坚工作情况的汇报", author="测试镇人民政府")
+    add_table(doc, ["村", "人均纯收入（元）", "人口"], [["甲村", "5,249.99", "1,872"], ["乙村", "12,000", "3"]])
+    add_paragraph(doc, "收入在3,500—4,000元之间的252户，共1,872人，集体经济收入31.37万元")
+    assert table_cells(doc.tables[0])[1:] == [["甲村", "5249.99", "1,872"], ["乙村", "12000", "3"]]
+    assert doc.paragraphs[-1].text == "收入在3500—4000元之间的252户，共1,872人，集体经济收入31.37万元"
+
+
+def test_fupin_run_signs_each_document_with_the_office_given(metrics, tmp_path, monkeypatch):
+    """--office ({乡镇}: the township) signs the townships' report.docx, --county-office ({县}) county.docx."""
+    import fupin.batch.runner as runner
+    from fupin.batch.jobs import BatchResult, _EarlyWord
+    from fupin.cli import main
+    from fupin.core.config import METRICS_MIME, SAMPLE_DIR
+
+    asked = {}
+    monkeypatch.setattr(runner, "run_batch", lambda data, params, **options: asked.update(options) or BatchResult(tmp_path, []))
+    assert main(["run", str(SAMPLE_DIR), "--year", "2018", "--out", str(tmp_path / "out"), "--quiet",
+                 "--office", "{乡镇}扶贫工作站", "--county-office", " {县}扶贫办 "]) == 0
+    assert (asked["office"], asked["county_office"]) == ("{乡镇}扶贫工作站", "{县}扶贫办")
+    word = _EarlyWord(tmp_path, METRICS_MIME, asked["office"])  # the worker's document
+    try:
+        assert styled(docx.Document(io.BytesIO(word.result(dict(metrics)))), "落款")[0] == "测试镇扶贫工作站"
+    finally:
+        word.close()
+    assert brief.office({"county_name": "测试县"}, asked["county_office"]) == "测试县扶贫办"  # county_page's

@@ -120,6 +120,13 @@ def _run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--replace", action="store_true",
                    help="报告文件夹中已有另一次运行（其他数据或参数）的报告时，用本次运行替换它们："
                         "删除不属于本次运行的乡镇报告和县汇总页（只删除 fupin 生成的文件）")
+    p.add_argument("--office", default="", metavar="落款",
+                   help="乡镇 Word 汇报的落款，{乡镇} 代表乡镇名称，如 \"{乡镇}脱贫攻坚领导小组\"（默认 {乡镇}人民政府）")
+    p.add_argument("--county-office", default="", metavar="落款",
+                   help="县汇总 Word 汇报的落款，{县} 代表县名称（默认 {县}扶贫开发领导小组办公室）")
+    p.add_argument("--pdf", action="store_true",
+                   help="同时把每个乡镇的报告和县汇总页打印成 A4 PDF（report.pdf、index.pdf，便于微信转发）；"
+                        "需要本机已安装 Chromium、Chrome 或 Edge，没有时提示一次，其余报告照常生成")
     p.add_argument("--log", type=Path, default=None, metavar="FILE",
                    help="把带时间戳的运行记录追加到 FILE（每个乡镇一行；超过 10 MB 自动轮换）")
     p.add_argument("--quiet", action="store_true",
@@ -176,7 +183,10 @@ def _run_run(args: argparse.Namespace) -> int:
         args.data, params, out=args.out, townships=args.township, workers=args.workers,
         notebooks_dir=notebooks, cluster=args.cluster, force=args.force, replace=args.replace,
         start_timeout=args.start_timeout, cell_timeout=args.cell_timeout, progress=not args.quiet, extra=extra,
+        pdf=args.pdf, office=args.office.strip(), county_office=args.county_office.strip(),
     )
+    for note in batch.notes:  # asked for and not done (no browser): said even under --quiet
+        _say(note)
     if args.quiet and batch.exit_status == EXIT_OK:
         return EXIT_OK  # cron mails any output: nothing on success
     skipped = sum(r.skipped for r in batch.results)
@@ -187,6 +197,8 @@ def _run_run(args: argparse.Namespace) -> int:
         _say(f"失败：{r.township_name}（{r.township_id}）：{r.error}")
         if r.notebook:
             _say(f"  执行记录：{r.notebook}")
+    for line in batch.pdf_failed:
+        _say(f"PDF 生成失败：{line}")
     _say(batch.index)
     return batch.exit_status
 

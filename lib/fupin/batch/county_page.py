@@ -136,6 +136,7 @@ def prepare_county_page(county: County, params: "Parameters", summary: dict | No
 def write_county_page(
     out: Path, county: County, params: "Parameters", results: Sequence["TownshipResult"],
     tmp_dir: Path | None = None, summary: dict | None = None, prepared: PreparedCountyPage | None = None,
+    office: str = "",
 ) -> Path:
     """Write ``summary.json`` (the county's metrics), ``run.json`` (the run record), ``county.docx`` and ``index.html``.
 
@@ -144,10 +145,12 @@ def write_county_page(
     :func:`prepare_county_page` made of this county and these parameters
     (``fupin run`` makes it while the townships run): only the townships'
     parts are made here then (and ``summary`` is the one it carries). The
-    files are the same either way.
+    files are the same either way. ``office`` is county.docx's 落款 (``--county-office``, with
+    ``{县}`` for the county's name; "" for the default).
     """
     from fupin.report import charts as plots
     from fupin.report.show import figure_pngs
+    from fupin.report import brief
     from fupin.report.word import PICTURE_DPI, county_document, document_bytes
     from fupin.report.style import fmt_local_date, fmt_local_time, use_report_style
 
@@ -185,7 +188,8 @@ def write_county_page(
         if not r.ok
     ]
     docx = county_document(prepared.title, summary, per_township, failed=[r.township_name for r in results if not r.ok],
-                           sources=prepared.sources, charts=charts)
+                           sources=prepared.sources, charts=charts,
+                           office=brief.office(summary, office) if office else None)
     atomic_write_bytes(inside(out, COUNTY_DOCX), document_bytes(docx), tmp_dir)
     from fupin.report.audit_words import BACKTEST_HEADERS, audit_counts, backtest_rows
 

@@ -51,6 +51,7 @@ class Job:
     start_timeout: float
     cell_timeout: float
     owned: tuple[str, ...] = ()  # file names in DIR/<township_id> a run of ours wrote (may be removed)
+    office: str = ""  # the Word document's 落款 (--office; {乡镇} the township's name), "" for the default
 
 
 @dataclass
@@ -69,12 +70,19 @@ class TownshipResult:
 
 @dataclass
 class BatchResult:
-    """The whole batch: per-township results and the county page's path."""
+    """The whole batch: per-township results and the county page's path.
+
+    ``pdf_failed`` lists the pages ``--pdf`` could not print (which, and why:
+    the batch failed); ``notes`` what the user is told once without a failure
+    (no browser to print with).
+    """
 
     out: Path
     results: list[TownshipResult]
     index: Path | None = None
     seconds: float = 0.0
+    pdf_failed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[TownshipResult]:
@@ -82,7 +90,7 @@ class BatchResult:
 
     @property
     def exit_status(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.pdf_failed else 0
 
 
 _kernel = None  # this worker process's WarmKernel
@@ -219,7 +227,7 @@ def run_township(job: Job) -> TownshipResult:
     (staging / "files").mkdir(parents=True)
     parameters = {**job.parameters, "output_dir": str(staging / "files")} if "output_dir" in job.parameters else job.parameters
     result = TownshipResult(job.township_id, job.township_name, True, 0.0)
-    word = _EarlyWord(staging / "files", METRICS_MIME)
+    word = _EarlyWord(staging / "files", METRICS_MIME, job.office)
     try:
         html_parts: list[tuple[nbformat.NotebookNode, str]] = []
         for name in job.notebooks:
@@ -309,8 +317,8 @@ class _EarlyWord:
     now otherwise (a notebook without the pictures, or different metrics).
     """
 
-    def __init__(self, files: Path, mime: str) -> None:
-        self.files, self.mime = files, mime
+    def __init__(self, files: Path, mime: str, office: str = "") -> None:
+        self.files, self.mime, self.office = files, mime, office
         self.metrics: dict | None = None
         self.future = None
         self._thread = None
@@ -336,9 +344,11 @@ class _EarlyWord:
         return all(docx_picture(self.files, name).is_file() for name in township_charts(self.metrics or {}))
 
     def _build(self, metrics: dict) -> bytes:
+        from fupin.report.brief import office
         from fupin.report.word import document_bytes, township_document
 
-        return document_bytes(township_document(metrics, pictures=self.files))
+        signed = office(metrics, self.office) if self.office else None
+        return document_bytes(township_document(metrics, pictures=self.files, office=signed))
 
     def result(self, metrics: dict) -> bytes:
         if self.future is not None and self.metrics == metrics:

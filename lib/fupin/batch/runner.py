@@ -28,9 +28,11 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from pathlib import Path
 
 from fupin.core.config import (
+    COUNTY_PDF,
     NOTEBOOKS_DIR,
     REPORTS_DIR,
     TOWNSHIP_DOCX,
+    TOWNSHIP_PDF,
 )
 from fupin.core.errors import UnsafePath, UsageError
 from fupin.batch.jobs import (
@@ -65,9 +67,9 @@ log = logging.getLogger("fupin.run")
 
 #: The report notebooks, run in this order; each leaves its executed copy.
 REPORT_NOTEBOOKS: tuple[str, ...] = ("township_report.ipynb",)
-#: Files a run writes into ``DIR/<township_id>`` besides the executed notebooks and their HTML;
-#: only these (and what the previous run recorded) are ever removed from there.
-TOWNSHIP_OUTPUTS = ("report.html", "metrics.json", "follow_up.xlsx", TOWNSHIP_DOCX)
+#: Files a run writes into ``DIR/<township_id>`` besides the executed notebooks and their HTML
+#: (report.pdf with ``--pdf``); only these (and what the previous run recorded) are ever removed from there.
+TOWNSHIP_OUTPUTS = ("report.html", "metrics.json", "follow_up.xlsx", TOWNSHIP_DOCX, TOWNSHIP_PDF)
 #: Parameters the runner itself sets; users may pass others with ``-p``.
 RUNNER_PARAMETERS = (*AREA_PARAMETERS, *(d.name for d in PARAMETERS if d.option))
 
@@ -140,6 +142,9 @@ def run_batch(
     force: bool = False,
     replace: bool = False,
     extra: Mapping[str, object] | None = None,
+    pdf: bool = False,
+    office: str = "",
+    county_office: str = "",
 ) -> BatchResult:
     """Run every (or each named) township's report, then write the county page.
 
@@ -160,6 +165,11 @@ def run_batch(
     kernels) first, while the county is loaded and checked; they are stopped
     if nothing is to run. A rerun (``out`` has a run's state) starts them
     only for the townships that changed.
+
+    ``office`` and ``county_office`` are the 落款 of the townships' and the
+    county's Word documents (:func:`fupin.report.brief.office`; "" for the default).
+    With ``pdf`` the pages are then printed to A4 PDF beside them
+    (:func:`print_pdfs`), by one browser in this process.
     """
     started = time.perf_counter()
     extra = dict(extra or {})
@@ -184,7 +194,8 @@ def run_batch(
     try:
         batch = _run_batch(data, params, extra, out, townships, pools, start_workers, notebooks_dir=notebooks_dir,
                            notebooks=notebooks, start_timeout=start_timeout, cell_timeout=cell_timeout,
-                           progress=progress, cluster=cluster, force=force, replace=replace, started=started)
+                           progress=progress, cluster=cluster, force=force, replace=replace, started=started,
+                           pdf=pdf, office=office, county_office=county_office)
     except BaseException:
         for pool in pools:  # the error is reported at once; the process waits for them at its exit
             pool.stop()
@@ -198,7 +209,8 @@ def _run_batch(
     data: Path, params: Parameters, extra: dict[str, object], out: Path | None, townships: Sequence[str] | None,
     pools: "list[WorkerPool]", start_workers: "Callable[[int], WorkerPool]", *, notebooks_dir: Path,
     notebooks: Sequence[str], start_timeout: float, cell_timeout: float, progress: bool,
-    cluster: str | None, force: bool, replace: bool, started: float,
+    cluster: str | None, force: bool, replace: bool, started: float, pdf: bool = False,
+    office: str = "", county_office: str = "",
 ) -> BatchResult:
     from fupin.figures.analysis import check_year_in_data
     from fupin.io.loading import load
@@ -238,9 +250,10 @@ def _run_batch(
         for t in wanted:
             owned = tuple(dict.fromkeys([*TOWNSHIP_OUTPUTS, *state.files(t)]))
             job = Job(t, names[t], notebook_parameters(params, t, slices[t], id_path(out, t), extra), out, Path(notebooks_dir),
-                      tuple(notebooks), start_timeout, cell_timeout, owned)
+                      tuple(notebooks), start_timeout, cell_timeout, owned, office)
+            signed = {"office": office} if office else {}  # another 落款 is another report.docx
             digest = inputs_digest(read_manifest(slices[t])["digest"],
-                                   [job.notebooks_dir / n for n in job.notebooks], job.parameters)
+                                   [job.notebooks_dir / n for n in job.notebooks], {**job.parameters, **signed})
             if not force and state.is_current(t, digest, _expected_files(job)):
                 skipped.append(TownshipResult(t, names[t], True, 0.0, skipped=True))
                 log.info("%s %s 跳过：输入未变化", t, names[t])
@@ -288,16 +301,54 @@ def _run_batch(
 
         from fupin.batch.county_page import write_county_page
 
-        index = write_county_page(out, county, params, page, tmp_dir=tmp, prepared=prepared)
+        index = write_county_page(out, county, params, page, tmp_dir=tmp, prepared=prepared, office=county_office)
         from fupin.report.audit_workbook import write_audit_workbook
 
         write_audit_workbook(out, county, params, prepared.summary, tmp_dir=tmp)  # the office's 数据核查
         state.run = dataclasses.replace(state.run, unfinished=())
         state.save(tmp)
-        batch = BatchResult(out, results, index, time.perf_counter() - started)
+        batch = BatchResult(out, results, index)
+        print_pdfs(batch, pdf, tmp)
+        batch.seconds = time.perf_counter() - started
         log.info("结束：完成 %d，跳过 %d，失败 %d，用时 %.1f秒", len(results) - len(batch.failed) - len(skipped),
                  len(skipped), len(batch.failed), batch.seconds)
         return batch
+
+
+def print_pdfs(batch: BatchResult, pdf: bool, tmp: Path) -> None:
+    """The batch's PDFs (``--pdf``), printed after every township, by one browser (:mod:`fupin.report.pdf`).
+
+    A PDF never outlives its page: the PDF of a page this run rewrote (every
+    township run again, the county page) is removed first, and printed again
+    only with ``pdf``. A skipped township keeps its PDF (its page is
+    unchanged) and gets one when it has none. A page that fails to print is
+    listed in ``batch.pdf_failed`` and the others are printed; when no
+    browser can print, ``batch.notes`` says so once and nothing fails.
+    """
+    from fupin.report.pdf import print_pages
+
+    out, pages, names = batch.out, {}, {}
+    for r in batch.results:
+        if not r.ok:
+            continue  # a failed township's PDF went with its other files
+        html, target = id_path(out, r.township_id, "report.html"), id_path(out, r.township_id, TOWNSHIP_PDF)
+        if not r.skipped:
+            target.unlink(missing_ok=True)  # the page changed (a link is removed, never followed)
+        if pdf and not target.exists():
+            pages[html], names[html] = target, f"{r.township_name}（{r.township_id}）"
+    county = inside(out, COUNTY_PDF)
+    county.unlink(missing_ok=True)
+    if pdf and batch.index is not None:
+        pages[batch.index], names[batch.index] = county, "县汇总页"
+    printed = print_pages(pages, tmp_dir=tmp)
+    if printed.missing:
+        batch.notes.append(printed.missing)
+        log.warning("%s", printed.missing)
+    for html, error in printed.failed.items():
+        batch.pdf_failed.append(f"{names[html]}：{error}")
+        log.error("PDF 生成失败：%s：%s", names[html], error)
+    if printed.written:
+        log.info("PDF：%d 个", len(printed.written))
 
 
 def run_record(data: Path, county, params: Parameters, extra: Mapping[str, object], townships: Mapping[str, str], notebooks_dir: Path,

@@ -43,6 +43,9 @@ DEFAULT_INCOME_DROP_SHARE = 0.3
 #: The Word documents beside report.html and index.html (fupin.report.word).
 TOWNSHIP_DOCX = "report.docx"
 COUNTY_DOCX = "county.docx"
+#: The A4 PDFs ``fupin run --pdf`` prints beside report.html and index.html (fupin.report.pdf).
+TOWNSHIP_PDF = "report.pdf"
+COUNTY_PDF = "index.pdf"
 #: The county office's 数据核查 workbook in DIR (:mod:`fupin.report.audit_workbook`).
 AUDIT_XLSX = "audit.xlsx"
 #: The run record beside index.html, for the office: parameters, input files with SHA-256, code, environment.

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fupin import __version__
-from fupin.core.config import AUDIT_XLSX, COUNTY_DOCX, PACKAGE_DIR, RUN_RECORD
+from fupin.core.config import AUDIT_XLSX, COUNTY_DOCX, COUNTY_PDF, PACKAGE_DIR, RUN_RECORD
 from fupin.core.files import atomic_write_json, is_safe_name, same_path
 
 #: The runner's own folder inside DIR (prepared slices, state, lock).
@@ -38,8 +38,8 @@ STATE_FILE = "state.json"
 LOCK_FILE = "lock"
 #: Version of state.json: 2 added the run record (``run``).
 STATE_FORMAT = 2
-#: The county page's files in DIR, the county's 数据核查 workbook and the run record for the office.
-COUNTY_FILES = ("index.html", "summary.json", COUNTY_DOCX, AUDIT_XLSX, RUN_RECORD)
+#: The county page's files in DIR (its PDF when printed), the county's 数据核查 workbook and the run record.
+COUNTY_FILES = ("index.html", "summary.json", COUNTY_DOCX, AUDIT_XLSX, RUN_RECORD, COUNTY_PDF)
 
 
 @lru_cache(maxsize=1)

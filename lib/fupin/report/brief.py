@@ -163,11 +163,18 @@ def closing(m: Metrics) -> str:
 def office(m: Metrics, name: str | None = None) -> str:
     """The 落款: `name` when given, else {乡镇}人民政府 ({县}人民政府 for the county).
 
+    In `name` (``fupin run --office``, ``--county-office``), ``{乡镇}`` stands for the
+    area's own name (the township's, or the county's in the county's document) and
+    ``{县}`` for the county's.
+
     >>> office({"township_id": "001", "township_name": "河口乡"}), office({}, "城关镇扶贫办")
     ('河口乡人民政府', '城关镇扶贫办')
+    >>> office({"township_id": "001", "township_name": "河口乡", "county_name": "示例县"}, "{县}扶贫办驻{乡镇}工作组")
+    '示例县扶贫办驻河口乡工作组'
     """
     if name:
-        return str(name)
+        county = str(m.get("county_name") or narrative.area_name(m))
+        return str(name).replace("{乡镇}", narrative.area_name(m)).replace("{县}", county)
     return f"{narrative.area_name(m)}人民政府"
 
 

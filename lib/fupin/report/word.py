@@ -369,10 +369,25 @@ def add_attachment(doc: "DocumentObject", title: str) -> None:
     doc.add_paragraph(without_controls(title), style="Title")
 
 
+#: An amount of yuan written with thousands separators, alone or as a range ("3,500元", "5,249.99元",
+#: "3,500—4,000元", "1,234万元").
+_GROUPED_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?=(?:[—–~～-]\d[\d,]*(?:\.\d+)?)?万?元)")
+
+
+def gongwen_amounts(text: str) -> str:
+    """`text` with its amounts of yuan written without thousands separators, as a 公文 writes them
+    (3500元, 31.37万元); counts of people and households keep theirs.
+
+    >>> gongwen_amounts("贫困线3,500元/人·年；3,500—4,000元的252户；人均5,249.99元；共1,872人；31.37万元")
+    '贫困线3500元/人·年；3500—4000元的252户；人均5249.99元；共1,872人；31.37万元'
+    """
+    return _GROUPED_AMOUNT.sub(lambda found: found.group().replace(",", ""), text)
+
+
 def add_paragraph(doc: "DocumentObject", text: str) -> None:
-    """A body paragraph (style ``Normal``); nothing for empty text."""
+    """A body paragraph (style ``Normal``), its amounts as :func:`gongwen_amounts` writes them; nothing for empty text."""
     if text:
-        doc.add_paragraph(without_controls(text))
+        doc.add_paragraph(gongwen_amounts(without_controls(text)))
 
 
 #: A chart is at most this tall on the page, so that two charts and their captions share a page
@@ -515,6 +530,14 @@ def column_widths(header: Sequence[str], cells: Sequence[Sequence[str]], numbers
     return [int(TABLE_EM * e) for e in ems]
 
 
+def _amount_cell(text: str, in_yuan: bool) -> str:
+    """A table cell's text: a number in a column of yuan without thousands separators, other amounts
+    as :func:`gongwen_amounts` writes them."""
+    if in_yuan and _NUMBER.match(text):
+        return text.replace(",", "")
+    return gongwen_amounts(text)
+
+
 def add_table(doc: "DocumentObject", header: Sequence[str], rows: Sequence[Sequence[object]],
               caption: str = "", numbers: Sequence[bool] | None = None) -> None:
     """A plain grid table (``Table Grid``) with a caption above it.
@@ -522,10 +545,13 @@ def add_table(doc: "DocumentObject", header: Sequence[str], rows: Sequence[Seque
     Columns whose cells are all numbers ("1,234", "3.23%", "—") are
     right-aligned (``表格数字``), others left (``表格文字``); the header row
     (``表格表头``) repeats on every page. Column widths follow their contents
-    and fill the text width.
+    and fill the text width. Amounts are written as :func:`gongwen_amounts` writes them, and so is
+    every number of a column whose header names 元 ("人均纯收入（元）": 5249.99).
     """
-    cells = [[("—" if v is None else without_controls(str(v))) for v in row] for row in rows]
     header = [without_controls(str(h)) for h in header]
+    yuan = ["元" in h for h in header]
+    cells = [[("—" if v is None else _amount_cell(without_controls(str(v)), i < len(yuan) and yuan[i]))
+              for i, v in enumerate(row)] for row in rows]
     if numbers is None:
         numbers = [bool(cells) and all(_NUMBER.match(row[i]) for row in cells) for i in range(len(header))]
     if caption:
