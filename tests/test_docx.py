@@ -520,6 +520,8 @@ def test_the_notebook_marks_exactly_the_charts_the_word_document_takes():
     handed = [re.search(r"charts\.(\w+)\(", line).group(1) for line in lines if "output_dir=output_dir" in line]
     assert sorted(handed) == sorted(township_charts({"registry": {}}))
     assert all("Word" in line for line in lines if "output_dir=output_dir" in line)
+
+
 def test_amounts_are_written_without_thousands_separators(town_doc):
     """公文 practice: 3500元, 5249.99元, 31.37万元; counts of people keep theirs (1,872人)."""
     text = all_text(town_doc)
