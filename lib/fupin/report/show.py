@@ -217,9 +217,6 @@ def _png(fig: Figure, dpi: float, box: object) -> bytes:
 #: Inches of canvas rendered around a chart without a layout engine (:func:`figure_pngs`), for text
 #: that runs past the figure's edge (a long left-aligned title): wider than any the charts draw.
 CANVAS_MARGIN = 2.0
-#: A chart in the report is drawn with this many image pixels to each CSS pixel it is shown at:
-#: sharp on a phone's and a laptop's 2× screen (the page's ``<img width>`` is its CSS size).
-SCREEN_PIXEL_RATIO = 2
 
 
 def figure_pngs(fig: Figure, dpis: Sequence[float | None]) -> list[bytes]:
@@ -455,8 +452,7 @@ def show_download(path: str | Path | None, text: str, note: str = "", empty: str
 
 
 def show_figure(fig: Figure, alt: str = "", output_dir: str | Path | None = None) -> None:
-    """Embed a chart as a PNG drawn at :data:`SCREEN_PIXEL_RATIO` × its size on the page (``width``), and
-    release the figure's memory.
+    """Embed a chart as a PNG and release the figure's memory.
 
     With an ``output_dir`` (a run's folder; ``""`` or None: nothing is written), the
     chart, one of :mod:`fupin.report.charts`, is also written at the Word document's
@@ -465,18 +461,16 @@ def show_figure(fig: Figure, alt: str = "", output_dir: str | Path | None = None
     """
     from IPython.display import Image, display
 
-    screen = fig.dpi * SCREEN_PIXEL_RATIO  # shown at the figure's own dpi, drawn at twice it
     if not output_dir:
-        png = figure_png(fig, screen)
+        png = figure_png(fig)
     else:
         from fupin.core.config import DOCX_PICTURE_DPI
         from fupin.core.files import atomic_write_bytes
 
         path = docx_picture(output_dir, getattr(fig, "name", ""))
-        png, printed = figure_pngs(fig, [screen, DOCX_PICTURE_DPI])
+        png, printed = figure_pngs(fig, [None, DOCX_PICTURE_DPI])
         atomic_write_bytes(path, printed)
-    width = round(int.from_bytes(png[16:20], "big") / SCREEN_PIXEL_RATIO)  # the PNG's IHDR width, in CSS pixels
-    display(Image(data=png, format="png", width=width, metadata={"alt": alt} if alt else None))
+    display(Image(data=png, format="png", metadata={"alt": alt} if alt else None))
     fig.clf()
 
 
