@@ -70,6 +70,11 @@ def test_audit_workbook_lists_the_households_masked_with_their_reasons(tmp_path)
     assert [r[:2] for r in backtest[1:]] == [("测试镇（001）", 2015), ("测试镇（001）", 2016), ("测试镇（001）", 2017),
                                              ("二镇（002）", 2015), ("二镇（002）", 2016), ("二镇（002）", 2017),
                                              ("测试县", 2015), ("测试县", 2016), ("测试县", 2017)]
+    # the reason wraps in its column: on paper it must not run over the 核实情况 columns the auditor fills in
+    sheet = wb["核查户清单"]
+    reason = header.index("说明") + 1
+    assert sheet.cell(row=2, column=reason).alignment.wrap_text
+    assert sheet.column_dimensions[sheet.cell(row=1, column=reason).column_letter].width <= 36
     about = dict(list(wb["说明"].iter_rows(values_only=True))[1:])
     assert "全县核查3户，有误1户，重复1个号码" in about["证件号码"]
     assert about["生成日期"] == dt.date.today().isoformat()

@@ -597,7 +597,7 @@ def _print_setup(ws, area: str, date: str, workbook: str = "跟踪清单") -> No
 
 
 #: Text columns that hold sentences: wrapped in their cells.
-WRAPPED = frozenset({"问题", "下一步", "未脱贫原因", "监测原因", "未达到的退出条件", "内容", *TO_FILL})
+WRAPPED = frozenset({"问题", "下一步", "未脱贫原因", "监测原因", "未达到的退出条件", "内容", "说明", *TO_FILL})
 
 
 def _cell(ws, value: Any, style: Mapping[str, Any]) -> Cell:
@@ -647,7 +647,11 @@ def _write_sheet(ws, frame: pd.DataFrame, kinds: Mapping[str, str], area: str = 
         Alignment(horizontal="center", vertical="top") if kind in CENTRED
         else Alignment(vertical="top", wrap_text=True) if c in WRAPPED else Alignment(vertical="top"))}
         for c, kind in zip(columns, kind_of)]
-    wrapped_at = [(j, int(w) - 1) for j, (c, w) in enumerate(zip(columns, final)) if c in WRAPPED and c not in TO_FILL]
+    # a line holds less than the column's width in display_width units: a Chinese character is wider
+    # than two of the width's units in the spreadsheet's font, and numbers such as 3,634 do not break
+    # (LibreOffice cut the last line of the audit's reasons at the full width)
+    wrapped_at = [(j, max(1, int((w - 1) * 0.85))) for j, (c, w) in enumerate(zip(columns, final))
+                  if c in WRAPPED and c not in TO_FILL]
     for r, values in enumerate(zip(*data), start=2):
         cells = [_cell(ws, v, style) for v, style in zip(values, styles)]
         if wrapped_at:  # room for wrapped text: spreadsheets do not grow a row they did not lay out
