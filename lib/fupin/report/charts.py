@@ -289,6 +289,25 @@ def _turned_bottom(labels: Sequence[str], degrees: int) -> float:
     return tall + _TICK_GAP_PT / 72 + _EDGE_PT / 72
 
 
+#: Width of each bar of a household/people pair.
+PAIR_WIDTH = 0.38
+
+
+def _paired_bars(ax, items: list, hh_colours: object = None, pp_colours: object = None) -> tuple[list[int], list[int], list]:
+    """One pair of bars per item, households then people, each labelled with its count: the counts and
+    the two bar containers (for a legend)."""
+    positions = range(len(items))
+    households = [_count(i, "households") for i in items]
+    people = [_count(i, "people") for i in items]
+    bars_hh = ax.bar([p - PAIR_WIDTH / 2 for p in positions], households, PAIR_WIDTH, label="户数",
+                     color=COLOURS["households"] if hh_colours is None else hh_colours)
+    bars_pp = ax.bar([p + PAIR_WIDTH / 2 for p in positions], people, PAIR_WIDTH, label="人数",
+                     color=COLOURS["people"] if pp_colours is None else pp_colours)
+    ax.bar_label(bars_hh, labels=[formats.fmt_households(v) for v in households], padding=2, fontsize=9.5)
+    ax.bar_label(bars_pp, labels=[formats.fmt_people(v) for v in people], padding=2, fontsize=9.5)
+    return households, people, [bars_hh, bars_pp]
+
+
 @_styled
 def income_band_chart(metrics: Metrics) -> Figure:
     """Households and people of registered(Y) by projected income in T.
@@ -308,18 +327,11 @@ def income_band_chart(metrics: Metrics) -> Figure:
     if not bands:
         return _empty(fig, ax, title, "无收入分组数据")
     positions = list(range(len(bands)))
-    width = 0.38
-    households = [_count(b, "households") for b in bands]
-    people = [_count(b, "people") for b in bands]
     unknown = [b.get("band") == "unknown" for b in bands]  # greyed: no income to place it by
-    bars_hh = ax.bar([p - width / 2 for p in positions], households, width, label="户数",
-                     color=["#d0d0d0" if u else COLOURS["households"] for u in unknown])
-    bars_pp = ax.bar([p + width / 2 for p in positions], people, width, label="人数",
-                     color=[COLOURS["national"] if u else COLOURS["people"] for u in unknown])
-    ax.bar_label(bars_hh, labels=[formats.fmt_households(v) for v in households], padding=2, fontsize=9.5)
-    ax.bar_label(bars_pp, labels=[formats.fmt_people(v) for v in people], padding=2, fontsize=9.5)
+    households, people, pair = _paired_bars(ax, bands, hh_colours=["#d0d0d0" if u else COLOURS["households"] for u in unknown],
+                                      pp_colours=[COLOURS["national"] if u else COLOURS["people"] for u in unknown])
     edge = _line_edge(bands, line)
-    handles: list[Any] = [bars_hh, bars_pp]
+    handles: list[Any] = list(pair)
     if edge is not None:
         ax.axvspan(-0.5, edge, color=COLOURS["remaining"], alpha=0.06, linewidth=0)
         handles.append(ax.axvline(edge, color=COLOURS["threshold"], linestyle="--", linewidth=1.4,
@@ -350,13 +362,7 @@ def registry_trend_chart(metrics: Metrics) -> Figure:
     if not points:
         return _empty(fig, ax, title, "无监测对象")
     positions = list(range(len(points)))
-    width = 0.38
-    households = [_count(p, "households") for p in points]
-    people = [_count(p, "people") for p in points]
-    bars_hh = ax.bar([p - width / 2 for p in positions], households, width, label="户数", color=COLOURS["households"])
-    bars_pp = ax.bar([p + width / 2 for p in positions], people, width, label="人数", color=COLOURS["people"])
-    ax.bar_label(bars_hh, labels=[formats.fmt_households(v) for v in households], padding=2, fontsize=9.5)
-    ax.bar_label(bars_pp, labels=[formats.fmt_people(v) for v in people], padding=2, fontsize=9.5)
+    households, people, _ = _paired_bars(ax, points)
     ax.set_xticks(positions, [f"{int(p['year'])}年" for p in points])
     ax.set_xlim(-0.5, len(points) - 0.5)
     ax.set_ylim(0, max(people + households + [1]) * 1.15)

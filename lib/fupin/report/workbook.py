@@ -126,12 +126,7 @@ def non_exit_sheet(households: pd.DataFrame, target_year: int, helper: pd.Series
     """
     codes = households["reason_codes"].fillna("").astype(str).str.split(",")
     frame = pd.DataFrame({
-        "户编号": households["household_id"],
-        "村代码": households["village_id"],
-        "村名称": households["village_name"],
-        "户主（已脱敏）": households["head_name_masked"],
-        "家庭人口": households["size"],
-        CADRE: helper.to_numpy() if helper is not None else "",
+        **household_columns(households, helper),
         f"{target_year}年预计人均纯收入（元）": households["income_T"],
         "距贫困线差额（元）": households["gap"],
         **{label: codes.map(lambda c, g=g: UNMET if g in c else None) for g, label in GUARANTEE_COLUMNS.items()},
@@ -144,12 +139,7 @@ def non_exit_sheet(households: pd.DataFrame, target_year: int, helper: pd.Series
 def monitoring_sheet(households: pd.DataFrame, target_year: int, helper: pd.Series | None = None) -> Sheet:
     """监测户 from :func:`fupin.figures.monitoring.monitoring_households`; ``helper`` as in :func:`non_exit_sheet`."""
     frame = pd.DataFrame({
-        "户编号": households["household_id"],
-        "村代码": households["village_id"],
-        "村名称": households["village_name"],
-        "户主（已脱敏）": households["head_name_masked"],
-        "家庭人口": households["size"],
-        CADRE: helper.to_numpy() if helper is not None else "",
+        **household_columns(households, helper),
         "主要致贫原因": households["main_cause"],
         "脱贫年度": households["exit_year"],
         "脱贫当年人均纯收入（元）": households["income_exit"],
@@ -172,12 +162,17 @@ def _unmet(codes: pd.Series) -> dict[str, pd.Series]:
     return {label: split.map(lambda c, g=g: UNMET if g in c else None) for g, label in GUARANTEE_COLUMNS.items()}
 
 
-def _registry_head(households: pd.DataFrame, helper: pd.Series | None) -> dict[str, Any]:
+def household_columns(households: pd.DataFrame, helper: pd.Series | None) -> dict[str, Any]:
+    """The columns every household list opens with: 户编号, 村代码, 村名称, the head's masked name, 家庭人口
+    and the masked 帮扶责任人 (``helper``, :func:`helpers`). The head comes from ``head_name_masked``, or is
+    masked here from ``head_name``."""
+    head = (households["head_name_masked"] if "head_name_masked" in households
+            else mask_names(households["head_name"]).replace("", None).to_numpy())
     return {
         "户编号": households["household_id"],
         "村代码": households["village_id"],
         "村名称": households["village_name"],
-        "户主（已脱敏）": households["head_name_masked"],
+        "户主（已脱敏）": head,
         "家庭人口": households["size"],
         CADRE: helper.to_numpy() if helper is not None else "",
     }
@@ -191,7 +186,7 @@ def registry_sheets(lists: Mapping[str, pd.DataFrame], year: int,
     help_of = (lambda ids: helper(ids)) if helper is not None else (lambda ids: None)
     m = lists["monitored"]
     watched = pd.DataFrame({
-        **_registry_head(m, help_of(m["household_id"])),
+        **household_columns(m, help_of(m["household_id"])),
         "监测对象类别": m["monitor_type"],
         "风险类型": m["risk_types"],
         "纳入监测年度": m["identified_year"],
@@ -203,7 +198,7 @@ def registry_sheets(lists: Mapping[str, pd.DataFrame], year: int,
     })
     missed = lists["possibly_missed"]
     missing = pd.DataFrame({
-        **_registry_head(missed, help_of(missed["household_id"])),
+        **household_columns(missed, help_of(missed["household_id"])),
         "脱贫年度": missed["exit_year"],
         "风险消除年度（曾纳入监测的）": missed["eliminated_year"],
         f"{year}年人均纯收入（元）": missed["income_Y"],
@@ -213,7 +208,7 @@ def registry_sheets(lists: Mapping[str, pd.DataFrame], year: int,
     })
     shaky = lists["shaky_elimination"]
     unstable = pd.DataFrame({
-        **_registry_head(shaky, help_of(shaky["household_id"])),
+        **household_columns(shaky, help_of(shaky["household_id"])),
         "监测对象类别": shaky["monitor_type"],
         "风险类型": shaky["risk_types"],
         "纳入监测年度": shaky["identified_year"],
@@ -335,12 +330,7 @@ def problems_sheet(items: Sequence[tuple[str, str, str]], lists: Mapping[str, pd
 def without_labour_sheet(households: pd.DataFrame, helper: pd.Series | None = None) -> Sheet:
     """无劳动力户 from :func:`fupin.figures.livelihood.without_labour_households` (names masked)."""
     frame = pd.DataFrame({
-        "户编号": households["household_id"],
-        "村代码": households["village_id"],
-        "村名称": households["village_name"],
-        "户主（已脱敏）": mask_names(households["head_name"]).replace("", None).to_numpy(),
-        "家庭人口": households["size"],
-        CADRE: helper.to_numpy() if helper is not None else "",
+        **household_columns(households, helper),
         **({"贫困户属性": households["attribute"]} if "attribute" in households else {}),
         **({"主要致贫原因": households["main_cause"]} if "main_cause" in households else {}),
         "家庭成员劳动技能": households["labor"],
@@ -353,12 +343,7 @@ def transfer_dependent_sheet(households: pd.DataFrame, year: int, helper: pd.Ser
     """脱贫依赖转移性收入 from :func:`fupin.figures.livelihood.transfer_dependent_households` (names masked)."""
     status = households["status"].map({"exited": "已脱贫", "projected_exit": f"预计{year + 1}年脱贫"})
     frame = pd.DataFrame({
-        "户编号": households["household_id"],
-        "村代码": households["village_id"],
-        "村名称": households["village_name"],
-        "户主（已脱敏）": mask_names(households["head_name"]).replace("", None).to_numpy(),
-        "家庭人口": households["size"],
-        CADRE: helper.to_numpy() if helper is not None else "",
+        **household_columns(households, helper),
         "脱贫情况": status,
         "脱贫年度": households["exit_year"],
         f"{year}年人均纯收入（元）": households["income"],
