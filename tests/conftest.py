@@ -43,10 +43,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: first.get(item.path.name, len(first)))  # stable: the rest keep their order
 
 
-def fupin_cli(*args: object, timeout: float = 600, **kwargs) -> subprocess.CompletedProcess:
-    """The real console command, as a user runs it (``python -m fupin ...``)."""
+def fupin_args(*args: object, default_workers: bool = False) -> list[str]:
+    """``python -m fupin ...`` as a test runs it: a ``fupin run`` that names neither ``--workers``
+    nor ``--cluster`` gets ``--workers 1``, unless ``default_workers`` (one worker per core).
+
+    A test county's townships take a second or two each: a second worker costs the start of its
+    kernel (a 2-township run took 10.6 s of CPU with one worker, 14.8 s with two, in the same 8 s)
+    and two test processes share CI's two cores. The default is run by the sample batch
+    (:func:`sample_batch`) and by the tests that name ``--workers 2``.
+    """
+    args = [str(a) for a in args]
+    if args[:1] == ["run"] and not default_workers and not any(
+            a.split("=")[0] in ("--workers", "--cluster") for a in args):
+        args += ["--workers", "1"]
+    return [sys.executable, "-m", "fupin", *args]
+
+
+def fupin_cli(*args: object, timeout: float = 600, default_workers: bool = False, **kwargs) -> subprocess.CompletedProcess:
+    """The real console command, as a user runs it (``python -m fupin ...``; :func:`fupin_args`)."""
     return subprocess.run(
-        [sys.executable, "-m", "fupin", *map(str, args)],
+        fupin_args(*args, default_workers=default_workers),
         capture_output=True, text=True, encoding="utf-8", timeout=timeout, **kwargs,
     )
 
@@ -61,7 +77,7 @@ def sample_batch(request, tmp_path_factory) -> tuple[Path, subprocess.CompletedP
     that change files must work on a copy.
     """
     def run(out: Path) -> subprocess.CompletedProcess:
-        return fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", out, "--quiet", timeout=900)
+        return fupin_cli("run", SAMPLE_DIR, "--year", 2018, "--out", out, "--quiet", timeout=900, default_workers=True)
 
     if not hasattr(request.config, "workerinput") or fcntl is None:  # one process: no one to share with
         out = tmp_path_factory.mktemp("sample-reports") / "2018"

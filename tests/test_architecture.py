@@ -4,6 +4,7 @@ functions and under TYPE_CHECKING count as well); every exception class in error
 
 import ast
 import builtins
+import functools
 import importlib
 import json
 from pathlib import Path
@@ -232,7 +233,8 @@ def test_no_shim_modules_remain():
     assert not {"mailer", "state", "summary", "plots", "metrics"} & set(MODULES)
 
 
-def own_names(module: str) -> set[str]:
+@functools.lru_cache(maxsize=None)  # asked once per import statement of every caller
+def own_names(module: str) -> frozenset[str]:
     """The names a fupin module defines itself (functions, classes, assignments) and its submodules."""
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
     names = {sub.split(".")[-1] for sub in MODULES if sub.rpartition(".")[0] == (module if module != "__init__" else "")}
@@ -245,7 +247,7 @@ def own_names(module: str) -> set[str]:
             elif isinstance(n, (ast.Assign, ast.AnnAssign)):
                 targets = n.targets if isinstance(n, ast.Assign) else [n.target]
                 names |= {x.id for t in targets for x in ast.walk(t) if isinstance(x, ast.Name)}
-    return names
+    return frozenset(names)
 
 
 def callers() -> dict[str, str]:

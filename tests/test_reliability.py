@@ -17,6 +17,7 @@ import pytest
 
 import fupin
 from notebook_fixtures import blocking_notebooks, faulty_notebooks, wait_for
+from conftest import fupin_args
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="uses /proc and POSIX signals")]
 
@@ -55,7 +56,7 @@ def wait_gone(marker: str, seconds: float = 20) -> list[int]:
 
 
 def fupin_cmd(*args: object) -> list[str]:
-    return [sys.executable, "-m", "fupin", *map(str, args)]
+    return fupin_args(*args)
 
 
 def run(*args: object, marker: str | None = None, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
