@@ -493,7 +493,7 @@ EXTRA_KEYS = {
 }
 PROJECTION_KEYS = {"exits", "remaining", "incidence", "villages_exiting", "villages_blocked"}
 VILLAGE_ROW_KEYS = {
-    "village_id", "village_name", "is_poor_village", "is_deep_poor_village", "exited_by_year",
+    "village_id", "village_name", "township_name", "is_poor_village", "is_deep_poor_village", "exited_by_year",
     "population", *(f"{s}_{k}" for s in ("registered", "exited", "remaining", "projected_exits",
                                          "projected_remaining") for k in ("households", "people")),
     "incidence", "projected_incidence", "status", "blockers", "collective_income", "collective_weak",

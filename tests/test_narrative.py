@@ -245,3 +245,45 @@ def test_text_never_shows_personal_fields(report_metrics) -> None:
     assert "王小明" not in text and "110101" not in text and "李四" not in text
 
 
+
+
+# ------------------------------------------------------------------ a village name two townships share
+
+
+def _county_sharing_a_name(name: str) -> dict:
+    """The county of four townships (metrics_fixtures.report_county_of_four), 河口乡's one village
+    renamed ``name``: the county's metrics for 2018."""
+    import fupin
+    import metrics_fixtures as fx
+
+    c = fx.report_county_of_four()
+    names = c.villages["village_name"].where(c.villages["village_id"] != "K01", name)
+    return fupin.analyse(_villages(c, village_name=names).area(None), year=2018).metrics
+
+
+def test_a_county_names_a_village_with_its_township_where_two_townships_share_the_name():
+    m = _county_sharing_a_name("马家岭村")  # also a blocked poor village of 城关镇
+    assert {v["village_id"]: v["township_name"] for v in m["villages_table"]}["K01"] == "河口乡"
+    names = narrative.village_names(m)
+    assert (names["V03"], names["K01"], names["V04"], names["S01"]) == ("城关镇马家岭村", "河口乡马家岭村", "高家洼村", "村S01")
+    problems = narrative.problems(m)
+    assert "全县有3个村（村B01、河口乡马家岭村、村S01）未填报村集体经济收入" in problems[0]
+    assert "其中2个村（城关镇马家岭村、高家洼村）村级活动场所未达标" in problems[2]
+    from fupin.report import tables
+
+    assert list(tables.poor_villages(m)["贫困村"])[:3] == ["李家沟村", "王家坪村", "城关镇马家岭村"]
+
+
+def test_a_name_no_other_township_has_is_left_as_it_is():
+    import metrics_fixtures as fx
+
+    m = _county_sharing_a_name("清水村")
+    assert narrative.village_names(m) == {v["village_id"]: v["village_name"] for v in m["villages_table"]}
+    assert narrative.village_names(m)["K01"] == "清水村"
+    # two villages of one township under one name: the township's name would not tell them apart
+    one = {"villages_table": [{"village_id": "1", "village_name": "东垭村", "township_name": "城关镇"},
+                              {"village_id": "2", "village_name": "东垭村", "township_name": "城关镇"}]}
+    assert narrative.village_names(one) == {"1": "东垭村", "2": "东垭村"}
+    # a township's own report holds its own villages only: none is qualified
+    town = [v for v in _county_sharing_a_name("马家岭村")["villages_table"] if v["township_name"] == "城关镇"]
+    assert sorted(narrative.village_names({"villages_table": town}).values()) == sorted(fx.REPORT_VILLAGE_NAMES.values())

@@ -317,11 +317,13 @@ MATH_NAMES = ["$x^2$村", "$\\frac{$镇", "a$b$c", "$$", "\\$5$", "<b>&\"'村\x0
 
 
 def _with_names(obj, names):
-    """A copy of a metrics structure with every village/township name replaced in turn from ``names``."""
+    """A copy of a metrics structure with every village/township name replaced in turn from ``names``
+    (a village's row keeps its township's name: the villages of one township stay of one township)."""
     it = iter(names * 100)
     def walk(value):
         if isinstance(value, dict):
-            return {k: (next(it) if k in ("village_name", "township_name", "county_name") else walk(v))
+            return {k: (next(it) if k in ("village_name", "township_name", "county_name")
+                        and not (k == "township_name" and "village_id" in value) else walk(v))
                     for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v) for v in value]

@@ -331,6 +331,8 @@ def village_table(
     where = village_positions(villages, frame)
     sizes = household_sizes(frame)
     table = villages[["village_id", "village_name"]].copy()
+    table["township_name"] = (villages["township_name"] if "township_name" in villages
+                              else pd.Series(pd.NA, index=villages.index, dtype="string"))
     poor = flag_values(villages, "is_poor_village", False)
     table["is_poor_village"] = poor
     table["is_deep_poor_village"] = flag_values(villages, "is_deep_poor_village", False)

@@ -26,7 +26,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from fupin.core import formats
 from fupin.report import style
 from fupin.core.text import chart_text
-from fupin.report.narrative import area_name
+from fupin.report.narrative import area_name, village_names
 from fupin.report.style import COLOURS
 
 Metrics = Mapping[str, Any]
@@ -483,6 +483,7 @@ def village_trend_chart(metrics: Metrics) -> Figure:
     village's status in T.
     """
     table = {v["village_id"]: v for v in metrics.get("villages_table") or []}
+    names = village_names(metrics)
     rows = list(metrics.get("incidence_trend_by_village") or [])
     poor = [vid for vid, v in table.items() if v.get("is_poor_village")]
     series = {vid: [r for r in rows if r["village_id"] == vid] for vid in poor}
@@ -510,8 +511,8 @@ def village_trend_chart(metrics: Metrics) -> Figure:
         ax.text(0.98, 0.97, _village_note(village, points, threshold), transform=ax.transAxes,
                 ha="right", va="top", fontsize=9.5, color=colour, linespacing=1.5,
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
-        ax.set_title(f"{chart_text(village['village_name'])}（{style.status_label(village.get('status', ''))}）",
-                     fontsize=10.5, color=colour)
+        name = names.get(str(village["village_id"]), village["village_name"])
+        ax.set_title(f"{chart_text(name)}（{style.status_label(village.get('status', ''))}）", fontsize=10.5, color=colour)
     for ax in axes[len(series):]:
         ax.set_axis_off()
     axes[0].set_ylim(0, top * 1.25)
@@ -551,7 +552,9 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
     ax = fig.subplots()
     if not rows:
         return _empty(fig, ax, title, "无未脱贫人口")
-    names = [chart_text(v["village_name"]) + ("（贫困村）" if v.get("is_poor_village") else "") for v in rows]
+    known = village_names(metrics)
+    names = [chart_text(known.get(str(v["village_id"]), v["village_name"])) + ("（贫困村）" if v.get("is_poor_village") else "")
+             for v in rows]
     exits = [_village_count(v, "projected_exits", "people") for v in rows]
     remain = [_village_count(v, "remaining", "people") - e for v, e in zip(rows, exits)]
     positions = list(range(len(rows)))  # not the names: two villages may share one
@@ -606,7 +609,8 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     bars = ax.barh(positions, shares, color=colours, height=0.65)
     ax.bar_label(bars, labels=[f"{formats.fmt_pct(v['gap_share'], 1)}（{formats.fmt_wan(v['income_gap'], 2)}）" for v in rows],
                  padding=3, fontsize=9.5)
-    ax.set_yticks(positions, [chart_text(v["village_name"]) for v in rows])
+    names = village_names(metrics)
+    ax.set_yticks(positions, [chart_text(names.get(str(v.get("village_id")), v["village_name"])) for v in rows])
     ax.set_xlim(0, max(shares) * 1.35)
     _pct_axis(ax, "x")
     ax.set_xlabel("占全部收入缺口（即占贫困缺口指数）的比重")

@@ -70,9 +70,31 @@ def whole_area(metrics: Metrics) -> str:
     return "全乡镇"
 
 
+def village_names(metrics: Metrics) -> dict[str, str]:
+    """Each village's name as the reader sees it, by id (villages_table): its own name, or its
+    township's and its own where villages of two townships of the area share a name, as a
+    county's report must say which 东垭村 it means.
+
+    >>> village_names({"villages_table": [
+    ...     {"village_id": "1", "village_name": "东垭村", "township_name": "城关镇"},
+    ...     {"village_id": "2", "village_name": "东垭村", "township_name": "河口乡"},
+    ...     {"village_id": "3", "village_name": "石桥村", "township_name": "城关镇"}]})
+    {'1': '城关镇东垭村', '2': '河口乡东垭村', '3': '石桥村'}
+    """
+    rows = list(metrics.get("villages_table") or [])
+    townships: dict[str, set[str]] = {}
+    for v in rows:
+        townships.setdefault(str(v.get("village_name")), set()).add(str(v.get("township_name") or ""))
+    names = {}
+    for v in rows:
+        name, township = str(v.get("village_name")), str(v.get("township_name") or "")
+        names[str(v.get("village_id"))] = township + name if len(townships[name]) > 1 and township else name
+    return names
+
+
 def _village_names(metrics: Metrics, ids: Sequence[str]) -> list[str]:
-    """Village names for ids, from villages_table (the id where none is known)."""
-    names = {str(v.get("village_id")): str(v.get("village_name")) for v in metrics.get("villages_table") or []}
+    """Village names for ids (:func:`village_names`; the id where none is known)."""
+    names = village_names(metrics)
     return [names.get(str(vid), str(vid)) for vid in ids]
 
 

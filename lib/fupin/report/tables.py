@@ -18,6 +18,7 @@ from fupin.core.config import PROJECT_ROOT
 from fupin.core.county import County
 from fupin.core.contract import INPUT_TABLES
 from fupin.core.formats import MISSING, fmt_index, fmt_int, fmt_pct, fmt_wan, fmt_yuan
+from fupin.report.narrative import village_names
 from fupin.report.style import (
     COLUMN_LABELS, PARAMETER_LABELS, band_label, blocker_label, fmt_checksum, fmt_local_time, fmt_parameter,
     reason_label, status_label,
@@ -124,10 +125,10 @@ def _codes(value: object) -> list[str]:
 def villages_outlook(m: dict) -> pd.DataFrame:
     """Per village with registered households: status at Y, exits expected in T, collective
     income (weak ones marked) and, when the data has it, industry coverage of remaining households."""
-    industry = m.get("industry_coverage") is not None
+    industry, names = m.get("industry_coverage") is not None, village_names(m)
     rows = [
         {
-            "村": v["village_name"],
+            "村": names.get(str(v["village_id"]), v["village_name"]),
             "贫困村": "是" if v["is_poor_village"] else "否",
             "户籍人口": fmt_int(v["population"]),
             "未脱贫户": fmt_int(v["remaining_households"]),
@@ -159,10 +160,11 @@ def non_exit_reasons(m: dict) -> pd.DataFrame:
 
 def poor_villages(m: dict) -> pd.DataFrame:
     """Every poor village: exited, exiting in T, or blocked and by what."""
+    names = village_names(m)
     threshold = m["parameters"]["village_threshold"]
     rows = [
         {
-            "贫困村": v["village_name"],
+            "贫困村": names.get(str(v["village_id"]), v["village_name"]),
             "状态": status_label(v["status"]),
             f"{m['target_year']}年预计发生率": fmt_pct(v["projected_incidence"]),
             "未达到的退出条件": "、".join(blocker_label(b, threshold) for b in v["blockers"]) or "—",
@@ -274,14 +276,14 @@ def depth_indices(m: dict) -> pd.DataFrame:
     incidence denominator); the poor are remaining households whose income
     for T is below the line (see :mod:`fupin.figures.depth`).
     """
-    d = m.get("depth") or {}
+    d, names = m.get("depth") or {}, village_names(m)
     area = {"village_name": f"{m.get('township_name') or m.get('county_name') or '全部'}（合计）",
             **d, "poor_people": (d.get("poor") or {}).get("people"), "gap_share": 1.0 if d.get("income_gap") else None}
     villages = sorted((v for v in d.get("villages") or [] if v.get("poor_people")),
                       key=lambda v: -float(v.get("income_gap") or 0))
     rows = [
         {
-            "范围": v["village_name"],
+            "范围": names.get(str(v.get("village_id")), v["village_name"]),
             "户籍人口": fmt_int(v.get("population")),
             "低于贫困线人口": fmt_int(v.get("poor_people")),
             "贫困发生率": fmt_pct(v.get("fgt0")),
@@ -329,7 +331,7 @@ def registry_by_village(m: dict) -> pd.DataFrame:
     Villages without any of these are left out; empty when the data has no registry.
     """
     reg = m.get("registry") or {}
-    names = {str(v.get("village_id")): v.get("village_name") for v in m.get("villages_table") or []}
+    names = village_names(m)
     columns = {"monitored": "监测对象", "脱贫不稳定户": "脱贫不稳定户", "边缘易致贫户": "边缘易致贫户",
                "突发严重困难户": "突发严重困难户", "newly_identified": "年内新识别", "eliminated": "年内风险消除",
                "projected_elimination": "预计消除风险", "possibly_missed": "应纳未纳"}
