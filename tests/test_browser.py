@@ -97,6 +97,26 @@ def test_a_table_scrolled_to_its_end_on_a_phone_still_shows_its_first_column(bro
 
 
 @pytest.mark.parametrize("name", ["report", "index"])
+def test_charts_at_2x_and_across_a_phone_s_width(browser, pages, name):
+    """Every chart has two image pixels or more to a CSS pixel, on a phone and on a desk; a phone shows
+    it across the page's width, 362 CSS pixels (tests/test_plots.py: its text is then 11 pixels or more)."""
+    from test_plots import PHONE_CHART_PX
+
+    for width in (PHONE, DESK):
+        page = _open(browser, pages[name], width)
+        try:
+            shown = page.evaluate("""Array.from(document.querySelectorAll('.output_png img')).map(
+                i => [i.naturalWidth / i.clientWidth, i.clientWidth, i.naturalWidth])""")
+        finally:
+            page.close()
+        assert shown and all(ratio >= 2 for ratio, _, _ in shown), (width, shown)
+        if width == PHONE:
+            assert all(abs(css - PHONE_CHART_PX) <= 1 for _, css, _ in shown), shown
+        else:  # at its own size: 120 CSS pixels to the chart's inch, no wider than a 4.4-inch chart and its padding
+            assert all(css <= 4.6 * 120 for _, css, _ in shown), shown
+
+
+@pytest.mark.parametrize("name", ["report", "index"])
 def test_prints_on_few_a4_sheets_with_a_header(browser, pages, name, tmp_path):
     page = _open(browser, pages[name], DESK)
     try:

@@ -149,7 +149,8 @@ def write_county_page(
     ``{县}`` for the county's name; "" for the default).
     """
     from fupin.report import charts as plots
-    from fupin.report.show import figure_pngs
+    from fupin.report.show import figure_pngs, shown_width
+    from fupin.report.style import PIXEL_RATIO
     from fupin.report import brief
     from fupin.report.word import PICTURE_DPI, county_document, document_bytes
     from fupin.report.style import fmt_local_date, fmt_local_time, use_report_style
@@ -177,8 +178,8 @@ def write_county_page(
     if per_township:
         use_report_style()
         fig = plots.county_overview_chart(per_township)  # built and laid out once, for the page and the document
-        shown, printed = figure_pngs(fig, [None, PICTURE_DPI])
-        chart = base64.b64encode(shown).decode("ascii")
+        shown, printed = figure_pngs(fig, [fig.dpi * PIXEL_RATIO, PICTURE_DPI])
+        chart = {"png": base64.b64encode(shown).decode("ascii"), "width": shown_width(shown)}
         charts[plots.county_overview_chart.__name__] = printed
         fig.clf()
 

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from fupin.core.text import file_name, finalize, one_line, url_segment
+from fupin.report.style import PIXEL_RATIO
 from fupin.mail.config import COUNTY, MailConfig
 from fupin.mail.folder import Report, township_metrics_in
 
 
-#: Chart resolution and display width: each PNG is drawn at ``CHART_DPI * PIXEL_RATIO`` and shown
-#: at ``CHART_DPI``: sharp on a phone's or a laptop's 2× screen, each PNG still under 100 KB.
+#: Chart resolution and display width: each PNG is drawn at ``CHART_DPI * PIXEL_RATIO``
+#: (:data:`fupin.report.style.PIXEL_RATIO`) and shown at ``CHART_DPI``: sharp on a phone's or a
+#: laptop's 2× screen, each PNG still under 100 KB.
 CHART_DPI = 96
-PIXEL_RATIO = 2
 BODY_WIDTH = 640
 CHART_WIDTH = BODY_WIDTH - 40
 #: Gmail clips bodies past ~102 KB; the HTML part stays under this (UTF-8 bytes).

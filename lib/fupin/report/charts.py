@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -33,7 +34,7 @@ Metrics = Mapping[str, Any]
 
 #: Width of every chart in inches: narrow enough that its text stays readable
 #: when a phone shows it 360 pixels wide, and printed at natural size on A4.
-CHART_WIDTH = 5.2
+CHART_WIDTH = 4.4
 
 
 def _styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
@@ -156,6 +157,61 @@ def _title_height(title: str, points: float = _TITLE_PT) -> float:
     return _lines(title.count("\n") + 1, points) + 10 / 72 + 0.03
 
 
+def _wrapped(title: str, width: float, points: float = _TITLE_PT) -> str:
+    r"""``title`` in lines no wider than ``width`` inches at ``points``: broken before its （…）
+    where that is enough, else where a line is full, never inside a number (31.37万元).
+
+    >>> title = "各村对贫困缺口指数的贡献（城关镇贫困缺口指数为0.313%，收入缺口31.37万元）"
+    >>> print(_wrapped(title, 3.2))
+    各村对贫困缺口指数的贡献（城关镇
+    贫困缺口指数为0.313%，收入缺口
+    31.37万元）
+    >>> print(_wrapped("贫困村贫困发生率变化（虚线为2019年预测）", 3.2))
+    贫困村贫困发生率变化
+    （虚线为2019年预测）
+    """
+    if _text_width([title], points) <= width:
+        return title
+    head, paren, tail = title.partition("（")
+    if head and paren and max(_text_width([head], points), _text_width([paren + tail], points)) <= width:
+        return f"{head}\n{paren}{tail}"
+    lines, line = [], ""
+    # a token: a number with its unit, or one character; an opening bracket goes with what follows,
+    # closing punctuation with what precedes (no line ends in （ nor starts with ）or ，)
+    for token in re.findall(r"（?(?:[0-9A-Za-z][0-9A-Za-z.,%]*(?:万元|元)?|.)[）)，,、。：]*", title, flags=re.S):
+        if line.strip() and _text_width([line + token], points) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    return "\n".join(lines + [line])
+
+
+def _set_title(ax: Axes, title: str, points: float = _TITLE_PT, left: float | None = None, **kwargs: Any) -> str:
+    """Set ``ax``'s title (left-aligned over the axes, ``axes.titlelocation``) wrapped to the room
+    right of the axes' left edge (``left`` inches, default :func:`_left`); the title as set, for
+    :func:`_title_height`."""
+    room = CHART_WIDTH - (_left(ax) if left is None else left) - _EDGE_PT / 72
+    title = _wrapped(title, room, points)
+    ax.set_title(title, fontsize=points, **kwargs)
+    return title
+
+
+def _axes_width(ax: Axes) -> float:
+    """Inches `ax` is wide, as placed (:func:`_place`)."""
+    return ax.get_position().width * ax.figure.get_size_inches()[0]
+
+
+def _room_right(ax: Axes, values: Sequence[float], labels: Sequence[str], offset: float, points: float = 10) -> float:
+    """The x axis' upper limit that leaves each label (``points`` size, ``offset`` inches right of its
+    value) inside the axes once placed: bar labels, the projected point's label (the figure's tight
+    box must not grow past the chart's width, or a phone shows all its text smaller)."""
+    width = _axes_width(ax)
+    lower = ax.get_xlim()[0]
+    need = [(_text_width([label], points) + offset) for label in labels]
+    return max(lower + (v - lower) * width / max(width - n, 0.25 * width) for v, n in zip(values, need))
+
+
 def _tick_band(lines: int = 1, points: float = _TICK_PT) -> float:
     """Inches an axis' tick labels take beside the axes, `lines` high (the x axis)."""
     return _lines(lines, points) + _TICK_GAP_PT / 72
@@ -195,7 +251,7 @@ def _pct_axis(ax: Axes, axis: str = "y") -> None:
 
 def _empty(fig: Figure, ax: Axes, title: str, message: str) -> Figure:
     """A chart with nothing to plot: the title and a message under it (the PNG is cut to them)."""
-    ax.set_title(title)
+    title = _set_title(ax, title, left=0.1)
     ax.set_axis_off()
     ax.text(0.0, 1.0, message, ha="left", va="top", transform=ax.transAxes, color=COLOURS["text"])
     _place(fig, left=0.1, bottom=0.1, top=_title_height(title))
@@ -271,12 +327,12 @@ BAND_LABEL_ROTATION = 90
 def _band_labels(bands: Sequence[Mapping[str, Any]], slot: float) -> tuple[list[str], int]:
     """The bands' tick labels (:func:`fupin.report.style.band_label`) and their rotation, so that neighbours
     never overlap: as they are when the widest fits in `slot` inches (one band's width on the axes),
-    else broken after the dash onto two lines, else (many bands) whole and turned by
-    :data:`BAND_LABEL_ROTATION` degrees."""
+    else broken onto two lines (after the dash, before 以下/以上: ``3,500元\n以下``), else (many
+    bands) whole and turned by :data:`BAND_LABEL_ROTATION` degrees."""
     labels = [style.band_label(b) for b in bands]
     if _text_width(labels, _TICK_PT) <= slot * 0.9:
         return labels, 0
-    broken = [label.replace("—", "—\n", 1) for label in labels]
+    broken = [re.sub("(以下|以上)$", "\n\\1", label.replace("—", "—\n", 1)) for label in labels]
     if _text_width(broken, _TICK_PT) <= slot * 0.9:
         return broken, 0
     return labels, BAND_LABEL_ROTATION
@@ -303,8 +359,8 @@ def _paired_bars(ax, items: list, hh_colours: object = None, pp_colours: object 
                      color=COLOURS["households"] if hh_colours is None else hh_colours)
     bars_pp = ax.bar([p + PAIR_WIDTH / 2 for p in positions], people, PAIR_WIDTH, label="人数",
                      color=COLOURS["people"] if pp_colours is None else pp_colours)
-    ax.bar_label(bars_hh, labels=[formats.fmt_households(v) for v in households], padding=2, fontsize=9.5)
-    ax.bar_label(bars_pp, labels=[formats.fmt_people(v) for v in people], padding=2, fontsize=9.5)
+    ax.bar_label(bars_hh, labels=[formats.fmt_households(v) for v in households], padding=2, fontsize=10)
+    ax.bar_label(bars_pp, labels=[formats.fmt_people(v) for v in people], padding=2, fontsize=10)
     return households, people, [bars_hh, bars_pp]
 
 
@@ -344,9 +400,11 @@ def income_band_chart(metrics: Metrics) -> Figure:
     left = _left(ax)
     labels, turned = _band_labels(bands, (CHART_WIDTH - left - 0.1) / len(bands))  # 0.1: _place's right margin
     ax.set_xticks(positions, labels, **({"rotation": turned, "ha": "center"} if turned else {}))
-    ax.set_title(title)
-    ax.legend(handles=handles, loc="best")
-    _place(fig, left=left, bottom=_turned_bottom(labels, turned) if turned else _bottom(ax),
+    title = _set_title(ax, title, left=left)
+    # below the chart, on one line: inside, it would cover a bar or its count
+    fig.legend(handles=handles, ncols=len(handles), **_below(fig))
+    legend = _lines(1, mpl.rcParams["legend.fontsize"]) + 0.1
+    _place(fig, left=left, bottom=(_turned_bottom(labels, turned) if turned else _bottom(ax)) + legend,
            top=_title_height(title))
     return fig
 
@@ -369,7 +427,7 @@ def registry_trend_chart(metrics: Metrics) -> Figure:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
     ax.grid(axis="x", visible=False)
     ax.set_ylabel("户数 / 人数")
-    ax.set_title(title)
+    title = _set_title(ax, title)
     ax.legend(loc="best")
     _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
     return fig
@@ -407,20 +465,21 @@ def _draw_trend(ax: Axes, points: Sequence[Mapping[str, Any]], colour: str, labe
         if math.isnan(rate):
             continue
         ax.annotate(formats.fmt_pct(rate), (year, rate), textcoords="offset points", xytext=(0, -14 if below(year, rate) else 7),
-                    ha="center", fontsize=9.5, color=colour)
+                    ha="center", fontsize=10, color=colour)
     for point in (p for p in projected if not math.isnan(_rate(p))):
         ax.annotate(f"预测 {formats.fmt_pct(point['incidence'])}", (int(point["year"]), _rate(point)),
-                    textcoords="offset points", xytext=(8, 0), ha="left", va="center", fontsize=9.5, color=colour)
+                    textcoords="offset points", xytext=(8, 0), ha="left", va="center", fontsize=10, color=colour)
 
 
 def _year_axis(ax: Axes, years: Sequence[int], projected: set[int], compact: bool = False) -> None:
     """Integer year ticks; the projected year is marked 预测 on its tick."""
     ticks = sorted(set(years))
-    if compact:
-        labels = [f"{y}\n预测" if y in projected else f"{y}" for y in ticks]
+    if compact:  # a small panel: the first year in full, then two digits (2014 15 16 … 19 预测)
+        labels = [(f"{y}" if i == 0 else f"{y % 100:02d}") + ("\n预测" if y in projected else "")
+                  for i, y in enumerate(ticks)]
     else:
-        labels = [f"{y}年\n（预测）" if y in projected else f"{y}年" for y in ticks]
-    ax.set_xticks(ticks, labels, fontsize=9 if compact else None)
+        labels = [f"{y}\n（预测）" if y in projected else f"{y}" for y in ticks]
+    ax.set_xticks(ticks, labels, fontsize=10 if compact else None)
     ax.set_xlim(ticks[0] - 0.4, ticks[-1] + (0.4 if compact or not projected else 0.9))
     ax.grid(axis="x", visible=False)
 
@@ -433,7 +492,8 @@ def incidence_trend_chart(metrics: Metrics, national: pd.DataFrame | None = None
     ``metrics["incidence_trend"]``; the point marked ``projected`` is drawn
     dashed with a hollow marker. `national` (see
     :func:`fupin.report.national.national_series`, column ``incidence`` as a
-    fraction) adds the national rural incidence over the same years in grey.
+    fraction) adds the national rural incidence over the same years in grey, up to the area's last
+    actual year (a report as at the end of Y shows no national figure of T).
     """
     fig = _figure(CHART_WIDTH, 3.6)
     ax = fig.subplots()
@@ -445,7 +505,9 @@ def incidence_trend_chart(metrics: Metrics, national: pd.DataFrame | None = None
     top = _top(_rate(p) for p in points)
     reference: dict[int, float] = {}
     if national is not None and not national.empty:
-        shown = national[(national["year"] >= min(years)) & (national["year"] <= max(years))]
+        # the years the area has actual figures for: a report as at the end of Y shows no later national figure
+        known = [int(p["year"]) for p in points if not p.get("projected")] or years
+        shown = national[(national["year"] >= min(years)) & (national["year"] <= max(known))]
         reference = dict(zip(shown["year"].astype(int), shown["incidence"].astype(float)))
         if not shown.empty:
             ax.plot(shown["year"].astype(int), shown["incidence"].astype(float), color=COLOURS["national"],
@@ -457,9 +519,14 @@ def incidence_trend_chart(metrics: Metrics, national: pd.DataFrame | None = None
     ax.set_ylim(0, top * 1.2)
     _pct_axis(ax)
     ax.set_ylabel("贫困发生率")
-    ax.set_title(title + ("（虚线为预测）" if any(p.get("projected") for p in points) else ""))
+    title = _set_title(ax, title + ("（虚线为预测）" if any(p.get("projected") for p in points) else ""))
     ax.legend(loc="upper right")
     _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
+    ahead = [p for p in points if p.get("projected")]  # their label ("预测 1.25%") is 8 points right of them
+    if ahead:
+        room = _room_right(ax, [int(p["year"]) for p in ahead], [f"预测 {formats.fmt_pct(p['incidence'])}" for p in ahead],
+                           8 / 72)
+        ax.set_xlim(ax.get_xlim()[0], max(room, max(years) + 0.4))
     return fig
 
 
@@ -495,12 +562,18 @@ def village_trend_chart(metrics: Metrics) -> Figure:
         return _empty(fig, fig.subplots(), title, "无贫困村")
     ncols = min(2, len(series))
     nrows = -(-len(series) // ncols)
-    fig = _figure(CHART_WIDTH, 2.1 * nrows + 0.8)
+    # a panel's title is the village and its status, on two lines where one is wider than the panel
+    titles = {vid: (chart_text(names.get(str(vid), table[vid]["village_name"])),
+                    style.status_label(table[vid].get("status", ""))) for vid in series}
+    panel_width = (CHART_WIDTH - 0.9 - 0.3 * (ncols - 1)) / ncols  # less the y ticks, the gap between panels
+    broken = any(_text_width([f"{name}（{status}）"], 10.5) > panel_width for name, status in titles.values())
+    fig = _figure(CHART_WIDTH, (2.3 if broken else 2.1) * nrows + 0.8)
     axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
     top = _top(_rate(r) for points in series.values() for r in points)
     years = sorted({int(r["year"]) for points in series.values() for r in points})
     projected = {int(r["year"]) for points in series.values() for r in points if r.get("projected")}
     status_colour = {"exited": COLOURS["national"], "exiting": COLOURS["exit"], "blocked": COLOURS["remaining"]}
+    notes = 1  # lines of the tallest corner note
     for ax, (vid, points) in zip(axes, series.items()):
         village = table[vid]
         colour = status_colour.get(village.get("status", ""), COLOURS["area"])
@@ -508,14 +581,15 @@ def village_trend_chart(metrics: Metrics) -> Figure:
         if threshold is not None:
             ax.axhline(float(threshold), color=COLOURS["threshold"], linestyle=":", linewidth=1.2)
         _year_axis(ax, years, projected, compact=True)
-        ax.text(0.98, 0.97, _village_note(village, points, threshold), transform=ax.transAxes,
-                ha="right", va="top", fontsize=9.5, color=colour, linespacing=1.5,
+        note = _village_note(village, points, threshold)
+        notes = max(notes, note.count("\n") + 1)
+        ax.text(0.98, 0.97, note, transform=ax.transAxes,
+                ha="right", va="top", fontsize=10, color=colour, linespacing=1.5,
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
-        name = names.get(str(village["village_id"]), village["village_name"])
-        ax.set_title(f"{chart_text(name)}（{style.status_label(village.get('status', ''))}）", fontsize=10.5, color=colour)
+        name, status = titles[vid]
+        ax.set_title(f"{name}\n{status}" if broken else f"{name}（{status}）", fontsize=10.5, color=colour)
     for ax in axes[len(series):]:
         ax.set_axis_off()
-    axes[0].set_ylim(0, top * 1.25)
     axes[0].yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))  # whole steps (2%, not 2.5%) in a small panel
     _pct_axis(axes[0])
     handles = [Line2D([], [], color=COLOURS["text"], marker="o", markersize=4, label="实际"),
@@ -525,12 +599,22 @@ def village_trend_chart(metrics: Metrics) -> Figure:
         handles.append(Line2D([], [], color=COLOURS["threshold"], linestyle=":",
                               label=f"出列标准{formats.fmt_pct_short(threshold)}"))
     fig.legend(handles=handles, ncols=len(handles), **_below(fig))
-    fig.suptitle(title, x=0.02, ha="left", fontsize=13)
-    panel_title = _title_height("", 10.5)  # each panel's: the village and its status
-    ticks = _bottom(axes[0], 9)
+    title = _wrapped(title, CHART_WIDTH * 0.98 - _EDGE_PT / 72)
+    fig.suptitle(title, x=0.02, ha="left", fontsize=_TITLE_PT)
+    panel_title = _title_height("\n" if broken else "", 10.5)  # each panel's: the village and its status
+    ticks = _bottom(axes[0], 10)
     legend = _lines(1, mpl.rcParams["legend.fontsize"]) + 0.1
-    _place(fig, left=_left(axes[0]), bottom=ticks + legend, top=_title_height(title) + panel_title,
-           hspace=ticks + panel_title, wspace=0.3)
+    def place() -> None:
+        _place(fig, left=_left(axes[0]), bottom=ticks + legend, top=_title_height(title) + panel_title,
+               hspace=ticks + panel_title, wspace=0.3)
+
+    place()
+    # the corner notes sit above every line: the rates take the axes' height below the tallest note
+    # (its lines at 1.5 spacing, and the box's pad), or 80 % of it; then the y ticks may be wider
+    panel_height = axes[0].get_position().height * fig.get_size_inches()[1]
+    note = _lines(notes * 1.2, 10) + 0.1
+    axes[0].set_ylim(0, top / min(0.8, max(1 - note / panel_height, 0.3)))
+    place()
     return fig
 
 
@@ -563,9 +647,9 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
     widest = max(e + r for e, r in zip(exits, remain))
     for bars, values in ((left, exits), (right, remain)):
         ax.bar_label(bars, labels=[formats.fmt_int(v) if v >= widest * 0.06 else "" for v in values],
-                     label_type="center", color="white", fontsize=9.5)
+                     label_type="center", color="white", fontsize=10)
     for index, (e, r) in enumerate(zip(exits, remain)):
-        ax.text(e + r + widest * 0.01, index, formats.fmt_people(e + r), va="center", fontsize=9.5,
+        ax.text(e + r + widest * 0.01, index, formats.fmt_people(e + r), va="center", fontsize=10,
                 color=COLOURS["text"])
     ax.set_yticks(positions, names)
     ax.set_xlim(0, widest * 1.12)
@@ -574,8 +658,9 @@ def exits_by_village_chart(metrics: Metrics) -> Figure:
     ax.set_ylim(-0.5, max(len(rows), 3) - 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))  # each bar is labelled: a few ticks suffice
     ax.grid(axis="y", visible=False)
-    ax.set_title(title)
-    ax.legend(loc="lower right" if len(rows) >= 3 else "upper right")
+    title = _set_title(ax, title)
+    # one or two villages: the legend on one line, in the empty row above their bars
+    ax.legend(loc="lower right" if len(rows) >= 3 else "upper right", ncols=1 if len(rows) >= 3 else 2)
     _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
     return fig
 
@@ -597,7 +682,7 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     rows = [v for v in depth.get("villages") or [] if (v.get("income_gap") or 0) > 0]
     rows.sort(key=lambda v: (float(v["income_gap"]), str(v["village_name"])))
     poor = {v["village_id"] for v in metrics.get("villages_table") or [] if v.get("is_poor_village")}
-    title = (f"各村对贫困缺口指数的贡献（{_chart_area_name(metrics)}贫困缺口指数 = "
+    title = (f"各村对贫困缺口指数的贡献（{_chart_area_name(metrics)}贫困缺口指数为"
              f"{formats.fmt_index(depth.get('fgt1'))}，收入缺口{formats.fmt_wan(depth.get('income_gap'))}）")
     fig = _figure(CHART_WIDTH, 1.4 + 0.28 * max(len(rows), 3))
     ax = fig.subplots()
@@ -608,18 +693,23 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     colours = [COLOURS["remaining"] if v["village_id"] in poor else COLOURS["households"] for v in rows]
     bars = ax.barh(positions, shares, color=colours, height=0.65)
     ax.bar_label(bars, labels=[f"{formats.fmt_pct(v['gap_share'], 1)}（{formats.fmt_wan(v['income_gap'], 2)}）" for v in rows],
-                 padding=3, fontsize=9.5)
+                 padding=3, fontsize=10)
     names = village_names(metrics)
     ax.set_yticks(positions, [chart_text(names.get(str(v.get("village_id")), v["village_name"])) for v in rows])
+    texts = [f"{formats.fmt_pct(v['gap_share'], 1)}（{formats.fmt_wan(v['income_gap'], 2)}）" for v in rows]
     ax.set_xlim(0, max(shares) * 1.35)
     _pct_axis(ax, "x")
     ax.set_xlabel("占全部收入缺口（即占贫困缺口指数）的比重")
     ax.grid(axis="y", visible=False)
-    ax.set_title(title, fontsize=11.5)
+    title = _set_title(ax, title, 11.5)
     handles = [Line2D([], [], color=COLOURS["remaining"], linewidth=6, label="贫困村"),
                Line2D([], [], color=COLOURS["households"], linewidth=6, label="非贫困村")]
     ax.legend(handles=handles, loc="lower right")
     _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title, 11.5))
+    upper = max(max(shares) * 1.1, _room_right(ax, shares, texts, 3 / 72))  # bar_label's padding: 3 points
+    ax.set_xlim(0, upper)
+    # no tick label at the very end: half of it would stand past the chart's width
+    ax.set_xticks([t for t in ax.get_xticks() if 0 <= t <= upper * 0.94])
     return fig
 
 
@@ -670,22 +760,22 @@ def sensitivity_chart(metrics: Metrics) -> Figure:
         top.plot([line], [_rate(current)], marker="o", color=COLOURS["text"], markersize=6)
         box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
         top.annotate(f"贫困线{formats.fmt_yuan(line)}：{formats.fmt_pct(current['incidence'])}", (line, _rate(current)),
-                     textcoords="offset points", xytext=(8, 8), fontsize=9.5, color=COLOURS["text"], bbox=box)
+                     textcoords="offset points", xytext=(8, 8), fontsize=10, color=COLOURS["text"], bbox=box)
         bottom.annotate(f"拟脱贫{formats.fmt_people(current['exits_people'])}", (line, int(current["exits_people"])),
-                        textcoords="offset points", xytext=(8, 6), fontsize=9.5, color=COLOURS["text"], bbox=box)
+                        textcoords="offset points", xytext=(8, 6), fontsize=10, color=COLOURS["text"], bbox=box)
     top.set_ylim(0, _top([_rate(p) for ps in curves.values() for p in ps] + [0.03]) * 1.15)
     _pct_axis(top)
     top.set_ylabel(f"{target}年预计贫困发生率")
-    legend = fig.legend(handles=top.get_legend_handles_labels()[0], ncols=2, fontsize=9.5, **_below(fig))
+    legend = fig.legend(handles=top.get_legend_handles_labels()[0], ncols=2, fontsize=10, **_below(fig))
     bottom.set_ylim(0, max([int(p["exits_people"]) for ps in curves.values() for p in ps] + [1]) * 1.15)
     bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
     bottom.set_ylabel(f"{target}年拟脱贫人数")
     bottom.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))  # round lines (3,000, 3,500, ...)
     bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
     bottom.set_xlabel("贫困线（元/人·年；阴影为贫困线上下10%）")
-    top.set_title(title)
+    title = _set_title(top, title, left=max(_left(top), _left(bottom)))
     legend_rows = -(-len(legend.get_texts()) // 2)
-    _place(fig, left=max(_left(top), _left(bottom)), bottom=_bottom(bottom) + _lines(legend_rows, 9.5) + 0.15,
+    _place(fig, left=max(_left(top), _left(bottom)), bottom=_bottom(bottom) + _lines(legend_rows, 10) + 0.15,
            top=_title_height(title), hspace=0.2)
     return fig
 
@@ -715,7 +805,7 @@ def county_overview_chart(summaries: Sequence[Metrics]) -> Figure:
     if len(rows) > OVERVIEW_MAX_TOWNSHIPS:
         rows = rows[-OVERVIEW_MAX_TOWNSHIPS:]
         title += f"\n（共{len(summaries):,}个乡镇，图中为贫困发生率最高的{OVERVIEW_MAX_TOWNSHIPS}个）"
-    fig = _figure(CHART_WIDTH, 1.4 + 0.5 * max(len(rows), 2))
+    fig = _figure(CHART_WIDTH, 1.3 + 0.42 * max(len(rows), 2))
     ax = fig.subplots()
     if not rows:
         return _empty(fig, ax, title, "无乡镇数据")
@@ -729,13 +819,13 @@ def county_overview_chart(summaries: Sequence[Metrics]) -> Figure:
     for values, shift, colour, label in series:
         bars = ax.barh([p + shift for p in positions], [_zero(v) for v in values], height,
                        color=colour, label=label)
-        ax.bar_label(bars, labels=[formats.fmt_pct(v) for v in values], padding=3, fontsize=9.5)
+        ax.bar_label(bars, labels=[formats.fmt_pct(v) for v in values], padding=3, fontsize=10)
     widest = _top((_zero(v) for v in now + later), floor=0.001)
     ax.set_xlim(0, widest * 1.2)
     ax.set_yticks(positions, names)
     _pct_axis(ax, "x")
     ax.grid(axis="y", visible=False)
-    ax.set_title(title)
+    title = _set_title(ax, title)
     ax.legend(loc="lower right")
     _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
     return fig
@@ -768,14 +858,14 @@ def backtest_chart(metrics: Metrics) -> Figure:
         top = max([top, *values])
         bars = ax.bar([y + (k - 1) * width for y in years], values, width, label=label, color=colour)
         if len(rows) <= 6:  # a label per bar while they fit
-            ax.bar_label(bars, labels=[formats.fmt_int(v) for v in values], padding=2, fontsize=8.5)
+            ax.bar_label(bars, labels=[formats.fmt_int(v) for v in values], padding=2, fontsize=10)
     ax.set_xticks(years, [f"{y}年" for y in years])
     ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
     ax.set_ylim(0, max(top, 1) * 1.35)  # room for the legend above the bars
     ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.fmt_int(value)))
     ax.grid(axis="x", visible=False)
-    ax.set_title(title)
-    ax.legend(loc="upper left", ncols=3, fontsize=8.5, frameon=False)
+    title = _set_title(ax, title)
+    ax.legend(loc="upper left", ncols=3, fontsize=10, frameon=False)
     _place(fig, left=_left(ax), bottom=_bottom(ax), top=_title_height(title))
     return fig

@@ -454,7 +454,8 @@ def show_download(path: str | Path | None, text: str, note: str = "", empty: str
 
 
 def show_figure(fig: Figure, alt: str = "", output_dir: str | Path | None = None) -> None:
-    """Embed a chart as a PNG and release the figure's memory.
+    """Embed a chart as a PNG, drawn at :data:`~fupin.report.style.PIXEL_RATIO` times its dpi and
+    shown at its size (:func:`shown_width`), and release the figure's memory.
 
     With an ``output_dir`` (a run's folder; ``""`` or None: nothing is written), the
     chart, one of :mod:`fupin.report.charts`, is also written at the Word document's
@@ -463,17 +464,32 @@ def show_figure(fig: Figure, alt: str = "", output_dir: str | Path | None = None
     """
     from IPython.display import Image, display
 
+    from fupin.report.style import PIXEL_RATIO
+
     if not output_dir:
-        png = figure_png(fig)
+        png = figure_png(fig, fig.dpi * PIXEL_RATIO)
     else:
         from fupin.core.config import DOCX_PICTURE_DPI
         from fupin.core.files import atomic_write_bytes
 
         path = docx_picture(output_dir, getattr(fig, "name", ""))
-        png, printed = figure_pngs(fig, [None, DOCX_PICTURE_DPI])
+        png, printed = figure_pngs(fig, [fig.dpi * PIXEL_RATIO, DOCX_PICTURE_DPI])
         atomic_write_bytes(path, printed)
-    display(Image(data=png, format="png", metadata={"alt": alt} if alt else None))
+    display(Image(data=png, format="png", width=shown_width(png), metadata={"alt": alt} if alt else None))
     fig.clf()
+
+
+def shown_width(png: bytes) -> int:
+    """The CSS width, in pixels, of a chart's PNG drawn at :data:`~fupin.report.style.PIXEL_RATIO`
+    device pixels to a CSS pixel: its width in pixels (the PNG header's) divided by that ratio, down
+    (an odd pixel more: never fewer than two image pixels to a CSS pixel).
+
+    >>> shown_width(png_bytes(__import__("numpy").full((2, 1081, 4), 255, "uint8"), 240))
+    540
+    """
+    from fupin.report.style import PIXEL_RATIO
+
+    return int.from_bytes(png[16:20], "big") // PIXEL_RATIO
 
 
 def _cell(value: object) -> str:

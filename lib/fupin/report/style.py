@@ -54,8 +54,12 @@ def print_header_css(left: str) -> str:
     )
 
 
-#: Figure resolution: sharp in an email or a browser, small enough to inline.
+#: Figure resolution: a chart's inch is this many CSS pixels on a page (a 4.4-inch chart is
+#: shown 528 pixels wide), and its text's size follows.
 DPI = 120
+#: Device pixels to each CSS pixel a chart of a page or an email is drawn with: sharp on the 2×
+#: screens of phones and laptops (a page's chart is drawn at DPI × PIXEL_RATIO and shown at DPI).
+PIXEL_RATIO = 2
 
 #: Named colours. Red is poverty still to overcome, green is exit, blue is the
 #: area itself, grey is the national reference.
