@@ -23,7 +23,7 @@ from fupin.core.config import REFERENCE_TOWNSHIP_ID, SAMPLE_DIR
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE, DESK = 390, 1400
+PHONE, TABLET, DESK = 390, 700, 1400
 MAX_SHEETS = {"report": 8, "index": 3}
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e .[test])")
@@ -81,8 +81,39 @@ def test_no_sideways_scrolling_on_a_phone(browser, pages, name):
 
 
 @pytest.mark.parametrize("name", ["report", "index"])
-def test_a_table_scrolled_to_its_end_on_a_phone_still_shows_its_first_column(browser, pages, name):
+def test_a_table_of_many_columns_is_a_card_a_row_on_a_phone(browser, pages, name):
+    """On a phone, no table is wider than the screen: one of many columns shows each row as a card,
+    each value beside its column's name; on a desk it is a table with its header."""
     page = _open(browser, pages[name], PHONE)
+    try:
+        tables = page.evaluate("""Array.from(document.querySelectorAll('table')).map(t => Math.round(t.getBoundingClientRect().right))""")
+        cards = page.evaluate("""Array.from(document.querySelectorAll('table.cards')).map(t => {
+            const headers = Array.from(t.querySelectorAll('thead th')).map(th => th.textContent);
+            const cells = Array.from(t.querySelectorAll('tbody tr')).filter(tr => !tr.querySelector('[colspan]'))
+              .flatMap(tr => Array.from(tr.children).slice(1).map((td, i) => [headers[i + 1],
+                 getComputedStyle(td, '::before').content.replace(/^"|"$/g, ''), Math.round(td.getBoundingClientRect().width)]));
+            return [getComputedStyle(t).display, t.querySelector('thead').getBoundingClientRect().height, cells];
+          })""")
+    finally:
+        page.close()
+    assert tables and max(tables) <= PHONE, tables
+    assert cards, f"{name}: no table of many columns"
+    for display, head, cells in cards:
+        assert display == "block" and head <= 1 and cells
+        assert all(header == shown and width > 300 for header, shown, width in cells), cells[:3]
+    page = _open(browser, pages[name], DESK)
+    try:
+        shown = page.evaluate("""Array.from(document.querySelectorAll('table.cards')).map(t =>
+            [getComputedStyle(t).display, t.querySelector('thead').getBoundingClientRect().height])""")
+    finally:
+        page.close()
+    assert all(display == "table" and head > 10 for display, head in shown), shown
+
+
+@pytest.mark.parametrize("name", ["report", "index"])
+def test_a_table_scrolled_to_its_end_on_a_tablet_still_shows_its_first_column(browser, pages, name):
+    """Between a phone and a desk (700 pixels) the wide tables scroll sideways in their box."""
+    page = _open(browser, pages[name], TABLET)
     try:
         shown = page.evaluate("""Array.from(document.querySelectorAll('.table-wrap')).filter(
             w => w.scrollWidth > w.clientWidth).map(w => {
@@ -92,8 +123,8 @@ def test_a_table_scrolled_to_its_end_on_a_phone_still_shows_its_first_column(bro
             })""")
     finally:
         page.close()
-    assert shown, f"{name}: no table wider than a phone"
-    assert all(scrolled and -1 <= left <= 1 and right <= PHONE for scrolled, left, right in shown), shown
+    assert shown, f"{name}: no table wider than a tablet"
+    assert all(scrolled and -1 <= left <= 1 and right <= TABLET for scrolled, left, right in shown), shown
 
 
 @pytest.mark.parametrize("name", ["report", "index"])

@@ -386,12 +386,19 @@ def number_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
 
 
+#: A table of more columns than this is shown on a phone as one card per row (``class="cards"``):
+#: the village table's eleven columns were 1,008 pixels wide on a 390-pixel phone.
+CARD_COLUMNS = 5
+
+
 def table_html(frame: pd.DataFrame, text_columns: Sequence[str] = (), css_class: str = "") -> str:
     """A DataFrame as an escaped HTML table in its own horizontally scrolling box.
 
     Number columns (:func:`number_columns`) get ``class="num"`` (right-aligned,
     never wrapped), the others ``class="text"`` (left-aligned); ``text_columns``
-    forces columns to text; ``css_class`` is the table's class (``info``: long text wraps).
+    forces columns to text; ``css_class`` is the table's class (``info``: long text wraps). Each
+    cell carries its column's name (``data-label``), which a phone shows beside it when a table of
+    more than :data:`CARD_COLUMNS` columns is laid out as cards.
     """
     numbers = set(number_columns(frame)) - set(text_columns)
     kind = {c: "num" if c in numbers else "text" for c in frame.columns}
@@ -400,12 +407,15 @@ def table_html(frame: pd.DataFrame, text_columns: Sequence[str] = (), css_class:
     head = "".join(f'<th class="{kind[c]}" scope="col"{th[kind[c]]}>{esc(c)}</th>' for c in frame.columns)
     body = "".join(
         "<tr>"
-        + "".join(f'<td class="{kind[c]}"{td[kind[c]]}>{esc(_cell(v))}</td>' for c, v in zip(frame.columns, row))
+        + "".join(f'<td class="{kind[c]}" data-label="{esc(c)}"{td[kind[c]]}>{esc(_cell(v))}</td>'
+                  for c, v in zip(frame.columns, row))
         + "</tr>"
         for row in frame.itertuples(index=False, name=None)
     )
     size = "small" if len(frame) <= 12 else "long"
-    cls = f' class="{esc(css_class)}"' if css_class else ""
+    # more columns than a phone shows: there, each row is a card of labelled values (report.css)
+    classes = [css_class] * bool(css_class) + ["cards"] * (len(frame.columns) > CARD_COLUMNS)
+    cls = f' class="{esc(" ".join(classes))}"' if classes else ""
     return (f'<div class="table-wrap {size}"{inline_style(".table-wrap")}><table{cls}{inline_style("table")}>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
