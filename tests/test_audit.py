@@ -256,7 +256,7 @@ def test_backtest_words_when_nothing_was_projected_or_exited():
            "both": {"households": 0, "people": 0}, "precision": None, "recall": None,
            "villages_projected": [], "villages_exited": []}
     m = {"township_id": "001", "township_name": "甲镇", "year": 2016, "audit": {"backtest": [row]}}
-    assert backtest_paragraph(m) == "按2015年底的数据和当年贫困线回溯，2016年预计脱贫0户，实际脱贫0户，其中0户与预计一致。"
+    assert backtest_paragraph(m) == "按2015年底的数据和当年贫困线回溯，2016年拟脱贫0户，实际脱贫0户，其中0户与预计一致。"
     assert backtest_row(m) == ["甲镇", "2016年", "0", "0", "0", "—", "—", "0个", "0个"]
     assert backtest_row({**m, "audit": {"backtest": []}})[1:] == ["—"] * 8
 

@@ -99,4 +99,4 @@ def test_fupin_run_writes_audit_beside_the_county_page(sample_batch):
     report = (out / "990101001" / "report.html").read_text(encoding="utf-8")
     m = json.loads((out / "990101001" / "metrics.json").read_text(encoding="utf-8"))
     assert backtest_paragraph(m) in report and "其中103户与预计一致" in backtest_paragraph(m)
-    assert audit_counts(m) in report and 'alt="预测回溯：各年预计脱贫与实际脱贫"' in report
+    assert audit_counts(m) in report and 'alt="预测回溯：各年拟脱贫与实际脱贫"' in report

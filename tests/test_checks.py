@@ -252,11 +252,11 @@ def test_seed_report_contradictions_are_caught(reference):
     ]
     messages = [c["message"] for c in found]
     assert messages[0] == "材料称建档立卡贫困户数为300，数据计算为820"
-    assert messages[2] == "材料称拟退出贫困村数为5，数据计算为1"
+    assert messages[2] == "材料称拟出列贫困村数为5，数据计算为1"
     assert messages[3] == (
-        "材料自相矛盾：建档立卡贫困户数为300，但已退出贫困户数405与未退出贫困户数415之和为820"
+        "材料自相矛盾：建档立卡贫困户数为300，但已脱贫户数405与未脱贫户数415之和为820"
     )
-    assert messages[5] == "材料自相矛盾：拟退出贫困村数为5，但未出列贫困村数为4（应 <= 4）"
+    assert messages[5] == "材料自相矛盾：拟出列贫困村数为5，但未出列贫困村数为4（应 <= 4）"
     for c in found:
         assert set(c) == {"code", "key", "stated", "expected", "message"}
 
@@ -275,7 +275,7 @@ def test_true_claims_pass_and_rates_agree_at_display_precision(reference):
 def test_stated_rate_against_stated_counts():
     found = check_claims({}, {"incidence": 0.05, "remaining_people": 924, "population": 28600})
     assert [c["key"] for c in found] == ["incidence = remaining_people / population"]
-    assert found[0]["message"] == "材料自相矛盾：贫困发生率为5.00%，但未退出贫困人口924÷户籍人口28600为3.23%"
+    assert found[0]["message"] == "材料自相矛盾：贫困发生率为5.00%，但未脱贫人口924÷户籍人口28600为3.23%"
 
 
 def test_unknown_claim_name(reference):

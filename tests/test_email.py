@@ -655,6 +655,10 @@ def test_nothing_technical_in_front_of_a_leader(reports, tmp_path, capsys):
                                          + [c.text for t in doc.tables for row in t.rows for c in row.cells])
     found = {name: sorted({m.group(0) for m in TECHNICAL.finditer(text)}) for name, text in texts.items()}
     assert found == {name: [] for name in texts}
+    # one vocabulary (fupin.figures.labels): 未脱贫, 拟脱贫, 出列, never another word for them
+    from fupin.figures.labels import SYNONYMS
+
+    assert {name: [w for w in SYNONYMS if w in text] for name, text in texts.items()} == {name: [] for name in texts}
     record = json.loads((reports / "run.json").read_text(encoding="utf-8"))
     assert [len(i["sha256"]) for i in record["inputs"]] == [64] * len(record["inputs"])
     assert record["code"].startswith("fupin ")

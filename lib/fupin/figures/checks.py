@@ -250,17 +250,17 @@ FIGURE_LABELS: dict[str, str] = {
     "population": "户籍人口",
     "registered_households": "建档立卡贫困户数",
     "registered_people": "建档立卡贫困人口",
-    "exited_households": "已退出贫困户数",
-    "exited_people": "已退出贫困人口",
-    "remaining_households": "未退出贫困户数",
-    "remaining_people": "未退出贫困人口",
+    "exited_households": "已脱贫户数",
+    "exited_people": "已脱贫人口",
+    "remaining_households": "未脱贫户数",
+    "remaining_people": "未脱贫人口",
     "incidence": "贫困发生率",
-    "projected_exits_households": "拟退出贫困户数",
-    "projected_exits_people": "拟退出贫困人口",
-    "projected_remaining_households": "预计年底未退出贫困户数",
-    "projected_remaining_people": "预计年底未退出贫困人口",
+    "projected_exits_households": "拟脱贫户数",
+    "projected_exits_people": "拟脱贫人口",
+    "projected_remaining_households": "预计年底未脱贫户数",
+    "projected_remaining_people": "预计年底未脱贫人口",
     "projected_incidence": "预计贫困发生率",
-    "villages_exiting": "拟退出贫困村数",
+    "villages_exiting": "拟出列贫困村数",
     "villages_below_threshold": "贫困发生率降到退出标准以下的贫困村数",
     "villages_blocked": "未达退出条件的贫困村数",
     "villages_blocked_by_incidence": "贫困发生率未达标的贫困村数",
@@ -384,7 +384,7 @@ def check_claims(metrics: Mapping[str, Any], claims: Mapping[str, float]) -> lis
 
     >>> check_claims({"villages": {"poor_remaining": 4}}, {"villages_exiting": 5,
     ...               "villages_poor_remaining": 4})[0]["message"]
-    '材料自相矛盾：拟退出贫困村数为5，但未出列贫困村数为4（应 <= 4）'
+    '材料自相矛盾：拟出列贫困村数为5，但未出列贫困村数为4（应 <= 4）'
     """
     figures = claim_figures(metrics)
     unknown = [k for k in claims if k not in FIGURE_LABELS and not k.startswith("band_")]

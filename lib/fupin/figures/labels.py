@@ -27,6 +27,24 @@ from fupin.core.formats import fmt_pct, fmt_yuan
 #: Ids named in a message before it says ``等N个``.
 LIST_LIMIT = 10
 
+# --------------------------------------------------------------------------- vocabulary
+
+#: The words every face uses for the three things a report counts (as the seed's 汇报 does): a
+#: household not yet out of poverty at the end of Y (未脱贫), one projected to leave it in T (拟脱贫),
+#: and a poor village's exit (出列: 已出列, 拟出列, 出列标准).
+REMAINING, PROJECTED, VILLAGE_EXIT = "未脱贫", "拟脱贫", "出列"
+#: Other words for the same things, each with the word written instead. None of them is in the
+#: library's text, nor in the pages, documents and emails of the sample (tests/test_vocabulary.py).
+SYNONYMS: dict[str, str] = {
+    "未退出": REMAINING,
+    "已退出": "已脱贫",
+    "预计脱贫": PROJECTED,
+    "拟退出": f"{PROJECTED}、拟{VILLAGE_EXIT}",
+    "预计出列": f"拟{VILLAGE_EXIT}",
+    "贫困村退出": f"贫困村{VILLAGE_EXIT}",
+    "退出阈值": f"{VILLAGE_EXIT}标准",
+}
+
 
 def id_list(values: Iterable[object], limit: int = LIST_LIMIT) -> str:
     """``a、b、c`` or, past ``limit`` items, ``a、b…等N个``.

@@ -19,8 +19,8 @@ from fupin.report.narrative import area_name
 Metrics = Mapping[str, Any]
 
 #: The columns of the county page's backtest table (:func:`backtest_rows`).
-BACKTEST_HEADERS: tuple[str, ...] = ("乡镇", "回溯年度", "预计脱贫（户）", "实际脱贫（户）", "预计与实际一致（户）",
-                                     "预计的准确率", "实际脱贫中预计到的", "预计出列村", "实际出列村")
+BACKTEST_HEADERS: tuple[str, ...] = ("乡镇", "回溯年度", "拟脱贫（户）", "实际脱贫（户）", "预计与实际一致（户）",
+                                     "预计的准确率", "实际脱贫中预计到的", "拟出列村", "实际出列村")
 
 
 def _latest(metrics: Metrics) -> Mapping[str, Any] | None:
@@ -35,7 +35,7 @@ def backtest_paragraph(metrics: Metrics) -> str:
     ...      "exited": {"households": 134}, "both": {"households": 103}, "precision": 103 / 127,
     ...      "recall": 103 / 134, "villages_projected": [], "villages_exited": []}]}}
     >>> backtest_paragraph(m)
-    '按2017年底的数据和当年贫困线回溯，2018年预计脱贫127户，实际脱贫134户，其中103户与预计一致（预计的81.10%如期脱贫，实际脱贫户的76.87%在预计之中）。'
+    '按2017年底的数据和当年贫困线回溯，2018年拟脱贫127户，实际脱贫134户，其中103户与预计一致（预计的81.10%如期脱贫，实际脱贫户的76.87%在预计之中）。'
     >>> backtest_paragraph({"year": 2014, "audit": {"backtest": []}})
     '2014年是最早的识别年度，没有更早的数据可供回溯预测。'
     """
@@ -53,8 +53,8 @@ def backtest_paragraph(metrics: Metrics) -> str:
     projected, exited = last.get("villages_projected") or [], last.get("villages_exited") or []
     if projected or exited:
         both = len(set(projected) & set(exited))
-        villages = f"预计出列贫困村{len(projected)}个，实际出列{len(exited)}个，其中{both}个与预计一致。"
-    return (f"按{t - 1}年底的数据和当年贫困线回溯，{t}年预计脱贫{last['projected']['households']}户，"
+        villages = f"拟出列贫困村{len(projected)}个，实际出列{len(exited)}个，其中{both}个与预计一致。"
+    return (f"按{t - 1}年底的数据和当年贫困线回溯，{t}年拟脱贫{last['projected']['households']}户，"
             f"实际脱贫{last['exited']['households']}户，其中{last['both']['households']}户与预计一致{tail}。{villages}")
 
 

@@ -134,11 +134,11 @@ def _backtest_rows(name: str, rows: Sequence[Mapping[str, Any]], village_name: M
 
     return [{
         "乡镇": name, "年度": r["year"],
-        "预计脱贫（户）": r["projected"]["households"], "预计脱贫（人）": r["projected"]["people"],
+        "拟脱贫（户）": r["projected"]["households"], "拟脱贫（人）": r["projected"]["people"],
         "实际脱贫（户）": r["exited"]["households"], "实际脱贫（人）": r["exited"]["people"],
         "预计与实际一致（户）": r["both"]["households"], "预计与实际一致（人）": r["both"]["people"],
         "预计的准确率（一致/预计）": r["precision"], "实际的覆盖率（一致/实际）": r["recall"],
-        "预计出列村": villages(r["villages_projected"]), "实际出列村": villages(r["villages_exited"]),
+        "拟出列村": villages(r["villages_projected"]), "实际出列村": villages(r["villages_exited"]),
     } for r in rows]
 
 
@@ -149,9 +149,9 @@ def backtest_sheet(county: County, params: Parameters, figures: Mapping[str, Any
     for tid, tname in county.townships().itertuples(index=False):
         rows += _backtest_rows(f"{tname}（{tid}）", backtest(county.township(tid), params), village_name)
     rows += _backtest_rows(county.name or "全县", figures["backtest"], village_name)
-    columns = ["乡镇", "年度", "预计脱贫（户）", "预计脱贫（人）", "实际脱贫（户）", "实际脱贫（人）",
+    columns = ["乡镇", "年度", "拟脱贫（户）", "拟脱贫（人）", "实际脱贫（户）", "实际脱贫（人）",
                "预计与实际一致（户）", "预计与实际一致（人）", "预计的准确率（一致/预计）", "实际的覆盖率（一致/实际）",
-               "预计出列村", "实际出列村"]
+               "拟出列村", "实际出列村"]
     frame = pd.DataFrame(rows, columns=columns)
     kinds = {c: "count" for c in columns if c.endswith("）") and ("（户）" in c or "（人）" in c)}
     return frame, {**kinds, "年度": "int", "预计的准确率（一致/预计）": "rate", "实际的覆盖率（一致/实际）": "rate"}
@@ -167,7 +167,7 @@ def about_sheet(params: Parameters, figures: Mapping[str, Any], today: dt.date) 
         ("贫困线", "；".join(f"{t}年起{fmt_yuan(x)}" for t, x in lines.items()) + f"；未列年度{fmt_yuan(params.poverty_line)}"
          if lines else f"{fmt_yuan(params.poverty_line)}（各年相同）"),
         ("预测回溯", "自最早识别年度的次年起，逐年以上年底的状态和上年及以前的收入（按增长率推算）、当年贫困线，"
-                   "重算当年预计脱贫户和预计出列村，与当年实际脱贫户、实际出列村比较"),
+                   "重算当年拟脱贫户和拟出列村，与当年实际脱贫户、实际出列村比较"),
         ("收入扎堆", "已脱贫户脱贫当年人均纯收入与当年贫困线L比较，w为L的5%：在[L, L+w)的户数a，在[L−w, L)的户数b，"
                    "在[L+w, L+2w)的户数c；a≥5且a≥2×max(b, c, 1)的村标为收入扎堆，列出其a区间的户"
                    f"（全县标出{len(figures['bunching']['flagged_villages'])}个村）"),

@@ -754,7 +754,7 @@ def sensitivity_chart(metrics: Metrics) -> Figure:
         ax.axvline(line, color=COLOURS["text"], linestyle="--", linewidth=1.2)
     for threshold, dash in zip(sens.get("village_thresholds") or [], (":", "-.", (0, (1, 3)))):
         top.axhline(float(threshold), color=COLOURS["threshold"], linestyle=dash, linewidth=1.1,
-                    label=f"贫困村退出标准{formats.fmt_pct_short(threshold)}")
+                    label=f"贫困村出列标准{formats.fmt_pct_short(threshold)}")
     current = next((p for p in curves.get(growth, []) if float(p["line"]) == line), None)
     if current is not None:
         top.plot([line], [_rate(current)], marker="o", color=COLOURS["text"], markersize=6)
@@ -843,13 +843,13 @@ def backtest_chart(metrics: Metrics) -> Figure:
     first registered year) it says so.
     """
     rows = list((metrics.get("audit") or {}).get("backtest") or [])
-    title = "预测回溯：各年预计脱贫与实际脱贫（户）"
+    title = "预测回溯：各年拟脱贫与实际脱贫（户）"
     fig = _figure(CHART_WIDTH, 2.9)
     ax = fig.subplots()
     if not rows:
         return _empty(fig, ax, title, "尚无可回溯的年度")
     years = [int(r["year"]) for r in rows]
-    series = (("projected", "预计脱贫", COLOURS["households"]), ("exited", "实际脱贫", COLOURS["people"]),
+    series = (("projected", "拟脱贫", COLOURS["households"]), ("exited", "实际脱贫", COLOURS["people"]),
               ("both", "预计与实际一致", COLOURS["exit"]))
     width = 0.27
     top = 0

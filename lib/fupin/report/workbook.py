@@ -382,7 +382,7 @@ def analysis_sheets(a: Analysis, metrics: Mapping[str, Any] | None = None) -> di
         *([("各年贫困线", "；".join(f"{t}年{fmt_yuan(x)}/人·年" for t, x in p.poverty_lines.items())
             + "：已脱贫户按脱贫当年的贫困线核查")] if p.poverty_lines else []),
         ("收入年增长率", f"{p.growth:g}"),
-        ("贫困村退出阈值", fmt_pct_short(p.village_threshold)),
+        ("贫困村出列标准", fmt_pct_short(p.village_threshold)),
         ("村集体经济收入标准", f"{fmt_yuan(p.collective_income_line)}/年"
                               + ("（纳入贫困村出列条件）" if p.collective_income_exit else "（不作为出列条件）")),
         ("监测收入线", f"{fmt_yuan(chosen['line'])}/人·年（{source}）"),  # to the fen: 5,249.99
