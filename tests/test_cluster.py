@@ -95,12 +95,12 @@ def test_batch_size_gives_each_worker_about_four_tasks():
 #: Townships the cluster runs: three on two workers, so one worker reuses its warm kernel.
 ON_CLUSTER = 3
 #: A row of the county page's township table, keyed by its township id.
-ROW = re.compile(r'<tr><td class="text" data-sort="([^"]+)">.*?</tr>', re.S)
+ROW = re.compile(r'<tr><td class="text"[^>]*? data-sort="([^"]+)">.*?</tr>', re.S)
 
 
 #: The body of the county page's backtest table (数据核查), and one of its rows (by the area's name).
-AUDIT_BODY = re.compile(r'(<table id="audit-table">.*?<tbody>)(.*?)(</tbody>)', re.S)
-AUDIT_ROW = re.compile(r'<tr><td class="text">([^<]*)</td>.*?</tr>', re.S)
+AUDIT_BODY = re.compile(r'(<table id="audit-table"[^>]*>.*?<tbody>)(.*?)(</tbody>)', re.S)
+AUDIT_ROW = re.compile(r'<tr><td class="text"[^>]*>([^<]*)</td>.*?</tr>', re.S)
 
 
 def audit_rows(html: str) -> dict[str, str]:

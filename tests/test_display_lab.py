@@ -47,7 +47,7 @@ def test_tables_and_notes_are_styled_inline(outputs):
     (data, _), = outputs  # the caption and its table in one block, kept together on paper
     block = data["text/html"]
     assert '<p class="note caption" style="margin: 8px 0; color: #616e7c; font-size: 13px">说明</p>' in block
-    assert '<td class="text" style="border: 1px solid #d9dee3; padding: 4px 8px; ' \
+    assert '<td class="text" data-label="村" style="border: 1px solid #d9dee3; padding: 4px 8px; ' \
            'vertical-align: top; white-space: nowrap; text-align: left">东风村</td>' in block
     assert '<table style="border-collapse: collapse;' in block
 
@@ -76,21 +76,24 @@ def test_the_report_export_drops_the_inline_styles_and_keeps_the_classes(outputs
 
 def test_show_figure_leaves_the_word_documents_copy_only_when_asked(outputs, report_metrics, tmp_path):
     """With output_dir, show_figure also writes the chart at 300 dpi where the Word document
-    takes it (display.docx_picture); the cell shows the same PNG as without."""
+    takes it (display.docx_picture); the cell shows the same PNG as without: at 2× (240 dpi), shown
+    at its size (width: its pixels halved)."""
     import base64
     import io
 
     from PIL import Image
 
-    alone = display.figure_png(plots.income_band_chart(report_metrics()))
+    fig = plots.income_band_chart(report_metrics())
+    alone = display.figure_png(fig, fig.dpi * 2)
     display.show_figure(plots.income_band_chart(report_metrics()), alt="收入分组", output_dir=tmp_path)
     display.show_figure(plots.income_band_chart(report_metrics()), alt="收入分组", output_dir="")
     assert [base64.b64decode(data["image/png"]) for data, _ in outputs] == [alone, alone]
+    assert [meta["image/png"]["width"] for _, meta in outputs] == [Image.open(io.BytesIO(alone)).size[0] // 2] * 2
     path = config.docx_picture(tmp_path, "income_band_chart")
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [path.name]
     printed = Image.open(io.BytesIO(path.read_bytes()))
     assert [round(d) for d in printed.info["dpi"]] == [300, 300]
-    assert printed.size[0] > 2 * Image.open(io.BytesIO(alone)).size[0]
+    assert printed.size[0] > 1.2 * Image.open(io.BytesIO(alone)).size[0]  # 300 dpi, 240
 
 
 @pytest.mark.parametrize("chart", [plots.income_band_chart, plots.sensitivity_chart])

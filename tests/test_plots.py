@@ -133,7 +133,7 @@ def test_incidence_trend_chart_content(report_metrics) -> None:
     text = _all_text(fig)
     assert "预测 1.25%" in text and "3.23%" in text
     assert "全国农村贫困发生率" in text and "城关镇贫困发生率" in text
-    assert _tick_labels(fig)[0] == "2014" and _tick_labels(fig)[-1] == "2019\n（预测）"
+    assert _tick_labels(fig)[0] == "2014" and _tick_labels(fig)[-1] == "2019\n预测"
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert len(dashed) == 1
     assert list(dashed[0].get_xdata()) == [2018, 2019]

@@ -478,7 +478,7 @@ def _year_axis(ax: Axes, years: Sequence[int], projected: set[int], compact: boo
         labels = [(f"{y}" if i == 0 else f"{y % 100:02d}") + ("\n预测" if y in projected else "")
                   for i, y in enumerate(ticks)]
     else:
-        labels = [f"{y}\n（预测）" if y in projected else f"{y}" for y in ticks]
+        labels = [f"{y}\n预测" if y in projected else f"{y}" for y in ticks]
     ax.set_xticks(ticks, labels, fontsize=10 if compact else None)
     ax.set_xlim(ticks[0] - 0.4, ticks[-1] + (0.4 if compact or not projected else 0.9))
     ax.grid(axis="x", visible=False)
