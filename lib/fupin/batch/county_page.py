@@ -31,12 +31,16 @@ if TYPE_CHECKING:
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    from fupin.report.show import card_class
+
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         finalize=finalize,
     )
+    env.globals["card_class"] = card_class  # a phone's card: a cell too wide for half a line takes it all
+    return env
 
 
 def failed_row(r: "TownshipResult") -> list[dict]:

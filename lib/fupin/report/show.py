@@ -389,6 +389,24 @@ def number_columns(frame: pd.DataFrame) -> list[str]:
 #: A table of more columns than this is shown on a phone as one card per row (``class="cards"``):
 #: the village table's eleven columns were 1,008 pixels wide on a 390-pixel phone.
 CARD_COLUMNS = 5
+#: A card holds two values a line, each beside its column's name, in half of a 390-pixel phone
+#: (164 pixels inside): a name and value wider than this many ems of 13.5-pixel text take the whole
+#: line (``class="wide"``).
+CARD_HALF_EMS = 12.0
+
+
+def card_class(label: object, value: object) -> str:
+    """``"wide"`` when a card's cell (its column's name and its value) is too wide for half a card's
+    line (:data:`CARD_HALF_EMS`), else ``""``: a full-width character is an em, others about half.
+
+    >>> card_class("2019年预计发生率", "0.48%"), card_class("村集体经济收入（元）", "31,841（薄弱）")
+    ('', 'wide')
+    """
+    import unicodedata
+
+    text = f"{label}{value}"
+    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text) + 0.6  # the gap: 8 pixels
+    return "wide" if ems > CARD_HALF_EMS else ""
 
 
 def table_html(frame: pd.DataFrame, text_columns: Sequence[str] = (), css_class: str = "") -> str:
@@ -407,8 +425,8 @@ def table_html(frame: pd.DataFrame, text_columns: Sequence[str] = (), css_class:
     head = "".join(f'<th class="{kind[c]}" scope="col"{th[kind[c]]}>{esc(c)}</th>' for c in frame.columns)
     body = "".join(
         "<tr>"
-        + "".join(f'<td class="{kind[c]}" data-label="{esc(c)}"{td[kind[c]]}>{esc(_cell(v))}</td>'
-                  for c, v in zip(frame.columns, row))
+        + "".join(f'<td class="{" ".join(filter(None, (kind[c], card_class(c, _cell(v)))))}" data-label="{esc(c)}"'
+                  f'{td[kind[c]]}>{esc(_cell(v))}</td>' for c, v in zip(frame.columns, row))
         + "</tr>"
         for row in frame.itertuples(index=False, name=None)
     )
