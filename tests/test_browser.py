@@ -270,8 +270,15 @@ def test_email_headline_boxes_two_by_two_and_charts_at_2x_on_a_phone(browser, em
                     label.offsetHeight / line(label)];
         })""")
         images = page.evaluate("Array.from(document.images).map(i => i.naturalWidth / i.clientWidth)")
+        shown = page.evaluate("Array.from(document.images).map(i => [i.clientWidth, i.width, +i.getAttribute('width')])")
     finally:
         page.close()
     assert len(boxes) == 4 and sorted(Counter(top for top, _, _ in boxes).values()) == [2, 2], boxes
     assert all(value < 1.5 and label < 1.5 for _, value, label in boxes), boxes  # each on one line, unbroken
     assert images and min(images) >= 2, images  # two image pixels or more to a CSS pixel
+    # a chart's smallest text is 10 points (tests/test_plots.py), drawn at CHART_DPI pixels an inch for the
+    # message's own width: on the phone, 11 CSS pixels or more
+    from fupin.mail.content import CHART_DPI
+
+    smallest = [10 / 72 * CHART_DPI * on_phone / own for on_phone, _, own in shown]
+    assert min(smallest) >= 11, (shown, smallest)
