@@ -480,7 +480,7 @@ def _year_axis(ax: Axes, years: Sequence[int], projected: set[int], compact: boo
     else:
         labels = [f"{y}\n预测" if y in projected else f"{y}" for y in ticks]
     ax.set_xticks(ticks, labels, fontsize=10 if compact else None)
-    ax.set_xlim(ticks[0] - 0.4, ticks[-1] + (0.4 if compact or not projected else 0.9))
+    ax.set_xlim(ticks[0] - (0.4 if compact else 0.55), ticks[-1] + (0.4 if compact or not projected else 0.9))  # room for the first value's label
     ax.grid(axis="x", visible=False)
 
 
