@@ -252,6 +252,29 @@ def test_tall_charts_are_narrowed_so_that_no_page_is_left_half_blank(town_doc):
     assert picture_width(town_doc, png(1560, 1880)) == int(full * 0.7)  # the village chart of twenty villages
 
 
+def test_a_chart_is_set_a_little_larger_than_its_own_size_and_never_grows_when_narrowed(town_doc):
+    """A 4.4-inch chart (1,320 pixels at 300 dpi) is set 1.2 times as wide, 5.28 inches: its 10-point text
+    prints at 12 points; a small tall one is narrowed, never widened to 70% of the text."""
+    from docx.shared import Inches
+
+    from fupin.report.word import PICTURE_MAX_HEIGHT, PICTURE_SCALE, picture_width, text_width
+
+    def png(width: int, height: int, dpi: int = 300) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (width, height), "white").save(out, format="png", dpi=(dpi, dpi))
+        return out.getvalue()
+
+    assert PICTURE_SCALE == 1.2
+    near = lambda emu, inches: abs(emu - Inches(inches)) <= Inches(0.001)  # a PNG keeps its dpi as dots a metre
+    assert near(picture_width(town_doc, png(1320, 900)), 4.4 * 1.2)  # 91 mm tall: within 95 mm
+    assert picture_width(town_doc, png(1320, 800, dpi=240)) == text_width(town_doc)  # 6.6 inches: the text width at most
+    small_tall = picture_width(town_doc, png(600, 2000))  # 2 x 6.7 inches, 2.4 x 8 set
+    assert near(small_tall, 2 * 1.2) and small_tall < text_width(town_doc) * 0.7
+    tall = picture_width(town_doc, png(1320, 1100))  # 5.28 inches wide would be 112 mm tall: narrowed to 95 mm
+    assert abs(tall * 1100 / 1320 - PICTURE_MAX_HEIGHT) <= Twips(20)
+    assert picture_width(town_doc, png(1320, 1400)) == int(text_width(town_doc) * 0.7)  # not below 70% of the text
+
+
 def test_page_a4_margins_and_page_numbers(town_doc):
     section = town_doc.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)

@@ -32,8 +32,9 @@ from fupin.report.style import COLOURS
 
 Metrics = Mapping[str, Any]
 
-#: Width of every chart in inches: narrow enough that its text stays readable
-#: when a phone shows it 360 pixels wide, and printed at natural size on A4.
+#: Width of every chart in inches. A 390-pixel phone shows a chart 362 CSS pixels wide: its
+#: smallest text, 10 points, is then 10 / 72 × 362 / 4.6 ≈ 11 pixels (4.6: the chart and the
+#: 0.1-inch padding of its PNG on each side); tests/test_plots.py holds every chart to it.
 CHART_WIDTH = 4.4
 
 
@@ -480,7 +481,8 @@ def _year_axis(ax: Axes, years: Sequence[int], projected: set[int], compact: boo
     else:
         labels = [f"{y}\n预测" if y in projected else f"{y}" for y in ticks]
     ax.set_xticks(ticks, labels, fontsize=10 if compact else None)
-    ax.set_xlim(ticks[0] - (0.4 if compact else 0.55), ticks[-1] + (0.4 if compact or not projected else 0.9))  # room for the first value's label
+    # room before the first year for its value's label, and after the projected one for its own
+    ax.set_xlim(ticks[0] - (0.4 if compact else 0.55), ticks[-1] + (0.4 if compact or not projected else 0.9))
     ax.grid(axis="x", visible=False)
 
 
@@ -692,11 +694,10 @@ def gap_decomposition_chart(metrics: Metrics) -> Figure:
     positions = list(range(len(rows)))
     colours = [COLOURS["remaining"] if v["village_id"] in poor else COLOURS["households"] for v in rows]
     bars = ax.barh(positions, shares, color=colours, height=0.65)
-    ax.bar_label(bars, labels=[f"{formats.fmt_pct(v['gap_share'], 1)}（{formats.fmt_wan(v['income_gap'], 2)}）" for v in rows],
-                 padding=3, fontsize=10)
+    texts = [f"{formats.fmt_pct(v['gap_share'], 1)}（{formats.fmt_wan(v['income_gap'], 2)}）" for v in rows]
+    ax.bar_label(bars, labels=texts, padding=3, fontsize=10)
     names = village_names(metrics)
     ax.set_yticks(positions, [chart_text(names.get(str(v.get("village_id")), v["village_name"])) for v in rows])
-    texts = [f"{formats.fmt_pct(v['gap_share'], 1)}（{formats.fmt_wan(v['income_gap'], 2)}）" for v in rows]
     ax.set_xlim(0, max(shares) * 1.35)
     _pct_axis(ax, "x")
     ax.set_xlabel("占全部收入缺口（即占贫困缺口指数）的比重")

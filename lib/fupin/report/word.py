@@ -413,7 +413,7 @@ def picture_width(doc: "DocumentObject", png: bytes) -> int:
         height = width * image.height / image.width
     if height <= PICTURE_MAX_HEIGHT:
         return width
-    return int(max(width * PICTURE_MAX_HEIGHT / height, full * PICTURE_MIN_SCALE))
+    return int(min(width, max(width * PICTURE_MAX_HEIGHT / height, full * PICTURE_MIN_SCALE)))
 
 
 def add_png(doc: "DocumentObject", png: bytes, caption: str = "") -> None:
