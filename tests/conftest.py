@@ -49,8 +49,8 @@ def fupin_args(*args: object, default_workers: bool = False) -> list[str]:
 
     A test county's townships take a second or two each: a second worker costs the start of its
     kernel (a 2-township run took 10.6 s of CPU with one worker, 14.8 s with two, in the same 8 s)
-    and two test processes share CI's two cores. The default is run by the sample batch
-    (:func:`sample_batch`) and by the tests that name ``--workers 2``.
+    and two test processes share CI's two cores. The default (a worker per core: two on CI) is
+    the sample batch's (:func:`sample_batch`), which the report, browser, email and cluster tests read.
     """
     args = [str(a) for a in args]
     if args[:1] == ["run"] and not default_workers and not any(
